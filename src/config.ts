@@ -1,0 +1,167 @@
+// Every setting, parsed once by one zod schema. This is the only module that reads raw
+// environment values; the runtimes hand it process.env (Node) or the Worker's bindings.
+import { z } from 'zod';
+import { FREQUENCIES, type Frequency } from '../db/schema.js';
+import { amountBounds, isKnownCurrency, KNOWN_CURRENCIES, majorToMinor } from './lib/money.js';
+
+const majorAmount = z.string().regex(/^\d+(\.\d+)?$/, 'must be an amount in major units, like 1.00');
+
+const appealCopySchema = z.object({
+  heading: z.string().min(1),
+  paragraphs: z.array(z.string().min(1)).min(1),
+  button: z.string().min(1),
+  reassurance: z.string(),
+});
+
+/** Preset amounts in major units, per currency and frequency. */
+const presetsSchema = z.record(
+  z.string(),
+  z.object({ one_off: z.array(z.number().positive()), monthly: z.array(z.number().positive()), annual: z.array(z.number().positive()) }),
+);
+
+export const DEFAULT_APPEAL_COPY: z.infer<typeof appealCopySchema> = {
+  heading: 'Your support helps us to tell the story',
+  paragraphs: [
+    'Our reporting is free for everyone to read, with no paywall. We think news that holds power to account should reach the people it affects, whether or not they can pay for it.',
+    'That only works because readers who can afford it choose to chip in. Your gift pays for reporters on the ground, for the months an investigation takes, and for the lawyers who check it before we publish.',
+    'No owner or advertiser tells us what to cover. Readers do, by keeping us going.',
+  ],
+  button: 'Support us',
+  reassurance: 'Secure payment by card, Apple Pay or Google Pay through Stripe. Cancel a regular gift at any time.',
+};
+
+export const DEFAULT_PRESETS: z.infer<typeof presetsSchema> = {
+  gbp: { one_off: [5, 10, 25, 50], monthly: [3, 5, 10, 20], annual: [36, 60, 120, 240] },
+  usd: { one_off: [5, 10, 25, 50], monthly: [3, 5, 10, 20], annual: [36, 60, 120, 240] },
+  eur: { one_off: [5, 10, 25, 50], monthly: [3, 5, 10, 20], annual: [36, 60, 120, 240] },
+  jpy: { one_off: [500, 1000, 3000, 5000], monthly: [300, 500, 1000, 2000], annual: [3600, 6000, 12000, 24000] },
+};
+
+const jsonOf = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_PATH: z.string().min(1).default('./data/storyfund.sqlite'),
+    PUBLIC_URL: z.url().optional(),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)')
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, 'must start with whsec_').optional(),
+    CURRENCIES: z
+      .string()
+      .default('gbp,usd,eur')
+      .transform((s) => s.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().refine(isKnownCurrency, { message: `each currency must be one of ${KNOWN_CURRENCIES.join(', ')}` })).min(1)),
+    DEFAULT_CURRENCY: z.string().toLowerCase().default('gbp'),
+    AMOUNT_MIN: majorAmount.default('1.00'),
+    AMOUNT_MAX: majorAmount.default('10000'),
+    APPEAL_COPY: jsonOf(appealCopySchema).optional(),
+    APPEAL_PRESETS: jsonOf(presetsSchema).optional(),
+    PUBLICATION_NAME: z.string().min(1).default('The Harbour Ledger'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required when STRIPE_SECRET_KEY is set' });
+    }
+    if (!env.STRIPE_SECRET_KEY && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STRIPE_SECRET_KEY'],
+        message: 'is required in production (the offline sandbox is refused when NODE_ENV=production)',
+      });
+    }
+    if (!env.CURRENCIES.includes(env.DEFAULT_CURRENCY)) {
+      ctx.addIssue({ code: 'custom', path: ['DEFAULT_CURRENCY'], message: `must be one of CURRENCIES (${env.CURRENCIES.join(', ')})` });
+    }
+    for (const c of env.CURRENCIES) {
+      if (!isKnownCurrency(c)) continue;
+      try {
+        const b = amountBounds(c, env.AMOUNT_MIN, env.AMOUNT_MAX);
+        if (b.maxMinor < b.minMinor) ctx.addIssue({ code: 'custom', path: ['AMOUNT_MAX'], message: `is below the minimum for ${c}` });
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['AMOUNT_MIN'], message: `${(e as Error).message}` });
+      }
+      const presets = env.APPEAL_PRESETS ?? DEFAULT_PRESETS;
+      if (!presets[c]) ctx.addIssue({ code: 'custom', path: ['APPEAL_PRESETS'], message: `has no amounts for ${c}` });
+    }
+  });
+
+export type Config = {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  databasePath: string;
+  publicUrl: string;
+  publicationName: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  stripe: { mode: 'live'; secretKey: string; webhookSecret: string } | { mode: 'sandbox'; webhookSecret: string };
+  currencies: string[];
+  defaultCurrency: string;
+  /** per currency, in minor units */
+  bounds: Record<string, { minMinor: number; maxMinor: number }>;
+  appeal: {
+    copy: z.infer<typeof appealCopySchema>;
+    /** per currency and frequency, in minor units */
+    presets: Record<string, Record<Frequency, number[]>>;
+  };
+};
+
+/** Used only when no Stripe key is set; the sandbox can never be active in production. */
+export const SANDBOX_WEBHOOK_SECRET = 'whsec_storyfund_offline_sandbox';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses raw settings (strings, as environments give them); empty strings count as unset. */
+export function loadConfig(raw: Record<string, unknown>): Config {
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '' && v !== undefined));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'} ${i.message}`));
+  }
+  const e = parsed.data;
+  const presetsMajor = e.APPEAL_PRESETS ?? DEFAULT_PRESETS;
+  const presets: Config['appeal']['presets'] = {};
+  const bounds: Config['bounds'] = {};
+  for (const c of e.CURRENCIES) {
+    bounds[c] = amountBounds(c, e.AMOUNT_MIN, e.AMOUNT_MAX);
+    const p = presetsMajor[c]!;
+    presets[c] = Object.fromEntries(FREQUENCIES.map((f) => [f, p[f].map((n) => majorToMinor(String(n), c))])) as Record<Frequency, number[]>;
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databasePath: e.DATABASE_PATH,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    publicationName: e.PUBLICATION_NAME,
+    logLevel: e.LOG_LEVEL,
+    stripe: e.STRIPE_SECRET_KEY
+      ? { mode: 'live', secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET! }
+      : { mode: 'sandbox', webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? SANDBOX_WEBHOOK_SECRET },
+    currencies: e.CURRENCIES,
+    defaultCurrency: e.DEFAULT_CURRENCY,
+    bounds,
+    appeal: { copy: e.APPEAL_COPY ?? DEFAULT_APPEAL_COPY, presets },
+  };
+}

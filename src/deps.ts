@@ -1,0 +1,41 @@
+// The ports the app needs. Each runtime builds one Deps and hands it to createApp;
+// nothing in the app reaches for a global connection, clock or environment.
+import type Stripe from 'stripe';
+import type { Db } from '../db/db.js';
+import type { Config } from './config.js';
+
+export type LogFields = Record<string, unknown>;
+export type Logger = {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+};
+
+export type Deps = {
+  db: Db;
+  stripe: Stripe;
+  config: Config;
+  /** milliseconds since the epoch */
+  now: () => number;
+  log: Logger;
+  /** verifies webhook signatures: Node's crypto on Node, SubtleCrypto on Workers */
+  webhookCrypto: Stripe.CryptoProvider;
+};
+
+/** Hono environment: every handler reads its dependencies from c.var.deps. */
+export type AppEnv = { Variables: { deps: Deps } };
+
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+
+/** One JSON line per log record, so both runtimes' log tooling can parse it. */
+export function createLogger(level: Config['logLevel'], write: (line: string) => void = console.log): Logger {
+  const min = LEVELS[level];
+  const at =
+    (lvl: keyof typeof LEVELS) =>
+    (msg: string, fields?: LogFields): void => {
+      if (LEVELS[lvl] < min) return;
+      write(JSON.stringify({ level: lvl, msg, ...fields }));
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
