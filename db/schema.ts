@@ -72,8 +72,8 @@ export const recurringGifts = sqliteTable(
     currency: text('currency'),
     cancelAtPeriodEnd: integer('cancel_at_period_end', { mode: 'boolean' }).notNull().default(false),
     currentPeriodEnd: integer('current_period_end'),
-    /** Stripe `created` (seconds) of the event whose state we hold; older events do not overwrite it */
-    stateStripeCreated: integer('state_stripe_created').notNull().default(0),
+    /** ordering key of the event whose state we hold (ledger.subscriptionStateOrder); older events do not overwrite it */
+    stateOrder: integer('state_order').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -92,7 +92,7 @@ export const ledgerEntries = sqliteTable(
     key: text('key').notNull(),
     kind: text('kind', { enum: ENTRY_KINDS }).notNull(),
     giftId: text('gift_id').references(() => gifts.id),
-    recurringGiftId: text('recurring_gift_id'),
+    recurringGiftId: text('recurring_gift_id').references(() => recurringGifts.id),
     frequency: text('frequency', { enum: FREQUENCIES }).notNull(),
     amountMinor: integer('amount_minor').notNull(),
     currency: text('currency').notNull(),

@@ -53,7 +53,7 @@ const jsonOf = <T extends z.ZodType>(schema: T) =>
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+    PORT: z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a whole number').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)').default(8787),
     HOST: z.string().default('0.0.0.0'),
     DATABASE_PATH: z.string().min(1).default('./data/storyfund.sqlite'),
     PUBLIC_URL: z.url().optional(),
@@ -74,33 +74,41 @@ const envSchema = z
     APPEAL_PRESETS: jsonOf(presetsSchema).optional(),
     PUBLICATION_NAME: z.string().min(1).default('The Harbour Ledger'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required when STRIPE_SECRET_KEY is set' });
-    }
-    if (!env.STRIPE_SECRET_KEY && env.NODE_ENV === 'production') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['STRIPE_SECRET_KEY'],
-        message: 'is required in production (the offline sandbox is refused when NODE_ENV=production)',
-      });
-    }
-    if (!env.CURRENCIES.includes(env.DEFAULT_CURRENCY)) {
-      ctx.addIssue({ code: 'custom', path: ['DEFAULT_CURRENCY'], message: `must be one of CURRENCIES (${env.CURRENCIES.join(', ')})` });
-    }
-    for (const c of env.CURRENCIES) {
-      if (!isKnownCurrency(c)) continue;
-      try {
-        const b = amountBounds(c, env.AMOUNT_MIN, env.AMOUNT_MAX);
-        if (b.maxMinor < b.minMinor) ctx.addIssue({ code: 'custom', path: ['AMOUNT_MAX'], message: `is below the minimum for ${c}` });
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', path: ['AMOUNT_MIN'], message: `${(e as Error).message}` });
-      }
-      const presets = env.APPEAL_PRESETS ?? DEFAULT_PRESETS;
-      if (!presets[c]) ctx.addIssue({ code: 'custom', path: ['APPEAL_PRESETS'], message: `has no amounts for ${c}` });
-    }
   });
+
+type RawEnv = Record<string, string | undefined>;
+
+/**
+ * Rules across settings. They read the raw strings, so they run even when a single field
+ * is malformed and start-up can list every problem at once.
+ */
+function crossFieldProblems(raw: RawEnv): string[] {
+  const problems: string[] = [];
+  if (raw.STRIPE_SECRET_KEY && !raw.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set');
+  if (!raw.STRIPE_SECRET_KEY && raw.NODE_ENV === 'production') {
+    problems.push('STRIPE_SECRET_KEY is required in production (the offline sandbox is refused when NODE_ENV=production)');
+  }
+  const currencies = (raw.CURRENCIES ?? 'gbp,usd,eur').split(',').map((c) => c.trim().toLowerCase()).filter(isKnownCurrency);
+  const fallback = (raw.DEFAULT_CURRENCY ?? 'gbp').toLowerCase();
+  if (currencies.length && !currencies.includes(fallback)) problems.push(`DEFAULT_CURRENCY must be one of CURRENCIES (${currencies.join(', ')})`);
+  const presets = (() => {
+    try {
+      return raw.APPEAL_PRESETS ? (JSON.parse(raw.APPEAL_PRESETS) as Record<string, unknown>) : DEFAULT_PRESETS;
+    } catch {
+      return null; // reported by the schema
+    }
+  })();
+  for (const c of currencies) {
+    try {
+      const b = amountBounds(c, raw.AMOUNT_MIN ?? '1.00', raw.AMOUNT_MAX ?? '10000');
+      if (b.maxMinor < b.minMinor) problems.push(`AMOUNT_MAX is below the smallest gift allowed in ${c.toUpperCase()}`);
+    } catch (e) {
+      problems.push(`AMOUNT_MIN/AMOUNT_MAX: ${(e as Error).message}`);
+    }
+    if (presets && typeof presets === 'object' && !presets[c]) problems.push(`APPEAL_PRESETS has no amounts for ${c}`);
+  }
+  return problems;
+}
 
 export type Config = {
   env: 'development' | 'test' | 'production';
@@ -136,9 +144,11 @@ export class ConfigError extends Error {
 export function loadConfig(raw: Record<string, unknown>): Config {
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '' && v !== undefined));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'} ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'} ${i.message}`)),
+    ...crossFieldProblems(Object.fromEntries(Object.entries(cleaned).map(([k, v]) => [k, String(v)]))),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const presetsMajor = e.APPEAL_PRESETS ?? DEFAULT_PRESETS;
   const presets: Config['appeal']['presets'] = {};

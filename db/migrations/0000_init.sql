@@ -40,7 +40,8 @@ CREATE TABLE `ledger_entries` (
 	`stripe_event_id` text,
 	`occurred_at` integer NOT NULL,
 	`created_at` integer NOT NULL,
-	FOREIGN KEY (`gift_id`) REFERENCES `gifts`(`id`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`gift_id`) REFERENCES `gifts`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`recurring_gift_id`) REFERENCES `recurring_gifts`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `ledger_entries_key` ON `ledger_entries` (`key`);--> statement-breakpoint
@@ -74,7 +75,7 @@ CREATE TABLE `recurring_gifts` (
 	`currency` text,
 	`cancel_at_period_end` integer DEFAULT false NOT NULL,
 	`current_period_end` integer,
-	`state_stripe_created` integer DEFAULT 0 NOT NULL,
+	`state_order` integer DEFAULT 0 NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`gift_id`) REFERENCES `gifts`(`id`) ON UPDATE no action ON DELETE no action,

@@ -53,7 +53,8 @@ export function parseMajor(input: string, currency: string): ParseResult {
   const match = /^(\d+)(?:\.(\d*))?$/.exec(text);
   if (!match) return { ok: false, reason: 'Enter the amount as a number, like 10 or 10.50' };
   const whole = match[1]!;
-  const frac = match[2] ?? '';
+  // "1.00" yen is one yen: zeros past the currency's decimals change nothing
+  const frac = (match[2] ?? '').replace(/0+$/, '').padEnd(Math.min((match[2] ?? '').length, decimals), '0');
   if (frac.length > decimals) {
     return {
       ok: false,

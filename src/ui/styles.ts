@@ -1,12 +1,15 @@
 // Shared page styles, inlined so a page is one request and works offline.
 export const STYLES = `
-:root{--ink:#1a1a1a;--muted:#555;--accent:#0b5cad;--accent-ink:#fff;--bg:#fff;--panel:#f3f1ec;--error:#b00020}
+:root{--ink:#1a1a1a;--muted:#555;--accent:#0b5cad;--accent-ink:#fff;--bg:#fff;--panel:#f3f1ec;--error:#b00020;--rule:#dcd8cf;--serif:Georgia,'Times New Roman',serif;--sans:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}
 *{box-sizing:border-box}
-body{margin:0;font:18px/1.6 Georgia,'Times New Roman',serif;color:var(--ink);background:var(--bg)}
+body{margin:0;font:18px/1.6 var(--serif);color:var(--ink);background:var(--bg)}
 main{max-width:44rem;margin:0 auto;padding:1rem}
-.masthead{border-bottom:3px solid var(--ink);padding:.75rem 1rem;text-align:center}
-.masthead__name{font:700 1.75rem/1.2 Georgia,serif;color:var(--ink);text-decoration:none}
-.site-footer{max-width:44rem;margin:2rem auto;padding:1rem;color:var(--muted);font:14px/1.5 system-ui,sans-serif;border-top:1px solid #ddd}
-.error{color:var(--error);font:600 15px/1.4 system-ui,sans-serif}
-button,.button{font:600 16px/1 system-ui,sans-serif;background:var(--accent);color:var(--accent-ink);border:0;border-radius:4px;padding:.8rem 1.2rem;cursor:pointer;text-decoration:none;display:inline-block}
+a{color:var(--accent)}
+:focus-visible{outline:3px solid #f2b705;outline-offset:2px}
+.masthead{border-bottom:3px solid var(--ink);padding:.75rem 1rem;display:flex;flex-wrap:wrap;align-items:center;justify-content:center;gap:.5rem 1.5rem;text-align:center}
+.masthead__name{font:700 1.75rem/1.2 var(--serif);color:var(--ink);text-decoration:none}
+.site-footer{max-width:44rem;margin:2rem auto;padding:1rem;color:var(--muted);font:14px/1.5 var(--sans);border-top:1px solid #ddd}
+.error{color:var(--error);font:600 15px/1.4 var(--sans)}
+.visually-hidden{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+button,.button{font:600 16px/1 var(--sans);background:var(--accent);color:var(--accent-ink);border:0;border-radius:4px;padding:.8rem 1.2rem;cursor:pointer;text-decoration:none;display:inline-block}
 `;

@@ -1,0 +1,107 @@
+// POST /checkout: validate on the server, record a pending gift, create the Stripe
+// Checkout Session. GET /thank-you: what the reader sees on return from Checkout.
+import { Hono, type Context } from 'hono';
+import Stripe from 'stripe';
+import { renderArticlePage } from '../appeal/appeal.view.js';
+import type { AppEnv } from '../deps.js';
+import { AppError } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import { attachCheckoutSession, insertPendingGift } from '../ledger/ledger.repo.js';
+import { normalizeRaw, validateCheckout } from './checkout.rules.js';
+import { idempotencyKey, sessionParams } from './checkout.session.js';
+import { renderMessagePage, renderThankYou } from './checkout.view.js';
+
+const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{10,200}$/;
+
+export function checkoutRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post('/checkout', async (c) => {
+    const { config, db, stripe, now, log } = c.var.deps;
+    const wantsJson = (c.req.header('content-type') ?? '').includes('application/json');
+    const raw = normalizeRaw(await readBody(c, wantsJson));
+    const result = validateCheckout(raw, config);
+    if (!result.ok) {
+      if (wantsJson) return c.json({ error: 'Please check the highlighted fields', fields: result.fields }, 400);
+      const currency = config.currencies.includes((raw.currency ?? '').toLowerCase()) ? raw.currency!.toLowerCase() : config.defaultCurrency;
+      return c.html(renderArticlePage(config, { currency, values: raw, errors: result.fields }), 400);
+    }
+
+    const req = result.value;
+    const giftId = newId('gift', now());
+    await insertPendingGift(
+      db,
+      {
+        id: giftId,
+        frequency: req.frequency,
+        amountMinor: req.amountMinor,
+        currency: req.currency,
+        email: req.email,
+        article: req.article,
+        section: req.section,
+        campaign: req.campaign,
+        variant: req.variant,
+        referrer: c.req.header('referer')?.slice(0, 500) ?? null,
+        // set by Cloudflare in front of Workers; absent on a plain Node host
+        country: /^[A-Z]{2}$/.test(c.req.header('cf-ipcountry') ?? '') ? c.req.header('cf-ipcountry')! : null,
+      },
+      now(),
+    );
+
+    let session: Stripe.Checkout.Session;
+    try {
+      session = await stripe.checkout.sessions.create(sessionParams(req, giftId, config), { idempotencyKey: idempotencyKey(giftId) });
+    } catch (err) {
+      log.error('checkout session create failed', { gift: giftId, error: err instanceof Error ? err.message : String(err) });
+      throw new AppError('upstream', 'We could not reach our payment provider. Nothing was charged; please try again in a moment.');
+    }
+    await attachCheckoutSession(db, giftId, session.id, now());
+    if (!session.url) throw new AppError('upstream', 'The payment provider returned no checkout page. Nothing was charged; please try again.');
+    if (wantsJson) return c.json({ id: session.id, url: session.url, gift_id: giftId }, 201);
+    return c.redirect(session.url, 303);
+  });
+
+  app.get('/thank-you', async (c) => {
+    const { config, stripe } = c.var.deps;
+    const sessionId = c.req.query('session_id') ?? '';
+    if (!SESSION_ID.test(sessionId)) {
+      return c.html(renderMessagePage(config, 'We could not find that gift', 'The link is missing its checkout reference (session_id).'), 400);
+    }
+    let session: Stripe.Checkout.Session;
+    try {
+      session = await stripe.checkout.sessions.retrieve(sessionId);
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) {
+        return c.html(renderMessagePage(config, 'We could not find that gift', 'No checkout exists with this reference.'), 404);
+      }
+      throw new AppError('upstream', 'We could not reach our payment provider to confirm your gift. Please refresh this page in a moment.');
+    }
+    const amountMinor = session.amount_total ?? 0;
+    const currency = session.currency ?? config.defaultCurrency;
+    const frequency = session.metadata?.frequency ?? (session.mode === 'payment' ? 'one_off' : null);
+    // Reads Stripe's own answer, so the page is right whether or not our webhook has arrived.
+    if (session.status === 'complete' && session.payment_status !== 'unpaid') {
+      return c.html(renderThankYou(config, { state: 'paid', amountMinor, currency, frequency, email: session.customer_details?.email ?? null }));
+    }
+    if (session.status === 'complete') return c.html(renderThankYou(config, { state: 'pending', amountMinor, currency, frequency }));
+    return c.html(renderThankYou(config, { state: 'unpaid' }));
+  });
+
+  return app;
+}
+
+async function readBody(c: Context<AppEnv>, json: boolean): Promise<Record<string, unknown>> {
+  if (json) {
+    const body: unknown = await c.req.json().catch(() => {
+      throw new AppError('bad_request', 'The request body is not valid JSON', { body: 'must be a JSON object' });
+    });
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new AppError('bad_request', 'The request body must be a JSON object', { body: 'must be a JSON object' });
+    }
+    return body as Record<string, unknown>;
+  }
+  const form = await c.req.parseBody().catch(() => {
+    throw new AppError('bad_request', 'The form could not be read', { body: 'must be a form post' });
+  });
+  return form as Record<string, unknown>;
+}

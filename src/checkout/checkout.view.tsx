@@ -1,0 +1,71 @@
+import type { Config } from '../config.js';
+import { formatMoney } from '../lib/money.js';
+import { Layout, toHtml } from '../ui/layout.js';
+
+const FREQUENCY_WORDS: Record<string, string> = { one_off: 'one-off', monthly: 'monthly', annual: 'annual' };
+
+export type ThankYouView =
+  | { state: 'paid'; amountMinor: number; currency: string; frequency: string | null; email: string | null }
+  | { state: 'pending'; amountMinor: number; currency: string; frequency: string | null }
+  | { state: 'unpaid' };
+
+export function thankYouHeadline(v: { amountMinor: number; currency: string; frequency: string | null }): string {
+  const words = v.frequency ? FREQUENCY_WORDS[v.frequency] : undefined;
+  return `Thank you for your ${formatMoney(v.amountMinor, v.currency)}${words ? ` ${words}` : ''} gift`;
+}
+
+export function renderThankYou(config: Config, view: ThankYouView): string {
+  let body;
+  if (view.state === 'paid') {
+    body = (
+      <section class="notice">
+        <h1>{thankYouHeadline(view)}</h1>
+        <p>Your support keeps our reporting free for everyone to read.</p>
+        {view.email ? <p>We will send a receipt to {view.email}.</p> : null}
+        {view.frequency && view.frequency !== 'one_off' ? <p>You can change or cancel your regular gift at any time.</p> : null}
+        <p>
+          <a href="/">Back to the story</a>
+        </p>
+      </section>
+    );
+  } else if (view.state === 'pending') {
+    body = (
+      <section class="notice">
+        <h1>{thankYouHeadline(view)}</h1>
+        <p>Your bank is still confirming the payment. We will email you as soon as it has gone through; there is nothing more you need to do.</p>
+        <p>
+          <a href="/">Back to the story</a>
+        </p>
+      </section>
+    );
+  } else {
+    body = (
+      <section class="notice">
+        <h1>Your gift is not complete yet</h1>
+        <p>We have not received a payment for this checkout. If you meant to give, you can start again.</p>
+        <p>
+          <a href="/#support">Back to the appeal</a>
+        </p>
+      </section>
+    );
+  }
+  return toHtml(
+    <Layout title={`Thank you | ${config.publicationName}`} publication={config.publicationName}>
+      {body}
+    </Layout>,
+  );
+}
+
+export function renderMessagePage(config: Config, title: string, message: string): string {
+  return toHtml(
+    <Layout title={`${title} | ${config.publicationName}`} publication={config.publicationName}>
+      <section class="notice">
+        <h1>{title}</h1>
+        <p>{message}</p>
+        <p>
+          <a href="/">Back to the story</a>
+        </p>
+      </section>
+    </Layout>,
+  );
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, SANDBOX_WEBHOOK_SECRET } from './config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('has working defaults: port 8787, SQLite file, sandbox mode', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8787);
+    expect(c.databasePath).toBe('./data/storyfund.sqlite');
+    expect(c.publicUrl).toBe('http://localhost:8787');
+    expect(c.stripe).toEqual({ mode: 'sandbox', webhookSecret: SANDBOX_WEBHOOK_SECRET });
+    expect(c.bounds.gbp).toEqual({ minMinor: 100, maxMinor: 1_000_000 });
+    expect(c.appeal.presets.gbp.monthly).toEqual([300, 500, 1000, 2000]);
+  });
+
+  it('uses a real key with its webhook secret, and PUBLIC_URL follows PORT', () => {
+    const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', PORT: '9000' });
+    expect(c.stripe).toEqual({ mode: 'live', secretKey: 'sk_test_123', webhookSecret: 'whsec_abc' });
+    expect(c.publicUrl).toBe('http://localhost:9000');
+  });
+
+  it('lists every bad field at once', () => {
+    const p = problems({ PORT: 'eighty', STRIPE_SECRET_KEY: 'pk_test_oops', CURRENCIES: 'gbp,xyz', AMOUNT_MIN: 'one', APPEAL_COPY: '{' });
+    expect(p.map((x) => x.split(' ')[0])).toEqual(expect.arrayContaining(['PORT', 'STRIPE_SECRET_KEY', 'CURRENCIES.1', 'AMOUNT_MIN', 'APPEAL_COPY', 'STRIPE_WEBHOOK_SECRET']));
+  });
+
+  it('refuses the sandbox in production', () => {
+    expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('STRIPE_SECRET_KEY is required in production')]);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ STRIPE_SECRET_KEY: '', PORT: '' }).stripe.mode).toBe('sandbox');
+  });
+
+  it('takes the appeal copy and presets from settings', () => {
+    const c = loadConfig({
+      APPEAL_COPY: JSON.stringify({ heading: 'Keep the lights on', paragraphs: ['Please.'], button: 'Give', reassurance: '' }),
+      APPEAL_PRESETS: JSON.stringify({ gbp: { one_off: [7.5], monthly: [2], annual: [20] } }),
+      CURRENCIES: 'gbp',
+    });
+    expect(c.appeal.copy.heading).toBe('Keep the lights on');
+    expect(c.appeal.presets.gbp.one_off).toEqual([750]);
+  });
+
+  it('needs presets for every currency offered', () => {
+    expect(problems({ CURRENCIES: 'gbp,chf' })).toEqual(['APPEAL_PRESETS has no amounts for chf']);
+  });
+});

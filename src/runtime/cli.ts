@@ -1,0 +1,82 @@
+// Operator CLI: npm run cli -- <command>. Node-only.
+import { parseArgs } from 'node:util';
+import { migrateNodeDb, openNodeDb } from '../../db/node.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { DAY_MS, EXPORT_HEADER, exportQuery, exportRowToCsv, parseDay } from '../ledger/ledger.export.js';
+
+const USAGE = `Usage: npm run cli -- <command>
+
+Commands:
+  migrate                                   apply database migrations
+  contributions export --format csv [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                                            write recorded payments as CSV to stdout
+                                            (--to includes that whole day, UTC)
+`;
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const config = loadConfig(env);
+  const [command, sub, ...rest] = argv;
+  if (command === 'migrate') {
+    const handle = openNodeDb(config.databasePath);
+    migrateNodeDb(handle);
+    handle.close();
+    process.stderr.write(`Migrations applied to ${config.databasePath}\n`);
+    return 0;
+  }
+  if (command === 'contributions' && sub === 'export') {
+    const { values } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'csv' }, from: { type: 'string' }, to: { type: 'string' } } });
+    if (values.format !== 'csv') throw new UsageError(`--format must be csv (got ${values.format})`);
+    const range = {
+      fromMs: values.from ? parseDay(values.from, '--from') : undefined,
+      toMs: values.to ? parseDay(values.to, '--to') + DAY_MS : undefined,
+    };
+    // Apply migrations first on the writer connection, then stream from a read-only one so
+    // an open cursor never blocks the app's writes (WAL readers do not block the writer).
+    const writer = openNodeDb(config.databasePath);
+    migrateNodeDb(writer);
+    writer.close();
+    const handle = openNodeDb(config.databasePath, { readonly: true });
+    try {
+      const q = exportQuery(handle.db, range).toSQL();
+      await write(out, EXPORT_HEADER);
+      let batch = '';
+      for (const row of handle.sqlite.prepare(q.sql).raw(true).iterate(...q.params) as Iterable<unknown[]>) {
+        batch += exportRowToCsv(row);
+        if (batch.length > 64 * 1024) {
+          await write(out, batch);
+          batch = '';
+        }
+      }
+      if (batch) await write(out, batch);
+    } finally {
+      handle.close();
+    }
+    return 0;
+  }
+  throw new UsageError(command ? `Unknown command: ${[command, sub].filter(Boolean).join(' ')}` : 'No command given');
+}
+
+class UsageError extends Error {}
+
+function write(out: NodeJS.WritableStream, chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out.write(chunk)) resolve();
+    else {
+      out.once('drain', resolve);
+      out.once('error', reject);
+    }
+  });
+}
+
+const isMain = process.argv[1]?.endsWith('runtime/cli.ts') || process.argv[1]?.endsWith('runtime/cli.js');
+if (isMain) {
+  runCli(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof ConfigError) console.error(err.message);
+      else if (err instanceof UsageError) console.error(`${err.message}\n\n${USAGE}`);
+      else console.error(err instanceof Error ? err.message : err);
+      process.exit(err instanceof UsageError ? 64 : 1);
+    },
+  );
+}

@@ -1,0 +1,19 @@
+// Builds the Stripe client for a runtime: the real API with a key, else the offline sandbox.
+import Stripe from 'stripe';
+import type { Db } from '../../db/db.js';
+import type { Config } from '../config.js';
+import { createSandboxStripe } from '../sandbox/sandbox.client.js';
+
+export function createStripe(config: Config, db: Db, now: () => number): Stripe {
+  if (config.stripe.mode === 'sandbox') {
+    if (config.env === 'production') throw new Error('The offline Stripe sandbox is refused in production');
+    return createSandboxStripe({ db, now, publicUrl: config.publicUrl });
+  }
+  return new Stripe(config.stripe.secretKey, {
+    // fetch is looked up per call, not captured at construction (STACK.md: msw, Workers)
+    httpClient: Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
+    maxNetworkRetries: 2,
+    timeout: 20_000,
+    appInfo: { name: 'Storyfund' },
+  });
+}

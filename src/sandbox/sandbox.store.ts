@@ -1,0 +1,126 @@
+// The sandbox's state lives only in the `sandbox_objects` table, as the JSON Stripe would
+// return, so the stand-in works across processes and on Workers (per-request isolates
+// keep nothing between requests). The API (sandbox.api.ts) and the test checkout pages
+// (sandbox.routes.tsx) share these helpers and read through the app's own db.
+import { and, eq, sql } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { atomic, type Db, type Statement } from '../../db/db.js';
+import { sandboxObjects } from '../../db/schema.js';
+
+/** Stripe object types the sandbox keeps, plus its own bookkeeping records. */
+export type SandboxType =
+  | 'checkout.session'
+  | 'customer'
+  | 'payment_intent'
+  | 'charge'
+  | 'subscription'
+  | 'invoice'
+  | 'price'
+  | 'product'
+  | 'event'
+  | typeof EXTRAS_TYPE
+  | typeof IDEMPOTENCY_TYPE
+  | typeof DELIVERY_TYPE;
+
+export const EXTRAS_TYPE = 'sandbox.checkout_session_extras';
+export const IDEMPOTENCY_TYPE = 'sandbox.idempotency_key';
+export const DELIVERY_TYPE = 'sandbox.webhook_delivery';
+
+/**
+ * What a Checkout Session was created with that Stripe does not echo on the session
+ * object itself: line items are only returned when expanded, and payment_intent_data /
+ * subscription_data are applied to objects that exist only once the reader pays.
+ */
+export type CheckoutSessionExtras = {
+  id: string;
+  session: string;
+  line_items: Stripe.LineItem[];
+  payment_intent_data: { metadata: Record<string, string>; description: string | null };
+  subscription_data: { metadata: Record<string, string>; description: string | null };
+};
+
+/** A replayable API response, stored under the client's Idempotency-Key. */
+export type IdempotencyRecord = {
+  id: string;
+  method: string;
+  path: string;
+  /** the raw form body: a replay with different parameters is an error, as on Stripe */
+  request_body: string;
+  status: number;
+  response_body: string;
+};
+
+/** Which of a paid session's webhook events our endpoint has accepted, so failures can be re-sent. */
+export type DeliveryRecord = {
+  id: string;
+  session: string;
+  events: Array<{ id: string; type: string; delivered: boolean; attempts: number; last_status: number | null; last_error: string | null }>;
+};
+
+export const extrasId = (sessionId: string): string => `${sessionId}:extras`;
+export const idempotencyId = (key: string): string => `idempotency_key:${key}`;
+export const deliveryId = (sessionId: string): string => `${sessionId}:delivery`;
+
+type Identified = { id: string };
+
+/** The stored JSON and its type, or null: lets `expand[]` resolve any id the sandbox holds. */
+export async function getTyped(db: Db, id: string): Promise<{ type: string; data: unknown } | null> {
+  const rows = await db
+    .select({ type: sandboxObjects.type, data: sandboxObjects.data })
+    .from(sandboxObjects)
+    .where(eq(sandboxObjects.id, id))
+    .limit(1);
+  const row = rows[0];
+  return row ? { type: row.type, data: JSON.parse(row.data) as unknown } : null;
+}
+
+/** An object by id, or null when it is missing or of another type. */
+export async function getObject<T>(db: Db, id: string, type?: SandboxType): Promise<T | null> {
+  const row = await getTyped(db, id);
+  if (!row || (type !== undefined && row.type !== type)) return null;
+  return row.data as T;
+}
+
+/** Inserts a new object; a second insert of the same id does nothing (the idempotency primitive). */
+export function insertObject(db: Db, type: SandboxType, object: Identified, nowMs: number): Statement {
+  return db
+    .insert(sandboxObjects)
+    .values({ id: object.id, type, data: JSON.stringify(object), createdAt: nowMs })
+    .onConflictDoNothing();
+}
+
+/** Inserts or replaces an object. */
+export function putObject(db: Db, type: SandboxType, object: Identified, nowMs: number): Statement {
+  const data = JSON.stringify(object);
+  return db
+    .insert(sandboxObjects)
+    .values({ id: object.id, type, data, createdAt: nowMs })
+    .onConflictDoUpdate({ target: sandboxObjects.id, set: { data } });
+}
+
+/**
+ * Replaces an object only while a field still has the expected value: a compare-and-set
+ * that needs no interactive transaction (D1 has none). Writes nothing when another
+ * request got there first; the caller re-reads to learn whether it won.
+ */
+export function replaceObjectIf(db: Db, object: Identified, jsonPath: string, expected: string): Statement {
+  return db
+    .update(sandboxObjects)
+    .set({ data: JSON.stringify(object) })
+    .where(and(eq(sandboxObjects.id, object.id), sql`json_extract(${sandboxObjects.data}, ${jsonPath}) = ${expected}`));
+}
+
+/** Runs every write or none (db.batch on D1, a transaction on SQLite). */
+export async function writeAll(db: Db, statements: readonly Statement[]): Promise<void> {
+  await atomic(db, statements);
+}
+
+/**
+ * A session still marked open after `expires_at` reads as expired. Stripe expires it
+ * itself (https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-expires_at);
+ * the sandbox has no background job, so it applies the rule whenever a session is read.
+ */
+export function withLazyExpiry(session: Stripe.Checkout.Session, nowMs: number): Stripe.Checkout.Session {
+  if (session.status === 'open' && nowMs >= session.expires_at * 1000) return { ...session, status: 'expired' };
+  return session;
+}

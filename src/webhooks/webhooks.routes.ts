@@ -1,0 +1,58 @@
+// POST /webhooks/stripe. Stripe delivers at least once, in no set order, and retries
+// non-2xx replies with backoff for up to 3 days
+// (https://docs.stripe.com/webhooks#retries), so: verify, record once, apply atomically.
+import { Hono } from 'hono';
+import type Stripe from 'stripe';
+import type { AppEnv, Deps } from '../deps.js';
+import { AppError } from '../lib/errors.js';
+import { writeStatements } from '../ledger/ledger.repo.js';
+import { atomic } from '../../db/db.js';
+import { HANDLERS } from './webhooks.handlers.js';
+import { markFailed, markProcessed, recordEvent } from './webhooks.repo.js';
+
+export function webhookRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post('/stripe', async (c) => {
+    const deps = c.var.deps;
+    // The signature covers the exact bytes Stripe sent: read them before anything parses.
+    const payload = await c.req.text();
+    const signature = c.req.header('stripe-signature');
+    if (!signature) throw new AppError('invalid_signature', 'Missing Stripe-Signature header', { 'stripe-signature': 'required' });
+    const event = await verify(deps, payload, signature);
+
+    const state = await recordEvent(deps.db, event, payload, deps.now());
+    if (state === 'done') return c.json({ received: true, duplicate: true });
+
+    try {
+      await applyEvent(deps, event);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      deps.log.error('webhook handler failed; Stripe will retry', { event: event.id, type: event.type, error: message });
+      await markFailed(deps.db, event.id, message);
+      return c.json({ error: 'Could not apply this event yet; please retry.' }, 500);
+    }
+    return c.json({ received: true });
+  });
+
+  return app;
+}
+
+async function verify(deps: Deps, payload: string, signature: string): Promise<Stripe.Event> {
+  try {
+    // Stripe 23 rejects timestamps older than 300 s by default (replay protection).
+    return await deps.stripe.webhooks.constructEventAsync(payload, signature, deps.config.stripe.webhookSecret, undefined, deps.webhookCrypto);
+  } catch (err) {
+    throw new AppError('invalid_signature', `Webhook signature verification failed: ${err instanceof Error ? err.message : String(err)}`, {
+      'stripe-signature': 'invalid',
+    });
+  }
+}
+
+/** The event's effects and its processed mark commit together or not at all. */
+export async function applyEvent(deps: Deps, event: Stripe.Event): Promise<void> {
+  const handler = HANDLERS[event.type];
+  const now = deps.now();
+  const writes = handler ? await handler(event, deps) : [];
+  await atomic(deps.db, [...writeStatements(deps.db, writes, { now, eventId: event.id }), markProcessed(deps.db, event.id, now)]);
+}

@@ -1,0 +1,135 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildTestContext, type TestContext } from './factories/deps.js';
+import { count } from './helpers/ledger.js';
+import { startStripeMock } from './mocks/stripe-api.js';
+
+const mock = startStripeMock();
+afterAll(() => mock.close());
+
+let t: TestContext;
+beforeEach(() => {
+  t = buildTestContext();
+  mock.store.created.length = 0;
+});
+afterEach(() => t.cleanup());
+
+const form = (fields: Record<string, string>) =>
+  t.app.request('/checkout', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', referer: 'https://news.example/story' }, body: new URLSearchParams(fields).toString() });
+const json = (body: unknown) => t.app.request('/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('POST /checkout (form)', () => {
+  it('creates a pending gift and a one-off donate session, then redirects to Stripe', async () => {
+    const res = await form({ frequency: 'one_off', amount: '25', amount_other: '', currency: 'gbp', email: 'reader@example.com', article: 'harbour-water', campaign: 'winter', variant: 'b' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
+
+    const gift = t.handle.sqlite.prepare('select * from gifts').get() as Record<string, unknown>;
+    expect(gift).toMatchObject({ status: 'pending', frequency: 'one_off', amount_minor: 2500, currency: 'gbp', email: 'reader@example.com', article: 'harbour-water', campaign: 'winter', variant: 'b', referrer: 'https://news.example/story' });
+    expect(gift.checkout_session_id).toMatch(/^cs_test_/);
+
+    expect(mock.store.created).toHaveLength(1);
+    const { body, idempotencyKey } = mock.store.created[0]!;
+    expect(idempotencyKey).toBe(`checkout-session:${gift.id}`);
+    expect(Object.fromEntries(body)).toMatchObject({
+      mode: 'payment',
+      submit_type: 'donate',
+      client_reference_id: gift.id,
+      'metadata[gift_id]': gift.id,
+      'payment_intent_data[metadata][gift_id]': gift.id,
+      'line_items[0][price_data][currency]': 'gbp',
+      'line_items[0][price_data][unit_amount]': '2500',
+      customer_email: 'reader@example.com',
+      success_url: 'http://localhost:8787/thank-you?session_id={CHECKOUT_SESSION_ID}',
+    });
+    expect(body.has('line_items[0][price_data][recurring][interval]')).toBe(false);
+  });
+
+  it.each([
+    ['monthly', 'month'],
+    ['annual', 'year'],
+  ])('creates a %s subscription session', async (frequency, interval) => {
+    const res = await form({ frequency, amount: '5', amount_other: '12.50', currency: 'usd' });
+    expect(res.status).toBe(303);
+    const body = Object.fromEntries(mock.store.created[0]!.body);
+    expect(body).toMatchObject({
+      mode: 'subscription',
+      'line_items[0][price_data][unit_amount]': '1250',
+      'line_items[0][price_data][currency]': 'usd',
+      'line_items[0][price_data][recurring][interval]': interval,
+      'subscription_data[metadata][frequency]': frequency,
+    });
+    expect(body.submit_type).toBeUndefined();
+  });
+
+  it.each<[{ amount?: string; currency?: string }, string, string | null]>([
+    [{ amount: 'abc' }, 'amount', 'abc'],
+    [{ amount: '-5' }, 'amount', '-5'],
+    [{ amount: '0.10' }, 'amount', '0.10'],
+    [{ amount: '99999999' }, 'amount', '99999999'],
+    [{ currency: 'xyz' }, 'currency', null],
+  ])('re-renders the form with a 400 for %j, naming %s and keeping the values', async (override, field, kept) => {
+    const res = await form({ frequency: 'monthly', amount: '', amount_other: '', currency: 'gbp', email: 'kept@example.com', ...(override.amount ? { amount_other: override.amount } : {}), ...(override.currency ? { currency: override.currency } : {}) });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain(`id="err-${field}"`);
+    expect(html).toContain('value="kept@example.com"');
+    if (kept) expect(html).toContain(`value="${kept}"`);
+    expect(count(t.handle, 'gifts')).toBe(0);
+    expect(mock.store.created).toHaveLength(0);
+  });
+});
+
+describe('POST /checkout (JSON)', () => {
+  it('answers 201 with the session id and url', async () => {
+    const res = await json({ frequency: 'monthly', amount: '10', currency: 'eur' });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { id: string; url: string };
+    expect(body.id).toMatch(/^cs_test_/);
+    expect(body.url).toContain(body.id);
+  });
+
+  it('answers 400 with every bad field named', async () => {
+    const res = await json({ frequency: 'weekly', amount: 'abc', currency: 'xyz' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: expect.any(String), fields: { frequency: expect.any(String), currency: expect.stringContaining('GBP') } });
+  });
+
+  it('answers 400, not 500, for a body that is not JSON', async () => {
+    const res = await t.app.request('/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ fields: { body: expect.any(String) } });
+  });
+
+  it('answers 502 and keeps nothing charged when Stripe is unreachable', async () => {
+    const { http, HttpResponse } = await import('msw');
+    mock.server.use(http.post('https://api.stripe.com/v1/checkout/sessions', () => HttpResponse.json({ error: { type: 'api_error', message: 'down' } }, { status: 500 }), { once: true }));
+    const res = await json({ frequency: 'one_off', amount: '10', currency: 'gbp' });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ error: expect.stringContaining('Nothing was charged') });
+  });
+});
+
+describe('GET /thank-you', () => {
+  it('thanks the reader by amount and frequency from Stripe, before any webhook', async () => {
+    const res = await json({ frequency: 'monthly', amount: '10', currency: 'gbp' });
+    const { id } = (await res.json()) as { id: string };
+    const session = mock.store.sessions.get(id)!;
+    Object.assign(session, { status: 'complete', payment_status: 'paid', customer_details: { email: 'r@example.com' } });
+    const page = await t.app.request(`/thank-you?session_id=${id}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Thank you for your £10 monthly gift');
+    expect(count(t.handle, 'ledger_entries')).toBe(0);
+  });
+
+  it('says a gift is not complete while the session is open', async () => {
+    const { id } = (await (await json({ frequency: 'one_off', amount: '3', currency: 'gbp' })).json()) as { id: string };
+    const html = await (await t.app.request(`/thank-you?session_id=${id}`)).text();
+    expect(html).toContain('not complete yet');
+  });
+
+  it('answers 400 for a malformed id and 404 for an unknown one', async () => {
+    expect((await t.app.request('/thank-you?session_id=<script>')).status).toBe(400);
+    expect((await t.app.request('/thank-you?session_id=cs_test_doesnotexist123')).status).toBe(404);
+  });
+});

@@ -1,0 +1,47 @@
+// Deps for in-process tests: a real SQLite file, the real Stripe SDK (msw answers it),
+// a clock the test controls.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Stripe from 'stripe';
+import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger, type Deps } from '../../src/deps.js';
+import { TEST_WEBHOOK_SECRET } from './stripe.js';
+
+export type TestContext = { deps: Deps; handle: NodeDb; app: ReturnType<typeof createApp>; clock: { ms: number }; cleanup(): void };
+
+export function buildTestContext(env: Record<string, string> = {}): TestContext {
+  const dir = mkdtempSync(join(tmpdir(), 'storyfund-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_PATH: join(dir, 'test.sqlite'),
+    STRIPE_SECRET_KEY: 'sk_test_storyfund',
+    STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    PUBLIC_URL: 'http://localhost:8787',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const handle = openNodeDb(config.databasePath);
+  migrateNodeDb(handle);
+  const clock = { ms: Date.parse('2026-11-20T10:00:00Z') };
+  const deps: Deps = {
+    db: handle.db,
+    stripe: new Stripe('sk_test_storyfund', { httpClient: Stripe.createFetchHttpClient((i, init) => fetch(i, init)), maxNetworkRetries: 0 }),
+    config,
+    now: () => clock.ms,
+    log: createLogger('silent'),
+    webhookCrypto: Stripe.createSubtleCryptoProvider(),
+  };
+  return {
+    deps,
+    handle,
+    app: createApp(deps),
+    clock,
+    cleanup: () => {
+      handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Stripe objects and events for tests, built from Stripe's own published fixtures
+// (tests/fixtures/stripe, unmodified) with overrides.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Stripe from 'stripe';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'stripe');
+
+type Json = Record<string, unknown>;
+export type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> | null } : T;
+
+function fixture(name: string): Json {
+  return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Json;
+}
+
+/** Deep merge where arrays and nulls in the override replace what is there. */
+function merge<T>(base: T, override: unknown): T {
+  if (override === undefined) return base;
+  if (override === null || typeof override !== 'object' || Array.isArray(override) || base === null || typeof base !== 'object') return override as T;
+  const out: Json = { ...(base as Json) };
+  for (const [k, v] of Object.entries(override as Json)) out[k] = merge(out[k], v);
+  return out as T;
+}
+
+let counter = 0;
+/** Unique, Stripe-looking ids; deterministic within a test file run. */
+export function stripeId(prefix: string): string {
+  counter += 1;
+  return `${prefix}_test${String(counter).padStart(8, '0')}${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export function buildCheckoutSession(overrides: DeepPartial<Stripe.Checkout.Session> = {}): Stripe.Checkout.Session {
+  const id = stripeId('cs_test');
+  return merge(
+    merge(fixture('checkout_session'), {
+      id,
+      url: `https://checkout.stripe.com/c/pay/${id}`,
+      status: 'complete',
+      payment_status: 'paid',
+      amount_subtotal: 1000,
+      amount_total: 1000,
+      currency: 'gbp',
+      created: 1_764_000_000,
+      payment_intent: stripeId('pi'),
+      customer: stripeId('cus'),
+      shipping_cost: null,
+      total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    }),
+    overrides,
+  ) as unknown as Stripe.Checkout.Session;
+}
+
+export function buildSubscription(overrides: DeepPartial<Stripe.Subscription> = {}): Stripe.Subscription {
+  const base = fixture('subscription') as unknown as Stripe.Subscription;
+  const item = base.items.data[0]!;
+  return merge(
+    merge(base, {
+      id: stripeId('sub'),
+      status: 'active',
+      currency: 'gbp',
+      customer: stripeId('cus'),
+      metadata: {},
+      items: {
+        data: [
+          merge(item, {
+            price: { currency: 'gbp', unit_amount: 1000, recurring: { interval: 'month', interval_count: 1 } },
+            current_period_start: 1_764_000_000,
+            current_period_end: 1_766_592_000,
+          }),
+        ],
+      },
+    }),
+    overrides,
+  ) as Stripe.Subscription;
+}
+
+export function buildInvoice(overrides: DeepPartial<Stripe.Invoice> = {}): Stripe.Invoice {
+  return merge(
+    merge(fixture('invoice'), {
+      id: stripeId('in'),
+      status: 'paid',
+      billing_reason: 'subscription_create',
+      amount_due: 1000,
+      amount_paid: 1000,
+      amount_remaining: 0,
+      currency: 'gbp',
+      customer: stripeId('cus'),
+      customer_email: 'reader@example.com',
+      customer_name: 'A Reader',
+      status_transitions: { paid_at: 1_764_000_100 },
+      parent: { type: 'subscription_details', quote_details: null, subscription_details: { subscription: stripeId('sub'), metadata: {} } },
+    }),
+    overrides,
+  ) as unknown as Stripe.Invoice;
+}
+
+export function buildEvent<T extends { id?: string }>(type: string, object: T, overrides: DeepPartial<Stripe.Event> = {}): Stripe.Event {
+  return merge(
+    merge(fixture('event'), {
+      id: stripeId('evt'),
+      type,
+      api_version: '2026-10-28.endive',
+      created: 1_764_000_000,
+      pending_webhooks: 1,
+      data: { object },
+    }),
+    overrides,
+  ) as unknown as Stripe.Event;
+}
+
+export const TEST_WEBHOOK_SECRET = 'whsec_test_storyfund_secret';
+
+const signer = new Stripe('sk_test_signer_only');
+
+/** Signs exactly as Stripe does; the timestamp defaults to now (stripe 23 rejects > 300 s old). */
+export function signPayload(payload: string, opts: { secret?: string; timestamp?: number } = {}): string {
+  return signer.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? TEST_WEBHOOK_SECRET, timestamp: opts.timestamp });
+}
+
+export function webhookRequest(event: Stripe.Event | string, opts: { secret?: string; timestamp?: number; signature?: string | null; base?: string } = {}): Request {
+  const payload = typeof event === 'string' ? event : JSON.stringify(event);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const signature = opts.signature === undefined ? signPayload(payload, opts) : opts.signature;
+  if (signature !== null) headers['stripe-signature'] = signature;
+  return new Request(`${opts.base ?? 'http://localhost'}/webhooks/stripe`, { method: 'POST', headers, body: payload });
+}
