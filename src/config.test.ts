@@ -19,7 +19,7 @@ describe('loadConfig', () => {
     expect(c.publicUrl).toBe('http://localhost:8787');
     expect(c.stripe).toEqual({ mode: 'sandbox', webhookSecret: SANDBOX_WEBHOOK_SECRET });
     expect(c.bounds.gbp).toEqual({ minMinor: 100, maxMinor: 1_000_000 });
-    expect(c.appeal.presets.gbp.monthly).toEqual([300, 500, 1000, 2000]);
+    expect(c.appeal.presets.gbp!.monthly).toEqual([300, 500, 1000, 2000]);
   });
 
   it('uses a real key with its webhook secret, and PUBLIC_URL follows PORT', () => {
@@ -48,7 +48,7 @@ describe('loadConfig', () => {
       CURRENCIES: 'gbp',
     });
     expect(c.appeal.copy.heading).toBe('Keep the lights on');
-    expect(c.appeal.presets.gbp.one_off).toEqual([750]);
+    expect(c.appeal.presets.gbp!.one_off).toEqual([750]);
   });
 
   it('needs presets for every currency offered', () => {
