@@ -1,0 +1,76 @@
+// A reader gives in a real Chromium against the started Node server and the sandbox:
+// with the page's script, and with JavaScript turned off.
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../helpers/server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let server: RunningServer;
+let browser: Browser;
+beforeAll(async () => {
+  [server, browser] = await Promise.all([
+    startServer(),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    }),
+  ]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe.each([
+  { js: true, label: 'with JavaScript' },
+  { js: false, label: 'with JavaScript off' },
+])('a reader gives $label', ({ js }) => {
+  it('chooses £10 monthly, pays on the sandbox page and is thanked for it', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: js });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await expect(page.getByRole('heading', { name: 'Your support helps us to tell the story' }).count()).resolves.toBe(1);
+
+    await page.getByLabel('Monthly').check();
+    await page.getByLabel('£10', { exact: true }).check();
+    await page.getByLabel(/Email/).fill(js ? 'browser@example.com' : 'nojs@example.com');
+    await page.getByRole('button', { name: 'Support us' }).click();
+
+    await page.waitForURL(/\/sandbox\/checkout\/cs_test_/);
+    expect(await page.textContent('body')).toContain('£10');
+    await page.getByLabel(/Name/).fill('Browser Reader');
+    await page.getByRole('button', { name: /^Pay/ }).click();
+
+    await page.waitForURL(/\/thank-you\?session_id=cs_test_/);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you for your £10 monthly gift');
+    await context.close();
+  });
+
+  it('shows a bad amount next to its field and keeps what the reader typed', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: js });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('One-off').check();
+    await page.getByLabel('Other amount').fill('0.10');
+    await page.getByLabel(/Email/).fill('kept@example.com');
+    await page.getByRole('button', { name: 'Support us' }).click();
+    await page.waitForLoadState();
+    expect(await page.locator('#err-amount').textContent()).toContain('The smallest gift we can take is £1');
+    expect(await page.getByLabel('Other amount').inputValue()).toBe('0.10');
+    expect(await page.getByLabel(/Email/).inputValue()).toBe('kept@example.com');
+    expect(await page.getByLabel('One-off').isChecked()).toBe(true);
+    await context.close();
+  });
+});
+
+describe('the frequency toggle (script)', () => {
+  it('shows the annual amounts when Annual is chosen', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Annual').check();
+    await expect(page.getByLabel('£120', { exact: true }).count()).resolves.toBe(1);
+    await expect(page.getByLabel('£3', { exact: true }).count()).resolves.toBe(0);
+    await page.close();
+  });
+});
