@@ -47,11 +47,14 @@ export const gifts = sqliteTable(
     subscriptionId: text('subscription_id'),
     /** false for payments that did not start at our checkout (a Payment Link, say) */
     fromCheckout: integer('from_checkout', { mode: 'boolean' }).notNull().default(true),
+    /** Radar early fraud warning on the gift's payment (issfr_…): staff should review or refund */
+    fraudWarningId: text('fraud_warning_id'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
     uniqueIndex('gifts_checkout_session').on(t.checkoutSessionId),
+    index('gifts_payment_intent').on(t.paymentIntentId),
     index('gifts_created').on(t.createdAt, t.id),
     index('gifts_subscription').on(t.subscriptionId),
   ],
@@ -74,13 +77,28 @@ export const recurringGifts = sqliteTable(
     currentPeriodEnd: integer('current_period_end'),
     /** ordering key of the event whose state we hold (ledger.subscriptionStateOrder); older events do not overwrite it */
     stateOrder: integer('state_order').notNull().default(0),
+    /** ordering key of the event that set `status`: invoice events move the status too, without the rest of the subscription */
+    statusOrder: integer('status_order').notNull().default(0),
+    /** ms; a cancellation scheduled for this time */
+    cancelAt: integer('cancel_at'),
+    /** ms; when the cancellation was made */
+    canceledAt: integer('canceled_at'),
+    /** the open payment problem: 'payment_failed' | 'action_required' | null once an invoice is paid */
+    paymentIssue: text('payment_issue'),
+    /** Stripe's decline code (or error code) of the failed attempt */
+    declineCode: text('decline_code'),
+    /** ms; when Stripe's Smart Retries will try again, null when it will not */
+    nextPaymentAttemptAt: integer('next_payment_attempt_at'),
+    issueInvoiceId: text('issue_invoice_id'),
+    /** ordering key of the invoice event that set the payment-issue columns */
+    healthOrder: integer('health_order').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [uniqueIndex('recurring_gifts_subscription').on(t.stripeSubscriptionId)],
 );
 
-export const ENTRY_KINDS = ['gift', 'renewal', 'refund', 'dispute', 'dispute_fee', 'dispute_reversal'] as const;
+export const ENTRY_KINDS = ['gift', 'renewal', 'refund', 'refund_reversal', 'dispute', 'dispute_fee', 'dispute_reversal'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 /** Append-only. One row per money fact from Stripe, unique by `key`. Totals are derived. */
@@ -96,8 +114,17 @@ export const ledgerEntries = sqliteTable(
     frequency: text('frequency', { enum: FREQUENCIES }).notNull(),
     amountMinor: integer('amount_minor').notNull(),
     currency: text('currency').notNull(),
+    /** Stripe's fee in the settlement currency (negative when Stripe returns a fee); null until the balance transaction is known */
     feeMinor: integer('fee_minor'),
+    /** what this fact adds to (or takes from) our Stripe balance, in the settlement currency */
     netMinor: integer('net_minor'),
+    settlementCurrency: text('settlement_currency'),
+    /** Stripe's exchange rate from `currency` to the settlement currency, as the decimal Stripe sent; null when none applied */
+    exchangeRate: text('exchange_rate'),
+    balanceTransactionId: text('balance_transaction_id'),
+    /** links refunds and disputes to the payment they reverse, whichever arrives first */
+    paymentIntentId: text('payment_intent_id'),
+    chargeId: text('charge_id'),
     email: text('email'),
     stripeId: text('stripe_id').notNull(),
     stripeEventId: text('stripe_event_id'),
@@ -109,7 +136,96 @@ export const ledgerEntries = sqliteTable(
     uniqueIndex('ledger_entries_key').on(t.key),
     index('ledger_entries_occurred').on(t.occurredAt, t.id),
     index('ledger_entries_gift').on(t.giftId),
+    index('ledger_entries_payment_intent').on(t.paymentIntentId),
+    index('ledger_entries_balance_transaction').on(t.balanceTransactionId),
   ],
+);
+
+/**
+ * Charges as Stripe reports them: the link from a charge to its PaymentIntent and the
+ * settlement facts of its balance transaction. A charge can be learned of before or after
+ * the gift it pays for; ledger entries take their fee and net from here either way.
+ */
+export const stripeCharges = sqliteTable(
+  'stripe_charges',
+  {
+    id: text('id').primaryKey(),
+    paymentIntentId: text('payment_intent_id'),
+    amountMinor: integer('amount_minor'),
+    currency: text('currency'),
+    balanceTransactionId: text('balance_transaction_id'),
+    feeMinor: integer('fee_minor'),
+    netMinor: integer('net_minor'),
+    settlementCurrency: text('settlement_currency'),
+    exchangeRate: text('exchange_rate'),
+    earlyFraudWarningId: text('early_fraud_warning_id'),
+    fraudType: text('fraud_type'),
+    /** Stripe's created, seconds */
+    stripeCreated: integer('stripe_created'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('stripe_charges_payment_intent').on(t.paymentIntentId)],
+);
+
+/** A dispute's state; its money is in ledger_entries (withdrawn, fee, reinstated). */
+export const disputes = sqliteTable(
+  'disputes',
+  {
+    id: text('id').primaryKey(),
+    chargeId: text('charge_id'),
+    paymentIntentId: text('payment_intent_id'),
+    amountMinor: integer('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason'),
+    /** Stripe's status: warning_needs_response, needs_response, under_review, won, lost, ... */
+    status: text('status').notNull(),
+    /** ms */
+    evidenceDueBy: integer('evidence_due_by'),
+    /** the subscription we cancelled because this dispute was lost */
+    canceledSubscriptionId: text('canceled_subscription_id'),
+    stateOrder: integer('state_order').notNull().default(0),
+    /** Stripe's created, seconds */
+    stripeCreated: integer('stripe_created').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('disputes_payment_intent').on(t.paymentIntentId)],
+);
+
+export const payouts = sqliteTable('payouts', {
+  id: text('id').primaryKey(),
+  amountMinor: integer('amount_minor').notNull(),
+  currency: text('currency').notNull(),
+  /** pending, in_transit, paid, failed, canceled: only moves forward */
+  status: text('status').notNull(),
+  reconciliationStatus: text('reconciliation_status').notNull(),
+  automatic: integer('automatic', { mode: 'boolean' }).notNull(),
+  /** ms */
+  arrivalDate: integer('arrival_date'),
+  stripeCreated: integer('stripe_created').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** The balance transactions a payout settled, as Stripe lists them (`GET /v1/balance_transactions?payout=`). */
+export const payoutItems = sqliteTable(
+  'payout_items',
+  {
+    balanceTransactionId: text('balance_transaction_id').primaryKey(),
+    payoutId: text('payout_id').notNull(),
+    type: text('type').notNull(),
+    reportingCategory: text('reporting_category').notNull(),
+    /** ch_…, re_…, dp_…: the object that moved the money */
+    sourceId: text('source_id'),
+    paymentIntentId: text('payment_intent_id'),
+    amountMinor: integer('amount_minor').notNull(),
+    feeMinor: integer('fee_minor').notNull(),
+    netMinor: integer('net_minor').notNull(),
+    currency: text('currency').notNull(),
+    stripeCreated: integer('stripe_created').notNull(),
+  },
+  (t) => [index('payout_items_payout').on(t.payoutId)],
 );
 
 /** Every webhook event we accepted, once. */

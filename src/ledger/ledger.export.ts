@@ -1,4 +1,6 @@
-// The contributions export: one row per recorded money fact, oldest first.
+// The contributions export: one row per recorded money fact, oldest first. Refunds and
+// disputes are rows of their own with negative amounts, linked to their gift by gift_id;
+// fee and net are in the settlement currency, at Stripe's exchange rate when it converted.
 import { and, asc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/db.js';
 import { gifts, ledgerEntries } from '../../db/schema.js';
@@ -13,6 +15,8 @@ export const EXPORT_COLUMNS = [
   'amount_minor',
   'fee_minor',
   'net_minor',
+  'settlement_currency',
+  'exchange_rate',
   'status',
   'supporter_email',
   'stripe_id',
@@ -20,6 +24,7 @@ export const EXPORT_COLUMNS = [
   'article',
   'campaign',
   'variant',
+  'balance_transaction_id',
 ] as const;
 
 export const EXPORT_HEADER = csvLine(EXPORT_COLUMNS);
@@ -42,6 +47,8 @@ export function exportQuery(db: Db, range: ExportRange) {
       amountMinor: ledgerEntries.amountMinor,
       feeMinor: ledgerEntries.feeMinor,
       netMinor: ledgerEntries.netMinor,
+      settlementCurrency: ledgerEntries.settlementCurrency,
+      exchangeRate: ledgerEntries.exchangeRate,
       status: gifts.status,
       email: ledgerEntries.email,
       stripeId: ledgerEntries.stripeId,
@@ -49,6 +56,7 @@ export function exportQuery(db: Db, range: ExportRange) {
       article: gifts.article,
       campaign: gifts.campaign,
       variant: gifts.variant,
+      balanceTransactionId: ledgerEntries.balanceTransactionId,
     })
     .from(ledgerEntries)
     .leftJoin(gifts, eq(gifts.id, ledgerEntries.giftId))

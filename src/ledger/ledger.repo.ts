@@ -5,7 +5,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
 import { gifts, ledgerEntries, outbox, recurringGifts, supporters, type Frequency } from '../../db/schema.js';
 import { newId } from '../lib/ids.js';
-import { GIFT_ADVANCES_FROM, type GiftRef, type Write } from './ledger.js';
+import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
+import type { GiftRef, Write } from './ledger.js';
+import { moneyStatements } from './ledger.money.repo.js';
 
 const giftRefColumns = {
   id: gifts.id,
@@ -66,7 +68,11 @@ const supporterIdByEmail = (email: string | null) =>
   email ? sql`(select ${supporters.id} from ${supporters} where ${supporters.email} = ${normalizeEmail(email)})` : sql`null`;
 
 export function writeStatements(db: Db, writes: readonly Write[], ctx: { now: number; eventId: string | null }): Statement[] {
-  return writes.map((w): Statement => {
+  return writes.flatMap((w) => moneyStatements(db, w, ctx) ?? [giftStatement(db, w, ctx)]);
+}
+
+function giftStatement(db: Db, w: Write, ctx: { now: number; eventId: string | null }): Statement {
+  {
     switch (w.type) {
       case 'supporter.upsert': {
         const s = w.supporter;
@@ -116,29 +122,6 @@ export function writeStatements(db: Db, writes: readonly Write[], ctx: { now: nu
           })
           .where(eq(gifts.id, w.giftId));
       }
-      case 'entry': {
-        const e = w.entry;
-        return db
-          .insert(ledgerEntries)
-          .values({
-            id: newId('led', ctx.now),
-            key: e.key,
-            kind: e.kind,
-            giftId: e.giftId,
-            recurringGiftId: e.subscriptionId
-              ? sql`(select ${recurringGifts.id} from ${recurringGifts} where ${recurringGifts.stripeSubscriptionId} = ${e.subscriptionId})`
-              : null,
-            frequency: e.frequency,
-            amountMinor: e.amountMinor,
-            currency: e.currency,
-            email: e.email ? normalizeEmail(e.email) : null,
-            stripeId: e.stripeId,
-            stripeEventId: ctx.eventId,
-            occurredAt: e.occurredAt,
-            createdAt: ctx.now,
-          })
-          .onConflictDoNothing();
-      }
       case 'recurring.ensure': {
         const r = w.recurring;
         return db
@@ -163,6 +146,8 @@ export function writeStatements(db: Db, writes: readonly Write[], ctx: { now: nu
         const r = w.recurring;
         const newer = sql`excluded.state_order > ${recurringGifts.stateOrder}`;
         const ifNewer = (col: string, current: unknown) => sql`case when ${newer} then excluded.${sql.raw(col)} else ${current} end`;
+        // invoice events move the status alone, so it has its own ordering key
+        const newerStatus = sql`excluded.status_order > ${recurringGifts.statusOrder}`;
         return db
           .insert(recurringGifts)
           .values({
@@ -176,7 +161,10 @@ export function writeStatements(db: Db, writes: readonly Write[], ctx: { now: nu
             currency: r.currency,
             cancelAtPeriodEnd: r.cancelAtPeriodEnd,
             currentPeriodEnd: r.currentPeriodEnd,
+            cancelAt: r.cancelAt,
+            canceledAt: r.canceledAt,
             stateOrder: r.order,
+            statusOrder: r.order,
             createdAt: ctx.now,
             updatedAt: ctx.now,
           })
@@ -184,7 +172,10 @@ export function writeStatements(db: Db, writes: readonly Write[], ctx: { now: nu
             target: recurringGifts.stripeSubscriptionId,
             set: {
               ...fillGaps(),
-              status: ifNewer('status', recurringGifts.status),
+              status: sql`case when ${newerStatus} then excluded.status else ${recurringGifts.status} end`,
+              statusOrder: sql`max(${recurringGifts.statusOrder}, excluded.status_order)`,
+              cancelAt: ifNewer('cancel_at', recurringGifts.cancelAt),
+              canceledAt: ifNewer('canceled_at', recurringGifts.canceledAt),
               interval: ifNewer('interval', recurringGifts.interval),
               amountMinor: ifNewer('amount_minor', recurringGifts.amountMinor),
               currency: ifNewer('currency', recurringGifts.currency),
@@ -196,13 +187,61 @@ export function writeStatements(db: Db, writes: readonly Write[], ctx: { now: nu
             },
           });
       }
+      case 'recurring.status': {
+        const r = w.recurring;
+        return db
+          .insert(recurringGifts)
+          .values({ id: newId('rec', ctx.now), stripeSubscriptionId: r.subscriptionId, giftId: r.giftId, status: r.status, statusOrder: r.order, createdAt: ctx.now, updatedAt: ctx.now })
+          .onConflictDoUpdate({
+            target: recurringGifts.stripeSubscriptionId,
+            set: {
+              giftId: sql`coalesce(${recurringGifts.giftId}, excluded.gift_id)`,
+              status: sql`case when excluded.status_order > ${recurringGifts.statusOrder} then excluded.status else ${recurringGifts.status} end`,
+              statusOrder: sql`max(${recurringGifts.statusOrder}, excluded.status_order)`,
+              updatedAt: ctx.now,
+            },
+          });
+      }
+      case 'recurring.health': {
+        const r = w.recurring;
+        const newer = sql`excluded.health_order > ${recurringGifts.healthOrder}`;
+        const ifNewer = (col: string, current: unknown) => sql`case when ${newer} then excluded.${sql.raw(col)} else ${current} end`;
+        return db
+          .insert(recurringGifts)
+          .values({
+            id: newId('rec', ctx.now),
+            stripeSubscriptionId: r.subscriptionId,
+            // placeholder with order 0: any status write outranks it
+            status: 'active',
+            paymentIssue: r.issue,
+            declineCode: r.declineCode,
+            nextPaymentAttemptAt: r.nextPaymentAttemptAt,
+            issueInvoiceId: r.invoiceId,
+            healthOrder: r.order,
+            createdAt: ctx.now,
+            updatedAt: ctx.now,
+          })
+          .onConflictDoUpdate({
+            target: recurringGifts.stripeSubscriptionId,
+            set: {
+              paymentIssue: ifNewer('payment_issue', recurringGifts.paymentIssue),
+              declineCode: ifNewer('decline_code', recurringGifts.declineCode),
+              nextPaymentAttemptAt: ifNewer('next_payment_attempt_at', recurringGifts.nextPaymentAttemptAt),
+              issueInvoiceId: ifNewer('issue_invoice_id', recurringGifts.issueInvoiceId),
+              healthOrder: sql`max(${recurringGifts.healthOrder}, excluded.health_order)`,
+              updatedAt: ctx.now,
+            },
+          });
+      }
       case 'email':
         return db
           .insert(outbox)
           .values({ id: newId('eml', ctx.now), key: w.key, template: w.template, to: normalizeEmail(w.to), props: JSON.stringify(w.props), nextAttemptAt: ctx.now, createdAt: ctx.now })
           .onConflictDoNothing();
+      default:
+        throw new Error(`no statement for write ${w.type}`);
     }
-  });
+  }
 }
 
 /** Links learned from any event fill what we do not yet know and never overwrite. */

@@ -1,5 +1,7 @@
-// Pure ledger rules: Stripe facts plus what we already hold in, a list of writes out.
-// No I/O here; ledger.repo.ts turns writes into SQL statements run atomically.
+// The ledger's vocabulary: the facts the pure rules take (GiftRef, Settlement, EntryFacts)
+// and the writes they return. The rules live in one module per kind of Stripe fact
+// (ledger.sessions.ts, ledger.invoices.ts, ledger.refunds.ts, ...), all without I/O;
+// ledger.repo.ts turns writes into SQL statements run atomically.
 import type { EntryKind, Frequency, GiftStatus } from '../../db/schema.js';
 
 export type GiftRef = {
@@ -11,6 +13,38 @@ export type GiftRef = {
 };
 
 export type SupporterFacts = { email: string; name: string | null; stripeCustomerId: string | null };
+
+/** Where a money fact landed in our Stripe balance: its balance transaction. */
+export type Settlement = {
+  balanceTransactionId: string;
+  /** Stripe's fee; negative when Stripe gives a fee back */
+  feeMinor: number;
+  netMinor: number;
+  /** the balance's currency, which may differ from the payment's */
+  currency: string;
+  /** the decimal Stripe sent, as text: money never passes through a float here */
+  exchangeRate: string | null;
+};
+
+/** Payment kinds carry money in; every other kind reverses part of a payment. */
+export const PAYMENT_KINDS = ['gift', 'renewal'] as const satisfies readonly EntryKind[];
+
+export type EntryFacts = {
+  key: string;
+  kind: EntryKind;
+  giftId: string | null;
+  subscriptionId: string | null;
+  frequency: Frequency;
+  amountMinor: number;
+  currency: string;
+  email: string | null;
+  stripeId: string;
+  occurredAt: number;
+  paymentIntentId?: string | null;
+  chargeId?: string | null;
+  /** null: fee and net are filled when the balance transaction is known */
+  settlement?: Settlement | null;
+};
 
 export type Write =
   | { type: 'supporter.upsert'; supporter: SupporterFacts }
@@ -30,18 +64,110 @@ export type Write =
       checkoutSessionId?: string | null;
     }
   | {
+      /**
+       * One money fact, once per key. A redelivery or a second event about the same fact
+       * only fills what is still unknown (links, fee and net); the amount never changes.
+       * A reversal (refund, dispute) names its payment intent and takes gift, frequency and
+       * supporter from the payment, now or when the payment arrives (`payment.link`).
+       */
       type: 'entry';
-      entry: {
-        key: string;
-        kind: EntryKind;
-        giftId: string | null;
-        subscriptionId: string | null;
-        frequency: Frequency;
+      entry: EntryFacts;
+    }
+  | {
+      /** fee and net for entries that lack them: by key, or every payment entry of a payment intent */
+      type: 'entry.settle';
+      match: { key: string } | { paymentIntentId: string };
+      settlement: Settlement;
+      chargeId?: string | null;
+    }
+  | {
+      /** the invoice entry learns its payment intent after the fact (reconcile) */
+      type: 'entry.paymentIntent';
+      key: string;
+      paymentIntentId: string;
+    }
+  | {
+      /** a payment and its gift are known: link reversals recorded before them, carry a fraud flag over */
+      type: 'payment.link';
+      paymentIntentId: string;
+    }
+  | {
+      type: 'charge.facts';
+      charge: {
+        chargeId: string;
+        paymentIntentId: string | null;
+        amountMinor: number | null;
+        currency: string | null;
+        /** seconds */
+        stripeCreated: number | null;
+        settlement: Settlement | null;
+      };
+    }
+  | {
+      type: 'charge.fraudWarning';
+      warning: { chargeId: string; paymentIntentId: string | null; warningId: string; fraudType: string };
+    }
+  | {
+      /** a dispute's state, applied only if newer than what we hold (disputeStateOrder) */
+      type: 'dispute.state';
+      dispute: {
+        disputeId: string;
+        chargeId: string | null;
+        paymentIntentId: string | null;
         amountMinor: number;
         currency: string;
-        email: string | null;
-        stripeId: string;
-        occurredAt: number;
+        reason: string | null;
+        status: string;
+        evidenceDueBy: number | null;
+        stripeCreated: number;
+        canceledSubscriptionId: string | null;
+        order: number;
+      };
+    }
+  | {
+      /** only the subscription's status, from an invoice event; applied if newer than the status held */
+      type: 'recurring.status';
+      recurring: { subscriptionId: string; giftId: string | null; status: string; order: number };
+    }
+  | {
+      /** the open payment problem of a recurring gift, or its end (issue null); applied if newer */
+      type: 'recurring.health';
+      recurring: {
+        subscriptionId: string;
+        issue: 'payment_failed' | 'action_required' | null;
+        declineCode: string | null;
+        nextPaymentAttemptAt: number | null;
+        invoiceId: string | null;
+        order: number;
+      };
+    }
+  | {
+      type: 'payout.state';
+      payout: {
+        payoutId: string;
+        amountMinor: number;
+        currency: string;
+        status: string;
+        reconciliationStatus: string;
+        automatic: boolean;
+        arrivalDate: number | null;
+        stripeCreated: number;
+      };
+    }
+  | {
+      type: 'payout.item';
+      item: {
+        payoutId: string;
+        balanceTransactionId: string;
+        type: string;
+        reportingCategory: string;
+        sourceId: string | null;
+        paymentIntentId: string | null;
+        amountMinor: number;
+        feeMinor: number;
+        netMinor: number;
+        currency: string;
+        stripeCreated: number;
       };
     }
   | {
@@ -62,218 +188,17 @@ export type Write =
         currency: string | null;
         cancelAtPeriodEnd: boolean;
         currentPeriodEnd: number | null;
+        /** ms */
+        cancelAt: number | null;
+        /** ms */
+        canceledAt: number | null;
         /** ordering key: see subscriptionStateOrder */
         order: number;
       };
     }
   | { type: 'email'; key: string; template: 'receipt'; to: string; props: Record<string, unknown> };
 
-/**
- * Gift status moves forward only; a status may be reached from these predecessors.
- * Deliveries arrive in any order, so a late `checkout.session.completed` with an unpaid
- * (async) payment must not pull a paid gift back to processing.
- */
-export const GIFT_ADVANCES_FROM: Record<GiftStatus, readonly GiftStatus[]> = {
-  pending: [],
-  processing: ['pending'],
-  paid: ['pending', 'processing', 'failed', 'expired'],
-  failed: ['pending', 'processing'],
-  expired: ['pending'],
-};
-
-export function canAdvance(from: GiftStatus, to: GiftStatus): boolean {
-  return GIFT_ADVANCES_FROM[to].includes(from);
-}
-
-const EVENT_RANK: Record<string, number> = {
-  'customer.subscription.created': 0,
-  'customer.subscription.updated': 1,
-  'customer.subscription.paused': 1,
-  'customer.subscription.resumed': 1,
-  'customer.subscription.deleted': 2,
-};
-
-/**
- * Stripe's event `created` has one-second resolution and a subscription's created and
- * first updated events often share a second, so ties are broken by the event type's
- * place in a subscription's life (created < updated < deleted).
- */
-export function subscriptionStateOrder(eventType: string, eventCreatedSeconds: number): number {
-  return eventCreatedSeconds * 10 + (EVENT_RANK[eventType] ?? 1);
-}
-
-export function frequencyOfInterval(interval: string | null | undefined): Frequency | null {
-  if (interval === 'month') return 'monthly';
-  if (interval === 'year') return 'annual';
-  return null;
-}
-
-export function asInterval(value: string | null | undefined): 'month' | 'year' | null {
-  return value === 'month' || value === 'year' ? value : null;
-}
-
-export function intervalOfFrequency(frequency: Frequency): 'month' | 'year' | null {
-  return frequency === 'monthly' ? 'month' : frequency === 'annual' ? 'year' : null;
-}
-
-/** Our id for a gift we first learn of from Stripe, stable across redeliveries. */
-export function externalGiftId(stripeObjectId: string): string {
-  return `gift_x_${stripeObjectId}`;
-}
-
-export type PaidSessionFacts = {
-  sessionId: string;
-  /** 'payment' | 'subscription' (Stripe may add values) */
-  mode: string;
-  /** 'paid' | 'unpaid' | 'no_payment_required' */
-  paymentStatus: string;
-  amountTotal: number;
-  currency: string;
-  email: string | null;
-  name: string | null;
-  customerId: string | null;
-  paymentIntentId: string | null;
-  subscriptionId: string | null;
-  /** interval of a subscription's price, when the session says */
-  interval: 'month' | 'year' | null;
-  /** seconds */
-  stripeCreated: number;
-};
-
-/**
- * checkout.session.completed and checkout.session.async_payment_succeeded.
- * Payment mode: the gift is paid and its money recorded only when payment_status is paid.
- * Subscription mode: links supporter and recurring gift; money comes from invoice.paid.
- */
-export function onSessionSettled(s: PaidSessionFacts, gift: GiftRef | null, publicationName: string): Write[] {
-  const writes: Write[] = [];
-  if (s.email) writes.push({ type: 'supporter.upsert', supporter: { email: s.email, name: s.name, stripeCustomerId: s.customerId } });
-
-  const frequency: Frequency = gift?.frequency ?? (s.mode === 'payment' ? 'one_off' : (frequencyOfInterval(s.interval) ?? 'monthly'));
-  let giftId = gift?.id ?? null;
-  if (!gift) {
-    giftId = externalGiftId(s.sessionId);
-    writes.push({
-      type: 'gift.createExternal',
-      gift: { id: giftId, frequency, amountMinor: s.amountTotal, currency: s.currency, email: s.email, checkoutSessionId: s.sessionId, subscriptionId: s.subscriptionId },
-    });
-  }
-  const paid = s.paymentStatus === 'paid' || s.paymentStatus === 'no_payment_required';
-  writes.push({
-    type: 'gift.advance',
-    giftId: giftId!,
-    to: paid ? 'paid' : 'processing',
-    email: s.email,
-    paymentIntentId: s.paymentIntentId,
-    subscriptionId: s.subscriptionId,
-    checkoutSessionId: s.sessionId,
-  });
-
-  if (s.mode === 'payment' && s.paymentStatus === 'paid') {
-    const key = `payment:${s.paymentIntentId ?? s.sessionId}`;
-    writes.push({
-      type: 'entry',
-      entry: {
-        key,
-        kind: 'gift',
-        giftId,
-        subscriptionId: null,
-        frequency: 'one_off',
-        amountMinor: s.amountTotal,
-        currency: s.currency,
-        email: s.email,
-        stripeId: s.paymentIntentId ?? s.sessionId,
-        occurredAt: s.stripeCreated * 1000,
-      },
-    });
-    if (s.email) writes.push(receipt(key, s.email, { amountMinor: s.amountTotal, currency: s.currency, frequency: 'one_off', publicationName }));
-  }
-  if (s.mode === 'subscription' && s.subscriptionId) {
-    writes.push({
-      type: 'recurring.ensure',
-      recurring: {
-        subscriptionId: s.subscriptionId,
-        giftId,
-        email: s.email,
-        stripeCustomerId: s.customerId,
-        interval: s.interval ?? (gift ? intervalOfFrequency(gift.frequency) : null),
-        amountMinor: gift?.amountMinor ?? s.amountTotal,
-        currency: gift?.currency ?? s.currency,
-      },
-    });
-  }
-  return writes;
-}
-
-export function onSessionFailed(gift: GiftRef | null): Write[] {
-  return gift ? [{ type: 'gift.advance', giftId: gift.id, to: 'failed', email: null }] : [];
-}
-
-export function onSessionExpired(gift: GiftRef | null): Write[] {
-  return gift ? [{ type: 'gift.advance', giftId: gift.id, to: 'expired', email: null }] : [];
-}
-
-export type PaidInvoiceFacts = {
-  invoiceId: string;
-  subscriptionId: string | null;
-  billingReason: string | null;
-  amountPaid: number;
-  currency: string;
-  email: string | null;
-  name: string | null;
-  customerId: string | null;
-  /** seconds */
-  paidAt: number;
-};
-
-/** invoice.paid: every recurring payment, the first included, is one ledger entry. */
-export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequency: Frequency, publicationName: string): Write[] {
-  const writes: Write[] = [];
-  if (inv.amountPaid <= 0) return writes; // a £0 invoice (a trial, say) moves no money
-  if (inv.email) writes.push({ type: 'supporter.upsert', supporter: { email: inv.email, name: inv.name, stripeCustomerId: inv.customerId } });
-  let giftId = gift?.id ?? null;
-  if (!gift && inv.subscriptionId) {
-    giftId = externalGiftId(inv.subscriptionId);
-    writes.push({
-      type: 'gift.createExternal',
-      gift: { id: giftId, frequency, amountMinor: inv.amountPaid, currency: inv.currency, email: inv.email, checkoutSessionId: null, subscriptionId: inv.subscriptionId },
-    });
-  }
-  if (giftId) writes.push({ type: 'gift.advance', giftId, to: 'paid', email: inv.email, subscriptionId: inv.subscriptionId });
-  if (inv.subscriptionId) {
-    writes.push({
-      type: 'recurring.ensure',
-      recurring: {
-        subscriptionId: inv.subscriptionId,
-        giftId,
-        email: inv.email,
-        stripeCustomerId: inv.customerId,
-        interval: intervalOfFrequency(frequency),
-        amountMinor: inv.amountPaid,
-        currency: inv.currency,
-      },
-    });
-  }
-  const key = `invoice:${inv.invoiceId}`;
-  writes.push({
-    type: 'entry',
-    entry: {
-      key,
-      kind: inv.billingReason === 'subscription_create' ? 'gift' : 'renewal',
-      giftId,
-      subscriptionId: inv.subscriptionId,
-      frequency,
-      amountMinor: inv.amountPaid,
-      currency: inv.currency,
-      email: inv.email,
-      stripeId: inv.invoiceId,
-      occurredAt: inv.paidAt * 1000,
-    },
-  });
-  if (inv.email) writes.push(receipt(key, inv.email, { amountMinor: inv.amountPaid, currency: inv.currency, frequency, publicationName }));
-  return writes;
-}
-
-function receipt(entryKey: string, to: string, props: { amountMinor: number; currency: string; frequency: Frequency; publicationName: string }): Write {
+/** A receipt keyed by its entry, so a redelivered event cannot send a second one. */
+export function receipt(entryKey: string, to: string, props: { amountMinor: number; currency: string; frequency: Frequency; publicationName: string }): Write {
   return { type: 'email', key: `receipt:${entryKey}`, template: 'receipt', to, props };
 }

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { DAY_MS, EXPORT_HEADER, exportQuery, exportRowToCsv, parseDay } from '../ledger/ledger.export.js';
+import { seedContributions } from './seed.js';
+import { payoutsCommand, reconcileCommand } from './cli.ledger.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -11,6 +13,10 @@ Commands:
   contributions export --format csv [--from YYYY-MM-DD] [--to YYYY-MM-DD]
                                             write recorded payments as CSV to stdout
                                             (--to includes that whole day, UTC)
+  dev seed --contributions N [--seed S]     add N made-up contributions (not in production)
+  reconcile [--since 30d|36h|YYYY-MM-DD]    recover Stripe events never processed, fill missing
+                                            fees, report drift against Stripe (exit 2 on drift)
+  payouts statement [po_…] [--since 30d]    per payout: gross - fees - refunds - disputes = paid out
 `;
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -52,6 +58,28 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       handle.close();
     }
     return 0;
+  }
+  if (command === 'dev' && sub === 'seed') {
+    const { values } = parseArgs({ args: rest, options: { contributions: { type: 'string', default: '1000' }, seed: { type: 'string', default: '1' } } });
+    const contributions = Number(values.contributions);
+    if (!Number.isInteger(contributions) || contributions < 1) throw new UsageError(`--contributions must be a positive whole number (got ${values.contributions})`);
+    const handle = openNodeDb(config.databasePath);
+    try {
+      migrateNodeDb(handle);
+      const r = seedContributions(handle, config, { contributions, now: Date.now(), seed: Number(values.seed) || 1 });
+      process.stderr.write(`Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters) in ${(r.ms / 1000).toFixed(1)} s\n`);
+    } finally {
+      handle.close();
+    }
+    return 0;
+  }
+  if (command === 'reconcile') {
+    const { values } = parseArgs({ args: argv.slice(1), options: { since: { type: 'string', default: '30d' } } });
+    return reconcileCommand(config, { since: values.since }, out);
+  }
+  if (command === 'payouts' && sub === 'statement') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { since: { type: 'string', default: '30d' } } });
+    return payoutsCommand(config, { payoutId: positionals[0], since: values.since }, out);
   }
   throw new UsageError(command ? `Unknown command: ${[command, sub].filter(Boolean).join(' ')}` : 'No command given');
 }

@@ -1,9 +1,10 @@
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
-import { createSandboxApi, decodeStripeForm, stripeParam } from './sandbox.api.js';
+import { createSandboxApi } from './sandbox.api.js';
 import { createSandboxStripe, SANDBOX_SECRET_KEY } from './sandbox.client.js';
 import { SANDBOX_API_VERSION } from './sandbox.events.js';
+import { decodeStripeForm, stripeParam } from './sandbox.form.js';
 
 const PUBLIC_URL = 'http://localhost:8787';
 const NOW = Date.UTC(2026, 10, 3, 12, 0, 0);

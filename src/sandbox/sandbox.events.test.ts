@@ -1,8 +1,10 @@
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { addInterval, completeCheckoutSession, eventPayload } from './sandbox.events.js';
+import { completeCheckoutSession } from './sandbox.completion.js';
+import { eventPayload } from './sandbox.events.js';
 import type { NewStripeId } from './sandbox.ids.js';
 import type { CheckoutSessionExtras } from './sandbox.store.js';
+import { addInterval } from './sandbox.subscriptions.js';
 
 const sec = (iso: string) => Date.parse(iso) / 1000;
 const iso = (s: number) => new Date(s * 1000).toISOString();

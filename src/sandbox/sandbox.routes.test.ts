@@ -5,7 +5,8 @@ import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type AppEnv, type Deps } from '../deps.js';
 import { createSandboxStripe } from './sandbox.client.js';
-import { sandboxRoutes, type Deliver } from './sandbox.routes.js';
+import type { Deliver } from './sandbox.delivery.js';
+import { sandboxRoutes } from './sandbox.routes.js';
 
 const NOW = Math.floor(Date.now() / 1000) * 1000;
 

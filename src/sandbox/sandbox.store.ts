@@ -1,7 +1,8 @@
 // The sandbox's state lives only in the `sandbox_objects` table, as the JSON Stripe would
 // return, so the stand-in works across processes and on Workers (per-request isolates
-// keep nothing between requests). The API (sandbox.api.ts) and the test checkout pages
-// (sandbox.routes.tsx) share these helpers and read through the app's own db.
+// keep nothing between requests). The API (sandbox.api.ts and the endpoints it mounts)
+// and the test checkout pages (sandbox.routes.tsx) share these helpers and read through
+// the app's own db.
 import { and, eq, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { atomic, type Db, type Statement } from '../../db/db.js';
@@ -18,6 +19,8 @@ export type SandboxType =
   | 'price'
   | 'product'
   | 'event'
+  | 'balance_transaction'
+  | 'invoice_payment'
   | typeof EXTRAS_TYPE
   | typeof IDEMPOTENCY_TYPE
   | typeof DELIVERY_TYPE;
@@ -79,6 +82,12 @@ export async function getObject<T>(db: Db, id: string, type?: SandboxType): Prom
   const row = await getTyped(db, id);
   if (!row || (type !== undefined && row.type !== type)) return null;
   return row.data as T;
+}
+
+/** Every object of a type, as stored. The sandbox holds one reader's test payments, so a scan is fine. */
+export async function listObjects<T>(db: Db, type: SandboxType): Promise<T[]> {
+  const rows = await db.select({ data: sandboxObjects.data }).from(sandboxObjects).where(eq(sandboxObjects.type, type));
+  return rows.map((r) => JSON.parse(r.data) as T);
 }
 
 /** Inserts a new object; a second insert of the same id does nothing (the idempotency primitive). */

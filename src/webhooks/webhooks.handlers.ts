@@ -1,23 +1,19 @@
 // Turns one verified Stripe event into ledger writes. Reads what we hold, then calls the
-// pure rules in ledger.ts; the route runs the writes and the processed mark atomically.
+// ledger's pure rules; the route runs the writes and the processed mark atomically.
 import type Stripe from 'stripe';
 import type { Frequency } from '../../db/schema.js';
 import type { Deps } from '../deps.js';
-import {
-  asInterval,
-  frequencyOfInterval,
-  onInvoicePaid,
-  onSessionExpired,
-  onSessionFailed,
-  onSessionSettled,
-  subscriptionStateOrder,
-  type Write,
-} from '../ledger/ledger.js';
+import { asInterval, frequencyOfInterval } from '../ledger/ledger.frequency.js';
+import { onInvoicePaid } from '../ledger/ledger.invoices.js';
+import type { Write } from '../ledger/ledger.js';
+import { onInvoicePaymentIssue } from '../ledger/ledger.recurring.js';
 import { findRecurring, resolveGift } from '../ledger/ledger.repo.js';
+import { onSessionExpired, onSessionFailed, onSessionSettled } from '../ledger/ledger.sessions.js';
+import { idOf, invoicePayments, paidPaymentIntent } from '../ledger/ledger.stripe.js';
+import { chargeChanged, chargeRefunded, disputeChanged, earlyFraudWarning, payoutChanged, refundChanged } from './webhooks.money.js';
+import { subscriptionStateWrite } from './webhooks.subscriptions.js';
 
 type Handler = (event: Stripe.Event, deps: Deps) => Promise<Write[]>;
-
-const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
 
 /** Our gift id travels as client_reference_id and in metadata (set by POST /checkout). */
 function giftIdOf(session: Stripe.Checkout.Session): string | null {
@@ -81,6 +77,9 @@ async function invoicePaid(event: Stripe.Event, deps: Deps): Promise<Write[]> {
       name: invoice.customer_name,
       customerId: idOf(invoice.customer),
       paidAt: invoice.status_transitions?.paid_at ?? event.created,
+      // links the payment to its charge, so fee and net can be filled from it (a £0 invoice has none)
+      paymentIntentId: invoice.amount_paid > 0 ? paidPaymentIntent(await invoicePayments(deps, invoice)) : null,
+      eventCreated: event.created,
     },
     gift,
     frequency,
@@ -90,24 +89,31 @@ async function invoicePaid(event: Stripe.Event, deps: Deps): Promise<Write[]> {
 
 async function subscriptionChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
   const sub = event.data.object as Stripe.Subscription;
-  const item = sub.items.data[0];
-  return [
+  const giftId = (await resolveGift(deps.db, { giftId: sub.metadata?.gift_id, subscriptionId: sub.id }))?.id ?? null;
+  return [subscriptionStateWrite(sub, event.type, event.created, giftId)];
+}
+
+/** invoice.payment_failed / invoice.payment_action_required: the decline code is on the payment intent's last error. */
+async function invoicePaymentIssue(event: Stripe.Event, deps: Deps): Promise<Write[]> {
+  const invoice = event.data.object as Stripe.Invoice;
+  const { subscriptionId } = invoiceSubscription(invoice);
+  if (!subscriptionId) return [];
+  const latest = [...(await invoicePayments(deps, invoice))].sort((a, b) => b.created - a.created)[0];
+  const ref = latest?.payment.payment_intent;
+  const pi = typeof ref === 'string' ? await deps.stripe.paymentIntents.retrieve(ref) : ref;
+  const error = pi?.last_payment_error;
+  return onInvoicePaymentIssue(
     {
-      type: 'recurring.state',
-      recurring: {
-        subscriptionId: sub.id,
-        giftId: (await resolveGift(deps.db, { giftId: sub.metadata?.gift_id, subscriptionId: sub.id }))?.id ?? null,
-        stripeCustomerId: idOf(sub.customer),
-        status: event.type === 'customer.subscription.deleted' ? 'canceled' : sub.status,
-        interval: asInterval(item?.price.recurring?.interval),
-        amountMinor: item?.price.unit_amount != null ? item.price.unit_amount * (item.quantity ?? 1) : null,
-        currency: item?.price.currency ?? sub.currency ?? null,
-        cancelAtPeriodEnd: sub.cancel_at_period_end,
-        currentPeriodEnd: item?.current_period_end != null ? item.current_period_end * 1000 : null,
-        order: subscriptionStateOrder(event.type, event.created),
-      },
+      invoiceId: invoice.id,
+      subscriptionId,
+      billingReason: invoice.billing_reason,
+      declineCode: error?.decline_code ?? error?.code ?? null,
+      nextPaymentAttempt: invoice.next_payment_attempt,
     },
-  ];
+    event.type === 'invoice.payment_action_required' ? 'action_required' : 'payment_failed',
+    event.type,
+    event.created,
+  );
 }
 
 async function sessionFailed(event: Stripe.Event, deps: Deps): Promise<Write[]> {
@@ -132,4 +138,27 @@ export const HANDLERS: Partial<Record<Stripe.Event['type'], Handler>> = {
   'customer.subscription.deleted': subscriptionChanged,
   'customer.subscription.paused': subscriptionChanged,
   'customer.subscription.resumed': subscriptionChanged,
+  'invoice.payment_failed': invoicePaymentIssue,
+  'invoice.payment_action_required': invoicePaymentIssue,
+  'charge.succeeded': chargeChanged,
+  'charge.updated': chargeChanged,
+  'charge.captured': chargeChanged,
+  'charge.refunded': chargeRefunded,
+  'refund.created': refundChanged,
+  'refund.updated': refundChanged,
+  'refund.failed': refundChanged,
+  'charge.refund.updated': refundChanged,
+  'charge.dispute.created': disputeChanged,
+  'charge.dispute.updated': disputeChanged,
+  'charge.dispute.closed': disputeChanged,
+  'charge.dispute.funds_withdrawn': disputeChanged,
+  'charge.dispute.funds_reinstated': disputeChanged,
+  'radar.early_fraud_warning.created': earlyFraudWarning,
+  'radar.early_fraud_warning.updated': earlyFraudWarning,
+  'payout.created': payoutChanged,
+  'payout.updated': payoutChanged,
+  'payout.paid': payoutChanged,
+  'payout.failed': payoutChanged,
+  'payout.canceled': payoutChanged,
+  'payout.reconciliation_completed': payoutChanged,
 };

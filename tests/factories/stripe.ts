@@ -125,3 +125,151 @@ export function webhookRequest(event: Stripe.Event | string, opts: { secret?: st
   if (signature !== null) headers['stripe-signature'] = signature;
   return new Request(`${opts.base ?? 'http://localhost'}/webhooks/stripe`, { method: 'POST', headers, body: payload });
 }
+
+// --- money after the gift: charges, balance transactions, refunds, disputes, payouts ---
+
+export function buildBalanceTransaction(overrides: DeepPartial<Stripe.BalanceTransaction> = {}): Stripe.BalanceTransaction {
+  return merge(
+    merge(fixture('balance_transaction'), {
+      id: stripeId('txn'),
+      amount: 1000,
+      fee: 0,
+      net: 1000,
+      currency: 'gbp',
+      exchange_rate: null,
+      created: 1_764_000_000,
+      available_on: 1_764_172_800,
+      status: 'available',
+      type: 'charge',
+      reporting_category: 'charge',
+    }),
+    overrides,
+  ) as unknown as Stripe.BalanceTransaction;
+}
+
+/** A settled charge: amount, fee and net in one place, fee_details as Stripe itemises it. */
+export function buildChargeBalanceTransaction(source: string, amount: number, fee: number, overrides: DeepPartial<Stripe.BalanceTransaction> = {}): Stripe.BalanceTransaction {
+  return buildBalanceTransaction({
+    source,
+    amount,
+    fee,
+    net: amount - fee,
+    fee_details: fee ? [{ amount: fee, application: null, currency: 'gbp', description: 'Stripe processing fees', type: 'stripe_fee' }] : [],
+    ...overrides,
+  });
+}
+
+export function buildCharge(overrides: DeepPartial<Stripe.Charge> = {}): Stripe.Charge {
+  return merge(
+    merge(fixture('charge'), {
+      id: stripeId('ch'),
+      amount: 1000,
+      amount_captured: 1000,
+      amount_refunded: 0,
+      captured: true,
+      currency: 'gbp',
+      created: 1_764_000_000,
+      paid: true,
+      status: 'succeeded',
+      refunded: false,
+      disputed: false,
+      // API 2024-04-10 and later: set by charge.updated, not charge.succeeded
+      balance_transaction: null,
+      payment_intent: stripeId('pi'),
+      customer: null,
+      source: null,
+      transfer_data: null,
+    }),
+    overrides,
+  ) as unknown as Stripe.Charge;
+}
+
+export function buildPaymentIntent(overrides: DeepPartial<Stripe.PaymentIntent> = {}): Stripe.PaymentIntent {
+  return merge(
+    merge(fixture('payment_intent'), {
+      id: stripeId('pi'),
+      amount: 1000,
+      amount_received: 1000,
+      currency: 'gbp',
+      created: 1_764_000_000,
+      status: 'succeeded',
+      canceled_at: null,
+      last_payment_error: null,
+      next_action: null,
+      processing: null,
+      transfer_data: null,
+    }),
+    overrides,
+  ) as unknown as Stripe.PaymentIntent;
+}
+
+export function buildRefund(overrides: DeepPartial<Stripe.Refund> = {}): Stripe.Refund {
+  return merge(
+    merge(fixture('refund'), { id: stripeId('re'), amount: 1000, currency: 'gbp', created: 1_764_100_000, status: 'succeeded', balance_transaction: null }),
+    overrides,
+  ) as unknown as Stripe.Refund;
+}
+
+export function buildDispute(overrides: DeepPartial<Stripe.Dispute> = {}): Stripe.Dispute {
+  return merge(
+    merge(fixture('dispute'), {
+      id: stripeId('dp'),
+      amount: 1000,
+      currency: 'gbp',
+      created: 1_764_200_000,
+      status: 'needs_response',
+      reason: 'fraudulent',
+      balance_transactions: [],
+      evidence_details: { due_by: 1_765_000_000 },
+    }),
+    overrides,
+  ) as unknown as Stripe.Dispute;
+}
+
+export function buildPayout(overrides: DeepPartial<Stripe.Payout> = {}): Stripe.Payout {
+  return merge(
+    merge(fixture('payout'), {
+      id: stripeId('po'),
+      amount: 1000,
+      currency: 'gbp',
+      created: 1_764_500_000,
+      arrival_date: 1_764_600_000,
+      automatic: true,
+      status: 'paid',
+      reconciliation_status: 'completed',
+      balance_transaction: stripeId('txn'),
+    }),
+    overrides,
+  ) as unknown as Stripe.Payout;
+}
+
+export function buildInvoicePayment(overrides: DeepPartial<Stripe.InvoicePayment> = {}): Stripe.InvoicePayment {
+  // the fixture's generator placeholders ("currency": "currency") are replaced with real values
+  return merge(
+    merge(fixture('invoice_payment'), {
+      id: stripeId('inpay'),
+      amount_paid: 1000,
+      amount_requested: 1000,
+      currency: 'gbp',
+      created: 1_764_000_000,
+      livemode: false,
+      status: 'paid',
+      status_transitions: { canceled_at: null, paid_at: 1_764_000_100 },
+    }),
+    overrides,
+  ) as unknown as Stripe.InvoicePayment;
+}
+
+/** No published fixture exists for this object; its fields follow https://docs.stripe.com/api/radar/early_fraud_warnings/object. */
+export function buildEarlyFraudWarning(overrides: Partial<Stripe.Radar.EarlyFraudWarning> = {}): Stripe.Radar.EarlyFraudWarning {
+  return {
+    id: stripeId('issfr'),
+    object: 'radar.early_fraud_warning',
+    actionable: true,
+    charge: stripeId('ch'),
+    created: 1_764_150_000,
+    fraud_type: 'made_with_stolen_card',
+    livemode: false,
+    ...overrides,
+  } as Stripe.Radar.EarlyFraudWarning;
+}

@@ -1,0 +1,172 @@
+// Handlers for the events that move money after a gift is made: charges and their fees,
+// refunds, disputes, fraud warnings and payouts. Each reads the payload, asks Stripe (through
+// the SDK) only for what the payload cannot settle, and returns the ledger's writes.
+import { and, eq, inArray } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { gifts, ledgerEntries, recurringGifts } from '../../db/schema.js';
+import type { Deps } from '../deps.js';
+import { isLost, onDispute } from '../ledger/ledger.disputes.js';
+import { onChargeSeen, onEarlyFraudWarning } from '../ledger/ledger.fees.js';
+import { PAYMENT_KINDS, type Write } from '../ledger/ledger.js';
+import { onPayout, payoutItemsListable, type PayoutFacts } from '../ledger/ledger.payouts.js';
+import { onRefund } from '../ledger/ledger.refunds.js';
+import { balanceTransactionFacts, fetchBalanceTransaction, idOf, payoutItemFacts, subscriptionOfPaymentIntent } from '../ledger/ledger.stripe.js';
+import { subscriptionStateWrite } from './webhooks.subscriptions.js';
+
+async function paymentIntentOfCharge(deps: Deps, chargeId: string | null): Promise<string | null> {
+  if (!chargeId) return null;
+  return idOf((await deps.stripe.charges.retrieve(chargeId)).payment_intent);
+}
+
+async function chargeWrites(deps: Deps, charge: Stripe.Charge): Promise<Write[]> {
+  return onChargeSeen({
+    chargeId: charge.id,
+    paymentIntentId: idOf(charge.payment_intent),
+    amountMinor: charge.amount,
+    currency: charge.currency,
+    status: charge.status,
+    created: charge.created,
+    // null until charge.updated brings it (API 2024-04-10 and later)
+    balanceTransaction: await fetchBalanceTransaction(deps, charge.balance_transaction),
+  });
+}
+
+/** charge.succeeded, charge.updated, charge.captured */
+export async function chargeChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
+  return chargeWrites(deps, event.data.object as Stripe.Charge);
+}
+
+async function refundWrites(deps: Deps, refund: Stripe.Refund, paymentIntentId?: string | null): Promise<Write[]> {
+  const chargeId = idOf(refund.charge);
+  const failed = refund.status === 'failed';
+  return onRefund({
+    refundId: refund.id,
+    chargeId,
+    paymentIntentId: idOf(refund.payment_intent) ?? paymentIntentId ?? (await paymentIntentOfCharge(deps, chargeId)),
+    amountMinor: refund.amount,
+    currency: refund.currency,
+    status: refund.status ?? 'pending',
+    created: refund.created,
+    balanceTransaction: await fetchBalanceTransaction(deps, refund.balance_transaction),
+    failureBalanceTransaction: failed ? await fetchBalanceTransaction(deps, refund.failure_balance_transaction) : null,
+  });
+}
+
+/** refund.created, refund.updated, refund.failed, charge.refund.updated */
+export async function refundChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
+  return refundWrites(deps, event.data.object as Stripe.Refund);
+}
+
+/**
+ * charge.refunded: the charge no longer lists its refunds in current API versions, so
+ * they are listed through the SDK. This is how a refund made in Stripe's dashboard is
+ * recorded even by an endpoint that does not receive refund.* events.
+ */
+export async function chargeRefunded(event: Stripe.Event, deps: Deps): Promise<Write[]> {
+  const charge = event.data.object as Stripe.Charge;
+  const writes = await chargeWrites(deps, charge);
+  const pi = idOf(charge.payment_intent);
+  for await (const refund of deps.stripe.refunds.list({ charge: charge.id, limit: 100, expand: ['data.balance_transaction', 'data.failure_balance_transaction'] })) {
+    writes.push(...(await refundWrites(deps, refund, pi)));
+  }
+  return writes;
+}
+
+/** The subscription a disputed payment belongs to: ours if we recorded the payment, else Stripe's answer. */
+async function subscriptionOfPayment(deps: Deps, paymentIntentId: string): Promise<string | null> {
+  const entries = await deps.db
+    .select({ subscriptionId: recurringGifts.stripeSubscriptionId })
+    .from(ledgerEntries)
+    .leftJoin(recurringGifts, eq(recurringGifts.id, ledgerEntries.recurringGiftId))
+    .where(and(eq(ledgerEntries.paymentIntentId, paymentIntentId), inArray(ledgerEntries.kind, [...PAYMENT_KINDS])))
+    .limit(1);
+  if (entries[0]) return entries[0].subscriptionId;
+  const oneOff = await deps.db.select({ id: gifts.id }).from(gifts).where(eq(gifts.paymentIntentId, paymentIntentId)).limit(1);
+  if (oneOff[0]) return null;
+  return subscriptionOfPaymentIntent(deps, paymentIntentId);
+}
+
+/**
+ * A lost dispute is a chargeback: the bank took the gift back, so further renewals on the
+ * same card would likely be disputed too. Stripe does not stop the subscription itself.
+ * Idempotent across retries: an already ended subscription is left alone, and the cancel
+ * carries an idempotency key (https://docs.stripe.com/api/idempotent_requests).
+ */
+async function cancelForLostDispute(deps: Deps, subscriptionId: string, disputeId: string): Promise<Stripe.Subscription> {
+  const sub = await deps.stripe.subscriptions.retrieve(subscriptionId);
+  if (sub.status === 'canceled' || sub.status === 'incomplete_expired') return sub;
+  deps.log.info('cancelling the subscription of a lost dispute', { subscription: subscriptionId, dispute: disputeId });
+  return deps.stripe.subscriptions.cancel(
+    subscriptionId,
+    { cancellation_details: { comment: `Dispute ${disputeId} was lost` } },
+    { idempotencyKey: `storyfund-dispute-lost-${disputeId}` },
+  );
+}
+
+/** charge.dispute.created / updated / closed / funds_withdrawn / funds_reinstated */
+export async function disputeChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
+  const d = event.data.object as Stripe.Dispute;
+  const chargeId = idOf(d.charge);
+  const paymentIntentId = idOf(d.payment_intent) ?? (await paymentIntentOfCharge(deps, chargeId));
+  const extra: Write[] = [];
+  let canceledSubscriptionId: string | null = null;
+  if (isLost(d.status) && paymentIntentId) {
+    const subscriptionId = await subscriptionOfPayment(deps, paymentIntentId);
+    if (subscriptionId) {
+      const sub = await cancelForLostDispute(deps, subscriptionId, d.id);
+      canceledSubscriptionId = subscriptionId;
+      extra.push(subscriptionStateWrite(sub, 'customer.subscription.deleted', sub.canceled_at ?? event.created, null));
+    }
+  }
+  const writes = onDispute(
+    {
+      disputeId: d.id,
+      chargeId,
+      paymentIntentId,
+      amountMinor: d.amount,
+      currency: d.currency,
+      reason: d.reason,
+      status: d.status,
+      created: d.created,
+      evidenceDueBy: d.evidence_details?.due_by ?? null,
+      // always expanded on the dispute (https://docs.stripe.com/api/disputes/object#dispute_object-balance_transactions)
+      balanceTransactions: (d.balance_transactions ?? []).map(balanceTransactionFacts),
+    },
+    event.created,
+    canceledSubscriptionId,
+  );
+  if (paymentIntentId) writes.push({ type: 'payment.link', paymentIntentId });
+  return [...writes, ...extra];
+}
+
+/** radar.early_fraud_warning.created / updated */
+export async function earlyFraudWarning(event: Stripe.Event, deps: Deps): Promise<Write[]> {
+  const w = event.data.object as Stripe.Radar.EarlyFraudWarning;
+  const chargeId = idOf(w.charge)!;
+  return onEarlyFraudWarning({
+    warningId: w.id,
+    chargeId,
+    paymentIntentId: idOf(w.payment_intent) ?? (await paymentIntentOfCharge(deps, chargeId)),
+    fraudType: w.fraud_type,
+  });
+}
+
+/** payout.created / updated / paid / failed / canceled / reconciliation_completed */
+export async function payoutChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
+  const p = event.data.object as Stripe.Payout;
+  const facts: PayoutFacts = {
+    payoutId: p.id,
+    amountMinor: p.amount,
+    currency: p.currency,
+    status: p.status,
+    reconciliationStatus: p.reconciliation_status,
+    automatic: p.automatic,
+    arrivalDate: p.arrival_date,
+    created: p.created,
+  };
+  if (!payoutItemsListable(facts)) return onPayout(facts, null);
+  const items = [];
+  // the source is expanded so each charge and refund names its payment intent
+  for await (const bt of deps.stripe.balanceTransactions.list({ payout: p.id, limit: 100, expand: ['data.source'] })) items.push(payoutItemFacts(bt));
+  return onPayout(facts, items);
+}

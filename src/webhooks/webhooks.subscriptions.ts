@@ -1,0 +1,30 @@
+// A subscription object -> the recurring gift's state write, shared by the subscription
+// events and the cancellation we make ourselves after a lost dispute.
+import type Stripe from 'stripe';
+import { asInterval } from '../ledger/ledger.frequency.js';
+import type { Write } from '../ledger/ledger.js';
+import { subscriptionStateOrder } from '../ledger/ledger.recurring.js';
+import { idOf } from '../ledger/ledger.stripe.js';
+
+const ms = (seconds: number | null | undefined): number | null => (seconds != null ? seconds * 1000 : null);
+
+export function subscriptionStateWrite(sub: Stripe.Subscription, eventType: string, createdSeconds: number, giftId: string | null): Write {
+  const item = sub.items.data[0];
+  return {
+    type: 'recurring.state',
+    recurring: {
+      subscriptionId: sub.id,
+      giftId,
+      stripeCustomerId: idOf(sub.customer),
+      status: eventType === 'customer.subscription.deleted' ? 'canceled' : sub.status,
+      interval: asInterval(item?.price.recurring?.interval),
+      amountMinor: item?.price.unit_amount != null ? item.price.unit_amount * (item.quantity ?? 1) : null,
+      currency: item?.price.currency ?? sub.currency ?? null,
+      cancelAtPeriodEnd: sub.cancel_at_period_end,
+      currentPeriodEnd: ms(item?.current_period_end),
+      cancelAt: ms(sub.cancel_at),
+      canceledAt: ms(sub.canceled_at),
+      order: subscriptionStateOrder(eventType, createdSeconds),
+    },
+  };
+}
