@@ -1,0 +1,44 @@
+import { and, asc, desc, eq, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../db/db.js';
+import { outbox } from '../../db/schema.js';
+
+export type OutboxRow = typeof outbox.$inferSelect;
+
+export async function dueEmails(db: Db, now: number, limit: number): Promise<OutboxRow[]> {
+  return db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now)))
+    .orderBy(asc(outbox.nextAttemptAt))
+    .limit(limit);
+}
+
+/** Claims a row for one sender: the attempt count acts as a version, so two dispatchers never send it twice. */
+export async function claim(db: Db, row: OutboxRow, leaseUntil: number): Promise<boolean> {
+  const claimed = await db
+    .update(outbox)
+    .set({ attempts: sql`${outbox.attempts} + 1`, nextAttemptAt: leaseUntil })
+    .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending'), eq(outbox.attempts, row.attempts)))
+    .returning({ id: outbox.id });
+  return claimed.length === 1;
+}
+
+export async function markSent(db: Db, id: string, now: number): Promise<void> {
+  await db.update(outbox).set({ status: 'sent', sentAt: now, lastError: null }).where(eq(outbox.id, id));
+}
+
+export async function markRetry(db: Db, id: string, nextAttemptAt: number, error: string, giveUp: boolean): Promise<void> {
+  await db
+    .update(outbox)
+    .set({ status: giveUp ? 'failed' : 'pending', nextAttemptAt, lastError: error.slice(0, 1000) })
+    .where(eq(outbox.id, id));
+}
+
+export async function recentEmails(db: Db, limit: number): Promise<OutboxRow[]> {
+  return db.select().from(outbox).orderBy(desc(outbox.createdAt), desc(outbox.id)).limit(limit);
+}
+
+export async function findEmail(db: Db, id: string): Promise<OutboxRow | null> {
+  const rows = await db.select().from(outbox).where(eq(outbox.id, id)).limit(1);
+  return rows[0] ?? null;
+}
