@@ -20,6 +20,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          // The same flow suite in workerd over D1: Miniflare runs the `wrangler deploy
+          // --dry-run` bundle; global-setup builds it and migrates a local D1 once per run.
+          name: 'workerd',
+          include: ['tests/workers/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/workers/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

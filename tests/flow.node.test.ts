@@ -1,102 +1,39 @@
-// The donation loop over real HTTP against the started Node server with the offline
-// sandbox: appeal -> POST /checkout -> sandbox Pay -> signed webhooks -> thank-you -> export.
-import Database from 'better-sqlite3';
+// The shared donation flow (tests/flow/flow.suite.ts) against the Node server over
+// better-sqlite3, plus what only the Node runtime has: start-up checks and the CLI export.
 import { spawn } from 'node:child_process';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_WEBHOOK_SECRET } from '../src/config.js';
+import { describeFlow, exportCsv, giveSandboxGift, OPS_TOKEN } from './flow/flow.suite.js';
 import { ROOT, runCli, startServer, type RunningServer } from './helpers/server.js';
+import { startNodeLive, startNodeSandbox, type Target } from './helpers/target.js';
 
-let server: RunningServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+describeFlow('node', { sandbox: startNodeSandbox, live: startNodeLive });
 
-const signer = new Stripe('sk_test_signer_only');
+describe('the Node server', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ OPS_TOKEN });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
-describe('the donation loop on Node with the sandbox', () => {
   it('says plainly at start-up that the sandbox is active', () => {
     expect(server.output()).toContain('OFFLINE SANDBOX is active');
   });
 
-  it('takes a £10 monthly gift end to end and exports it exactly once', async () => {
-    const article = await fetch(`${server.url}/`);
-    expect(article.status).toBe(200);
-    expect(await article.text()).toContain('Your support helps us to tell the story');
-
-    const checkout = await fetch(`${server.url}/checkout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ frequency: 'monthly', amount: '10', amount_other: '', currency: 'gbp', email: 'flow@example.com', article: 'harbour-water' }),
-    });
-    expect(checkout.status).toBe(303);
-    const payPage = checkout.headers.get('location')!;
-    expect(payPage).toMatch(new RegExp(`^${server.url}/sandbox/checkout/cs_test_`));
-
-    const page = await fetch(payPage);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain('£10');
-
-    const paid = await fetch(`${payPage}/pay`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email: 'flow@example.com', name: 'Flo Reader' }),
-    });
-    expect(paid.status).toBe(303);
-    const thankYouUrl = paid.headers.get('location')!;
-    expect(thankYouUrl).toMatch(new RegExp(`^${server.url}/thank-you\\?session_id=cs_test_`));
-
-    const thanks = await fetch(thankYouUrl);
-    expect(thanks.status).toBe(200);
-    expect(await thanks.text()).toContain('Thank you for your £10 monthly gift');
-
-    // Stripe delivers at least once: deliver every event the sandbox sent five more times.
-    const db = new Database(server.dbPath, { readonly: true });
-    const events = db.prepare('select id, type, payload from stripe_events order by received_at').all() as { id: string; type: string; payload: string }[];
-    db.close();
-    expect(events.map((e) => e.type).sort()).toEqual(['checkout.session.completed', 'customer.subscription.created', 'invoice.paid']);
-    for (let i = 0; i < 5; i++) {
-      for (const e of events) {
-        const res = await fetch(`${server.url}/webhooks/stripe`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload: e.payload, secret: SANDBOX_WEBHOOK_SECRET }) },
-          body: e.payload,
-        });
-        expect(res.status).toBe(200);
-        expect(await res.json()).toEqual({ received: true, duplicate: true });
-      }
-    }
-
-    const exported = await runCli(['contributions', 'export', '--format', 'csv'], server.env);
-    expect(exported.code).toBe(0);
-    const lines = exported.stdout.trim().split('\r\n');
-    expect(lines[0]).toContain('contribution_id,created_at');
-    expect(lines).toHaveLength(2);
-    const header = lines[0]!.split(',');
-    const row = Object.fromEntries(lines[1]!.split(',').map((v, i) => [header[i], v]));
-    expect(row).toMatchObject({ frequency: 'monthly', currency: 'gbp', amount_minor: '1000', status: 'paid', supporter_email: 'flow@example.com', article: 'harbour-water', kind: 'gift' });
-    expect(row.stripe_id).toMatch(/^in_/);
+  it('exports the same bytes from the CLI as from GET /ops/contributions.csv', async () => {
+    const target = { url: server.url } as Target;
+    await giveSandboxGift(target, { frequency: 'one_off', amount: '15', email: 'cli@example.com', article: 'harbour-water' });
+    await giveSandboxGift(target, { frequency: 'annual', amount: '60', email: 'cli2@example.com', article: 'ferry-cuts' });
+    const cli = await runCli(['contributions', 'export', '--format', 'csv'], server.env);
+    expect(cli.code).toBe(0);
+    const http = await (await exportCsv(target)).text();
+    expect(cli.stdout.trim().split('\r\n')).toHaveLength(3);
+    expect(cli.stdout).toBe(http);
 
     const empty = await runCli(['contributions', 'export', '--format', 'csv', '--to', '2020-01-01'], server.env);
+    expect(empty.stdout).toBe(await (await exportCsv(target, '?to=2020-01-01')).text());
     expect(empty.stdout.trim().split('\r\n')).toHaveLength(1);
-  });
-
-  it('rejects a webhook with a wrong signature and records nothing', async () => {
-    const payload = JSON.stringify({ id: 'evt_forged', object: 'event', type: 'invoice.paid', created: 1, data: { object: {} } });
-    const res = await fetch(`${server.url}/webhooks/stripe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: 'whsec_wrong' }) },
-      body: payload,
-    });
-    expect(res.status).toBe(400);
-    const db = new Database(server.dbPath, { readonly: true });
-    expect(db.prepare("select count(*) as n from stripe_events where id = 'evt_forged'").get()).toEqual({ n: 0 });
-    db.close();
   });
 });
 

@@ -1,0 +1,119 @@
+// Workers entry: the same app as Node, over D1, with settings from bindings and secrets.
+import Stripe from 'stripe';
+import { openD1Db } from '../../db/d1.js';
+import { createApp } from '../app.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { createLogger, type Deps } from '../deps.js';
+import { dispatchOutbox } from '../mail/mail.dispatch.js';
+import { createTransport } from '../mail/mail.transport.js';
+import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
+import { createStripe } from './stripe.js';
+
+/** The daily trigger in wrangler.toml; every other trigger only sends emails. */
+const RECONCILE_CRON = '17 4 * * *';
+
+/** Bindings from wrangler.toml: the D1 database plus string settings (vars and secrets). */
+export type WorkerEnv = { DB: D1Database } & Record<string, unknown>;
+
+type App = ReturnType<typeof createApp>;
+type Built = { ok: true; app: App; deps: Deps } | { ok: false; error: ConfigError };
+
+// Keyed by the env object itself: an isolate reuses it across requests, and a new env
+// (another deployment's bindings, a test's Miniflare) can never be served a DB handle or
+// config built from the old one. A WeakMap lets a dropped env be collected.
+const built = new WeakMap<object, Built>();
+
+/** Only string settings reach the schema; bindings such as DB are objects. */
+function settingsOf(env: WorkerEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (typeof v === 'string') out[k] = v;
+    // [vars] may hold TOML numbers and booleans; the schema reads strings, as on Node
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  }
+  return out;
+}
+
+function build(env: WorkerEnv): Built {
+  const cached = built.get(env);
+  if (cached) return cached;
+  const problems = env.DB ? [] : ['DB (the D1 binding) is missing: add [[d1_databases]] binding = "DB" to wrangler.toml'];
+  let config: Config | null = null;
+  try {
+    config = loadConfig(settingsOf(env));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.unshift(...err.problems);
+  }
+  const result: Built = config && !problems.length ? { ok: true, ...buildApp(config, env.DB) } : { ok: false, error: new ConfigError(problems) };
+  built.set(env, result);
+  return result;
+}
+
+function buildApp(config: Config, binding: D1Database): { app: App; deps: Deps } {
+  const db = openD1Db(binding);
+  const now = () => Date.now();
+  const deps: Deps = {
+    db,
+    stripe: createStripe(config, db, now),
+    config,
+    now,
+    log: createLogger(config.logLevel),
+    // node:crypto is not there without nodejs_compat; SubtleCrypto is native to workerd
+    webhookCrypto: Stripe.createSubtleCryptoProvider(),
+  };
+  if (config.stripe.mode === 'sandbox') {
+    // Workers have no start-up banner; the first request of each isolate says it instead.
+    deps.log.warn('Stripe: OFFLINE SANDBOX is active (no STRIPE_SECRET_KEY set). Payments are simulated on a local test page; no real money moves and nothing is sent to Stripe.');
+  }
+  return { app: createApp(deps), deps };
+}
+
+/** Sends due emails; failures are logged and retried by a later run, never thrown at a reader. */
+async function sendEmails(deps: Deps) {
+  try {
+    return await dispatchOutbox(deps, createTransport(deps.config.mail));
+  } catch (err) {
+    deps.log.error('outbox run failed', { error: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
+}
+
+function configErrorResponse(error: ConfigError): Response {
+  // The problems name settings, never their values, so they are safe to show the operator.
+  console.error(JSON.stringify({ level: 'error', msg: 'invalid configuration; refusing to serve', problems: error.problems }));
+  return new Response(`Storyfund is not configured correctly, so it is not serving requests.\n\n${error.message}\n`, {
+    status: 503,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '60' },
+  });
+}
+
+export default {
+  async fetch(request, env, ctx): Promise<Response> {
+    const b = build(env);
+    if (!b.ok) return configErrorResponse(b.error);
+    const response = await b.app.fetch(request, env, ctx);
+    // A webhook may have queued a receipt: send it after the reply rather than waiting
+    // for the next cron run (https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil).
+    if (response.ok && request.method === 'POST' && b.deps.config.mail.transport !== 'none' && new URL(request.url).pathname === '/webhooks/stripe') {
+      ctx.waitUntil(sendEmails(b.deps));
+    }
+    return response;
+  },
+
+  async scheduled(controller, env): Promise<void> {
+    const b = build(env);
+    if (!b.ok) {
+      configErrorResponse(b.error);
+      // a thrown error marks the cron run as failed in the dashboard, which is what it is
+      throw b.error;
+    }
+    if (controller.cron === RECONCILE_CRON) {
+      // scheduledReconcile logs its own report; drift is logged as an error for alerting
+      await scheduledReconcile(b.deps);
+      return;
+    }
+    const mail = b.deps.config.mail.transport === 'none' ? null : await sendEmails(b.deps);
+    b.deps.log.info('scheduled run', { cron: controller.cron, scheduledTime: controller.scheduledTime, emails: mail });
+  },
+} satisfies ExportedHandler<WorkerEnv>;

@@ -1,0 +1,304 @@
+// The donation flow over real HTTP, written once and run against every runtime Storyfund
+// ships on: the Node server over better-sqlite3 (tests/flow.node.test.ts) and the Worker
+// bundle in workerd over D1 (tests/workers/flow.workerd.test.ts). Only how a target is
+// started differs; every request and assertion here is the same for both.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPORT_HEADER } from '../../src/ledger/ledger.export.js';
+import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, TEST_WEBHOOK_SECRET } from '../factories/stripe.js';
+import { createStripeStore } from '../mocks/stripe-api.js';
+import type { StartLive, StartSandbox, Target } from '../helpers/target.js';
+import type Stripe from 'stripe';
+
+export const OPS_TOKEN = 'flow-ops-token-0123456789abcdef0123456789';
+
+const SETTINGS = { STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, OPS_TOKEN };
+
+const form = (fields: Record<string, string>): RequestInit => ({
+  method: 'POST',
+  redirect: 'manual',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields),
+});
+
+const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+export function deliver(t: Target, event: Stripe.Event | string, signature?: string | null): Promise<Response> {
+  const payload = typeof event === 'string' ? event : JSON.stringify(event);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const sig = signature === undefined ? signPayload(payload) : signature;
+  if (sig !== null) headers['stripe-signature'] = sig;
+  return fetch(`${t.url}/webhooks/stripe`, { method: 'POST', headers, body: payload });
+}
+
+export async function exportCsv(t: Target, query = '', token: string | null = OPS_TOKEN): Promise<Response> {
+  return fetch(`${t.url}/ops/contributions.csv${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+}
+
+/** CSV text -> one object per data row, keyed by the header. */
+export function parseCsv(csv: string): Record<string, string>[] {
+  const [head, ...rows] = csv.trim().split('\r\n');
+  const header = head!.split(',');
+  return rows.map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i], v])));
+}
+
+/** A pending gift made through POST /checkout (JSON), as a reader's browser script would. */
+async function startGift(t: Target, body: Record<string, string>): Promise<{ id: string; url: string; gift_id: string }> {
+  const res = await fetch(`${t.url}/checkout`, json({ currency: 'gbp', ...body }));
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; url: string; gift_id: string };
+}
+
+/** A reader's whole sandbox gift: appeal form -> test checkout -> Pay -> thank-you. */
+export async function giveSandboxGift(t: Target, gift: { frequency: string; amount: string; email: string; article: string }) {
+  const checkout = await fetch(`${t.url}/checkout`, form({ ...gift, amount_other: '', currency: 'gbp' }));
+  expect(checkout.status).toBe(303);
+  const payPage = checkout.headers.get('location')!;
+  expect(payPage.startsWith(`${t.url}/sandbox/checkout/cs_test_`)).toBe(true);
+  const page = await fetch(payPage);
+  expect(page.status).toBe(200);
+  const paid = await fetch(`${payPage}/pay`, form({ email: gift.email, name: 'Flo Reader' }));
+  expect(paid.status).toBe(303);
+  const thankYouUrl = paid.headers.get('location')!;
+  expect(thankYouUrl.startsWith(`${t.url}/thank-you?session_id=cs_test_`)).toBe(true);
+  return { payPage: await page.text(), thankYouUrl, sessionId: new URL(thankYouUrl).searchParams.get('session_id')! };
+}
+
+export function describeFlow(runtime: Target['runtime'], start: { sandbox: StartSandbox; live: StartLive }): void {
+  describe(`the donation flow on ${runtime}, offline sandbox`, () => {
+    let t: Target;
+    beforeAll(async () => {
+      t = await start.sandbox(SETTINGS);
+    });
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it('serves the demo article with the appeal, and the appeal alone as a fragment', async () => {
+      const article = await fetch(`${t.url}/`);
+      expect(article.status).toBe(200);
+      expect(article.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await article.text();
+      expect(html).toContain('Your support helps us to tell the story');
+      expect(html).toMatch(/<form class="appeal__form" method="post" action="\/checkout"/);
+      const fragment = await fetch(`${t.url}/appeal?article=harbour-water&currency=usd`);
+      expect(fragment.status).toBe(200);
+      const part = await fragment.text();
+      expect(part).not.toContain('<html');
+      expect(part).toContain('$');
+      const health = await fetch(`${t.url}/health`);
+      expect(await health.json()).toEqual({ ok: true, stripe: 'sandbox' });
+    });
+
+    it('refuses bad checkout input with the field named, and records no gift', async () => {
+      const before = await t.query<{ n: number }>('select count(*) as n from gifts');
+      const bad = await fetch(`${t.url}/checkout`, json({ frequency: 'weekly', amount: '0.10', currency: 'gbp' }));
+      expect(bad.status).toBe(400);
+      const body = (await bad.json()) as { fields: Record<string, string> };
+      expect(Object.keys(body.fields).sort()).toEqual(['amount', 'frequency']);
+      const tooBig = await fetch(`${t.url}/checkout`, json({ frequency: 'one_off', amount: '100000', currency: 'gbp' }));
+      expect(tooBig.status).toBe(400);
+      expect(((await tooBig.json()) as { fields: Record<string, string> }).fields).toHaveProperty('amount');
+      const formPost = await fetch(`${t.url}/checkout`, form({ frequency: 'monthly', amount: '', amount_other: 'lots', currency: 'gbp' }));
+      expect(formPost.status).toBe(400);
+      expect(await formPost.text()).toContain('class="error"');
+      expect(await t.query('select count(*) as n from gifts')).toEqual(before);
+    });
+
+    it('creates a Checkout Session for a valid gift and keeps its attribution', async () => {
+      const session = await startGift(t, { frequency: 'annual', amount: '60', email: 'annual@example.com', article: 'harbour-water', campaign: 'winter' });
+      expect(session.id).toMatch(/^cs_test_/);
+      expect(session.url).toBe(`${t.url}/sandbox/checkout/${session.id}`);
+      const [gift] = await t.query('select status, frequency, amount_minor, currency, email, article, campaign, checkout_session_id from gifts where id = ?', session.gift_id);
+      expect(gift).toEqual({ status: 'pending', frequency: 'annual', amount_minor: 6000, currency: 'gbp', email: 'annual@example.com', article: 'harbour-water', campaign: 'winter', checkout_session_id: session.id });
+    });
+
+    it('takes a £10 monthly gift end to end, thanks the reader and exports it exactly once', async () => {
+      const gift = await giveSandboxGift(t, { frequency: 'monthly', amount: '10', email: 'flow@example.com', article: 'harbour-water' });
+      expect(gift.payPage).toContain('£10 a month');
+      const thanks = await fetch(gift.thankYouUrl);
+      expect(thanks.status).toBe(200);
+      expect(await thanks.text()).toContain('Thank you for your £10 monthly gift');
+
+      const events = await t.query<{ id: string; type: string; payload: string; processed: number }>(
+        'select id, type, payload, processed_at is not null as processed from stripe_events order by type',
+      );
+      expect(events.map((e) => [e.type, e.processed])).toEqual([
+        ['checkout.session.completed', 1],
+        ['customer.subscription.created', 1],
+        ['invoice.paid', 1],
+      ]);
+      // at-least-once delivery: every event again, three times, changes nothing
+      for (let i = 0; i < 3; i++) {
+        for (const e of events) {
+          const res = await deliver(t, e.payload);
+          expect(res.status).toBe(200);
+          expect(await res.json()).toEqual({ received: true, duplicate: true });
+        }
+      }
+
+      const res = await exportCsv(t);
+      expect(res.status).toBe(200);
+      const csv = await res.text();
+      expect(csv.startsWith(EXPORT_HEADER)).toBe(true);
+      const rows = parseCsv(csv).filter((r) => r.supporter_email === 'flow@example.com');
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ kind: 'gift', frequency: 'monthly', currency: 'gbp', amount_minor: '1000', status: 'paid', article: 'harbour-water' });
+      expect(rows[0]!.stripe_id).toMatch(/^in_/);
+    });
+
+    it('shows the thank-you page only for a real checkout', async () => {
+      const missing = await fetch(`${t.url}/thank-you`);
+      expect(missing.status).toBe(400);
+      const unknown = await fetch(`${t.url}/thank-you?session_id=cs_test_${'x'.repeat(40)}`);
+      expect(unknown.status).toBe(404);
+      expect(await unknown.text()).toContain('No checkout exists with this reference');
+    });
+
+    it('rejects a missing, forged or tampered signature and stores nothing', async () => {
+      const event = buildEvent('checkout.session.completed', buildCheckoutSession());
+      const payload = JSON.stringify(event);
+      const replies = [
+        await deliver(t, payload, null),
+        await deliver(t, payload, signPayload(payload, { secret: 'whsec_someone_else' })),
+        await deliver(t, payload.replace('"amount_total":1000', '"amount_total":100000'), signPayload(payload)),
+        await deliver(t, payload, signPayload(payload, { timestamp: Math.floor(Date.now() / 1000) - 600 })),
+      ];
+      expect(replies.map((r) => r.status)).toEqual([400, 400, 400, 400]);
+      expect(await t.query('select id from stripe_events where id = ?', event.id)).toEqual([]);
+    });
+
+    it('records a recurring gift right whatever order its events arrive in', async () => {
+      const email = 'order@example.com';
+      const session = await startGift(t, { frequency: 'monthly', amount: '10', email, article: 'ferry-cuts' });
+      const sub = buildSubscription({ metadata: { gift_id: session.gift_id } });
+      const invoice = buildInvoice({
+        amount_paid: 1000,
+        customer_email: email,
+        customer: sub.customer as string,
+        parent: { subscription_details: { subscription: sub.id, metadata: { gift_id: session.gift_id } } },
+      });
+      const completed = buildCheckoutSession({
+        id: session.id,
+        mode: 'subscription',
+        client_reference_id: session.gift_id,
+        metadata: { gift_id: session.gift_id, frequency: 'monthly' },
+        subscription: sub.id,
+        customer: sub.customer as string,
+        payment_intent: null,
+        amount_total: 1000,
+        customer_details: { email, name: 'Ord Er' },
+      });
+      const created = buildEvent('customer.subscription.created', sub, { created: 1_764_000_000 });
+      const updated = buildEvent('customer.subscription.updated', { ...sub, cancel_at_period_end: true }, { created: 1_764_000_500 });
+      const paid = buildEvent('invoice.paid', invoice, { created: 1_764_000_100 });
+      const done = buildEvent('checkout.session.completed', completed, { created: 1_764_000_050 });
+
+      // newest state first, the money before the checkout it came from, then the oldest state
+      for (const e of [paid, updated, done, created, paid]) expect((await deliver(t, e)).status).toBe(200);
+
+      const entries = await t.query('select kind, frequency, amount_minor, gift_id, email from ledger_entries where stripe_id = ?', invoice.id);
+      expect(entries).toEqual([{ kind: 'gift', frequency: 'monthly', amount_minor: 1000, gift_id: session.gift_id, email }]);
+      const [recurring] = await t.query('select status, cancel_at_period_end, gift_id from recurring_gifts where stripe_subscription_id = ?', sub.id);
+      // the older `created` event arrived last and must not undo the cancellation
+      expect(recurring).toEqual({ status: 'active', cancel_at_period_end: 1, gift_id: session.gift_id });
+      const [gift] = await t.query<{ status: string }>('select status from gifts where id = ?', session.gift_id);
+      expect(gift!.status).toBe('paid');
+    });
+
+    it('keeps nothing of a webhook whose atomic write fails part-way, and applies it on retry', async () => {
+      const email = 'atomic@example.com';
+      const session = await startGift(t, { frequency: 'one_off', amount: '12', email, article: 'quarry-lane' });
+      const event = buildEvent(
+        'checkout.session.completed',
+        buildCheckoutSession({ id: session.id, client_reference_id: session.gift_id, metadata: { gift_id: session.gift_id }, amount_total: 1200, customer_details: { email, name: 'At Omic' } }),
+      );
+      const counts = () =>
+        t.query('select (select count(*) from ledger_entries) as entries, (select count(*) from supporters) as supporters, (select count(*) from outbox) as outbox, (select count(*) from gifts where status = \'pending\') as pending');
+      const before = await counts();
+      // The processed mark is the last statement of the write: fail it, so every effect
+      // written before it in the same db.batch / transaction has to be rolled back.
+      await t.exec(
+        `create trigger fail_processed_mark before update of processed_at on stripe_events when new.id = '${event.id}' and new.processed_at is not null begin select raise(abort, 'injected failure: processed mark'); end`,
+      );
+      try {
+        const failed = await deliver(t, event);
+        expect(failed.status).toBe(500);
+      } finally {
+        await t.exec('drop trigger fail_processed_mark');
+      }
+      expect(await counts()).toEqual(before);
+      const [recorded] = await t.query<{ processed_at: number | null; attempts: number; last_error: string }>('select processed_at, attempts, last_error from stripe_events where id = ?', event.id);
+      expect(recorded).toMatchObject({ processed_at: null, attempts: 1 });
+      expect(recorded!.last_error).toContain('injected failure');
+
+      const retried = await deliver(t, event);
+      expect(retried.status).toBe(200);
+      expect(await retried.json()).toEqual({ received: true });
+      expect(await t.query('select kind, amount_minor, gift_id from ledger_entries where email = ?', email)).toEqual([{ kind: 'gift', amount_minor: 1200, gift_id: session.gift_id }]);
+      const [after] = await t.query<{ processed: number; attempts: number }>('select processed_at is not null as processed, attempts from stripe_events where id = ?', event.id);
+      expect(after).toEqual({ processed: 1, attempts: 2 });
+      expect(await (await deliver(t, event)).json()).toEqual({ received: true, duplicate: true });
+    });
+
+    it('guards the export with the ops token', async () => {
+      expect((await exportCsv(t, '', null)).status).toBe(401);
+      expect((await exportCsv(t, '', `${OPS_TOKEN}-not`)).status).toBe(401);
+      const bad = await exportCsv(t, '?from=2026-13-01');
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ fields: { from: expect.any(String) } });
+    });
+
+    it('streams a large export page by page, every row once and in order', async () => {
+      // 2,100 entries on 2020-01-01 (older than anything else here), three per timestamp,
+      // so the 1,000-row page boundaries fall inside a run of equal timestamps.
+      await t.exec(`with recursive n(i) as (select 1 union all select i + 1 from n where i < 2100)
+        insert into ledger_entries (id, key, kind, frequency, amount_minor, currency, stripe_id, occurred_at, created_at)
+        select printf('le_seed_%05d', i), 'seed:' || i, 'gift', 'one_off', i, 'usd', 'pi_seed_' || i, 1577836800000 + (i / 3) * 1000, 0 from n`);
+      const res = await exportCsv(t, '?from=2020-01-01&to=2020-01-01');
+      expect(res.status).toBe(200);
+      const rows = parseCsv(await res.text());
+      expect(rows).toHaveLength(2100);
+      expect(rows.map((r) => r.contribution_id)).toEqual(Array.from({ length: 2100 }, (_, i) => `le_seed_${String(i + 1).padStart(5, '0')}`));
+      expect(rows[2099]).toMatchObject({ created_at: '2020-01-01T00:11:40.000Z', amount_minor: '2100', currency: 'usd' });
+    });
+  });
+
+  describe(`the donation flow on ${runtime}, with a Stripe key (msw answers Stripe's API)`, () => {
+    const store = createStripeStore();
+    let t: Target;
+    beforeAll(async () => {
+      t = await start.live({ STRIPE_SECRET_KEY: 'sk_test_storyfund', ...SETTINGS }, store);
+    });
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it('creates the Checkout Session on Stripe, once per gift, and thanks the reader from Stripe\'s answer', async () => {
+      const res = await fetch(`${t.url}/checkout`, form({ frequency: 'one_off', amount: '25', amount_other: '', currency: 'gbp', email: 'live@example.com', article: 'harbour-water' }));
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
+      expect(store.created).toHaveLength(1);
+      const [gift] = await t.query<{ id: string; checkout_session_id: string }>('select id, checkout_session_id from gifts');
+      const { body, idempotencyKey } = store.created[0]!;
+      expect(idempotencyKey).toBe(`checkout-session:${gift!.id}`);
+      expect(Object.fromEntries(body)).toMatchObject({
+        mode: 'payment',
+        client_reference_id: gift!.id,
+        'line_items[0][price_data][unit_amount]': '2500',
+        success_url: `${t.url}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
+      });
+
+      const session = store.sessions.get(gift!.checkout_session_id)!;
+      store.sessions.set(session.id, { ...session, status: 'complete', payment_status: 'paid', customer_details: { email: 'live@example.com' } } as Stripe.Checkout.Session);
+      const thanks = await fetch(`${t.url}/thank-you?session_id=${session.id}`);
+      expect(thanks.status).toBe(200);
+      expect(await thanks.text()).toContain('Thank you for your £25 one-off gift');
+
+      const event = buildEvent('checkout.session.completed', buildCheckoutSession({ id: session.id, client_reference_id: gift!.id, amount_total: 2500, customer_details: { email: 'live@example.com', name: 'Li Ve' } }));
+      expect((await deliver(t, event)).status).toBe(200);
+      expect((await deliver(t, event, signPayload(JSON.stringify(event), { secret: 'whsec_other' }))).status).toBe(400);
+      const rows = parseCsv(await (await exportCsv(t)).text());
+      expect(rows).toEqual([expect.objectContaining({ kind: 'gift', amount_minor: '2500', status: 'paid', supporter_email: 'live@example.com' })]);
+    });
+  });
+}
