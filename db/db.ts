@@ -10,16 +10,29 @@ export type Statement = BatchItem<'sqlite'>;
 type Batchable = { batch(statements: readonly Statement[]): Promise<unknown[]> };
 type Transactional = { transaction<T>(fn: () => T): T };
 
+/** Runs one atomic write its own way for a driver (Node: db/node.ts groups them per commit). */
+export type AtomicRunner = (statements: readonly Statement[]) => Promise<unknown[]>;
+
+/** Where a runtime attaches its AtomicRunner to its Db; app code never sees it. */
+export const ATOMIC_RUNNER: unique symbol = Symbol('storyfund.atomicRunner');
+
 /**
  * Runs every statement or none of them. Build all statements first, then call this:
  * D1 has no interactive transactions, so nothing may be read between the writes.
- * D1: `db.batch` (one implicit transaction). better-sqlite3: a synchronous transaction.
+ * D1: `db.batch` (one implicit transaction). better-sqlite3: a synchronous transaction,
+ * shared with the other atomic writes of the same event-loop turn when the Node runtime
+ * opened the database (group commit); the promise settles only after the commit.
  */
 export async function atomic(db: Db, statements: readonly Statement[]): Promise<unknown[]> {
   if (statements.length === 0) return [];
+  const runner = (db as unknown as { [ATOMIC_RUNNER]?: AtomicRunner })[ATOMIC_RUNNER];
+  if (runner) return runner(statements);
   const maybeBatch = (db as unknown as Partial<Batchable>).batch;
   if (typeof maybeBatch === 'function') return maybeBatch.call(db, statements);
-  return (db as unknown as Transactional).transaction(() =>
-    statements.map((s) => (s as unknown as { prepare(): { execute(): { sync(): unknown } } }).prepare().execute().sync()),
-  );
+  return (db as unknown as Transactional).transaction(() => statements.map(runSync));
+}
+
+/** Runs one drizzle statement on a synchronous driver (better-sqlite3), returning what drizzle would. */
+export function runSync(statement: Statement): unknown {
+  return (statement as unknown as { prepare(): { execute(): { sync(): unknown } } }).prepare().execute().sync();
 }

@@ -4,16 +4,19 @@ import type { Db } from '../../db/db.js';
 import type { Config } from '../config.js';
 import { createSandboxStripe } from '../sandbox/sandbox.client.js';
 
-export function createStripe(config: Config, db: Db, now: () => number): Stripe {
+/** httpClient: a runtime's better choice than fetch (Node passes its own http client). */
+export function createStripe(config: Config, db: Db, now: () => number, opts: { httpClient?: Stripe.HttpClient } = {}): Stripe {
   if (config.stripe.mode === 'sandbox') {
     if (config.env === 'production') throw new Error('The offline Stripe sandbox is refused in production');
     return createSandboxStripe({ db, now, publicUrl: config.publicUrl });
   }
   return new Stripe(config.stripe.secretKey, {
     // fetch is looked up per call, not captured at construction (STACK.md: msw, Workers)
-    httpClient: Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
+    httpClient: opts.httpClient ?? Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
     maxNetworkRetries: 2,
     timeout: 20_000,
     appInfo: { name: 'Storyfund' },
+    // STRIPE_API_BASE: a stand-in Stripe on loopback (tests, benchmarks); config refuses it in production
+    ...config.stripe.apiBase,
   });
 }

@@ -8,7 +8,7 @@ import { AppError } from '../lib/errors.js';
 import { writeStatements } from '../ledger/ledger.repo.js';
 import { atomic } from '../../db/db.js';
 import { HANDLERS } from './webhooks.handlers.js';
-import { markFailed, markProcessed, recordEvent } from './webhooks.repo.js';
+import { insertEvent, isProcessed, markProcessed, recordFailure } from './webhooks.repo.js';
 
 export function webhookRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -21,15 +21,17 @@ export function webhookRoutes(): Hono<AppEnv> {
     if (!signature) throw new AppError('invalid_signature', 'Missing Stripe-Signature header', { 'stripe-signature': 'required' });
     const event = await verify(deps, payload, signature);
 
-    const state = await recordEvent(deps.db, event, payload, deps.now());
-    if (state === 'done') return c.json({ received: true, duplicate: true });
+    // A duplicate costs one indexed read. A new event is recorded in the same atomic write
+    // as its effects (applyEvent), so it costs one commit, not two; two deliveries racing
+    // both apply, which every ledger write tolerates (unique keys, ON CONFLICT).
+    if (await isProcessed(deps.db, event.id)) return c.json({ received: true, duplicate: true });
 
     try {
-      await applyEvent(deps, event);
+      await applyEvent(deps, event, payload);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       deps.log.error('webhook handler failed; Stripe will retry', { event: event.id, type: event.type, error: message });
-      await markFailed(deps.db, event.id, message);
+      await recordFailure(deps.db, event, payload, message, deps.now());
       return c.json({ error: 'Could not apply this event yet; please retry.' }, 500);
     }
     return c.json({ received: true });
@@ -49,10 +51,17 @@ async function verify(deps: Deps, payload: string, signature: string): Promise<S
   }
 }
 
-/** The event's effects and its processed mark commit together or not at all. */
-export async function applyEvent(deps: Deps, event: Stripe.Event): Promise<void> {
+/**
+ * Records the event (if nothing has yet; `payload` is the body as delivered), applies its
+ * effects and marks it processed, all in one atomic write: together or not at all.
+ */
+export async function applyEvent(deps: Deps, event: Stripe.Event, payload: string = JSON.stringify(event)): Promise<void> {
   const handler = HANDLERS[event.type];
   const now = deps.now();
   const writes = handler ? await handler(event, deps) : [];
-  await atomic(deps.db, [...writeStatements(deps.db, writes, { now, eventId: event.id }), markProcessed(deps.db, event.id, now)]);
+  await atomic(deps.db, [
+    insertEvent(deps.db, event, payload, now),
+    ...writeStatements(deps.db, writes, { now, eventId: event.id }),
+    markProcessed(deps.db, event.id, now),
+  ]);
 }

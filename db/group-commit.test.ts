@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { atomic } from './db.js';
+import { migrateNodeDb, openNodeDb, type NodeDb } from './node.js';
+import { sandboxObjects } from './schema.js';
+
+let dir: string;
+let handle: NodeDb;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'storyfund-gc-'));
+  handle = openNodeDb(join(dir, 'db.sqlite'));
+  migrateNodeDb(handle);
+});
+afterEach(() => {
+  handle.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const put = (id: string) => handle.db.insert(sandboxObjects).values({ id, type: 'test', data: '{}', createdAt: 1 });
+const ids = () => (handle.sqlite.prepare('select id from sandbox_objects order by id').all() as { id: string }[]).map((r) => r.id);
+
+describe('atomic() on Node: group commit', () => {
+  it('commits the writes of one event-loop turn together, and settles each only after the commit', async () => {
+    const writes = [atomic(handle.db, [put('a1'), put('a2')]), atomic(handle.db, [put('b1')]), atomic(handle.db, [put('c1')])];
+    // nothing is written until the turn's writes are flushed
+    expect(ids()).toEqual([]);
+    await Promise.all(writes);
+    expect(ids()).toEqual(['a1', 'a2', 'b1', 'c1']);
+  });
+
+  it('rolls back a failing write alone: the others in the same commit stand', async () => {
+    await atomic(handle.db, [put('taken')]);
+    const results = await Promise.allSettled([
+      atomic(handle.db, [put('first')]),
+      // the second statement violates the primary key: its first must not stay either
+      atomic(handle.db, [put('half'), put('taken')]),
+      atomic(handle.db, [put('last')]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(ids()).toEqual(['first', 'last', 'taken']);
+  });
+
+  it('uses one commit for a turn and a new one for the next', async () => {
+    const other = openNodeDb(join(dir, 'db.sqlite'));
+    try {
+      // data_version on another connection counts the commits it has not made itself
+      const seen = () => (other.sqlite.prepare('pragma data_version').get() as { data_version: number }).data_version;
+      const start = seen();
+      await Promise.all([atomic(handle.db, [put('x1')]), atomic(handle.db, [put('x2')]), atomic(handle.db, [put('x3')])]);
+      expect(seen() - start).toBe(1);
+      await atomic(handle.db, [put('y1')]);
+      expect(seen() - start).toBe(2);
+    } finally {
+      other.close();
+    }
+  });
+});

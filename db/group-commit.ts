@@ -1,0 +1,61 @@
+// Group commit for better-sqlite3 (Node only; wired in db/node.ts). A commit is the
+// expensive part of a small write, and each atomic() call used to pay for its own. Here
+// every atomic() issued during one event-loop turn joins one transaction, flushed by
+// setImmediate once the turn's I/O callbacks have run; each write runs in its own
+// savepoint, so a failing one rolls back alone and rejects only its own caller, and every
+// caller's promise settles after the COMMIT, so nobody replies before their write is
+// durable. STACK.md measured one commit per turn at ~29% of bare Hono vs ~12% for one per
+// request.
+import type { AtomicRunner, Statement } from './db.js';
+
+type Pending = { statements: readonly Statement[]; resolve(results: unknown[]): void; reject(err: unknown): void };
+type Outcome = { ok: true; results: unknown[] } | { ok: false; error: unknown };
+
+/** The part of better-sqlite3's Database this needs: nested transaction() calls become savepoints. */
+type Transactions = { transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R };
+
+export function createGroupCommit(sqlite: Transactions, run: (statement: Statement) => unknown): AtomicRunner {
+  let queue: Pending[] = [];
+  let scheduled = false;
+
+  // Called inside the outer transaction, better-sqlite3 wraps this in SAVEPOINT / RELEASE
+  // and rolls back to the savepoint when it throws.
+  const inSavepoint = sqlite.transaction((statements: readonly Statement[]) => statements.map(run));
+  const commitAll = sqlite.transaction((batch: Pending[]): Outcome[] =>
+    batch.map((p) => {
+      try {
+        return { ok: true, results: inSavepoint(p.statements) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
+
+  const flush = () => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = commitAll(batch);
+    } catch (error) {
+      // BEGIN or COMMIT itself failed (disk full, a lock held past busy_timeout): nothing was written.
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.results);
+      else p.reject(o.error);
+    });
+  };
+
+  return (statements) =>
+    new Promise<unknown[]>((resolve, reject) => {
+      queue.push({ statements, resolve, reject });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+}
