@@ -4,6 +4,8 @@ import { appealRoutes } from './appeal/appeal.routes.js';
 import { checkoutRoutes } from './checkout/checkout.routes.js';
 import type { AppEnv, Deps } from './deps.js';
 import { AppError } from './lib/errors.js';
+import { mailPreviewRoutes } from './mail/mail.routes.js';
+import { opsRoutes } from './ops/ops.routes.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 
@@ -18,6 +20,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', appealRoutes());
   app.route('/', checkoutRoutes());
   app.route('/webhooks', webhookRoutes());
+  app.route('/ops', opsRoutes());
+  if (deps.config.mail.transport === 'preview' && deps.config.env !== 'production') app.route('/dev/mail', mailPreviewRoutes());
   if (deps.config.stripe.mode === 'sandbox') {
     // The sandbox delivers its signed events through this same app, exactly as an
     // HTTP request from Stripe would arrive.

@@ -33,8 +33,36 @@ describe('loadConfig', () => {
     expect(p.map((x) => x.split(' ')[0])).toEqual(expect.arrayContaining(['PORT', 'STRIPE_SECRET_KEY', 'CURRENCIES.1', 'AMOUNT_MIN', 'APPEAL_COPY', 'STRIPE_WEBHOOK_SECRET']));
   });
 
+  it('points the Stripe client at a stand-in only outside production and only with a key', () => {
+    const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', STRIPE_API_BASE: 'http://127.0.0.1:12111' });
+    expect(c.stripe).toMatchObject({ mode: 'live', apiBase: { protocol: 'http', host: '127.0.0.1', port: 12111 } });
+    expect(problems({ NODE_ENV: 'production', MAIL_TRANSPORT: 'none', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', STRIPE_API_BASE: 'http://127.0.0.1:12111' })).toEqual([
+      expect.stringContaining('STRIPE_API_BASE is for tests and benchmarks only'),
+    ]);
+    expect(problems({ STRIPE_API_BASE: 'http://127.0.0.1:12111' })).toEqual([expect.stringContaining('STRIPE_API_BASE needs STRIPE_SECRET_KEY')]);
+    expect(problems({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', STRIPE_API_BASE: 'ftp://stand-in' })).toEqual([expect.stringMatching(/^STRIPE_API_BASE /)]);
+  });
+
   it('refuses the sandbox in production', () => {
-    expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('STRIPE_SECRET_KEY is required in production')]);
+    expect(problems({ NODE_ENV: 'production', MAIL_TRANSPORT: 'none' })).toEqual([expect.stringContaining('STRIPE_SECRET_KEY is required in production')]);
+  });
+
+  it('needs a real email transport in production, and a token for the HTTP one', () => {
+    const live = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
+    expect(problems(live)).toEqual([expect.stringContaining('MAIL_TRANSPORT must be http')]);
+    expect(problems({ ...live, MAIL_TRANSPORT: 'http' })).toEqual(['MAIL_HTTP_TOKEN is required when MAIL_TRANSPORT=http']);
+    expect(loadConfig({ ...live, MAIL_TRANSPORT: 'http', MAIL_HTTP_TOKEN: 'token_abcdefgh' }).mail).toEqual({
+      transport: 'http',
+      from: 'The Harbour Ledger <supporters@example.org>',
+      httpUrl: 'https://api.resend.com/emails',
+      httpToken: 'token_abcdefgh',
+    });
+  });
+
+  it('takes an ops token only when it is long enough to be unguessable', () => {
+    expect(loadConfig({}).opsToken).toBeNull();
+    expect(loadConfig({ OPS_TOKEN: 'a'.repeat(32) }).opsToken).toBe('a'.repeat(32));
+    expect(problems({ OPS_TOKEN: 'secret' })).toEqual([expect.stringMatching(/^OPS_TOKEN must be at least 32 characters/)]);
   });
 
   it('treats empty strings as unset', () => {

@@ -62,6 +62,10 @@ const envSchema = z
       .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)')
       .optional(),
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, 'must start with whsec_').optional(),
+    STRIPE_API_BASE: z
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL')
+      .optional(),
     CURRENCIES: z
       .string()
       .default('gbp,usd,eur')
@@ -74,6 +78,14 @@ const envSchema = z
     APPEAL_PRESETS: jsonOf(presetsSchema).optional(),
     PUBLICATION_NAME: z.string().min(1).default('The Harbour Ledger'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    // 0 = off; the Workers runtime uses its cron trigger instead
+    RECONCILE_INTERVAL_HOURS: z.coerce.number({ error: 'must be a number of hours (0 turns it off)' }).min(0, 'must be 0 (off) or more').max(24 * 7, 'must be at most 168 (a week)').default(0),
+    MAIL_TRANSPORT: z.enum(['preview', 'http', 'none']).optional(),
+    MAIL_FROM: z.string().min(3).optional(),
+    MAIL_HTTP_URL: z.url().default('https://api.resend.com/emails'),
+    MAIL_HTTP_TOKEN: z.string().min(8).optional(),
+    // a bearer token guessable in reasonable time would expose every supporter's email
+    OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   });
 
 type RawEnv = Record<string, string | undefined>;
@@ -85,6 +97,13 @@ type RawEnv = Record<string, string | undefined>;
 function crossFieldProblems(raw: RawEnv): string[] {
   const problems: string[] = [];
   if (raw.STRIPE_SECRET_KEY && !raw.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set');
+  // A stand-in Stripe (tests, benchmarks) must never take a production key's traffic.
+  if (raw.STRIPE_API_BASE && raw.NODE_ENV === 'production') problems.push('STRIPE_API_BASE is for tests and benchmarks only and is refused when NODE_ENV=production');
+  if (raw.STRIPE_API_BASE && !raw.STRIPE_SECRET_KEY) problems.push('STRIPE_API_BASE needs STRIPE_SECRET_KEY (without a key the offline sandbox is used)');
+  if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_HTTP_TOKEN) problems.push('MAIL_HTTP_TOKEN is required when MAIL_TRANSPORT=http');
+  if (raw.NODE_ENV === 'production' && (!raw.MAIL_TRANSPORT || raw.MAIL_TRANSPORT === 'preview')) {
+    problems.push('MAIL_TRANSPORT must be http (or none, to send no emails) in production: the preview keeps emails on this server');
+  }
   if (!raw.STRIPE_SECRET_KEY && raw.NODE_ENV === 'production') {
     problems.push('STRIPE_SECRET_KEY is required in production (the offline sandbox is refused when NODE_ENV=production)');
   }
@@ -118,7 +137,21 @@ export type Config = {
   publicUrl: string;
   publicationName: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  stripe: { mode: 'live'; secretKey: string; webhookSecret: string } | { mode: 'sandbox'; webhookSecret: string };
+  /** bearer token for /ops/*; null turns those routes off */
+  opsToken: string | null;
+  /** Node: reconcile against Stripe every this many hours; 0 = off */
+  reconcileIntervalHours: number;
+  /** preview: kept for /dev/mail (development); http: an email API; none: recorded, never sent */
+  mail: { transport: 'preview'; from: string } | { transport: 'none'; from: string } | { transport: 'http'; from: string; httpUrl: string; httpToken: string };
+  stripe:
+    | {
+        mode: 'live';
+        secretKey: string;
+        webhookSecret: string;
+        /** a stand-in for api.stripe.com (tests and benchmarks only; refused in production) */
+        apiBase?: { protocol: 'http' | 'https'; host: string; port: number };
+      }
+    | { mode: 'sandbox'; webhookSecret: string };
   currencies: string[];
   defaultCurrency: string;
   /** per currency, in minor units */
@@ -129,6 +162,18 @@ export type Config = {
     presets: Record<string, Record<Frequency, number[]>>;
   };
 };
+
+function mailOf(e: z.infer<typeof envSchema>): Config['mail'] {
+  const from = e.MAIL_FROM ?? `${e.PUBLICATION_NAME} <supporters@example.org>`;
+  if (e.MAIL_TRANSPORT === 'http') return { transport: 'http', from, httpUrl: e.MAIL_HTTP_URL, httpToken: e.MAIL_HTTP_TOKEN! };
+  return { transport: e.MAIL_TRANSPORT ?? 'preview', from };
+}
+
+function apiBaseOf(url: string): { protocol: 'http' | 'https'; host: string; port: number } {
+  const u = new URL(url);
+  const protocol = u.protocol === 'http:' ? 'http' : 'https';
+  return { protocol, host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port ? Number(u.port) : protocol === 'http' ? 80 : 443 };
+}
 
 /** Used only when no Stripe key is set; the sandbox can never be active in production. */
 export const SANDBOX_WEBHOOK_SECRET = 'whsec_storyfund_offline_sandbox';
@@ -166,8 +211,16 @@ export function loadConfig(raw: Record<string, unknown>): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     publicationName: e.PUBLICATION_NAME,
     logLevel: e.LOG_LEVEL,
+    opsToken: e.OPS_TOKEN ?? null,
+    reconcileIntervalHours: e.RECONCILE_INTERVAL_HOURS,
+    mail: mailOf(e),
     stripe: e.STRIPE_SECRET_KEY
-      ? { mode: 'live', secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET! }
+      ? {
+          mode: 'live',
+          secretKey: e.STRIPE_SECRET_KEY,
+          webhookSecret: e.STRIPE_WEBHOOK_SECRET!,
+          ...(e.STRIPE_API_BASE ? { apiBase: apiBaseOf(e.STRIPE_API_BASE) } : {}),
+        }
       : { mode: 'sandbox', webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? SANDBOX_WEBHOOK_SECRET },
     currencies: e.CURRENCIES,
     defaultCurrency: e.DEFAULT_CURRENCY,

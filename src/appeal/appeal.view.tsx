@@ -134,6 +134,8 @@ function enhance(form){
     if(other.value.replace(/\\s/g,'')==='')return;
     var r=amounts();for(var j=0;j<r.length;j++)r[j].checked=false;
   });
+  var checked=form.querySelector('input[name="frequency"]:checked');
+  if(legend&&checked)legend.textContent=data.legends[checked.value]||legend.textContent;
 }
 })();`;
 
@@ -176,7 +178,9 @@ export function AppealForm(props: AppealProps) {
         </fieldset>
 
         <fieldset class="appeal__amounts" aria-describedby={describedBy(amountInvalid && errorId('amount'))}>
-          <legend data-appeal-legend="">{AMOUNT_LEGENDS[frequency]}</legend>
+          {/* Without script the reader may switch frequency after this renders, so the
+              legend names no period until the script can keep it in step. */}
+          <legend data-appeal-legend="">{AMOUNT_LEGENDS.one_off}</legend>
           <div class="appeal__choices" data-appeal-list="">
             {presets.map((p, i) => (
               <div class="appeal__choice">

@@ -3,7 +3,7 @@
 // metadata is never copied between Stripe objects: https://docs.stripe.com/metadata).
 import type Stripe from 'stripe';
 import type { Config } from '../config.js';
-import { intervalOfFrequency } from '../ledger/ledger.js';
+import { intervalOfFrequency } from '../ledger/ledger.frequency.js';
 import type { CheckoutRequest } from './checkout.rules.js';
 
 const PRODUCT_NAME = { one_off: 'One-off gift', monthly: 'Monthly support', annual: 'Annual support' } as const;

@@ -5,6 +5,9 @@ import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { createApp } from '../app.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createLogger, type Deps } from '../deps.js';
+import { dispatchOutbox } from '../mail/mail.dispatch.js';
+import { createTransport } from '../mail/mail.transport.js';
+import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
 import { createStripe } from './stripe.js';
 
 export function startNode(env: Record<string, string | undefined>) {
@@ -15,7 +18,9 @@ export function startNode(env: Record<string, string | undefined>) {
   const now = () => Date.now();
   const deps: Deps = {
     db: handle.db,
-    stripe: createStripe(config, handle.db, now),
+    // Node's http client (keep-alive by default on Node 20) costs about half the CPU of the
+    // fetch client per Stripe call, which was most of what POST /checkout adds (BENCHMARKS.md).
+    stripe: createStripe(config, handle.db, now, { httpClient: Stripe.createNodeHttpClient() }),
     config,
     now,
     log,
@@ -23,17 +28,45 @@ export function startNode(env: Record<string, string | undefined>) {
     webhookCrypto: Stripe.createNodeCryptoProvider(),
   };
   const app = createApp(deps);
+  const outbox = config.mail.transport === 'none' ? null : every(OUTBOX_INTERVAL_MS, () => dispatchOutbox(deps, createTransport(config.mail)), log, 'outbox');
+  const reconciler = config.reconcileIntervalHours > 0 ? every(config.reconcileIntervalHours * 3_600_000, () => scheduledReconcile(deps), log, 'reconcile') : null;
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     announce(config, info.port);
   });
   const stop = () =>
     new Promise<void>((resolve) => {
+      outbox?.stop();
+      reconciler?.stop();
       server.close(() => {
         handle.close();
         resolve();
       });
     });
   return { app, deps, server, stop };
+}
+
+/** Emails are queued in the same write as their cause; this sends them shortly after. */
+const OUTBOX_INTERVAL_MS = 2_000;
+
+/** Runs `job` every `ms`, never overlapping itself, without keeping the process alive. */
+function every(ms: number, job: () => Promise<unknown>, log: Deps['log'], name: string): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      await job();
+    } catch (err) {
+      log.error(`${name} run failed`, { error: err instanceof Error ? err.message : String(err) });
+    }
+    if (!stopped) timer = setTimeout(tick, ms).unref();
+  };
+  timer = setTimeout(tick, ms).unref();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 function announce(config: Config, port: number) {
@@ -46,6 +79,7 @@ function announce(config: Config, port: number) {
   } else {
     lines.push(`Stripe: ${config.stripe.secretKey.includes('_live_') ? 'LIVE' : 'test'} mode; webhooks at ${config.publicUrl}/webhooks/stripe`);
   }
+  if (config.mail.transport === 'preview') lines.push(`Email: kept for preview at ${config.publicUrl}/dev/mail (MAIL_TRANSPORT=preview)`);
   console.log(lines.join('\n'));
 }
 
