@@ -1,7 +1,8 @@
 // Validation and pricing of a reader's gift. Plain values in, plain values out.
 import { z } from 'zod';
-import { FREQUENCIES, type Frequency } from '../../db/schema.js';
+import { FREQUENCIES } from '../../db/schema.js';
 import type { Config } from '../config.js';
+import type { GiftIntent } from '../ledger/ledger.repo.js';
 import { checkAmount } from '../lib/money.js';
 
 const optionalText = (max: number) =>
@@ -30,16 +31,7 @@ const inputSchema = z.object({
   variant: optionalText(100),
 });
 
-export type CheckoutRequest = {
-  frequency: Frequency;
-  amountMinor: number;
-  currency: string;
-  email: string | null;
-  article: string | null;
-  section: string | null;
-  campaign: string | null;
-  variant: string | null;
-};
+export type CheckoutRequest = GiftIntent;
 
 export type FieldErrors = Record<string, string>;
 

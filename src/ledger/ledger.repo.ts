@@ -3,7 +3,7 @@
 // concurrently processed event can never record the same money twice.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
-import { gifts, ledgerEntries, outbox, recurringGifts, supporters, type Frequency } from '../../db/schema.js';
+import { gifts, outbox, recurringGifts, supporters, type Frequency } from '../../db/schema.js';
 import { newId } from '../lib/ids.js';
 import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
 import type { GiftRef, Write } from './ledger.js';
@@ -256,8 +256,8 @@ function fillGaps() {
   };
 }
 
-export type NewGift = {
-  id: string;
+/** What a reader asked to give, and where the appeal met them. */
+export type GiftIntent = {
   frequency: Frequency;
   amountMinor: number;
   currency: string;
@@ -266,9 +266,9 @@ export type NewGift = {
   section: string | null;
   campaign: string | null;
   variant: string | null;
-  referrer: string | null;
-  country: string | null;
 };
+
+export type NewGift = GiftIntent & { id: string; referrer: string | null; country: string | null };
 
 export async function insertPendingGift(db: Db, g: NewGift, now: number): Promise<void> {
   await db.insert(gifts).values({ ...g, email: g.email ? normalizeEmail(g.email) : null, status: 'pending', createdAt: now, updatedAt: now });
