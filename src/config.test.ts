@@ -50,10 +50,13 @@ describe('loadConfig', () => {
   it('needs a real email transport in production, and a token for the HTTP one', () => {
     const live = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
     expect(problems(live)).toEqual([expect.stringContaining('MAIL_TRANSPORT must be http')]);
-    expect(problems({ ...live, MAIL_TRANSPORT: 'http' })).toEqual(['MAIL_HTTP_TOKEN is required when MAIL_TRANSPORT=http']);
-    expect(loadConfig({ ...live, MAIL_TRANSPORT: 'http', MAIL_HTTP_TOKEN: 'token_abcdefgh' }).mail).toEqual({
+    expect(problems({ ...live, MAIL_TRANSPORT: 'http' })).toEqual([
+      'MAIL_HTTP_TOKEN is required when MAIL_TRANSPORT=http',
+      expect.stringContaining('MAIL_FROM is required when MAIL_TRANSPORT=http'),
+    ]);
+    expect(loadConfig({ ...live, MAIL_TRANSPORT: 'http', MAIL_HTTP_TOKEN: 'token_abcdefgh', MAIL_FROM: 'News <give@news.example>' }).mail).toEqual({
       transport: 'http',
-      from: 'The Harbour Ledger <supporters@example.org>',
+      from: 'News <give@news.example>',
       httpUrl: 'https://api.resend.com/emails',
       httpToken: 'token_abcdefgh',
     });

@@ -101,6 +101,8 @@ function crossFieldProblems(raw: RawEnv): string[] {
   if (raw.STRIPE_API_BASE && raw.NODE_ENV === 'production') problems.push('STRIPE_API_BASE is for tests and benchmarks only and is refused when NODE_ENV=production');
   if (raw.STRIPE_API_BASE && !raw.STRIPE_SECRET_KEY) problems.push('STRIPE_API_BASE needs STRIPE_SECRET_KEY (without a key the offline sandbox is used)');
   if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_HTTP_TOKEN) problems.push('MAIL_HTTP_TOKEN is required when MAIL_TRANSPORT=http');
+  // an email API rejects, or a mailbox bins, mail from a domain the publisher has not verified
+  if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_FROM) problems.push('MAIL_FROM is required when MAIL_TRANSPORT=http (an address on your verified sending domain)');
   if (raw.NODE_ENV === 'production' && (!raw.MAIL_TRANSPORT || raw.MAIL_TRANSPORT === 'preview')) {
     problems.push('MAIL_TRANSPORT must be http (or none, to send no emails) in production: the preview keeps emails on this server');
   }
