@@ -79,6 +79,24 @@ describe('POST /checkout (form)', () => {
   });
 });
 
+describe('POST /checkout from the CMS fragment', () => {
+  it('shows a bad amount on the appeal alone, not on the demo article the reader never saw', async () => {
+    const fragment = await (await t.app.request('/appeal?article=town-budget')).text();
+    expect(fragment).toContain('name="origin" value="fragment"');
+
+    const res = await form({ frequency: 'monthly', amount: '', amount_other: 'abc', currency: 'gbp', email: 'cms@example.com', article: 'town-budget', origin: 'fragment' });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('id="err-amount"');
+    expect(html).toContain('value="cms@example.com"');
+    expect(html).toContain('name="origin" value="fragment"');
+    expect(html).not.toContain('class="story__headline"');
+
+    const fromArticle = await (await form({ frequency: 'monthly', amount: '', amount_other: 'abc', currency: 'gbp' })).text();
+    expect(fromArticle).toContain('class="story__headline"');
+  });
+});
+
 describe('POST /checkout (JSON)', () => {
   it('answers 201 with the session id and url', async () => {
     const res = await json({ frequency: 'monthly', amount: '10', currency: 'eur' });

@@ -16,6 +16,8 @@ export type AppealValues = {
   campaign?: string;
   variant?: string;
   section?: string;
+  /** 'fragment' when the form came from the CMS fragment: errors then show the appeal alone */
+  origin?: string;
 };
 
 type FieldName = 'frequency' | 'amount' | 'currency' | 'email' | 'article' | 'campaign' | 'variant' | 'section' | 'form';
@@ -260,6 +262,7 @@ export function AppealForm(props: AppealProps) {
         <input type="hidden" name="section" value={values.section ?? ''} />
         <input type="hidden" name="campaign" value={values.campaign ?? ''} />
         <input type="hidden" name="variant" value={values.variant ?? ''} />
+        {values.origin === 'fragment' ? <input type="hidden" name="origin" value="fragment" /> : null}
 
         <button type="submit" class="appeal__submit">
           {copy.button}
@@ -276,7 +279,7 @@ export function AppealFragment(props: AppealProps) {
   return (
     <>
       <style>{raw(APPEAL_STYLES)}</style>
-      <AppealForm {...props} />
+      <AppealForm {...props} values={{ ...props.values, origin: 'fragment' }} />
     </>
   );
 }

@@ -2,7 +2,7 @@
 // Checkout Session. GET /thank-you: what the reader sees on return from Checkout.
 import { Hono, type Context } from 'hono';
 import Stripe from 'stripe';
-import { renderArticlePage } from '../appeal/appeal.view.js';
+import { renderAppealPage, renderArticlePage } from '../appeal/appeal.view.js';
 import type { AppEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
@@ -24,7 +24,9 @@ export function checkoutRoutes(): Hono<AppEnv> {
     if (!result.ok) {
       if (wantsJson) return c.json({ error: 'Please check the highlighted fields', fields: result.fields }, 400);
       const currency = config.currencies.includes((raw.currency ?? '').toLowerCase()) ? raw.currency!.toLowerCase() : config.defaultCurrency;
-      return c.html(renderArticlePage(config, { currency, values: raw, errors: result.fields }), 400);
+      // A reader who came from the CMS fragment never saw our demo article: show the appeal alone.
+      const render = raw.origin === 'fragment' ? renderAppealPage : renderArticlePage;
+      return c.html(render(config, { currency, values: raw, errors: result.fields }), 400);
     }
 
     const req = result.value;

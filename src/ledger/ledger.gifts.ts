@@ -15,9 +15,6 @@ export const GIFT_ADVANCES_FROM: Record<GiftStatus, readonly GiftStatus[]> = {
   expired: ['pending'],
 };
 
-export function canAdvance(from: GiftStatus, to: GiftStatus): boolean {
-  return GIFT_ADVANCES_FROM[to].includes(from);
-}
 
 /** Our id for a gift we first learn of from Stripe, stable across redeliveries. */
 export function externalGiftId(stripeObjectId: string): string {

@@ -5,6 +5,7 @@
 import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
 import { disputes, gifts, ledgerEntries, payoutItems, payouts, recurringGifts, stripeCharges } from '../../db/schema.js';
+import { normalizeEmail } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
 import { PAYMENT_KINDS, type EntryFacts, type Settlement, type Write } from './ledger.js';
 
@@ -58,7 +59,7 @@ function entryStatement(db: Db, e: EntryFacts, ctx: Ctx): Statement {
       balanceTransactionId: settled(st?.balanceTransactionId, 'balance_transaction_id') as string,
       paymentIntentId: pi,
       chargeId: (e.chargeId ?? (pi && isPayment(e.kind) ? ofSettledCharge('id', pi) : null)) as string,
-      email: e.email ? e.email.trim().toLowerCase() : reversal ? ofPayment('email', pi) : null,
+      email: e.email ? normalizeEmail(e.email) : reversal ? ofPayment('email', pi) : null,
       stripeId: e.stripeId,
       stripeEventId: ctx.eventId,
       occurredAt: e.occurredAt,

@@ -1,15 +1,10 @@
 // Payouts: what reached the bank, and the balance transactions each payout settled, so a
 // statement per payout adds up. Pure rules.
 import { settlementOf, type BalanceTransactionFacts } from './ledger.fees.js';
-import type { Write } from './ledger.js';
+import type { PayoutState, Write } from './ledger.js';
 
-export type PayoutFacts = {
-  payoutId: string;
-  amountMinor: number;
-  currency: string;
-  status: string;
-  reconciliationStatus: string;
-  automatic: boolean;
+/** A payout as Stripe describes it. */
+export type PayoutFacts = Omit<PayoutState, 'stripeCreated' | 'arrivalDate'> & {
   /** seconds */
   arrivalDate: number | null;
   /** seconds */
@@ -35,19 +30,11 @@ export function payoutItemsListable(p: PayoutFacts): boolean {
  * charge and refund in it.
  */
 export function onPayout(p: PayoutFacts, items: readonly PayoutItemFacts[] | null): Write[] {
+  const { created, arrivalDate, ...state } = p;
   const writes: Write[] = [
     {
       type: 'payout.state',
-      payout: {
-        payoutId: p.payoutId,
-        amountMinor: p.amountMinor,
-        currency: p.currency,
-        status: p.status,
-        reconciliationStatus: p.reconciliationStatus,
-        automatic: p.automatic,
-        arrivalDate: p.arrivalDate != null ? p.arrivalDate * 1000 : null,
-        stripeCreated: p.created,
-      },
+      payout: { ...state, arrivalDate: arrivalDate != null ? arrivalDate * 1000 : null, stripeCreated: created },
     },
   ];
   for (const bt of items ?? []) {

@@ -4,6 +4,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
 import { gifts, outbox, recurringGifts, supporters, type Frequency } from '../../db/schema.js';
+import { normalizeEmail } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
 import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
 import type { GiftRef, Write } from './ledger.js';
@@ -60,9 +61,6 @@ export async function resolveGift(db: Db, refs: { giftId?: string | null; sessio
   return null;
 }
 
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
 
 const supporterIdByEmail = (email: string | null) =>
   email ? sql`(select ${supporters.id} from ${supporters} where ${supporters.email} = ${normalizeEmail(email)})` : sql`null`;

@@ -141,19 +141,7 @@ export type Write =
         order: number;
       };
     }
-  | {
-      type: 'payout.state';
-      payout: {
-        payoutId: string;
-        amountMinor: number;
-        currency: string;
-        status: string;
-        reconciliationStatus: string;
-        automatic: boolean;
-        arrivalDate: number | null;
-        stripeCreated: number;
-      };
-    }
+  | { type: 'payout.state'; payout: PayoutState }
   | {
       type: 'payout.item';
       item: {
@@ -202,3 +190,15 @@ export type Write =
 export function receipt(entryKey: string, to: string, props: { amountMinor: number; currency: string; frequency: Frequency; publicationName: string }): Write {
   return { type: 'email', key: `receipt:${entryKey}`, template: 'receipt', to, props };
 }
+
+/** A payout as we hold it: arrivalDate in ms, stripeCreated in Stripe's seconds. */
+export type PayoutState = {
+  payoutId: string;
+  amountMinor: number;
+  currency: string;
+  status: string;
+  reconciliationStatus: string;
+  automatic: boolean;
+  arrivalDate: number | null;
+  stripeCreated: number;
+};

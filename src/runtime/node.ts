@@ -28,7 +28,8 @@ export function startNode(env: Record<string, string | undefined>) {
     webhookCrypto: Stripe.createNodeCryptoProvider(),
   };
   const app = createApp(deps);
-  const outbox = config.mail.transport === 'none' ? null : every(OUTBOX_INTERVAL_MS, () => dispatchOutbox(deps, createTransport(config.mail)), log, 'outbox');
+  const transport = createTransport(config.mail);
+  const outbox = config.mail.transport === 'none' ? null : every(OUTBOX_INTERVAL_MS, () => dispatchOutbox(deps, transport), log, 'outbox');
   const reconciler = config.reconcileIntervalHours > 0 ? every(config.reconcileIntervalHours * 3_600_000, () => scheduledReconcile(deps), log, 'reconcile') : null;
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     announce(config, info.port);
