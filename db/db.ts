@@ -3,9 +3,11 @@
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type * as schema from './schema.js';
+import { isSqlStatement, type SqlStatement } from './sql.js';
 
 export type Db = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>;
-export type Statement = BatchItem<'sqlite'>;
+/** One write of an atomic() call: a drizzle query, or hand-written SQL for the hot paths (db/sql.ts). */
+export type Statement = BatchItem<'sqlite'> | SqlStatement;
 
 type Batchable = { batch(statements: readonly Statement[]): Promise<unknown[]> };
 type Transactional = { transaction<T>(fn: () => T): T };
@@ -27,6 +29,7 @@ export async function atomic(db: Db, statements: readonly Statement[]): Promise<
   if (statements.length === 0) return [];
   const runner = (db as unknown as { [ATOMIC_RUNNER]?: AtomicRunner })[ATOMIC_RUNNER];
   if (runner) return runner(statements);
+  if (statements.some(isSqlStatement)) throw new Error('This database handle cannot run SQL statements: open it with openNodeDb or openD1Db');
   const maybeBatch = (db as unknown as Partial<Batchable>).batch;
   if (typeof maybeBatch === 'function') return maybeBatch.call(db, statements);
   return (db as unknown as Transactional).transaction(() => statements.map(runSync));
@@ -35,4 +38,11 @@ export async function atomic(db: Db, statements: readonly Statement[]): Promise<
 /** Runs one drizzle statement on a synchronous driver (better-sqlite3), returning what drizzle would. */
 export function runSync(statement: Statement): unknown {
   return (statement as unknown as { prepare(): { execute(): { sync(): unknown } } }).prepare().execute().sync();
+}
+
+/** The SQL text and values of any statement, for drivers that take them as they are (D1). */
+export function toSqlStatement(statement: Statement): SqlStatement {
+  if (isSqlStatement(statement)) return statement;
+  const q = (statement as unknown as { toSQL(): { sql: string; params: SqlStatement['params'] } }).toSQL();
+  return { sql: q.sql, params: q.params };
 }

@@ -6,9 +6,10 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ATOMIC_RUNNER, runSync, type Db } from './db.js';
+import { ATOMIC_RUNNER, runSync, type Db, type Statement } from './db.js';
 import { createGroupCommit } from './group-commit.js';
 import * as schema from './schema.js';
+import { isSqlStatement, SQL_PORT, type SqlPort, type SqlStatement } from './sql.js';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -25,8 +26,14 @@ export function openNodeDb(path: string, opts: { readonly?: boolean } = {}): Nod
   }
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = drizzle(withStatementCache(sqlite), { schema }) as unknown as Db;
-  Object.defineProperty(db, ATOMIC_RUNNER, { value: createGroupCommit(sqlite, runSync) });
+  const { connection, prepare } = withStatementCache(sqlite);
+  const db = drizzle(connection, { schema }) as unknown as Db;
+  const port: SqlPort = {
+    all: <T>(s: SqlStatement) => Promise.resolve(prepare(s.sql).all(...s.params) as T[]),
+  };
+  const run = (s: Statement): unknown => (isSqlStatement(s) ? prepare(s.sql).run(...s.params) : runSync(s));
+  Object.defineProperty(db, SQL_PORT, { value: port });
+  Object.defineProperty(db, ATOMIC_RUNNER, { value: createGroupCommit(sqlite, run) });
   return { db, sqlite, close: () => sqlite.close() };
 }
 
@@ -38,7 +45,7 @@ const STATEMENT_CACHE_SIZE = 500;
  * fifth of a webhook's CPU time. The values are parameters, so the SQL text of a query
  * shape never changes: compile each text once and reuse it.
  */
-function withStatementCache(sqlite: Database.Database): Database.Database {
+function withStatementCache(sqlite: Database.Database): { connection: Database.Database; prepare(source: string): Database.Statement } {
   const cache = new Map<string, Database.Statement>();
   const prepare = (source: string): Database.Statement => {
     const cached = cache.get(source);
@@ -55,13 +62,14 @@ function withStatementCache(sqlite: Database.Database): Database.Database {
     }
     return statement;
   };
-  return new Proxy(sqlite, {
+  const connection = new Proxy(sqlite, {
     get(target, key) {
       if (key === 'prepare') return prepare;
       const value = Reflect.get(target, key, target) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+  return { connection, prepare };
 }
 
 export function migrateNodeDb(handle: NodeDb): void {

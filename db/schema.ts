@@ -168,6 +168,29 @@ export const stripeCharges = sqliteTable(
   (t) => [index('stripe_charges_payment_intent').on(t.paymentIntentId)],
 );
 
+/**
+ * Which payment intent paid which invoice (Stripe's InvoicePayment, from
+ * `invoice_payment.paid`): since API 2025-03-31 invoices no longer name their payment, and
+ * this is how a recurring payment's entry finds its charge, fee and net without asking
+ * Stripe while the webhook waits. Either event may arrive first.
+ */
+export const invoicePayments = sqliteTable(
+  'invoice_payments',
+  {
+    /** inpay_… */
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id').notNull(),
+    paymentIntentId: text('payment_intent_id'),
+    status: text('status').notNull(),
+    amountPaidMinor: integer('amount_paid_minor'),
+    currency: text('currency'),
+    /** Stripe's paid_at, seconds */
+    paidAt: integer('paid_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('invoice_payments_invoice').on(t.invoiceId)],
+);
+
 /** A dispute's state; its money is in ledger_entries (withdrawn, fee, reinstated). */
 export const disputes = sqliteTable(
   'disputes',

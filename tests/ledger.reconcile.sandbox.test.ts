@@ -72,7 +72,7 @@ describe('reconcile against the offline sandbox', () => {
     expect(moneySnapshot(handle).entries).toEqual([]);
 
     const report = await runReconcile(deps, { sinceSec: NOW / 1000 - 3600 });
-    expect(report.events).toMatchObject({ scanned: 4, unprocessed: 4, recovered: 4, failed: [] });
+    expect(report.events).toMatchObject({ scanned: 5, unprocessed: 5, recovered: 5, failed: [] });
     expect(report.feesFilled).toBe(2);
     expect(report.objects).toEqual([]);
     expect(report.drift).toBe(false);

@@ -17,7 +17,7 @@ export type PaidInvoiceFacts = {
   customerId: string | null;
   /** seconds */
   paidAt: number;
-  /** the payment intent that paid it (invoice.payments), when known */
+  /** the payment intent that paid it, when the payload includes invoice.payments; else invoice_payment.paid links it */
   paymentIntentId: string | null;
   /** the event's own created, seconds: orders the status it implies */
   eventCreated: number;
@@ -57,7 +57,7 @@ export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequ
     writes.push({ type: 'recurring.status', recurring: { subscriptionId: inv.subscriptionId, giftId, status: 'active', order } });
     writes.push({ type: 'recurring.health', recurring: { subscriptionId: inv.subscriptionId, issue: null, declineCode: null, nextPaymentAttemptAt: null, invoiceId: null, order } });
   }
-  const key = `invoice:${inv.invoiceId}`;
+  const key = invoiceEntryKey(inv.invoiceId);
   writes.push({
     type: 'entry',
     entry: {
@@ -72,9 +72,38 @@ export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequ
       stripeId: inv.invoiceId,
       occurredAt: inv.paidAt * 1000,
       paymentIntentId: inv.paymentIntentId,
+      invoiceId: inv.invoiceId,
     },
   });
-  if (inv.paymentIntentId) writes.push({ type: 'payment.link', paymentIntentId: inv.paymentIntentId });
+  writes.push({ type: 'payment.link', paymentIntentId: inv.paymentIntentId, entryKey: key });
   if (inv.email) writes.push(receipt(key, inv.email, { amountMinor: inv.amountPaid, currency: inv.currency, frequency, publicationName }));
   return writes;
 }
+
+export type InvoicePaymentFacts = {
+  invoicePaymentId: string;
+  invoiceId: string;
+  paymentIntentId: string | null;
+  /** 'paid' | 'open' | 'canceled' */
+  status: string;
+  amountPaidMinor: number | null;
+  currency: string | null;
+  /** seconds */
+  paidAt: number | null;
+};
+
+/**
+ * invoice_payment.paid: the invoice's entry learns its payment intent, takes fee and net from
+ * the charge if that came first, and links reversals recorded before it. If invoice.paid
+ * has not arrived yet, its entry takes the payment intent from the recorded fact instead.
+ */
+export function onInvoicePaymentPaid(p: InvoicePaymentFacts): Write[] {
+  const writes: Write[] = [{ type: 'invoice.payment', payment: p }];
+  if (p.status !== 'paid' || !p.paymentIntentId) return writes;
+  const key = invoiceEntryKey(p.invoiceId);
+  writes.push({ type: 'entry.paymentIntent', key, paymentIntentId: p.paymentIntentId });
+  writes.push({ type: 'payment.link', paymentIntentId: p.paymentIntentId, entryKey: key });
+  return writes;
+}
+
+export const invoiceEntryKey = (invoiceId: string): string => `invoice:${invoiceId}`;

@@ -4,156 +4,190 @@
 // the same atomic write (D1 allows no reads between writes).
 import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
-import { disputes, gifts, ledgerEntries, payoutItems, payouts, recurringGifts, stripeCharges } from '../../db/schema.js';
+import { disputes, ledgerEntries, payoutItems, payouts, stripeCharges } from '../../db/schema.js';
+import { bool, sqlList, sqlTemplate } from '../../db/sql.js';
 import { normalizeEmail } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
 import { PAYMENT_KINDS, type EntryFacts, type Settlement, type Write } from './ledger.js';
 
 type Ctx = { now: number; eventId: string | null };
 
-const paymentKinds = sql.join(PAYMENT_KINDS.map((k) => sql`${k}`), sql`, `);
-
-/** A column of the payment entry (gift or renewal) paid by this payment intent. */
-const ofPayment = (column: string, paymentIntentId: string) =>
-  sql`(select p.${sql.raw(column)} from ${ledgerEntries} p where p.payment_intent_id = ${paymentIntentId} and p.kind in (${paymentKinds}) and p.${sql.raw(column)} is not null limit 1)`;
-
-/** The gift a payment intent paid for: the one-off gift that holds it, or the entry that recorded it. */
-const giftOfPaymentIntent = (paymentIntentId: string) =>
-  sql`coalesce((select g.id from ${gifts} g where g.payment_intent_id = ${paymentIntentId} limit 1), ${ofPayment('gift_id', paymentIntentId)})`;
-
-/** A column of the settled charge of a payment intent, the latest if there were several. */
-const ofSettledCharge = (column: string, paymentIntentId: string) =>
-  sql`(select c.${sql.raw(column)} from ${stripeCharges} c where c.payment_intent_id = ${paymentIntentId} and c.balance_transaction_id is not null order by c.stripe_created desc, c.id desc limit 1)`;
+const PAYMENT_KIND_LIST = sqlList(PAYMENT_KINDS);
 
 function isPayment(kind: string): boolean {
   return (PAYMENT_KINDS as readonly string[]).includes(kind);
 }
 
-function entryStatement(db: Db, e: EntryFacts, ctx: Ctx): Statement {
+// The statements every payment event runs are written once as SQL (db/sql.ts); in them
+// "the payment" of a payment intent is its gift or renewal entry, and "the settled charge"
+// its latest charge whose balance transaction is known.
+
+/**
+ * One money fact, once per key. A payment takes fee and net from its settled charge if
+ * that came first; a reversal (refund, dispute) recorded before its payment takes gift,
+ * frequency, supporter email and recurring gift from the payment (flag :reversal).
+ */
+const upsertEntry = sqlTemplate`
+  insert into ledger_entries (id, "key", kind, gift_id, recurring_gift_id, frequency, amount_minor, currency, fee_minor, net_minor,
+    settlement_currency, exchange_rate, balance_transaction_id, payment_intent_id, charge_id, email, stripe_id, stripe_event_id, occurred_at, created_at)
+  select ${'id'}, ${'key'}, ${'kind'},
+    coalesce(${'giftId'}, case when ${'reversal'} then coalesce(
+      (select g.id from gifts g where g.payment_intent_id = pay.pi limit 1),
+      (select p.gift_id from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.gift_id is not null limit 1)) end),
+    case when ${'subscriptionId'} is not null then (select r.id from recurring_gifts r where r.stripe_subscription_id = ${'subscriptionId'})
+      when ${'reversal'} then (select p.recurring_gift_id from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.recurring_gift_id is not null limit 1) end,
+    case when ${'reversal'} then coalesce(
+      (select p.frequency from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.frequency is not null limit 1),
+      (select g.frequency from gifts g where g.payment_intent_id = pay.pi limit 1), ${'frequency'}) else ${'frequency'} end,
+    ${'amountMinor'}, ${'currency'},
+    coalesce(${'feeMinor'}, ch.fee_minor), coalesce(${'netMinor'}, ch.net_minor), coalesce(${'settlementCurrency'}, ch.settlement_currency),
+    coalesce(${'exchangeRate'}, ch.exchange_rate), coalesce(${'balanceTransactionId'}, ch.balance_transaction_id),
+    pay.pi, coalesce(${'chargeId'}, ch.id),
+    coalesce(${'email'}, case when ${'reversal'} then
+      (select p.email from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.email is not null limit 1) end),
+    ${'stripeId'}, ${'eventId'}, ${'occurredAt'}, ${'now'}
+  from (select coalesce(${'paymentIntentId'}, (select ip.payment_intent_id from invoice_payments ip
+      where ip.invoice_id = ${'invoiceId'} and ip.status = 'paid' and ip.payment_intent_id is not null
+      order by ip.paid_at desc, ip.id desc limit 1)) as pi) pay
+  left join stripe_charges ch on ch.id = (
+    select c.id from stripe_charges c where ${'fromCharge'} and c.payment_intent_id = pay.pi and c.balance_transaction_id is not null
+    order by c.stripe_created desc, c.id desc limit 1)
+  where true
+  on conflict ("key") do update set
+    gift_id = coalesce(ledger_entries.gift_id, excluded.gift_id),
+    recurring_gift_id = coalesce(ledger_entries.recurring_gift_id, excluded.recurring_gift_id),
+    payment_intent_id = coalesce(ledger_entries.payment_intent_id, excluded.payment_intent_id),
+    charge_id = coalesce(ledger_entries.charge_id, excluded.charge_id),
+    email = coalesce(ledger_entries.email, excluded.email),
+    fee_minor = case when ledger_entries.balance_transaction_id is null then excluded.fee_minor else ledger_entries.fee_minor end,
+    net_minor = case when ledger_entries.balance_transaction_id is null then excluded.net_minor else ledger_entries.net_minor end,
+    settlement_currency = case when ledger_entries.balance_transaction_id is null then excluded.settlement_currency else ledger_entries.settlement_currency end,
+    exchange_rate = case when ledger_entries.balance_transaction_id is null then excluded.exchange_rate else ledger_entries.exchange_rate end,
+    balance_transaction_id = case when ledger_entries.balance_transaction_id is null then excluded.balance_transaction_id else ledger_entries.balance_transaction_id end`;
+
+function entryStatement(e: EntryFacts, ctx: Ctx): Statement {
   const pi = e.paymentIntentId ?? null;
   const st = e.settlement ?? null;
-  // settlement columns: given, else (for a payment) from its charge if that came first
-  const settled = (value: unknown, chargeColumn: string): SQL | unknown =>
-    value != null ? value : pi && isPayment(e.kind) ? ofSettledCharge(chargeColumn, pi) : null;
-  // a reversal recorded before its payment takes gift, frequency and supporter when linked (payment.link)
-  const reversal = pi && !isPayment(e.kind);
-  return db
-    .insert(ledgerEntries)
-    .values({
-      id: newId('led', ctx.now),
-      key: e.key,
-      kind: e.kind,
-      giftId: e.giftId ?? (reversal ? giftOfPaymentIntent(pi) : null),
-      recurringGiftId: e.subscriptionId
-        ? sql`(select ${recurringGifts.id} from ${recurringGifts} where ${recurringGifts.stripeSubscriptionId} = ${e.subscriptionId})`
-        : reversal
-          ? ofPayment('recurring_gift_id', pi)
-          : null,
-      frequency: reversal ? sql`coalesce(${ofPayment('frequency', pi)}, (select g.frequency from ${gifts} g where g.payment_intent_id = ${pi} limit 1), ${e.frequency})` : e.frequency,
-      amountMinor: e.amountMinor,
-      currency: e.currency,
-      feeMinor: settled(st?.feeMinor, 'fee_minor') as number,
-      netMinor: settled(st?.netMinor, 'net_minor') as number,
-      settlementCurrency: settled(st?.currency, 'settlement_currency') as string,
-      exchangeRate: settled(st?.exchangeRate, 'exchange_rate') as string,
-      balanceTransactionId: settled(st?.balanceTransactionId, 'balance_transaction_id') as string,
-      paymentIntentId: pi,
-      chargeId: (e.chargeId ?? (pi && isPayment(e.kind) ? ofSettledCharge('id', pi) : null)) as string,
-      email: e.email ? normalizeEmail(e.email) : reversal ? ofPayment('email', pi) : null,
-      stripeId: e.stripeId,
-      stripeEventId: ctx.eventId,
-      occurredAt: e.occurredAt,
-      createdAt: ctx.now,
-    })
-    .onConflictDoUpdate({
-      target: ledgerEntries.key,
-      // The amount is never edited. Another event about the same fact (refund.updated after
-      // refund.created, say) fills only what is unknown; fee and net move together.
-      set: {
-        giftId: sql`coalesce(${ledgerEntries.giftId}, excluded.gift_id)`,
-        recurringGiftId: sql`coalesce(${ledgerEntries.recurringGiftId}, excluded.recurring_gift_id)`,
-        paymentIntentId: sql`coalesce(${ledgerEntries.paymentIntentId}, excluded.payment_intent_id)`,
-        chargeId: sql`coalesce(${ledgerEntries.chargeId}, excluded.charge_id)`,
-        email: sql`coalesce(${ledgerEntries.email}, excluded.email)`,
-        ...fillSettlement(sql`excluded`),
-      },
-    });
+  const payment = isPayment(e.kind);
+  return upsertEntry.bind({
+    id: newId('led', ctx.now),
+    key: e.key,
+    kind: e.kind,
+    giftId: e.giftId ?? null,
+    reversal: bool(pi != null && !payment),
+    subscriptionId: e.subscriptionId ?? null,
+    frequency: e.frequency,
+    amountMinor: e.amountMinor,
+    currency: e.currency,
+    feeMinor: st?.feeMinor ?? null,
+    netMinor: st?.netMinor ?? null,
+    settlementCurrency: st?.currency ?? null,
+    exchangeRate: st?.exchangeRate ?? null,
+    balanceTransactionId: st?.balanceTransactionId ?? null,
+    chargeId: e.chargeId ?? null,
+    email: e.email ? normalizeEmail(e.email) : null,
+    stripeId: e.stripeId,
+    eventId: ctx.eventId,
+    occurredAt: e.occurredAt,
+    now: ctx.now,
+    paymentIntentId: pi,
+    invoiceId: e.invoiceId ?? null,
+    // a payment's settlement may already be known from its charge
+    fromCharge: bool(payment),
+  });
 }
 
-/** Sets fee, net and the rest from `source` only where no balance transaction is held yet. */
-function fillSettlement(source: SQL) {
-  const unset = sql`${ledgerEntries.balanceTransactionId} is null`;
-  const pick = (col: string, current: unknown) => sql`case when ${unset} then ${source}.${sql.raw(col)} else ${current} end`;
-  return {
-    feeMinor: pick('fee_minor', ledgerEntries.feeMinor),
-    netMinor: pick('net_minor', ledgerEntries.netMinor),
-    settlementCurrency: pick('settlement_currency', ledgerEntries.settlementCurrency),
-    exchangeRate: pick('exchange_rate', ledgerEntries.exchangeRate),
-    balanceTransactionId: pick('balance_transaction_id', ledgerEntries.balanceTransactionId),
-  };
-}
+const settleByKey = sqlTemplate`
+  update ledger_entries set fee_minor = ${'feeMinor'}, net_minor = ${'netMinor'}, settlement_currency = ${'currency'}, exchange_rate = ${'exchangeRate'},
+    balance_transaction_id = ${'balanceTransactionId'}, charge_id = coalesce(charge_id, ${'chargeId'})
+  where "key" = ${'key'} and balance_transaction_id is null`;
+const settleByPaymentIntent = sqlTemplate`
+  update ledger_entries set fee_minor = ${'feeMinor'}, net_minor = ${'netMinor'}, settlement_currency = ${'currency'}, exchange_rate = ${'exchangeRate'},
+    balance_transaction_id = ${'balanceTransactionId'}, charge_id = coalesce(charge_id, ${'chargeId'})
+  where payment_intent_id = ${'key'} and kind in (${PAYMENT_KIND_LIST}) and balance_transaction_id is null`;
 
-function settleStatement(db: Db, match: { key: string } | { paymentIntentId: string }, s: Settlement, chargeId: string | null): Statement {
-  const where =
-    'key' in match
-      ? and(eq(ledgerEntries.key, match.key), isNull(ledgerEntries.balanceTransactionId))
-      : and(eq(ledgerEntries.paymentIntentId, match.paymentIntentId), inArray(ledgerEntries.kind, [...PAYMENT_KINDS]), isNull(ledgerEntries.balanceTransactionId));
-  return db
-    .update(ledgerEntries)
-    .set({
-      feeMinor: s.feeMinor,
-      netMinor: s.netMinor,
-      settlementCurrency: s.currency,
-      exchangeRate: s.exchangeRate,
-      balanceTransactionId: s.balanceTransactionId,
-      chargeId: sql`coalesce(${ledgerEntries.chargeId}, ${chargeId})`,
-    })
-    .where(where);
+/** The invoice entry learns its payment intent after the fact. */
+const setEntryPaymentIntent = sqlTemplate`
+  update ledger_entries set payment_intent_id = ${'paymentIntentId'} where "key" = ${'key'} and payment_intent_id is null`;
+
+/** Its charge may already be known: fee, net and the rest from the settled charge. */
+const settleEntryFromCharge = sqlTemplate`
+  update ledger_entries set
+    fee_minor = ch.fee_minor, net_minor = ch.net_minor, settlement_currency = ch.settlement_currency, exchange_rate = ch.exchange_rate,
+    balance_transaction_id = ch.balance_transaction_id, charge_id = coalesce(ledger_entries.charge_id, ch.id)
+  from (select c.* from stripe_charges c where c.payment_intent_id = ${'paymentIntentId'} and c.balance_transaction_id is not null
+        order by c.stripe_created desc, c.id desc limit 1) ch
+  where ledger_entries."key" = ${'key'} and ledger_entries.balance_transaction_id is null`;
+
+/** The gift a payment intent paid for: the one-off gift that holds it, else the payment entry that recorded it. */
+const GIFT_OF_PAYMENT_INTENT = `coalesce((select g.id from gifts g where g.payment_intent_id = pay.pi limit 1),
+  (select p.gift_id from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST.fragment}) and p.gift_id is not null limit 1))`;
+
+/**
+ * A payment and its gift are known: reversals recorded before them take gift, recurring
+ * gift, frequency and email. The payment intent is the one named, else the one its entry holds.
+ */
+const linkReversals = sqlTemplate`
+  update ledger_entries set
+    gift_id = coalesce(ledger_entries.gift_id, ${{ fragment: GIFT_OF_PAYMENT_INTENT }}),
+    recurring_gift_id = coalesce(ledger_entries.recurring_gift_id,
+      (select p.recurring_gift_id from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.recurring_gift_id is not null limit 1)),
+    frequency = coalesce(
+      (select p.frequency from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.frequency is not null limit 1),
+      (select g.frequency from gifts g where g.payment_intent_id = pay.pi limit 1), ledger_entries.frequency),
+    email = coalesce(ledger_entries.email,
+      (select p.email from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.email is not null limit 1))
+  from (select coalesce(${'paymentIntentId'}, (select e.payment_intent_id from ledger_entries e where e."key" = ${'entryKey'})) as pi) pay
+  where ledger_entries.payment_intent_id = pay.pi and ledger_entries.kind not in (${PAYMENT_KIND_LIST})`;
+
+/** An early fraud warning that arrived before the payment's gift was known is carried over to it. */
+const carryFraudWarning = sqlTemplate`
+  update gifts set fraud_warning_id = coalesce(gifts.fraud_warning_id,
+    (select c.early_fraud_warning_id from stripe_charges c where c.payment_intent_id = pay.pi and c.early_fraud_warning_id is not null limit 1))
+  from (select coalesce(${'paymentIntentId'}, (select e.payment_intent_id from ledger_entries e where e."key" = ${'entryKey'})) as pi) pay
+  where gifts.id = ${{ fragment: GIFT_OF_PAYMENT_INTENT }}`;
+
+/** An InvoicePayment once: a paid one stays paid, and links are filled, never replaced. */
+const recordInvoicePayment = sqlTemplate`
+  insert into invoice_payments (id, invoice_id, payment_intent_id, status, amount_paid_minor, currency, paid_at, created_at)
+  values (${'id'}, ${'invoiceId'}, ${'paymentIntentId'}, ${'status'}, ${'amountPaidMinor'}, ${'currency'}, ${'paidAt'}, ${'now'})
+  on conflict (id) do update set
+    payment_intent_id = coalesce(invoice_payments.payment_intent_id, excluded.payment_intent_id),
+    status = case when invoice_payments.status = 'paid' then invoice_payments.status else excluded.status end,
+    amount_paid_minor = coalesce(excluded.amount_paid_minor, invoice_payments.amount_paid_minor),
+    currency = coalesce(invoice_payments.currency, excluded.currency),
+    paid_at = coalesce(invoice_payments.paid_at, excluded.paid_at)`;
+
+function settleStatement(match: { key: string } | { paymentIntentId: string }, s: Settlement, chargeId: string | null): Statement {
+  const values = { feeMinor: s.feeMinor, netMinor: s.netMinor, currency: s.currency, exchangeRate: s.exchangeRate, balanceTransactionId: s.balanceTransactionId, chargeId };
+  return 'key' in match ? settleByKey.bind({ ...values, key: match.key }) : settleByPaymentIntent.bind({ ...values, key: match.paymentIntentId });
 }
 
 export function moneyStatements(db: Db, w: Write, ctx: Ctx): Statement[] | null {
   switch (w.type) {
     case 'entry':
-      return [entryStatement(db, w.entry, ctx)];
+      return [entryStatement(w.entry, ctx)];
     case 'entry.settle':
-      return [settleStatement(db, w.match, w.settlement, w.chargeId ?? null)];
+      return [settleStatement(w.match, w.settlement, w.chargeId ?? null)];
     case 'entry.paymentIntent':
-      return [
-        db
-          .update(ledgerEntries)
-          .set({ paymentIntentId: w.paymentIntentId })
-          .where(and(eq(ledgerEntries.key, w.key), isNull(ledgerEntries.paymentIntentId))),
-        // its charge may already be known
-        db
-          .update(ledgerEntries)
-          .set({
-            feeMinor: ofSettledCharge('fee_minor', w.paymentIntentId),
-            netMinor: ofSettledCharge('net_minor', w.paymentIntentId),
-            settlementCurrency: ofSettledCharge('settlement_currency', w.paymentIntentId),
-            exchangeRate: ofSettledCharge('exchange_rate', w.paymentIntentId),
-            balanceTransactionId: ofSettledCharge('balance_transaction_id', w.paymentIntentId),
-            chargeId: sql`coalesce(${ledgerEntries.chargeId}, ${ofSettledCharge('id', w.paymentIntentId)})`,
-          })
-          .where(and(eq(ledgerEntries.key, w.key), isNull(ledgerEntries.balanceTransactionId))),
-      ];
+      return [setEntryPaymentIntent.bind({ key: w.key, paymentIntentId: w.paymentIntentId }), settleEntryFromCharge.bind({ key: w.key, paymentIntentId: w.paymentIntentId })];
     case 'payment.link': {
-      const pi = w.paymentIntentId;
+      const link = { paymentIntentId: w.paymentIntentId, entryKey: w.entryKey ?? null };
+      return [linkReversals.bind(link), carryFraudWarning.bind(link)];
+    }
+    case 'invoice.payment': {
+      const p = w.payment;
       return [
-        db
-          .update(ledgerEntries)
-          .set({
-            giftId: sql`coalesce(${ledgerEntries.giftId}, ${giftOfPaymentIntent(pi)})`,
-            recurringGiftId: sql`coalesce(${ledgerEntries.recurringGiftId}, ${ofPayment('recurring_gift_id', pi)})`,
-            frequency: sql`coalesce(${ofPayment('frequency', pi)}, (select g.frequency from ${gifts} g where g.payment_intent_id = ${pi} limit 1), ${ledgerEntries.frequency})`,
-            email: sql`coalesce(${ledgerEntries.email}, ${ofPayment('email', pi)})`,
-          })
-          .where(and(eq(ledgerEntries.paymentIntentId, pi), sql`${ledgerEntries.kind} not in (${paymentKinds})`)),
-        db
-          .update(gifts)
-          .set({
-            fraudWarningId: sql`coalesce(${gifts.fraudWarningId}, (select c.early_fraud_warning_id from ${stripeCharges} c where c.payment_intent_id = ${pi} and c.early_fraud_warning_id is not null limit 1))`,
-          })
-          .where(sql`${gifts.id} = ${giftOfPaymentIntent(pi)}`),
+        recordInvoicePayment.bind({
+          id: p.invoicePaymentId,
+          invoiceId: p.invoiceId,
+          paymentIntentId: p.paymentIntentId,
+          status: p.status,
+          amountPaidMinor: p.amountPaidMinor,
+          currency: p.currency,
+          paidAt: p.paidAt,
+          now: ctx.now,
+        }),
       ];
     }
     case 'charge.facts': {
@@ -195,7 +229,7 @@ export function moneyStatements(db: Db, w: Write, ctx: Ctx): Statement[] | null 
           }),
       ];
       if (c.paymentIntentId) {
-        if (s) out.push(settleStatement(db, { paymentIntentId: c.paymentIntentId }, s, c.chargeId));
+        if (s) out.push(settleStatement({ paymentIntentId: c.paymentIntentId }, s, c.chargeId));
         else
           out.push(
             db

@@ -3,43 +3,33 @@
 // concurrently processed event can never record the same money twice.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
-import { gifts, outbox, recurringGifts, supporters, type Frequency } from '../../db/schema.js';
+import { GIFT_STATUSES, gifts, type Frequency, type GiftStatus } from '../../db/schema.js';
+import { bool, queryFirst, sqlList, sqlTemplate, type SqlTemplate } from '../../db/sql.js';
 import { normalizeEmail } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
 import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
 import type { GiftRef, Write } from './ledger.js';
 import { moneyStatements } from './ledger.money.repo.js';
 
-const giftRefColumns = {
-  id: gifts.id,
-  status: gifts.status,
-  frequency: gifts.frequency,
-  amountMinor: gifts.amountMinor,
-  currency: gifts.currency,
-};
+const giftById = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency from gifts where id = ${'id'}`;
+const giftBySession = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency from gifts where checkout_session_id = ${'id'} limit 1`;
+const giftBySubscription = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency from gifts where subscription_id = ${'id'} limit 1`;
+const recurringBySubscription = sqlTemplate`select gift_id as giftId, "interval" from recurring_gifts where stripe_subscription_id = ${'id'}`;
 
-export async function findGift(db: Db, id: string): Promise<GiftRef | null> {
-  const rows = await db.select(giftRefColumns).from(gifts).where(eq(gifts.id, id)).limit(1);
-  return rows[0] ?? null;
+export function findGift(db: Db, id: string): Promise<GiftRef | null> {
+  return queryFirst<GiftRef>(db, giftById.bind({ id }));
 }
 
-export async function findGiftBySession(db: Db, sessionId: string): Promise<GiftRef | null> {
-  const rows = await db.select(giftRefColumns).from(gifts).where(eq(gifts.checkoutSessionId, sessionId)).limit(1);
-  return rows[0] ?? null;
+export function findGiftBySession(db: Db, sessionId: string): Promise<GiftRef | null> {
+  return queryFirst<GiftRef>(db, giftBySession.bind({ id: sessionId }));
 }
 
-export async function findGiftBySubscription(db: Db, subscriptionId: string): Promise<GiftRef | null> {
-  const rows = await db.select(giftRefColumns).from(gifts).where(eq(gifts.subscriptionId, subscriptionId)).limit(1);
-  return rows[0] ?? null;
+export function findGiftBySubscription(db: Db, subscriptionId: string): Promise<GiftRef | null> {
+  return queryFirst<GiftRef>(db, giftBySubscription.bind({ id: subscriptionId }));
 }
 
-export async function findRecurring(db: Db, subscriptionId: string): Promise<{ giftId: string | null; interval: 'month' | 'year' | null } | null> {
-  const rows = await db
-    .select({ giftId: recurringGifts.giftId, interval: recurringGifts.interval })
-    .from(recurringGifts)
-    .where(eq(recurringGifts.stripeSubscriptionId, subscriptionId))
-    .limit(1);
-  return rows[0] ?? null;
+export function findRecurring(db: Db, subscriptionId: string): Promise<{ giftId: string | null; interval: 'month' | 'year' | null } | null> {
+  return queryFirst(db, recurringBySubscription.bind({ id: subscriptionId }));
 }
 
 /** Resolves a gift from our id (client_reference_id / metadata), then Stripe's ids. */
@@ -61,197 +51,202 @@ export async function resolveGift(db: Db, refs: { giftId?: string | null; sessio
   return null;
 }
 
-
-const supporterIdByEmail = (email: string | null) =>
-  email ? sql`(select ${supporters.id} from ${supporters} where ${supporters.email} = ${normalizeEmail(email)})` : sql`null`;
-
 export function writeStatements(db: Db, writes: readonly Write[], ctx: { now: number; eventId: string | null }): Statement[] {
-  return writes.flatMap((w) => moneyStatements(db, w, ctx) ?? [giftStatement(db, w, ctx)]);
-}
-
-function giftStatement(db: Db, w: Write, ctx: { now: number; eventId: string | null }): Statement {
-  {
-    switch (w.type) {
-      case 'supporter.upsert': {
-        const s = w.supporter;
-        return db
-          .insert(supporters)
-          .values({ id: newId('sup', ctx.now), email: normalizeEmail(s.email), name: s.name, stripeCustomerId: s.stripeCustomerId, createdAt: ctx.now })
-          .onConflictDoUpdate({
-            target: supporters.email,
-            set: {
-              name: sql`coalesce(${supporters.name}, excluded.name)`,
-              stripeCustomerId: sql`coalesce(${supporters.stripeCustomerId}, excluded.stripe_customer_id)`,
-            },
-          });
-      }
-      case 'gift.createExternal': {
-        const g = w.gift;
-        return db
-          .insert(gifts)
-          .values({
-            id: g.id,
-            status: 'pending',
-            frequency: g.frequency,
-            amountMinor: g.amountMinor,
-            currency: g.currency,
-            email: g.email ? normalizeEmail(g.email) : null,
-            checkoutSessionId: g.checkoutSessionId,
-            subscriptionId: g.subscriptionId,
-            fromCheckout: false,
-            createdAt: ctx.now,
-            updatedAt: ctx.now,
-          })
-          .onConflictDoNothing();
-      }
-      case 'gift.advance': {
-        const from = GIFT_ADVANCES_FROM[w.to];
-        const fromList = sql.join(from.map((s) => sql`${s}`), sql`, `);
-        return db
-          .update(gifts)
-          .set({
-            status: from.length ? sql`case when ${gifts.status} in (${fromList}) then ${w.to} else ${gifts.status} end` : sql`${gifts.status}`,
-            supporterId: sql`coalesce(${gifts.supporterId}, ${supporterIdByEmail(w.email)})`,
-            email: sql`coalesce(${gifts.email}, ${w.email ? normalizeEmail(w.email) : null})`,
-            paymentIntentId: sql`coalesce(${gifts.paymentIntentId}, ${w.paymentIntentId ?? null})`,
-            subscriptionId: sql`coalesce(${gifts.subscriptionId}, ${w.subscriptionId ?? null})`,
-            checkoutSessionId: sql`coalesce(${gifts.checkoutSessionId}, ${w.checkoutSessionId ?? null})`,
-            updatedAt: ctx.now,
-          })
-          .where(eq(gifts.id, w.giftId));
-      }
-      case 'recurring.ensure': {
-        const r = w.recurring;
-        return db
-          .insert(recurringGifts)
-          .values({
-            id: newId('rec', ctx.now),
-            stripeSubscriptionId: r.subscriptionId,
-            giftId: r.giftId,
-            supporterId: supporterIdByEmail(r.email),
-            stripeCustomerId: r.stripeCustomerId,
-            status: 'active',
-            interval: r.interval,
-            amountMinor: r.amountMinor,
-            currency: r.currency,
-            stateOrder: 0,
-            createdAt: ctx.now,
-            updatedAt: ctx.now,
-          })
-          .onConflictDoUpdate({ target: recurringGifts.stripeSubscriptionId, set: fillGaps() });
-      }
-      case 'recurring.state': {
-        const r = w.recurring;
-        const newer = sql`excluded.state_order > ${recurringGifts.stateOrder}`;
-        const ifNewer = (col: string, current: unknown) => sql`case when ${newer} then excluded.${sql.raw(col)} else ${current} end`;
-        // invoice events move the status alone, so it has its own ordering key
-        const newerStatus = sql`excluded.status_order > ${recurringGifts.statusOrder}`;
-        return db
-          .insert(recurringGifts)
-          .values({
-            id: newId('rec', ctx.now),
-            stripeSubscriptionId: r.subscriptionId,
-            giftId: r.giftId,
-            stripeCustomerId: r.stripeCustomerId,
-            status: r.status,
-            interval: r.interval,
-            amountMinor: r.amountMinor,
-            currency: r.currency,
-            cancelAtPeriodEnd: r.cancelAtPeriodEnd,
-            currentPeriodEnd: r.currentPeriodEnd,
-            cancelAt: r.cancelAt,
-            canceledAt: r.canceledAt,
-            stateOrder: r.order,
-            statusOrder: r.order,
-            createdAt: ctx.now,
-            updatedAt: ctx.now,
-          })
-          .onConflictDoUpdate({
-            target: recurringGifts.stripeSubscriptionId,
-            set: {
-              ...fillGaps(),
-              status: sql`case when ${newerStatus} then excluded.status else ${recurringGifts.status} end`,
-              statusOrder: sql`max(${recurringGifts.statusOrder}, excluded.status_order)`,
-              cancelAt: ifNewer('cancel_at', recurringGifts.cancelAt),
-              canceledAt: ifNewer('canceled_at', recurringGifts.canceledAt),
-              interval: ifNewer('interval', recurringGifts.interval),
-              amountMinor: ifNewer('amount_minor', recurringGifts.amountMinor),
-              currency: ifNewer('currency', recurringGifts.currency),
-              cancelAtPeriodEnd: ifNewer('cancel_at_period_end', recurringGifts.cancelAtPeriodEnd),
-              currentPeriodEnd: ifNewer('current_period_end', recurringGifts.currentPeriodEnd),
-              // every SET expression sees the row as it was before this update
-              stateOrder: sql`max(${recurringGifts.stateOrder}, excluded.state_order)`,
-              updatedAt: ctx.now,
-            },
-          });
-      }
-      case 'recurring.status': {
-        const r = w.recurring;
-        return db
-          .insert(recurringGifts)
-          .values({ id: newId('rec', ctx.now), stripeSubscriptionId: r.subscriptionId, giftId: r.giftId, status: r.status, statusOrder: r.order, createdAt: ctx.now, updatedAt: ctx.now })
-          .onConflictDoUpdate({
-            target: recurringGifts.stripeSubscriptionId,
-            set: {
-              giftId: sql`coalesce(${recurringGifts.giftId}, excluded.gift_id)`,
-              status: sql`case when excluded.status_order > ${recurringGifts.statusOrder} then excluded.status else ${recurringGifts.status} end`,
-              statusOrder: sql`max(${recurringGifts.statusOrder}, excluded.status_order)`,
-              updatedAt: ctx.now,
-            },
-          });
-      }
-      case 'recurring.health': {
-        const r = w.recurring;
-        const newer = sql`excluded.health_order > ${recurringGifts.healthOrder}`;
-        const ifNewer = (col: string, current: unknown) => sql`case when ${newer} then excluded.${sql.raw(col)} else ${current} end`;
-        return db
-          .insert(recurringGifts)
-          .values({
-            id: newId('rec', ctx.now),
-            stripeSubscriptionId: r.subscriptionId,
-            // placeholder with order 0: any status write outranks it
-            status: 'active',
-            paymentIssue: r.issue,
-            declineCode: r.declineCode,
-            nextPaymentAttemptAt: r.nextPaymentAttemptAt,
-            issueInvoiceId: r.invoiceId,
-            healthOrder: r.order,
-            createdAt: ctx.now,
-            updatedAt: ctx.now,
-          })
-          .onConflictDoUpdate({
-            target: recurringGifts.stripeSubscriptionId,
-            set: {
-              paymentIssue: ifNewer('payment_issue', recurringGifts.paymentIssue),
-              declineCode: ifNewer('decline_code', recurringGifts.declineCode),
-              nextPaymentAttemptAt: ifNewer('next_payment_attempt_at', recurringGifts.nextPaymentAttemptAt),
-              issueInvoiceId: ifNewer('issue_invoice_id', recurringGifts.issueInvoiceId),
-              healthOrder: sql`max(${recurringGifts.healthOrder}, excluded.health_order)`,
-              updatedAt: ctx.now,
-            },
-          });
-      }
-      case 'email':
-        return db
-          .insert(outbox)
-          .values({ id: newId('eml', ctx.now), key: w.key, template: w.template, to: normalizeEmail(w.to), props: JSON.stringify(w.props), nextAttemptAt: ctx.now, createdAt: ctx.now })
-          .onConflictDoNothing();
-      default:
-        throw new Error(`no statement for write ${w.type}`);
-    }
+  const out: Statement[] = [];
+  for (const w of writes) {
+    const money = moneyStatements(db, w, ctx);
+    if (money) out.push(...money);
+    else out.push(giftStatement(w, ctx));
   }
+  return out;
 }
 
-/** Links learned from any event fill what we do not yet know and never overwrite. */
-function fillGaps() {
-  return {
-    giftId: sql`coalesce(${recurringGifts.giftId}, excluded.gift_id)`,
-    supporterId: sql`coalesce(${recurringGifts.supporterId}, excluded.supporter_id)`,
-    stripeCustomerId: sql`coalesce(${recurringGifts.stripeCustomerId}, excluded.stripe_customer_id)`,
-    interval: sql`coalesce(${recurringGifts.interval}, excluded.interval)`,
-    amountMinor: sql`coalesce(${recurringGifts.amountMinor}, excluded.amount_minor)`,
-    currency: sql`coalesce(${recurringGifts.currency}, excluded.currency)`,
-  };
+// The writes below run for every payment event, so their SQL is written once (db/sql.ts).
+// Each is idempotent: a unique key with ON CONFLICT, filling only what is still unknown.
+
+const upsertSupporter = sqlTemplate`
+  insert into supporters (id, email, name, stripe_customer_id, created_at)
+  values (${'id'}, ${'email'}, ${'name'}, ${'customerId'}, ${'now'})
+  on conflict (email) do update set
+    name = coalesce(supporters.name, excluded.name),
+    stripe_customer_id = coalesce(supporters.stripe_customer_id, excluded.stripe_customer_id)
+  where supporters.name is null or supporters.stripe_customer_id is null`;
+
+const insertExternalGift = sqlTemplate`
+  insert into gifts (id, status, frequency, amount_minor, currency, email, checkout_session_id, subscription_id, from_checkout, created_at, updated_at)
+  values (${'id'}, 'pending', ${'frequency'}, ${'amountMinor'}, ${'currency'}, ${'email'}, ${'sessionId'}, ${'subscriptionId'}, 0, ${'now'}, ${'now'})
+  on conflict do nothing`;
+
+/** One statement per target status: the statuses it may move from are part of its text. */
+const advanceGift = Object.fromEntries(
+  GIFT_STATUSES.map((to) => [
+    to,
+    sqlTemplate`
+      update gifts set
+        status = case when status in (${sqlList(GIFT_ADVANCES_FROM[to])}) then ${'to'} else status end,
+        supporter_id = coalesce(supporter_id, (select s.id from supporters s where s.email = ${'email'})),
+        email = coalesce(email, ${'email'}),
+        payment_intent_id = coalesce(payment_intent_id, ${'paymentIntentId'}),
+        subscription_id = coalesce(subscription_id, ${'subscriptionId'}),
+        checkout_session_id = coalesce(checkout_session_id, ${'sessionId'}),
+        updated_at = ${'now'}
+      where id = ${'giftId'}`,
+  ]),
+) as Record<GiftStatus, SqlTemplate<'to' | 'email' | 'paymentIntentId' | 'subscriptionId' | 'sessionId' | 'now' | 'giftId'>>;
+
+/** Links learned from any event fill what we do not yet know and never overwrite (recurring.ensure). */
+const ensureRecurring = sqlTemplate`
+  insert into recurring_gifts (id, stripe_subscription_id, gift_id, supporter_id, stripe_customer_id, status, "interval", amount_minor, currency, state_order, created_at, updated_at)
+  values (${'id'}, ${'subscriptionId'}, ${'giftId'}, (select s.id from supporters s where s.email = ${'email'}), ${'customerId'}, 'active', ${'interval'}, ${'amountMinor'}, ${'currency'}, 0, ${'now'}, ${'now'})
+  on conflict (stripe_subscription_id) do update set
+    gift_id = coalesce(recurring_gifts.gift_id, excluded.gift_id),
+    supporter_id = coalesce(recurring_gifts.supporter_id, excluded.supporter_id),
+    stripe_customer_id = coalesce(recurring_gifts.stripe_customer_id, excluded.stripe_customer_id),
+    "interval" = coalesce(recurring_gifts."interval", excluded."interval"),
+    amount_minor = coalesce(recurring_gifts.amount_minor, excluded.amount_minor),
+    currency = coalesce(recurring_gifts.currency, excluded.currency)
+  where recurring_gifts.gift_id is null or recurring_gifts.supporter_id is null or recurring_gifts.stripe_customer_id is null
+    or recurring_gifts."interval" is null or recurring_gifts.amount_minor is null or recurring_gifts.currency is null`;
+
+/**
+ * Subscription state, applied only if newer than what we hold (state_order). Invoice
+ * events move the status alone, so it has its own ordering key (status_order). Every SET
+ * expression sees the row as it was before this update.
+ */
+const applyRecurringState = sqlTemplate`
+  insert into recurring_gifts (id, stripe_subscription_id, gift_id, stripe_customer_id, status, "interval", amount_minor, currency,
+    cancel_at_period_end, current_period_end, cancel_at, canceled_at, state_order, status_order, created_at, updated_at)
+  values (${'id'}, ${'subscriptionId'}, ${'giftId'}, ${'customerId'}, ${'status'}, ${'interval'}, ${'amountMinor'}, ${'currency'},
+    ${'cancelAtPeriodEnd'}, ${'currentPeriodEnd'}, ${'cancelAt'}, ${'canceledAt'}, ${'order'}, ${'order'}, ${'now'}, ${'now'})
+  on conflict (stripe_subscription_id) do update set
+    gift_id = coalesce(recurring_gifts.gift_id, excluded.gift_id),
+    supporter_id = coalesce(recurring_gifts.supporter_id, excluded.supporter_id),
+    stripe_customer_id = coalesce(recurring_gifts.stripe_customer_id, excluded.stripe_customer_id),
+    status = case when excluded.status_order > recurring_gifts.status_order then excluded.status else recurring_gifts.status end,
+    status_order = max(recurring_gifts.status_order, excluded.status_order),
+    cancel_at = case when excluded.state_order > recurring_gifts.state_order then excluded.cancel_at else recurring_gifts.cancel_at end,
+    canceled_at = case when excluded.state_order > recurring_gifts.state_order then excluded.canceled_at else recurring_gifts.canceled_at end,
+    "interval" = case when excluded.state_order > recurring_gifts.state_order then excluded."interval" else recurring_gifts."interval" end,
+    amount_minor = case when excluded.state_order > recurring_gifts.state_order then excluded.amount_minor else recurring_gifts.amount_minor end,
+    currency = case when excluded.state_order > recurring_gifts.state_order then excluded.currency else recurring_gifts.currency end,
+    cancel_at_period_end = case when excluded.state_order > recurring_gifts.state_order then excluded.cancel_at_period_end else recurring_gifts.cancel_at_period_end end,
+    current_period_end = case when excluded.state_order > recurring_gifts.state_order then excluded.current_period_end else recurring_gifts.current_period_end end,
+    state_order = max(recurring_gifts.state_order, excluded.state_order),
+    updated_at = ${'now'}`;
+
+const applyRecurringStatus = sqlTemplate`
+  insert into recurring_gifts (id, stripe_subscription_id, gift_id, status, status_order, created_at, updated_at)
+  values (${'id'}, ${'subscriptionId'}, ${'giftId'}, ${'status'}, ${'order'}, ${'now'}, ${'now'})
+  on conflict (stripe_subscription_id) do update set
+    gift_id = coalesce(recurring_gifts.gift_id, excluded.gift_id),
+    status = case when excluded.status_order > recurring_gifts.status_order then excluded.status else recurring_gifts.status end,
+    status_order = max(recurring_gifts.status_order, excluded.status_order),
+    updated_at = ${'now'}`;
+
+/** The open payment problem of a recurring gift; the placeholder row's status (order 0) is outranked by any status write. */
+const applyRecurringHealth = sqlTemplate`
+  insert into recurring_gifts (id, stripe_subscription_id, status, payment_issue, decline_code, next_payment_attempt_at, issue_invoice_id, health_order, created_at, updated_at)
+  values (${'id'}, ${'subscriptionId'}, 'active', ${'issue'}, ${'declineCode'}, ${'nextPaymentAttemptAt'}, ${'invoiceId'}, ${'order'}, ${'now'}, ${'now'})
+  on conflict (stripe_subscription_id) do update set
+    payment_issue = case when excluded.health_order > recurring_gifts.health_order then excluded.payment_issue else recurring_gifts.payment_issue end,
+    decline_code = case when excluded.health_order > recurring_gifts.health_order then excluded.decline_code else recurring_gifts.decline_code end,
+    next_payment_attempt_at = case when excluded.health_order > recurring_gifts.health_order then excluded.next_payment_attempt_at else recurring_gifts.next_payment_attempt_at end,
+    issue_invoice_id = case when excluded.health_order > recurring_gifts.health_order then excluded.issue_invoice_id else recurring_gifts.issue_invoice_id end,
+    health_order = max(recurring_gifts.health_order, excluded.health_order),
+    updated_at = ${'now'}`;
+
+const queueEmail = sqlTemplate`
+  insert into outbox (id, "key", template, to_address, props, status, attempts, next_attempt_at, created_at)
+  values (${'id'}, ${'key'}, ${'template'}, ${'to'}, ${'props'}, 'pending', 0, ${'now'}, ${'now'})
+  on conflict do nothing`;
+
+const emailOrNull = (email: string | null | undefined): string | null => (email ? normalizeEmail(email) : null);
+
+function giftStatement(w: Write, ctx: { now: number; eventId: string | null }): Statement {
+  const now = ctx.now;
+  switch (w.type) {
+    case 'supporter.upsert': {
+      const s = w.supporter;
+      return upsertSupporter.bind({ id: newId('sup', now), email: normalizeEmail(s.email), name: s.name, customerId: s.stripeCustomerId, now });
+    }
+    case 'gift.createExternal': {
+      const g = w.gift;
+      return insertExternalGift.bind({
+        id: g.id,
+        frequency: g.frequency,
+        amountMinor: g.amountMinor,
+        currency: g.currency,
+        email: emailOrNull(g.email),
+        sessionId: g.checkoutSessionId,
+        subscriptionId: g.subscriptionId,
+        now,
+      });
+    }
+    case 'gift.advance':
+      return advanceGift[w.to].bind({
+        to: w.to,
+        email: emailOrNull(w.email),
+        paymentIntentId: w.paymentIntentId ?? null,
+        subscriptionId: w.subscriptionId ?? null,
+        sessionId: w.checkoutSessionId ?? null,
+        now,
+        giftId: w.giftId,
+      });
+    case 'recurring.ensure': {
+      const r = w.recurring;
+      return ensureRecurring.bind({
+        id: newId('rec', now),
+        subscriptionId: r.subscriptionId,
+        giftId: r.giftId,
+        email: emailOrNull(r.email),
+        customerId: r.stripeCustomerId,
+        interval: r.interval,
+        amountMinor: r.amountMinor,
+        currency: r.currency,
+        now,
+      });
+    }
+    case 'recurring.state': {
+      const r = w.recurring;
+      return applyRecurringState.bind({
+        id: newId('rec', now),
+        subscriptionId: r.subscriptionId,
+        giftId: r.giftId,
+        customerId: r.stripeCustomerId,
+        status: r.status,
+        interval: r.interval,
+        amountMinor: r.amountMinor,
+        currency: r.currency,
+        cancelAtPeriodEnd: bool(r.cancelAtPeriodEnd),
+        currentPeriodEnd: r.currentPeriodEnd,
+        cancelAt: r.cancelAt,
+        canceledAt: r.canceledAt,
+        order: r.order,
+        now,
+      });
+    }
+    case 'recurring.status': {
+      const r = w.recurring;
+      return applyRecurringStatus.bind({ id: newId('rec', now), subscriptionId: r.subscriptionId, giftId: r.giftId, status: r.status, order: r.order, now });
+    }
+    case 'recurring.health': {
+      const r = w.recurring;
+      return applyRecurringHealth.bind({
+        id: newId('rec', now),
+        subscriptionId: r.subscriptionId,
+        issue: r.issue,
+        declineCode: r.declineCode,
+        nextPaymentAttemptAt: r.nextPaymentAttemptAt,
+        invoiceId: r.invoiceId,
+        order: r.order,
+        now,
+      });
+    }
+    case 'email':
+      return queueEmail.bind({ id: newId('eml', now), key: w.key, template: w.template, to: normalizeEmail(w.to), props: JSON.stringify(w.props), now });
+    default:
+      throw new Error(`no statement for write ${w.type}`);
+  }
 }
 
 /** What a reader asked to give, and where the appeal met them. */

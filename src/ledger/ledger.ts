@@ -41,6 +41,8 @@ export type EntryFacts = {
   stripeId: string;
   occurredAt: number;
   paymentIntentId?: string | null;
+  /** an invoice's entry: its payment intent, when not given, is the one invoice_payments holds */
+  invoiceId?: string | null;
   chargeId?: string | null;
   /** null: fee and net are filled when the balance transaction is known */
   settlement?: Settlement | null;
@@ -87,9 +89,19 @@ export type Write =
       paymentIntentId: string;
     }
   | {
-      /** a payment and its gift are known: link reversals recorded before them, carry a fraud flag over */
+      /**
+       * A payment and its gift are known: link reversals recorded before them, carry a fraud
+       * flag over. The payment intent is named, or read from the entry with `entryKey` (an
+       * invoice entry learns it from invoice_payment.paid, which may have come first).
+       */
       type: 'payment.link';
-      paymentIntentId: string;
+      paymentIntentId: string | null;
+      entryKey?: string;
+    }
+  | {
+      /** an InvoicePayment: which payment intent paid which invoice */
+      type: 'invoice.payment';
+      payment: { invoicePaymentId: string; invoiceId: string; paymentIntentId: string | null; status: string; amountPaidMinor: number | null; currency: string | null; paidAt: number | null };
     }
   | {
       type: 'charge.facts';

@@ -9,7 +9,7 @@
 // Plain values in and out: ids come from `newId` and time from `nowMs`.
 import type Stripe from 'stripe';
 import { newCustomer, type Payer } from './sandbox.customers.js';
-import { checkoutSessionCompletedEvent, customerSubscriptionCreatedEvent, invoicePaidEvent } from './sandbox.events.js';
+import { checkoutSessionCompletedEvent, customerSubscriptionCreatedEvent, invoicePaidEvent, invoicePaymentPaidEvent } from './sandbox.events.js';
 import { stripeId, type NewStripeId } from './sandbox.ids.js';
 import { firstInvoice, invoicePaymentFor } from './sandbox.invoices.js';
 import { payByCard } from './sandbox.payments.js';
@@ -174,6 +174,7 @@ export function completeCheckoutSession(input: {
   const events: Stripe.Event[] = [];
   if (subscription) events.push(customerSubscriptionCreatedEvent(subscription, nowSec, newId));
   if (invoice) events.push(invoicePaidEvent(invoice, nowSec, newId));
+  if (invoicePayment) events.push(invoicePaymentPaidEvent(invoicePayment, nowSec, newId));
   events.push(checkoutSessionCompletedEvent(session, nowSec, newId));
 
   return { session, customer, paymentIntent, charge, subscription, invoice, balanceTransaction, invoicePayment, events };

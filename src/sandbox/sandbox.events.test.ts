@@ -110,7 +110,7 @@ describe('completeCheckoutSession', () => {
     expect(inv.lines.data[0]!.metadata).toEqual({ gift_id: 'g', on: 'sub' });
     expect(inv.number).toMatch(/-0001$/);
     expect(done.customer).toMatchObject({ email: 'p@example.com', currency: 'eur', next_invoice_sequence: 2 });
-    expect(done.events.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.paid', 'checkout.session.completed']);
+    expect(done.events.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.paid', 'invoice_payment.paid', 'checkout.session.completed']);
     expect(done.events.every((e) => e.created === nowMs / 1000)).toBe(true);
   });
 

@@ -42,6 +42,11 @@ export function invoicePaidEvent(invoice: Stripe.Invoice, createdSec: number, ne
   return { ...envelope(createdSec, newId), type: 'invoice.paid', data: { object: invoice } };
 }
 
+/** Sent beside invoice.paid: the only event that says which payment intent paid the invoice. */
+export function invoicePaymentPaidEvent(payment: Stripe.InvoicePayment, createdSec: number, newId: NewStripeId = stripeId): Stripe.InvoicePaymentPaidEvent {
+  return { ...envelope(createdSec, newId), type: 'invoice_payment.paid', data: { object: payment } };
+}
+
 /** The exact bytes Stripe posts: the event as pretty-printed JSON (two-space indent). */
 export function eventPayload(event: Stripe.Event): string {
   return JSON.stringify(event, null, 2);

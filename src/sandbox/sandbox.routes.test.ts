@@ -187,13 +187,18 @@ describe('paying', () => {
     expect(res.status).toBe(303);
 
     const events = await Promise.all(delivered.map((d) => verified(d, config.stripe.webhookSecret)));
-    expect(events.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.paid', 'checkout.session.completed']);
-    expect(new Set(events.map((e) => e.id)).size).toBe(3);
+    expect(events.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.paid', 'invoice_payment.paid', 'checkout.session.completed']);
+    expect(new Set(events.map((e) => e.id)).size).toBe(4);
     for (let i = 1; i < events.length; i++) expect(events[i]!.created).toBeGreaterThanOrEqual(events[i - 1]!.created);
 
     const sub = events[0]!.data.object as Stripe.Subscription;
     const invoice = events[1]!.data.object as Stripe.Invoice;
-    const completed = events[2]!.data.object as Stripe.Checkout.Session;
+    const payment = events[2]!.data.object as Stripe.InvoicePayment;
+    const completed = events[3]!.data.object as Stripe.Checkout.Session;
+
+    // the invoice names no payment under this API version; its InvoicePayment does
+    expect(payment).toMatchObject({ invoice: invoice.id, status: 'paid', amount_paid: invoice.amount_paid, payment: { type: 'payment_intent' } });
+    expect(payment.payment.payment_intent).toMatch(/^pi_/);
 
     expect(completed).toMatchObject({ status: 'complete', payment_status: 'paid', payment_intent: null, subscription: sub.id, invoice: invoice.id });
     expect(completed.customer).toMatch(/^cus_/);
@@ -276,15 +281,15 @@ describe('paying', () => {
     expect(html).toContain('HTTP 500');
     expect(html).toContain('handler exploded');
     expect(html).not.toContain('customer.subscription.created</strong>');
-    expect(delivered.map((d) => JSON.parse(d.payload).type)).toEqual(['customer.subscription.created', 'invoice.paid', 'checkout.session.completed']);
+    expect(delivered.map((d) => JSON.parse(d.payload).type)).toEqual(['customer.subscription.created', 'invoice.paid', 'invoice_payment.paid', 'checkout.session.completed']);
     const failedId = JSON.parse(delivered[1]!.payload).id;
 
     failing = false;
     const retry = await post(`${path(session)}/redeliver`);
     expect(retry.status).toBe(303);
     expect(retry.headers.get('location')).toBe(`${config.publicUrl}/thank-you?session_id=${session.id}`);
-    expect(delivered).toHaveLength(4);
-    const resent = await verified(delivered[3]!, config.stripe.webhookSecret);
+    expect(delivered).toHaveLength(5);
+    const resent = await verified(delivered[4]!, config.stripe.webhookSecret);
     expect(resent.id).toBe(failedId);
   });
 

@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import type { Frequency } from '../../db/schema.js';
 import type { Deps } from '../deps.js';
 import { asInterval, frequencyOfInterval } from '../ledger/ledger.frequency.js';
-import { onInvoicePaid } from '../ledger/ledger.invoices.js';
+import { onInvoicePaid, onInvoicePaymentPaid } from '../ledger/ledger.invoices.js';
 import type { Write } from '../ledger/ledger.js';
 import { onInvoicePaymentIssue } from '../ledger/ledger.recurring.js';
 import { findRecurring, resolveGift } from '../ledger/ledger.repo.js';
@@ -77,14 +77,31 @@ async function invoicePaid(event: Stripe.Event, deps: Deps): Promise<Write[]> {
       name: invoice.customer_name,
       customerId: idOf(invoice.customer),
       paidAt: invoice.status_transitions?.paid_at ?? event.created,
-      // links the payment to its charge, so fee and net can be filled from it (a £0 invoice has none)
-      paymentIntentId: invoice.amount_paid > 0 ? paidPaymentIntent(await invoicePayments(deps, invoice)) : null,
+      // Links the payment to its charge, so fee and net can be filled. Payloads rarely include
+      // invoice.payments; invoice_payment.paid then brings the link, in either order, so no
+      // call to Stripe holds up this reply (reconcile fills any link still missing).
+      paymentIntentId: invoice.amount_paid > 0 && invoice.payments?.data && !invoice.payments.has_more ? paidPaymentIntent(invoice.payments.data) : null,
       eventCreated: event.created,
     },
     gift,
     frequency,
     deps.config.publicationName,
   );
+}
+
+async function invoicePaymentPaid(event: Stripe.Event): Promise<Write[]> {
+  const p = event.data.object as Stripe.InvoicePayment;
+  const invoiceId = idOf(p.invoice as string | { id: string } | null);
+  if (!invoiceId) return [];
+  return onInvoicePaymentPaid({
+    invoicePaymentId: p.id,
+    invoiceId,
+    paymentIntentId: idOf(p.payment?.payment_intent),
+    status: p.status,
+    amountPaidMinor: p.amount_paid,
+    currency: p.currency,
+    paidAt: p.status_transitions?.paid_at ?? null,
+  });
 }
 
 async function subscriptionChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
@@ -133,6 +150,7 @@ export const HANDLERS: Partial<Record<Stripe.Event['type'], Handler>> = {
   'checkout.session.async_payment_failed': sessionFailed,
   'checkout.session.expired': sessionExpired,
   'invoice.paid': invoicePaid,
+  'invoice_payment.paid': invoicePaymentPaid,
   'customer.subscription.created': subscriptionChanged,
   'customer.subscription.updated': subscriptionChanged,
   'customer.subscription.deleted': subscriptionChanged,

@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Db, Statement } from '../../db/db.js';
 import { stripeEvents } from '../../db/schema.js';
+import { bool, queryFirst, sqlTemplate } from '../../db/sql.js';
 
 /** Records the event once. Returns 'new', 'pending' (seen, not yet applied) or 'done'. */
 export async function recordEvent(db: Db, event: Stripe.Event, payload: string, now: number): Promise<'new' | 'pending' | 'done'> {
@@ -16,19 +17,12 @@ export async function recordEvent(db: Db, event: Stripe.Event, payload: string, 
   return rows[0]?.processedAt != null ? 'done' : 'pending';
 }
 
-const processedQuery = (db: Db) =>
-  db.select({ processedAt: stripeEvents.processedAt }).from(stripeEvents).where(eq(stripeEvents.id, sql.placeholder('id'))).limit(1).prepare();
-
-// Built once per database handle: every delivery asks this first, and building the query
-// cost as much as running it. Keyed weakly, so a Worker's per-request handle is not kept.
-const processedQueries = new WeakMap<Db, ReturnType<typeof processedQuery>>();
+const processed = sqlTemplate`select processed_at as processedAt from stripe_events where id = ${'id'}`;
 
 /** Whether the event's effects are already applied: a redelivery is then a no-op. */
 export async function isProcessed(db: Db, eventId: string): Promise<boolean> {
-  let query = processedQueries.get(db);
-  if (!query) processedQueries.set(db, (query = processedQuery(db)));
-  const rows = await query.all({ id: eventId });
-  return rows[0]?.processedAt != null;
+  const row = await queryFirst<{ processedAt: number | null }>(db, processed.bind({ id: eventId }));
+  return row?.processedAt != null;
 }
 
 const eventRow = (event: Stripe.Event, payload: string, now: number) => ({
@@ -40,9 +34,17 @@ const eventRow = (event: Stripe.Event, payload: string, now: number) => ({
   receivedAt: now,
 });
 
-/** Records the event, once, as a statement of the atomic write that applies it. */
-export function insertEvent(db: Db, event: Stripe.Event, payload: string, now: number): Statement {
-  return db.insert(stripeEvents).values(eventRow(event, payload, now)).onConflictDoNothing();
+// One statement records the event and marks it applied: it runs in the same atomic write
+// as the event's effects, so "processed" can never be true without them. A row left by an
+// earlier failed attempt is marked applied instead.
+const recordApplied = sqlTemplate`
+  insert into stripe_events (id, type, stripe_created, livemode, payload, received_at, processed_at, attempts)
+  values (${'id'}, ${'type'}, ${'created'}, ${'livemode'}, ${'payload'}, ${'now'}, ${'now'}, 1)
+  on conflict (id) do update set processed_at = excluded.processed_at, attempts = stripe_events.attempts + 1, last_error = null`;
+
+/** Records the event, once, as applied: a statement of the atomic write that applies it. */
+export function recordEventApplied(event: Stripe.Event, payload: string, now: number): Statement {
+  return recordApplied.bind({ id: event.id, type: event.type, created: event.created, livemode: bool(event.livemode), payload, now });
 }
 
 /** A failed attempt: the event stays recorded and unprocessed, with the error, for Stripe's retry. */
@@ -52,13 +54,6 @@ export async function recordFailure(db: Db, event: Stripe.Event, payload: string
     .insert(stripeEvents)
     .values({ ...eventRow(event, payload, now), attempts: 1, lastError })
     .onConflictDoUpdate({ target: stripeEvents.id, set: { attempts: sql`${stripeEvents.attempts} + 1`, lastError } });
-}
-
-export function markProcessed(db: Db, eventId: string, now: number): Statement {
-  return db
-    .update(stripeEvents)
-    .set({ processedAt: now, attempts: sql`${stripeEvents.attempts} + 1`, lastError: null })
-    .where(eq(stripeEvents.id, eventId));
 }
 
 export async function markFailed(db: Db, eventId: string, error: string): Promise<void> {

@@ -8,7 +8,7 @@ import { AppError } from '../lib/errors.js';
 import { writeStatements } from '../ledger/ledger.repo.js';
 import { atomic } from '../../db/db.js';
 import { HANDLERS } from './webhooks.handlers.js';
-import { insertEvent, isProcessed, markProcessed, recordFailure } from './webhooks.repo.js';
+import { isProcessed, recordEventApplied, recordFailure } from './webhooks.repo.js';
 
 export function webhookRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -59,9 +59,5 @@ export async function applyEvent(deps: Deps, event: Stripe.Event, payload: strin
   const handler = HANDLERS[event.type];
   const now = deps.now();
   const writes = handler ? await handler(event, deps) : [];
-  await atomic(deps.db, [
-    insertEvent(deps.db, event, payload, now),
-    ...writeStatements(deps.db, writes, { now, eventId: event.id }),
-    markProcessed(deps.db, event.id, now),
-  ]);
+  await atomic(deps.db, [...writeStatements(deps.db, writes, { now, eventId: event.id }), recordEventApplied(event, payload, now)]);
 }

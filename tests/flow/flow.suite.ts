@@ -126,6 +126,7 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
         ['checkout.session.completed', 1],
         ['customer.subscription.created', 1],
         ['invoice.paid', 1],
+        ['invoice_payment.paid', 1],
       ]);
       // at-least-once delivery: every event again, three times, changes nothing
       for (let i = 0; i < 3; i++) {
@@ -215,16 +216,18 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const counts = () =>
         t.query('select (select count(*) from ledger_entries) as entries, (select count(*) from supporters) as supporters, (select count(*) from outbox) as outbox, (select count(*) from gifts where status = \'pending\') as pending');
       const before = await counts();
-      // The processed mark is the last statement of the write: fail it, so every effect
+      // The event's record, marked processed, is the last statement of the write: fail it
+      // (as an insert, or an update of a row left by an earlier attempt), so every effect
       // written before it in the same db.batch / transaction has to be rolled back.
-      await t.exec(
-        `create trigger fail_processed_mark before update of processed_at on stripe_events when new.id = '${event.id}' and new.processed_at is not null begin select raise(abort, 'injected failure: processed mark'); end`,
-      );
+      for (const op of ['insert', 'update'])
+        await t.exec(
+          `create trigger fail_processed_mark_${op} before ${op} on stripe_events when new.id = '${event.id}' and new.processed_at is not null begin select raise(abort, 'injected failure: processed mark'); end`,
+        );
       try {
         const failed = await deliver(t, event);
         expect(failed.status).toBe(500);
       } finally {
-        await t.exec('drop trigger fail_processed_mark');
+        for (const op of ['insert', 'update']) await t.exec(`drop trigger fail_processed_mark_${op}`);
       }
       expect(await counts()).toEqual(before);
       const [recorded] = await t.query<{ processed_at: number | null; attempts: number; last_error: string }>('select processed_at, attempts, last_error from stripe_events where id = ?', event.id);
