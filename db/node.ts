@@ -7,15 +7,31 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ATOMIC_RUNNER, runSync, type Db, type Statement } from './db.js';
+import { startCheckpointer, type Checkpointer } from './checkpoint.js';
 import { createGroupCommit } from './group-commit.js';
 import * as schema from './schema.js';
 import { isSqlStatement, SQL_PORT, type SqlPort, type SqlStatement } from './sql.js';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-export type NodeDb = { db: Db; sqlite: Database.Database; close(): void };
+export type NodeDb = { db: Db; sqlite: Database.Database; checkpointer: Checkpointer | null; close(): Promise<void> };
 
-export function openNodeDb(path: string, opts: { readonly?: boolean } = {}): NodeDb {
+export type NodeDbOptions = {
+  readonly?: boolean;
+  /** the server's connection: WAL checkpoints on a worker thread every this many ms (db/checkpoint.ts) */
+  checkpointEveryMs?: number;
+  onCheckpointError?(message: string): void;
+  /** SQLite's page cache for this connection, in MiB (SQLite's default is 2) */
+  cacheMiB?: number;
+};
+
+/**
+ * With checkpoints on a worker, the connection itself only checkpoints if the WAL passes
+ * this many pages (~80 MiB), a backstop should the worker fall behind.
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 20_000;
+
+export function openNodeDb(path: string, opts: NodeDbOptions = {}): NodeDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path, { readonly: opts.readonly ?? false });
   // WAL lets readers (exports) run beside the writer; NORMAL is durable across app
@@ -24,6 +40,7 @@ export function openNodeDb(path: string, opts: { readonly?: boolean } = {}): Nod
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
   }
+  if (opts.cacheMiB) sqlite.pragma(`cache_size = -${Math.round(opts.cacheMiB * 1024)}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const { connection, prepare } = withStatementCache(sqlite);
@@ -34,7 +51,26 @@ export function openNodeDb(path: string, opts: { readonly?: boolean } = {}): Nod
   const run = (s: Statement): unknown => (isSqlStatement(s) ? prepare(s.sql).run(...s.params) : runSync(s));
   Object.defineProperty(db, SQL_PORT, { value: port });
   Object.defineProperty(db, ATOMIC_RUNNER, { value: createGroupCommit(sqlite, run) });
-  return { db, sqlite, close: () => sqlite.close() };
+  let checkpointer: Checkpointer | null = null;
+  if (opts.checkpointEveryMs && !opts.readonly && path !== ':memory:') {
+    sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    checkpointer = startCheckpointer(path, { everyMs: opts.checkpointEveryMs, onError: opts.onCheckpointError ?? (() => {}) });
+  }
+  return {
+    db,
+    sqlite,
+    checkpointer,
+    // synchronous unless a checkpointer has to finish first
+    close: () => {
+      if (!checkpointer) {
+        sqlite.close();
+        return Promise.resolve();
+      }
+      return checkpointer.stop().then(() => {
+        sqlite.close();
+      });
+    },
+  };
 }
 
 /** Compiled statements kept per connection; the app runs a few dozen distinct SQL texts. */

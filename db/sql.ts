@@ -13,6 +13,7 @@ export type SqlStatement = { readonly sql: string; readonly params: readonly Sql
 
 export type SqlTemplate<N extends string> = {
   readonly text: string;
+  readonly names: readonly N[];
   /** the values for one run, by name; a name used twice in the text is bound twice */
   bind(values: { readonly [K in N]: SqlValue }): SqlStatement;
 };
@@ -44,9 +45,19 @@ export function sqlTemplate<const N extends string>(strings: TemplateStringsArra
     }
     text += strings[i + 1]!;
   });
-  text = text.replace(/\s+/g, ' ').trim();
+  return templateOf(text.replace(/\s+/g, ' ').trim(), names);
+}
+
+/** Templates one after another, `separator` between them: for statements whose shape varies. */
+export function sqlJoin<N extends string>(parts: readonly SqlTemplate<N>[], separator: string): SqlTemplate<N> {
+  if (separator.includes('?')) throw new Error('an SQL separator may not hold parameters');
+  return templateOf(parts.map((p) => p.text).join(separator), parts.flatMap((p) => p.names));
+}
+
+function templateOf<N extends string>(text: string, names: readonly N[]): SqlTemplate<N> {
   return {
     text,
+    names,
     bind(values) {
       const params = new Array<SqlValue>(names.length);
       for (let i = 0; i < names.length; i++) {

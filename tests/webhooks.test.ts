@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { insertPendingGift } from '../src/ledger/ledger.repo.js';
+import { leadingEventId } from '../src/webhooks/webhooks.routes.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, webhookRequest } from './factories/stripe.js';
 import { count, snapshot } from './helpers/ledger.js';
@@ -64,6 +65,39 @@ describe('signature', () => {
   it('rejects a stale timestamp (replay) older than Stripe\'s 300 s tolerance', async () => {
     const res = await deliver(buildEvent('checkout.session.completed', buildCheckoutSession()), { timestamp: Math.floor(Date.now() / 1000) - 600 });
     expect(res.status).toBe(400);
+    expect(count(t.handle, 'stripe_events')).toBe(0);
+  });
+});
+
+describe('parsing a verified body', () => {
+  it('knows a redelivery by its id, however the event is laid out, and applies it once', async () => {
+    const gift = await pendingGift();
+    const event = buildEvent('checkout.session.completed', buildCheckoutSession({ client_reference_id: gift.id, amount_total: 1000 }));
+    // as Stripe sends it: pretty-printed, "id" first
+    const pretty = JSON.stringify(event, null, 2);
+    expect(leadingEventId(pretty)).toBe(event.id);
+    // the same event with its keys in another order: found only by parsing it
+    const { id, ...rest } = event;
+    const reordered = JSON.stringify({ ...rest, id });
+    expect(leadingEventId(reordered)).toBeNull();
+    expect(await (await deliver(reordered)).json()).toEqual({ received: true });
+    expect(await (await deliver(pretty)).json()).toEqual({ received: true, duplicate: true });
+    expect(await (await deliver(reordered)).json()).toEqual({ received: true, duplicate: true });
+    expect(count(t.handle, 'ledger_entries')).toBe(1);
+  });
+
+  it('never takes a nested id for the event\'s own', () => {
+    expect(leadingEventId('{"data": {"object": {"id": "evt_nested"}}, "id": "evt_real"}')).toBeNull();
+    expect(leadingEventId('{"object":"event","id":"evt_second"}')).toBeNull();
+    expect(leadingEventId('{ "id" : "evt_1AbC_2" , "object": "event"}')).toBe('evt_1AbC_2');
+  });
+
+  it('refuses a correctly signed body that is not a Stripe event, naming the body, and records nothing', async () => {
+    for (const body of ['not json', '{"id": "evt_1", "object": "v2.core.event", "type": "x"}', '[]']) {
+      const res = await deliver(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ fields: { body: expect.any(String) } });
+    }
     expect(count(t.handle, 'stripe_events')).toBe(0);
   });
 });

@@ -2,7 +2,7 @@
 // paid invoice ends any payment problem older than it. Pure rules.
 import type { Frequency } from '../../db/schema.js';
 import { intervalOfFrequency } from './ledger.frequency.js';
-import { externalGiftId } from './ledger.gifts.js';
+import { advanceGift, externalGiftId } from './ledger.gifts.js';
 import { receipt, type GiftRef, type Write } from './ledger.js';
 import { subscriptionStateOrder } from './ledger.recurring.js';
 
@@ -36,7 +36,8 @@ export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequ
       gift: { id: giftId, frequency, amountMinor: inv.amountPaid, currency: inv.currency, email: inv.email, checkoutSessionId: null, subscriptionId: inv.subscriptionId },
     });
   }
-  if (giftId) writes.push({ type: 'gift.advance', giftId, to: 'paid', email: inv.email, subscriptionId: inv.subscriptionId });
+  const advance = giftId ? advanceGift(gift, giftId, 'paid', { email: inv.email, subscriptionId: inv.subscriptionId }) : null;
+  if (advance) writes.push(advance);
   if (inv.subscriptionId) {
     writes.push({
       type: 'recurring.ensure',

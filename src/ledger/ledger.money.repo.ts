@@ -140,12 +140,13 @@ const linkReversals = sqlTemplate`
   from (select coalesce(${'paymentIntentId'}, (select e.payment_intent_id from ledger_entries e where e."key" = ${'entryKey'})) as pi) pay
   where ledger_entries.payment_intent_id = pay.pi and ledger_entries.kind not in (${PAYMENT_KIND_LIST})`;
 
-/** An early fraud warning that arrived before the payment's gift was known is carried over to it. */
+/** An early fraud warning that arrived before the payment's gift was known is carried over to it (no write when there is none). */
 const carryFraudWarning = sqlTemplate`
   update gifts set fraud_warning_id = coalesce(gifts.fraud_warning_id,
     (select c.early_fraud_warning_id from stripe_charges c where c.payment_intent_id = pay.pi and c.early_fraud_warning_id is not null limit 1))
   from (select coalesce(${'paymentIntentId'}, (select e.payment_intent_id from ledger_entries e where e."key" = ${'entryKey'})) as pi) pay
-  where gifts.id = ${{ fragment: GIFT_OF_PAYMENT_INTENT }}`;
+  where gifts.id = ${{ fragment: GIFT_OF_PAYMENT_INTENT }} and gifts.fraud_warning_id is null
+    and exists (select 1 from stripe_charges c where c.payment_intent_id = pay.pi and c.early_fraud_warning_id is not null)`;
 
 /** An InvoicePayment once: a paid one stays paid, and links are filled, never replaced. */
 const recordInvoicePayment = sqlTemplate`

@@ -3,17 +3,17 @@
 // concurrently processed event can never record the same money twice.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
-import { GIFT_STATUSES, gifts, type Frequency, type GiftStatus } from '../../db/schema.js';
-import { bool, queryFirst, sqlList, sqlTemplate, type SqlTemplate } from '../../db/sql.js';
+import { gifts, type Frequency } from '../../db/schema.js';
+import { bool, queryFirst, sqlJoin, sqlList, sqlTemplate, type SqlTemplate } from '../../db/sql.js';
 import { normalizeEmail } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
 import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
 import type { GiftRef, Write } from './ledger.js';
 import { moneyStatements } from './ledger.money.repo.js';
 
-const giftById = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency from gifts where id = ${'id'}`;
-const giftBySession = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency from gifts where checkout_session_id = ${'id'} limit 1`;
-const giftBySubscription = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency from gifts where subscription_id = ${'id'} limit 1`;
+const giftById = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency, email, supporter_id as supporterId, payment_intent_id as paymentIntentId, subscription_id as subscriptionId, checkout_session_id as checkoutSessionId from gifts where id = ${'id'}`;
+const giftBySession = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency, email, supporter_id as supporterId, payment_intent_id as paymentIntentId, subscription_id as subscriptionId, checkout_session_id as checkoutSessionId from gifts where checkout_session_id = ${'id'} limit 1`;
+const giftBySubscription = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency, email, supporter_id as supporterId, payment_intent_id as paymentIntentId, subscription_id as subscriptionId, checkout_session_id as checkoutSessionId from gifts where subscription_id = ${'id'} limit 1`;
 const recurringBySubscription = sqlTemplate`select gift_id as giftId, "interval" from recurring_gifts where stripe_subscription_id = ${'id'}`;
 
 export function findGift(db: Db, id: string): Promise<GiftRef | null> {
@@ -77,22 +77,46 @@ const insertExternalGift = sqlTemplate`
   values (${'id'}, 'pending', ${'frequency'}, ${'amountMinor'}, ${'currency'}, ${'email'}, ${'sessionId'}, ${'subscriptionId'}, 0, ${'now'}, ${'now'})
   on conflict do nothing`;
 
-/** One statement per target status: the statuses it may move from are part of its text. */
-const advanceGift = Object.fromEntries(
-  GIFT_STATUSES.map((to) => [
-    to,
-    sqlTemplate`
-      update gifts set
-        status = case when status in (${sqlList(GIFT_ADVANCES_FROM[to])}) then ${'to'} else status end,
-        supporter_id = coalesce(supporter_id, (select s.id from supporters s where s.email = ${'email'})),
-        email = coalesce(email, ${'email'}),
-        payment_intent_id = coalesce(payment_intent_id, ${'paymentIntentId'}),
-        subscription_id = coalesce(subscription_id, ${'subscriptionId'}),
-        checkout_session_id = coalesce(checkout_session_id, ${'sessionId'}),
-        updated_at = ${'now'}
-      where id = ${'giftId'}`,
-  ]),
-) as Record<GiftStatus, SqlTemplate<'to' | 'email' | 'paymentIntentId' | 'subscriptionId' | 'sessionId' | 'now' | 'giftId'>>;
+type AdvanceName = 'to' | 'email' | 'paymentIntentId' | 'subscriptionId' | 'sessionId' | 'now' | 'giftId';
+
+// Each link is set only where the event brings it: setting an indexed column, even to its
+// own value, makes SQLite rewrite that index entry, which doubled the cost of this update.
+const ADVANCE_LINKS = {
+  email: sqlTemplate`supporter_id = coalesce(supporter_id, (select s.id from supporters s where s.email = ${'email'})), email = coalesce(email, ${'email'})`,
+  paymentIntentId: sqlTemplate`payment_intent_id = coalesce(payment_intent_id, ${'paymentIntentId'})`,
+  subscriptionId: sqlTemplate`subscription_id = coalesce(subscription_id, ${'subscriptionId'})`,
+  sessionId: sqlTemplate`checkout_session_id = coalesce(checkout_session_id, ${'sessionId'})`,
+} as const;
+const ADVANCE_LINK_NAMES = Object.keys(ADVANCE_LINKS) as (keyof typeof ADVANCE_LINKS)[];
+const advanceTemplates = new Map<string, SqlTemplate<AdvanceName>>();
+
+/** The gift's status moves forward only (GIFT_ADVANCES_FROM); links fill what is unknown. */
+function advanceGift(w: Extract<Write, { type: 'gift.advance' }>, now: number): Statement {
+  const values = {
+    to: w.to,
+    email: emailOrNull(w.email),
+    paymentIntentId: w.paymentIntentId ?? null,
+    subscriptionId: w.subscriptionId ?? null,
+    sessionId: w.checkoutSessionId ?? null,
+    now,
+    giftId: w.giftId,
+  };
+  const links = ADVANCE_LINK_NAMES.filter((name) => values[name] != null);
+  const shape = `${w.to}:${links.join(',')}`;
+  let template = advanceTemplates.get(shape);
+  if (!template) {
+    template = sqlJoin<AdvanceName>(
+      [
+        sqlTemplate`update gifts set status = case when status in (${sqlList(GIFT_ADVANCES_FROM[w.to])}) then ${'to'} else status end`,
+        ...links.map((name) => ADVANCE_LINKS[name]),
+        sqlTemplate`updated_at = ${'now'} where id = ${'giftId'}`,
+      ],
+      ', ',
+    );
+    advanceTemplates.set(shape, template);
+  }
+  return template.bind(values);
+}
 
 /** Links learned from any event fill what we do not yet know and never overwrite (recurring.ensure). */
 const ensureRecurring = sqlTemplate`
@@ -183,15 +207,7 @@ function giftStatement(w: Write, ctx: { now: number; eventId: string | null }): 
       });
     }
     case 'gift.advance':
-      return advanceGift[w.to].bind({
-        to: w.to,
-        email: emailOrNull(w.email),
-        paymentIntentId: w.paymentIntentId ?? null,
-        subscriptionId: w.subscriptionId ?? null,
-        sessionId: w.checkoutSessionId ?? null,
-        now,
-        giftId: w.giftId,
-      });
+      return advanceGift(w, now);
     case 'recurring.ensure': {
       const r = w.recurring;
       return ensureRecurring.bind({

@@ -1,7 +1,7 @@
 // Checkout Sessions: a completed, async-paid, failed or expired session, as writes. Pure rules.
 import type { Frequency } from '../../db/schema.js';
 import { frequencyOfInterval, intervalOfFrequency } from './ledger.frequency.js';
-import { externalGiftId } from './ledger.gifts.js';
+import { advanceGift, externalGiftId } from './ledger.gifts.js';
 import { receipt, type GiftRef, type Write } from './ledger.js';
 
 export type PaidSessionFacts = {
@@ -42,15 +42,13 @@ export function onSessionSettled(s: PaidSessionFacts, gift: GiftRef | null, publ
     });
   }
   const paid = s.paymentStatus === 'paid' || s.paymentStatus === 'no_payment_required';
-  writes.push({
-    type: 'gift.advance',
-    giftId: giftId!,
-    to: paid ? 'paid' : 'processing',
+  const advance = advanceGift(gift, giftId!, paid ? 'paid' : 'processing', {
     email: s.email,
     paymentIntentId: s.paymentIntentId,
     subscriptionId: s.subscriptionId,
     checkoutSessionId: s.sessionId,
   });
+  if (advance) writes.push(advance);
 
   if (s.mode === 'payment' && s.paymentStatus === 'paid') {
     const key = `payment:${s.paymentIntentId ?? s.sessionId}`;
@@ -92,9 +90,11 @@ export function onSessionSettled(s: PaidSessionFacts, gift: GiftRef | null, publ
 }
 
 export function onSessionFailed(gift: GiftRef | null): Write[] {
-  return gift ? [{ type: 'gift.advance', giftId: gift.id, to: 'failed', email: null }] : [];
+  const advance = gift && advanceGift(gift, gift.id, 'failed', { email: null });
+  return advance ? [advance] : [];
 }
 
 export function onSessionExpired(gift: GiftRef | null): Write[] {
-  return gift ? [{ type: 'gift.advance', giftId: gift.id, to: 'expired', email: null }] : [];
+  const advance = gift && advanceGift(gift, gift.id, 'expired', { email: null });
+  return advance ? [advance] : [];
 }

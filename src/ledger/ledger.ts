@@ -10,6 +10,12 @@ export type GiftRef = {
   frequency: Frequency;
   amountMinor: number;
   currency: string;
+  /** the links the gift already holds: an event only fills what is missing */
+  email: string | null;
+  supporterId: string | null;
+  paymentIntentId: string | null;
+  subscriptionId: string | null;
+  checkoutSessionId: string | null;
 };
 
 export type SupporterFacts = { email: string; name: string | null; stripeCustomerId: string | null };

@@ -96,7 +96,7 @@ export function buildInvoice(overrides: DeepPartial<Stripe.Invoice> = {}): Strip
 }
 
 export function buildEvent<T extends { id?: string }>(type: string, object: T, overrides: DeepPartial<Stripe.Event> = {}): Stripe.Event {
-  return merge(
+  const event = merge(
     merge(fixture('event'), {
       id: stripeId('evt'),
       type,
@@ -107,6 +107,8 @@ export function buildEvent<T extends { id?: string }>(type: string, object: T, o
     }),
     overrides,
   ) as unknown as Stripe.Event;
+  // Stripe sends "id" then "object" first (the fixture's keys are alphabetical)
+  return Object.assign({ id: event.id, object: event.object }, event);
 }
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_storyfund_secret';
