@@ -156,7 +156,8 @@ async function fillMissingFees(deps: Deps, opts: ReconcileOptions): Promise<numb
       let pi = e.paymentIntentId;
       if (!pi && e.key.startsWith('invoice:')) {
         pi = paidPaymentIntent(await invoicePayments(deps, { id: e.stripeId, payments: undefined }));
-        if (pi) writes.push({ type: 'entry.paymentIntent', key: e.key, paymentIntentId: pi });
+        // reversals recorded before the link are linked with it
+        if (pi) writes.push({ type: 'entry.paymentIntent', key: e.key, paymentIntentId: pi }, { type: 'payment.link', paymentIntentId: pi, entryKey: e.key });
       }
       if (pi) {
         const intent = await deps.stripe.paymentIntents.retrieve(pi, { expand: ['latest_charge.balance_transaction'] });
