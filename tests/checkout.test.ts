@@ -127,6 +127,60 @@ describe('POST /checkout (JSON)', () => {
   });
 });
 
+describe('Checkout cancel_url', () => {
+  const cancelUrlSent = () => mock.store.created.at(-1)!.body.get('cancel_url');
+  const fromFragment = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+    t.app.request('/checkout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ frequency: 'one_off', amount: '10', amount_other: '', currency: 'gbp', origin: 'fragment', ...fields }).toString(),
+    });
+
+  beforeEach(() => {
+    t.cleanup();
+    t = buildTestContext({ PUBLISHER_ORIGINS: 'https://news.example,https://www.news.example' });
+  });
+
+  it('returns a fragment gift to the page the CMS named, when its origin is the publisher\'s', async () => {
+    expect((await fromFragment({ return_to: 'https://www.news.example/2026/town-budget#support' })).status).toBe(303);
+    expect(cancelUrlSent()).toBe('https://www.news.example/2026/town-budget#support');
+  });
+
+  it('falls back to the Referer of the post, then to our own article', async () => {
+    await fromFragment({}, { referer: 'https://news.example/' });
+    expect(cancelUrlSent()).toBe('https://news.example/');
+    await fromFragment({});
+    expect(cancelUrlSent()).toBe('http://localhost:8787/?cancelled=1#support');
+  });
+
+  it.each([
+    'https://evil.example/phish',
+    'https://news.example.evil.example/',
+    'https://news.example@evil.example/',
+    'http://news.example/story',
+    'https://news.example:8443/story',
+    'javascript:alert(1)',
+    '//evil.example/x',
+    'not a url',
+  ])('never sends the reader to %s', async (returnTo) => {
+    expect((await fromFragment({ return_to: returnTo }, { referer: returnTo })).status).toBe(303);
+    expect(cancelUrlSent()).toBe('http://localhost:8787/?cancelled=1#support');
+  });
+
+  it('sends a gift from our own article back to our article, whatever it says', async () => {
+    await form({ frequency: 'one_off', amount: '10', amount_other: '', currency: 'gbp', return_to: 'https://news.example/story' });
+    expect(cancelUrlSent()).toBe('http://localhost:8787/?cancelled=1#support');
+  });
+
+  it('carries return_to from GET /appeal into the fragment\'s form, escaped, and through a 400 re-render', async () => {
+    const fragment = await (await t.app.request(`/appeal?article=town-budget&return_to=${encodeURIComponent('https://news.example/a?b=1&c="2"')}`)).text();
+    expect(fragment).toContain('name="return_to" value="https://news.example/a?b=1&#38;c=&#34;2&#34;"');
+    const res = await fromFragment({ amount_other: 'lots', return_to: 'https://news.example/story' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('name="return_to" value="https://news.example/story"');
+  });
+});
+
 describe('GET /thank-you', () => {
   it('thanks the reader by amount and frequency from Stripe, before any webhook', async () => {
     const res = await json({ frequency: 'monthly', amount: '10', currency: 'gbp' });

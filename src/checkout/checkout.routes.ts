@@ -8,7 +8,7 @@ import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { attachSessionToGift, insertCheckoutGift } from './checkout.repo.js';
 import { normalizeRaw, validateCheckout } from './checkout.rules.js';
-import { idempotencyKey, sessionParams } from './checkout.session.js';
+import { cancelUrl, idempotencyKey, sessionParams } from './checkout.session.js';
 import { renderMessagePage, renderThankYou } from './checkout.view.js';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{10,200}$/;
@@ -30,6 +30,8 @@ export function checkoutRoutes(): Hono<AppEnv> {
     }
 
     const req = result.value;
+    const referer = c.req.header('referer') ?? null;
+    const from = { origin: raw.origin, returnTo: raw.return_to, referer };
     const giftId = newId('gift', now());
     await insertCheckoutGift(
       db,
@@ -43,7 +45,7 @@ export function checkoutRoutes(): Hono<AppEnv> {
         section: req.section,
         campaign: req.campaign,
         variant: req.variant,
-        referrer: c.req.header('referer')?.slice(0, 500) ?? null,
+        referrer: referer?.slice(0, 500) ?? null,
         // set by Cloudflare in front of Workers; absent on a plain Node host
         country: /^[A-Z]{2}$/.test(c.req.header('cf-ipcountry') ?? '') ? c.req.header('cf-ipcountry')! : null,
       },
@@ -52,7 +54,7 @@ export function checkoutRoutes(): Hono<AppEnv> {
 
     let session: Stripe.Checkout.Session;
     try {
-      session = await stripe.checkout.sessions.create(sessionParams(req, giftId, config), { idempotencyKey: idempotencyKey(giftId) });
+      session = await stripe.checkout.sessions.create(sessionParams(req, giftId, config, cancelUrl(config, from)), { idempotencyKey: idempotencyKey(giftId) });
     } catch (err) {
       log.error('checkout session create failed', { gift: giftId, error: err instanceof Error ? err.message : String(err) });
       throw new AppError('upstream', 'We could not reach our payment provider. Nothing was charged; please try again in a moment.');
