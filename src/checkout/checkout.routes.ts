@@ -8,8 +8,8 @@ import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { attachSessionToGift, insertCheckoutGift } from './checkout.repo.js';
 import { normalizeRaw, validateCheckout } from './checkout.rules.js';
-import { cancelUrl, idempotencyKey, sessionParams } from './checkout.session.js';
-import { renderMessagePage, renderThankYou } from './checkout.view.js';
+import { cancelUrl, idempotencyKey, publisherReturnUrl, sessionParams } from './checkout.session.js';
+import { renderCheckoutProblem, renderMessagePage, renderThankYou } from './checkout.view.js';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{10,200}$/;
 
@@ -32,6 +32,12 @@ export function checkoutRoutes(): Hono<AppEnv> {
     const req = result.value;
     const referer = c.req.header('referer') ?? null;
     const from = { origin: raw.origin, returnTo: raw.return_to, referer };
+    if (!wantsJson) {
+      // Past validation a failure is ours or Stripe's, not the reader's: onError shows it
+      // with the appeal filled in again, so trying again is one click.
+      const back = publisherReturnUrl(config, from) ?? '/';
+      c.set('htmlError', (error) => renderCheckoutProblem(config, { error, values: raw, currency: req.currency, back }));
+    }
     const giftId = newId('gift', now());
     await insertCheckoutGift(
       db,
