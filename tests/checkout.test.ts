@@ -140,8 +140,8 @@ describe('POST /checkout (form) when something fails after validation', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html).toContain('<title>Error: We could not reach our payment provider');
-    expect(html).toContain('Nothing was charged');
+    expect(html).toContain('<title>Error: Your gift has not started yet');
+    expect(html).toContain('We could not reach our payment provider. Nothing was charged');
     expect(html).toContain('<a href="/">Back to the story</a>');
     // the appeal again, filled in as the reader left it
     expect(html).toMatch(/<form class="appeal__form" method="post" action="\/checkout"/);
@@ -163,7 +163,8 @@ describe('POST /checkout (form) when something fails after validation', () => {
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();
-    expect(html).toContain('<title>Error: Something went wrong on our side');
+    expect(html).toContain('<title>Error: Your gift has not started yet');
+    expect(html).toContain('Something went wrong on our side');
     expect(html).not.toContain('disk on fire');
     expect(html).not.toContain('/var/lib/secret');
     expect(html).toContain('value="kept@example.com"');

@@ -4,7 +4,7 @@ import { APPEAL_STYLES } from '../appeal/appeal.styles.js';
 import type { Config } from '../config.js';
 import type { PublicError } from '../lib/errors.js';
 import { formatMoney } from '../lib/money.js';
-import { ErrorPage, errorTitle } from '../ui/error-page.js';
+import { ErrorPage } from '../ui/error-page.js';
 import { Layout, toHtml } from '../ui/layout.js';
 
 const FREQUENCY_WORDS: Record<string, string> = { one_off: 'one-off', monthly: 'monthly', annual: 'annual' };
@@ -84,7 +84,8 @@ export function renderCheckoutProblem(config: Config, view: { error: PublicError
   return toHtml(
     <ErrorPage
       publication={config.publicationName}
-      title={errorTitle(view.error.status)}
+      // the message says why (Stripe, or us); the heading says what it means for the gift
+      title="Your gift has not started yet"
       message={view.error.message}
       back={{ href: view.back, label: 'Back to the story' }}
       head={<style>{raw(APPEAL_STYLES)}</style>}
