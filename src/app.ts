@@ -3,10 +3,11 @@ import { Hono } from 'hono';
 import { appealRoutes } from './appeal/appeal.routes.js';
 import { checkoutRoutes } from './checkout/checkout.routes.js';
 import type { AppEnv, Deps } from './deps.js';
-import { AppError } from './lib/errors.js';
+import { AppError, prefersHtml, publicError, type PublicError } from './lib/errors.js';
 import { mailPreviewRoutes } from './mail/mail.routes.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
+import { errorTitle, renderErrorPage } from './ui/error-page.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -30,12 +31,26 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
   app.onError((err, c) => {
-    if (err instanceof AppError) {
-      if (err.status >= 500) deps.log.error(err.message, { code: err.code, path: c.req.path });
-      return c.json({ error: err.message, ...(Object.keys(err.fields).length ? { fields: err.fields } : {}) }, err.status);
+    if (!(err instanceof AppError)) {
+      deps.log.error('unhandled error', { path: c.req.path, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    } else if (err.status >= 500) {
+      deps.log.error(err.message, { code: err.code, path: c.req.path });
     }
-    deps.log.error('unhandled error', { path: c.req.path, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-    return c.json({ error: 'Something went wrong on our side. Nothing was charged twice; please try again.' }, 500);
+    const e = publicError(err);
+    if (prefersHtml(c.req.header('content-type'), c.req.header('accept'))) return c.html(errorHtml(deps, e, c.get('htmlError')), e.status);
+    return c.json({ error: e.message, ...(Object.keys(e.fields).length ? { fields: e.fields } : {}) }, e.status);
   });
   return app;
+}
+
+function errorHtml(deps: Deps, e: PublicError, routePage: ((e: PublicError) => string) | undefined): string {
+  const shared = () => renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(e.status), message: e.message });
+  if (!routePage) return shared();
+  try {
+    return routePage(e);
+  } catch (err) {
+    // the reader still gets a page; the failure to render the better one is ours to fix
+    deps.log.error('error page failed to render', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    return shared();
+  }
 }

@@ -28,6 +28,18 @@ describe('loadConfig', () => {
     expect(c.publicUrl).toBe('http://localhost:9000');
   });
 
+  it('reads the publisher origins as bare origins, and names a bad one', () => {
+    expect(loadConfig({}).publisherOrigins).toEqual([]);
+    const c = loadConfig({ PUBLISHER_ORIGINS: 'https://News.Example, https://www.news.example/,http://localhost:3000' });
+    expect(c.publisherOrigins).toEqual(['https://news.example', 'https://www.news.example', 'http://localhost:3000']);
+    for (const bad of ['https://news.example/politics', 'news.example', 'javascript:alert(1)', 'https://news.example?x=1', 'https://user@news.example']) {
+      expect(problems({ PUBLISHER_ORIGINS: bad })).toEqual([expect.stringMatching(/^PUBLISHER_ORIGINS\.0 each entry must be an origin/)]);
+    }
+    const production = { NODE_ENV: 'production', MAIL_TRANSPORT: 'none', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
+    expect(problems({ ...production, PUBLISHER_ORIGINS: 'https://news.example,http://news.example' })).toEqual(['PUBLISHER_ORIGINS must be https:// origins in production']);
+    expect(problems({ ...production, PUBLISHER_ORIGINS: 'https://news.example' })).toEqual([]);
+  });
+
   it('lists every bad field at once', () => {
     const p = problems({ PORT: 'eighty', STRIPE_SECRET_KEY: 'pk_test_oops', CURRENCIES: 'gbp,xyz', AMOUNT_MIN: 'one', APPEAL_COPY: '{' });
     expect(p.map((x) => x.split(' ')[0])).toEqual(expect.arrayContaining(['PORT', 'STRIPE_SECRET_KEY', 'CURRENCIES.1', 'AMOUNT_MIN', 'APPEAL_COPY', 'STRIPE_WEBHOOK_SECRET']));

@@ -84,9 +84,27 @@ const envSchema = z
     MAIL_FROM: z.string().min(3).optional(),
     MAIL_HTTP_URL: z.url().default('https://api.resend.com/emails'),
     MAIL_HTTP_TOKEN: z.string().min(8).optional(),
+    // Where Checkout's cancel button may send a reader who started in the CMS fragment.
+    // Origins only: a path would suggest a prefix check, and prefixes of URLs are easy to fool.
+    PUBLISHER_ORIGINS: z
+      .string()
+      .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.string().refine(isBareOrigin, { error: (i) => `each entry must be an origin like https://news.example.com (scheme and host, no path), not ${String(i.input)}` })))
+      .default([]),
     // a bearer token guessable in reasonable time would expose every supporter's email
     OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   });
+
+/** http(s), a host, an optional port, and nothing after it (a trailing slash is allowed). */
+function isBareOrigin(value: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return false;
+  }
+  return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && u.pathname === '/' && !u.search && !u.hash && !value.includes('?') && !value.includes('#');
+}
 
 type RawEnv = Record<string, string | undefined>;
 
@@ -105,6 +123,9 @@ function crossFieldProblems(raw: RawEnv): string[] {
   if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_FROM) problems.push('MAIL_FROM is required when MAIL_TRANSPORT=http (an address on your verified sending domain)');
   if (raw.NODE_ENV === 'production' && (!raw.MAIL_TRANSPORT || raw.MAIL_TRANSPORT === 'preview')) {
     problems.push('MAIL_TRANSPORT must be http (or none, to send no emails) in production: the preview keeps emails on this server');
+  }
+  if (raw.NODE_ENV === 'production' && raw.PUBLISHER_ORIGINS?.split(',').some((o) => o.trim().toLowerCase().startsWith('http:'))) {
+    problems.push('PUBLISHER_ORIGINS must be https:// origins in production');
   }
   if (!raw.STRIPE_SECRET_KEY && raw.NODE_ENV === 'production') {
     problems.push('STRIPE_SECRET_KEY is required in production (the offline sandbox is refused when NODE_ENV=production)');
@@ -139,6 +160,8 @@ export type Config = {
   publicUrl: string;
   publicationName: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** the publisher's own origins (URL.origin form): a fragment gift's Checkout may cancel back to a page on one of them */
+  publisherOrigins: string[];
   /** bearer token for /ops/*; null turns those routes off */
   opsToken: string | null;
   /** Node: reconcile against Stripe every this many hours; 0 = off */
@@ -214,6 +237,7 @@ export function loadConfig(raw: Record<string, unknown>): Config {
     publicationName: e.PUBLICATION_NAME,
     logLevel: e.LOG_LEVEL,
     opsToken: e.OPS_TOKEN ?? null,
+    publisherOrigins: [...new Set(e.PUBLISHER_ORIGINS.map((o) => new URL(o).origin))],
     reconcileIntervalHours: e.RECONCILE_INTERVAL_HOURS,
     mail: mailOf(e),
     stripe: e.STRIPE_SECRET_KEY

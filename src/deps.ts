@@ -3,6 +3,7 @@
 import type Stripe from 'stripe';
 import type { Db } from '../db/db.js';
 import type { Config } from './config.js';
+import type { PublicError } from './lib/errors.js';
 
 export type LogFields = Record<string, unknown>;
 export type Logger = {
@@ -23,8 +24,12 @@ export type Deps = {
   webhookCrypto: Stripe.CryptoProvider;
 };
 
-/** Hono environment: every handler reads its dependencies from c.var.deps. */
-export type AppEnv = { Variables: { deps: Deps } };
+/**
+ * Hono environment: every handler reads its dependencies from c.var.deps. A route that
+ * can do better than the shared error page for a browser (the checkout form, filled in
+ * again) sets htmlError; onError calls it for requests that want HTML.
+ */
+export type AppEnv = { Variables: { deps: Deps; htmlError?: (error: PublicError) => string } };
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 

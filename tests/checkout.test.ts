@@ -127,6 +127,139 @@ describe('POST /checkout (JSON)', () => {
   });
 });
 
+describe('POST /checkout (form) when something fails after validation', () => {
+  const stripeUnreachable = async () => {
+    const { http, HttpResponse } = await import('msw');
+    mock.server.use(http.post('https://api.stripe.com/v1/checkout/sessions', () => HttpResponse.error(), { once: true }));
+  };
+
+  it('answers 502 with an HTML page that keeps the reader\'s choices, and the attribution row stays', async () => {
+    await stripeUnreachable();
+    const res = await form({ frequency: 'monthly', amount: '10', amount_other: '12.50', currency: 'usd', email: 'kept@example.com', article: 'harbour-water', campaign: 'winter' });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<title>Error: Your gift has not started yet');
+    expect(html).toContain('We could not reach our payment provider. Nothing was charged');
+    expect(html).toContain('<a href="/">Back to the story</a>');
+    // the appeal again, filled in as the reader left it
+    expect(html).toMatch(/<form class="appeal__form" method="post" action="\/checkout"/);
+    expect(html).toMatch(/id="appeal-frequency-monthly" value="monthly" checked=""/);
+    expect(html).toContain('value="12.50"');
+    expect(html).toMatch(/<option value="usd" selected=""/);
+    expect(html).toContain('value="kept@example.com"');
+    expect(html).toContain('name="article" value="harbour-water"');
+    expect(html).toContain('name="campaign" value="winter"');
+    expect(html).not.toContain('name="origin"');
+
+    const gift = t.handle.sqlite.prepare('select status, amount_minor, checkout_session_id from gifts').get();
+    expect(gift).toEqual({ status: 'pending', amount_minor: 1250, checkout_session_id: null });
+  });
+
+  it('answers 500 with an HTML page that names nothing internal when our own side fails', async () => {
+    t.handle.sqlite.exec("create trigger fail_gifts before insert on gifts begin select raise(abort, 'disk on fire at /var/lib/secret'); end");
+    const res = await form({ frequency: 'one_off', amount: '25', amount_other: '', currency: 'gbp', email: 'kept@example.com' });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain('<title>Error: Your gift has not started yet');
+    expect(html).toContain('Something went wrong on our side');
+    expect(html).not.toContain('disk on fire');
+    expect(html).not.toContain('/var/lib/secret');
+    expect(html).toContain('value="kept@example.com"');
+    expect(html).toMatch(/id="appeal-frequency-one_off" value="one_off" checked=""/);
+    expect(mock.store.created).toHaveLength(0);
+  });
+
+  it('keeps JSON for JSON clients, whatever the failure', async () => {
+    t.handle.sqlite.exec("create trigger fail_gifts before insert on gifts begin select raise(abort, 'disk on fire'); end");
+    const res = await json({ frequency: 'one_off', amount: '25', currency: 'gbp' });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ error: expect.stringContaining('Something went wrong on our side') });
+  });
+
+  it('sends a fragment gift back to the publisher\'s page, with origin and return address kept for the retry', async () => {
+    t.cleanup();
+    t = buildTestContext({ PUBLISHER_ORIGINS: 'https://news.example' });
+    await stripeUnreachable();
+    const res = await form({ frequency: 'monthly', amount: '5', amount_other: '', currency: 'gbp', origin: 'fragment', return_to: 'https://news.example/2026/town-budget?x=1&y=2' });
+    expect(res.status).toBe(502);
+    const html = await res.text();
+    expect(html).toContain('<a href="https://news.example/2026/town-budget?x=1&amp;y=2">Back to the story</a>');
+    expect(html).toContain('name="origin" value="fragment"');
+    expect(html).toContain('name="return_to" value="https://news.example/2026/town-budget?x=1&amp;y=2"');
+  });
+
+  it('answers a browser asking for a page with HTML, and an API client with JSON (GET /thank-you)', async () => {
+    const { http, HttpResponse } = await import('msw');
+    const down = () => http.get('https://api.stripe.com/v1/checkout/sessions/:id', () => HttpResponse.error(), { once: true });
+    mock.server.use(down(), down());
+    const page = await t.app.request('/thank-you?session_id=cs_test_a1b2c3d4e5f6', { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.status).toBe(502);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('We could not reach our payment provider');
+    const api = await t.app.request('/thank-you?session_id=cs_test_a1b2c3d4e5f6', { headers: { accept: '*/*' } });
+    expect(api.status).toBe(502);
+    expect(await api.json()).toEqual({ error: expect.any(String) });
+  });
+});
+
+describe('Checkout cancel_url', () => {
+  const cancelUrlSent = () => mock.store.created.at(-1)!.body.get('cancel_url');
+  const fromFragment = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+    t.app.request('/checkout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ frequency: 'one_off', amount: '10', amount_other: '', currency: 'gbp', origin: 'fragment', ...fields }).toString(),
+    });
+
+  beforeEach(() => {
+    t.cleanup();
+    t = buildTestContext({ PUBLISHER_ORIGINS: 'https://news.example,https://www.news.example' });
+  });
+
+  it('returns a fragment gift to the page the CMS named, when its origin is the publisher\'s', async () => {
+    expect((await fromFragment({ return_to: 'https://www.news.example/2026/town-budget#support' })).status).toBe(303);
+    expect(cancelUrlSent()).toBe('https://www.news.example/2026/town-budget#support');
+  });
+
+  it('falls back to the Referer of the post, then to our own article', async () => {
+    await fromFragment({}, { referer: 'https://news.example/' });
+    expect(cancelUrlSent()).toBe('https://news.example/');
+    await fromFragment({});
+    expect(cancelUrlSent()).toBe('http://localhost:8787/?cancelled=1#support');
+  });
+
+  it.each([
+    'https://evil.example/phish',
+    'https://news.example.evil.example/',
+    'https://news.example@evil.example/',
+    'http://news.example/story',
+    'https://news.example:8443/story',
+    'javascript:alert(1)',
+    '//evil.example/x',
+    'not a url',
+  ])('never sends the reader to %s', async (returnTo) => {
+    expect((await fromFragment({ return_to: returnTo }, { referer: returnTo })).status).toBe(303);
+    expect(cancelUrlSent()).toBe('http://localhost:8787/?cancelled=1#support');
+  });
+
+  it('sends a gift from our own article back to our article, whatever it says', async () => {
+    await form({ frequency: 'one_off', amount: '10', amount_other: '', currency: 'gbp', return_to: 'https://news.example/story' });
+    expect(cancelUrlSent()).toBe('http://localhost:8787/?cancelled=1#support');
+  });
+
+  it('carries return_to from GET /appeal into the fragment\'s form, escaped, and through a 400 re-render', async () => {
+    const fragment = await (await t.app.request(`/appeal?article=town-budget&return_to=${encodeURIComponent('https://news.example/a?b=1&c="2"')}`)).text();
+    expect(fragment).toContain('name="return_to" value="https://news.example/a?b=1&#38;c=&#34;2&#34;"');
+    const res = await fromFragment({ amount_other: 'lots', return_to: 'https://news.example/story' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('name="return_to" value="https://news.example/story"');
+  });
+});
+
 describe('GET /thank-you', () => {
   it('thanks the reader by amount and frequency from Stripe, before any webhook', async () => {
     const res = await json({ frequency: 'monthly', amount: '10', currency: 'gbp' });

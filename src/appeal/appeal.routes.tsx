@@ -7,7 +7,7 @@ import { AppealFragment, renderArticlePage, type AppealValues } from './appeal.v
 
 // Per-request values in the fragment: rendered as these tokens once, then swapped for the
 // escaped query values. The tokens contain nothing HTML escaping would change.
-const SLOTS = ['article', 'section', 'campaign', 'variant'] as const;
+const SLOTS = ['article', 'section', 'campaign', 'variant', 'return_to'] as const;
 type Slot = (typeof SLOTS)[number];
 const token = (slot: Slot) => `__storyfund_${slot}__`;
 const TOKEN_PATTERN = new RegExp(`(${SLOTS.map(token).join('|')})`);
@@ -57,7 +57,8 @@ const FRAGMENT_HEADERS = {
 };
 
 /** Limits for attribution values taken from the query; longer ones are cut, not refused. */
-const QUERY_LIMITS: Record<Slot, number> = { article: 200, section: 100, campaign: 100, variant: 100 };
+// return_to is only carried here; POST /checkout checks it against PUBLISHER_ORIGINS.
+const QUERY_LIMITS: Record<Slot, number> = { article: 200, section: 100, campaign: 100, variant: 100, return_to: 2000 };
 
 export function appealRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -84,7 +85,7 @@ export function appealRoutes(): Hono<AppEnv> {
 
   app.get('/appeal', (c) => {
     const { config } = c.var.deps;
-    // one pass over the query string for all five values
+    // one pass over the query string for all six values
     const query = c.req.query();
     const currency = resolveCurrency(config, query.currency);
     const template = cached(fragments, config, currency, () => compileFragment(config, currency));

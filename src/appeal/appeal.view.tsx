@@ -18,6 +18,8 @@ export type AppealValues = {
   section?: string;
   /** 'fragment' when the form came from the CMS fragment: errors then show the appeal alone */
   origin?: string;
+  /** the publisher's page the fragment was shown on; Checkout's cancel button returns there if allowed */
+  return_to?: string;
 };
 
 type FieldName = 'frequency' | 'amount' | 'currency' | 'email' | 'article' | 'campaign' | 'variant' | 'section' | 'form';
@@ -262,7 +264,12 @@ export function AppealForm(props: AppealProps) {
         <input type="hidden" name="section" value={values.section ?? ''} />
         <input type="hidden" name="campaign" value={values.campaign ?? ''} />
         <input type="hidden" name="variant" value={values.variant ?? ''} />
-        {values.origin === 'fragment' ? <input type="hidden" name="origin" value="fragment" /> : null}
+        {values.origin === 'fragment' ? (
+          <>
+            <input type="hidden" name="origin" value="fragment" />
+            <input type="hidden" name="return_to" value={values.return_to ?? ''} />
+          </>
+        ) : null}
 
         <button type="submit" class="appeal__submit">
           {copy.button}

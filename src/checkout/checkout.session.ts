@@ -8,7 +8,50 @@ import type { CheckoutRequest } from './checkout.rules.js';
 
 const PRODUCT_NAME = { one_off: 'One-off gift', monthly: 'Monthly support', annual: 'Annual support' } as const;
 
-export function sessionParams(req: CheckoutRequest, giftId: string, config: Config): Stripe.Checkout.SessionCreateParams {
+/** Longest return address we hand to Stripe; a real article URL is far shorter. */
+const MAX_RETURN_URL = 2000;
+
+export type GiftOrigin = {
+  /** 'fragment' when the form came from the CMS fragment */
+  origin?: string | null;
+  /** the page the fragment was shown on, as the CMS passed it (GET /appeal?return_to=…) */
+  returnTo?: string | null;
+  /** the Referer of the form post; cross-origin posts usually carry only the origin */
+  referer?: string | null;
+};
+
+/**
+ * The publisher's page a fragment gift started on, when it is safe to send the reader back
+ * there: only an origin in PUBLISHER_ORIGINS, as anything else would make us an open
+ * redirect through Stripe. The page the CMS passed wins over the Referer, which a
+ * cross-origin post usually cuts down to the origin. Null for every other gift.
+ */
+export function publisherReturnUrl(config: Config, from: GiftOrigin): string | null {
+  if (from.origin !== 'fragment') return null;
+  return allowedReturnUrl(config, from.returnTo) ?? allowedReturnUrl(config, from.referer);
+}
+
+/** Where Checkout's cancel button takes the reader: back to the publisher's page, else our appeal. */
+export function cancelUrl(config: Config, from: GiftOrigin): string {
+  return publisherReturnUrl(config, from) ?? `${config.publicUrl}/?cancelled=1#support`;
+}
+
+function allowedReturnUrl(config: Config, candidate: string | null | undefined): string | null {
+  if (!candidate || candidate.length > MAX_RETURN_URL) return null;
+  let url: URL;
+  try {
+    url = new URL(candidate.trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  if (url.username || url.password) return null;
+  if (!config.publisherOrigins.includes(url.origin)) return null;
+  // the serialised URL, not the input: what Stripe gets is exactly what was checked
+  return url.href.length > MAX_RETURN_URL ? null : url.href;
+}
+
+export function sessionParams(req: CheckoutRequest, giftId: string, config: Config, cancel: string): Stripe.Checkout.SessionCreateParams {
   const metadata: Stripe.MetadataParam = { gift_id: giftId, frequency: req.frequency };
   if (req.article) metadata.article = req.article;
   if (req.campaign) metadata.campaign = req.campaign;
@@ -19,7 +62,7 @@ export function sessionParams(req: CheckoutRequest, giftId: string, config: Conf
     metadata,
     ...(req.email ? { customer_email: req.email } : {}),
     success_url: `${config.publicUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
-    cancel_url: `${config.publicUrl}/?cancelled=1#support`,
+    cancel_url: cancel,
   } satisfies Stripe.Checkout.SessionCreateParams;
   const productData = { name: `${PRODUCT_NAME[req.frequency]} for ${config.publicationName}` };
 

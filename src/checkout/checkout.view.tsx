@@ -1,5 +1,10 @@
+import { raw } from 'hono/html';
+import { AppealForm, type AppealValues } from '../appeal/appeal.view.js';
+import { APPEAL_STYLES } from '../appeal/appeal.styles.js';
 import type { Config } from '../config.js';
+import type { PublicError } from '../lib/errors.js';
 import { formatMoney } from '../lib/money.js';
+import { ErrorPage } from '../ui/error-page.js';
 import { Layout, toHtml } from '../ui/layout.js';
 
 const FREQUENCY_WORDS: Record<string, string> = { one_off: 'one-off', monthly: 'monthly', annual: 'annual' };
@@ -67,5 +72,25 @@ export function renderMessagePage(config: Config, title: string, message: string
         </p>
       </section>
     </Layout>,
+  );
+}
+
+/**
+ * A checkout that failed after the form was valid (Stripe unreachable, or a fault of ours):
+ * what happened, then the appeal again with everything the reader chose, so trying again
+ * is one click. `back` is where they came from: the publisher's page for a fragment gift.
+ */
+export function renderCheckoutProblem(config: Config, view: { error: PublicError; values: AppealValues; currency: string; back: string }): string {
+  return toHtml(
+    <ErrorPage
+      publication={config.publicationName}
+      // the message says why (Stripe, or us); the heading says what it means for the gift
+      title="Your gift has not started yet"
+      message={view.error.message}
+      back={{ href: view.back, label: 'Back to the story' }}
+      head={<style>{raw(APPEAL_STYLES)}</style>}
+    >
+      <AppealForm config={config} currency={view.currency} values={view.values} />
+    </ErrorPage>,
   );
 }

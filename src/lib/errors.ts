@@ -27,3 +27,27 @@ export class AppError extends Error {
     return ERROR_STATUS[this.code];
   }
 }
+
+export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+
+/** What a client may be told about an error: an AppError's own words, else a plain apology. */
+export type PublicError = { status: ErrorStatus; message: string; fields: Record<string, string> };
+
+export const UNEXPECTED_ERROR_MESSAGE = 'Something went wrong on our side. Nothing was charged twice; please try again.';
+
+export function publicError(err: unknown): PublicError {
+  if (err instanceof AppError) return { status: err.status, message: err.message, fields: err.fields };
+  // an unexpected error's message may hold SQL, paths or keys: it goes to the log only
+  return { status: 500, message: UNEXPECTED_ERROR_MESSAGE, fields: {} };
+}
+
+/**
+ * Browsers posting a form, or asking for a page, get an HTML error page; API clients
+ * (JSON bodies, fetch with its default Accept) and Stripe's webhooks get JSON.
+ */
+export function prefersHtml(contentType: string | undefined, accept: string | undefined): boolean {
+  const type = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (type === 'application/json') return false;
+  if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') return true;
+  return /(^|[\s,])text\/html\b/i.test(accept ?? '');
+}

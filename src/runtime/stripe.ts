@@ -16,6 +16,9 @@ export function createStripe(config: Config, db: Db, now: () => number, opts: { 
     maxNetworkRetries: 2,
     timeout: 20_000,
     appInfo: { name: 'Storyfund' },
+    // Telemetry sends the previous request's timing to Stripe in a header built on every
+    // call; we neither need it nor want to send it.
+    telemetry: false,
     // STRIPE_API_BASE: a stand-in Stripe on loopback (tests, benchmarks); config refuses it in production
     ...config.stripe.apiBase,
   });
