@@ -11,6 +11,9 @@ export function openD1Db(binding: D1Database): Db {
       const { results } = await binding.prepare(s.sql).bind(...s.params).all<T>();
       return results;
     },
+    async run(s: { sql: string; params: readonly unknown[] }) {
+      await binding.prepare(s.sql).bind(...s.params).run();
+    },
   };
   // D1's batch is one implicit transaction: every statement or none
   // (https://developers.cloudflare.com/d1/worker-api/d1-database/#batch).

@@ -47,6 +47,10 @@ export function openNodeDb(path: string, opts: NodeDbOptions = {}): NodeDb {
   const db = drizzle(connection, { schema }) as unknown as Db;
   const port: SqlPort = {
     all: <T>(s: SqlStatement) => Promise.resolve(prepare(s.sql).all(...s.params) as T[]),
+    run: (s: SqlStatement) => {
+      prepare(s.sql).run(...s.params);
+      return Promise.resolve();
+    },
   };
   const run = (s: Statement): unknown => (isSqlStatement(s) ? prepare(s.sql).run(...s.params) : runSync(s));
   Object.defineProperty(db, SQL_PORT, { value: port });

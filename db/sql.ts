@@ -78,15 +78,26 @@ export function isSqlStatement(s: unknown): s is SqlStatement {
 /** How a driver runs SqlStatements; attached to the Db by db/node.ts and db/d1.ts. */
 export type SqlPort = {
   all<T>(statement: SqlStatement): Promise<T[]>;
+  /** one statement on its own, committed when the promise settles (no group commit wait) */
+  run(statement: SqlStatement): Promise<void>;
 };
 
 export const SQL_PORT: unique symbol = Symbol('storyfund.sqlPort');
 
 /** Rows of a read, as objects keyed by the column names (or aliases) of the SQL. */
-export function queryAll<T>(db: object, statement: SqlStatement): Promise<T[]> {
+function portOf(db: object): SqlPort {
   const port = (db as { [SQL_PORT]?: SqlPort })[SQL_PORT];
   if (!port) throw new Error('This database handle cannot run SQL statements: open it with openNodeDb or openD1Db');
-  return port.all<T>(statement);
+  return port;
+}
+
+export function queryAll<T>(db: object, statement: SqlStatement): Promise<T[]> {
+  return portOf(db).all<T>(statement);
+}
+
+/** A single write that needs no other statement with it (several together: atomic()). */
+export function runWrite(db: object, statement: SqlStatement): Promise<void> {
+  return portOf(db).run(statement);
 }
 
 export async function queryFirst<T>(db: object, statement: SqlStatement): Promise<T | null> {
