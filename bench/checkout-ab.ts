@@ -17,6 +17,7 @@ import { build } from 'esbuild';
 import { createServer } from 'node:net';
 import { choosePinning, startServer, stopAllOnExit, type Server } from './lib/proc.js';
 import { runWrk } from './lib/wrk.js';
+import { CHECKOUT_FORM } from './lib/checkout.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const AB = join(ROOT, 'bench/results/ab');
@@ -29,25 +30,13 @@ if (revs.length < 2) {
   process.exit(2);
 }
 
-// the same gift the main bench posts
-const FORM = new URLSearchParams({
-  frequency: 'one_off',
-  amount: '10',
-  amount_other: '',
-  currency: 'gbp',
-  email: 'reader@example.com',
-  article: 'wrenmouth-council-north-strand-water-quality',
-  section: 'Environment',
-  campaign: 'winter-appeal',
-  variant: 'b',
-}).toString();
 
 stopAllOnExit();
 const pinning = choosePinning();
 rmSync(AB, { recursive: true, force: true });
 mkdirSync(AB, { recursive: true });
 const formFile = join(AB, 'checkout-form.txt');
-writeFileSync(formFile, FORM);
+writeFileSync(formFile, CHECKOUT_FORM);
 
 async function bundle(entry: string, outdir: string, cwd: string): Promise<void> {
   await build({ entryPoints: { [entry.replace(/\.ts$/, '').replace(/^src\//, '')]: join(cwd, entry) }, outdir, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: cwd });

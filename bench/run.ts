@@ -16,6 +16,7 @@ import { insertPendingGift } from '../src/ledger/ledger.repo.js';
 import { invoicePaidTemplate, sessionCompletedTemplate, sign, fill, writeDeliveries, type EventTemplate } from './lib/events.js';
 import { choosePinning, hasCommand, memoryKiB, pinned, pinSelf, resetPeak, shellLine, startServer, stopAllOnExit, type Server } from './lib/proc.js';
 import { runWrk, type WrkRun } from './lib/wrk.js';
+import { CHECKOUT_FORM } from './lib/checkout.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -47,17 +48,6 @@ const WEBHOOK_SECRET = 'whsec_bench_storyfund';
 const WEBHOOK_FLOOR_KEY = 'webhook-floor';
 const OPS_TOKEN = randomBytes(32).toString('hex');
 const APPEAL_QUERY = '?article=wrenmouth-council-north-strand-water-quality&section=Environment&campaign=winter-appeal&variant=b&currency=gbp';
-const CHECKOUT_FORM = new URLSearchParams({
-  frequency: 'one_off',
-  amount: '10',
-  amount_other: '',
-  currency: 'gbp',
-  email: 'reader@example.com',
-  article: 'wrenmouth-council-north-strand-water-quality',
-  section: 'Environment',
-  campaign: 'winter-appeal',
-  variant: 'b',
-}).toString();
 /** Bare Hono hello on this kind of machine when the goals were set (STACK.md). */
 const REFERENCE_HELLO_RPS = 60_000;
 /** Enough prepared events per second of load that a run never sends one twice. */

@@ -4,7 +4,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
 import { gifts, type Frequency } from '../../db/schema.js';
-import { bool, queryFirst, sqlJoin, sqlList, sqlTemplate, type SqlTemplate } from '../../db/sql.js';
+import { bool, queryFirst, sqlJoin, sqlList, sqlTemplate, type SqlFragment, type SqlTemplate } from '../../db/sql.js';
 import { normalizeEmail } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
 import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
@@ -132,6 +132,11 @@ const ensureRecurring = sqlTemplate`
   where recurring_gifts.gift_id is null or recurring_gifts.supporter_id is null or recurring_gifts.stripe_customer_id is null
     or recurring_gifts."interval" is null or recurring_gifts.amount_minor is null or recurring_gifts.currency is null`;
 
+/** `col = excluded.col` for each column, only where the incoming ordering key is newer than the one held. */
+function ifNewer(table: string, order: string, columns: readonly string[]): SqlFragment {
+  return { fragment: columns.map((c) => `${c} = case when excluded.${order} > ${table}.${order} then excluded.${c} else ${table}.${c} end`).join(', ') };
+}
+
 /**
  * Subscription state, applied only if newer than what we hold (state_order). Invoice
  * events move the status alone, so it has its own ordering key (status_order). Every SET
@@ -146,15 +151,9 @@ const applyRecurringState = sqlTemplate`
     gift_id = coalesce(recurring_gifts.gift_id, excluded.gift_id),
     supporter_id = coalesce(recurring_gifts.supporter_id, excluded.supporter_id),
     stripe_customer_id = coalesce(recurring_gifts.stripe_customer_id, excluded.stripe_customer_id),
-    status = case when excluded.status_order > recurring_gifts.status_order then excluded.status else recurring_gifts.status end,
+    ${ifNewer('recurring_gifts', 'status_order', ['status'])},
     status_order = max(recurring_gifts.status_order, excluded.status_order),
-    cancel_at = case when excluded.state_order > recurring_gifts.state_order then excluded.cancel_at else recurring_gifts.cancel_at end,
-    canceled_at = case when excluded.state_order > recurring_gifts.state_order then excluded.canceled_at else recurring_gifts.canceled_at end,
-    "interval" = case when excluded.state_order > recurring_gifts.state_order then excluded."interval" else recurring_gifts."interval" end,
-    amount_minor = case when excluded.state_order > recurring_gifts.state_order then excluded.amount_minor else recurring_gifts.amount_minor end,
-    currency = case when excluded.state_order > recurring_gifts.state_order then excluded.currency else recurring_gifts.currency end,
-    cancel_at_period_end = case when excluded.state_order > recurring_gifts.state_order then excluded.cancel_at_period_end else recurring_gifts.cancel_at_period_end end,
-    current_period_end = case when excluded.state_order > recurring_gifts.state_order then excluded.current_period_end else recurring_gifts.current_period_end end,
+    ${ifNewer('recurring_gifts', 'state_order', ['cancel_at', 'canceled_at', '"interval"', 'amount_minor', 'currency', 'cancel_at_period_end', 'current_period_end'])},
     state_order = max(recurring_gifts.state_order, excluded.state_order),
     updated_at = ${'now'}`;
 
@@ -163,7 +162,7 @@ const applyRecurringStatus = sqlTemplate`
   values (${'id'}, ${'subscriptionId'}, ${'giftId'}, ${'status'}, ${'order'}, ${'now'}, ${'now'})
   on conflict (stripe_subscription_id) do update set
     gift_id = coalesce(recurring_gifts.gift_id, excluded.gift_id),
-    status = case when excluded.status_order > recurring_gifts.status_order then excluded.status else recurring_gifts.status end,
+    ${ifNewer('recurring_gifts', 'status_order', ['status'])},
     status_order = max(recurring_gifts.status_order, excluded.status_order),
     updated_at = ${'now'}`;
 
@@ -172,10 +171,7 @@ const applyRecurringHealth = sqlTemplate`
   insert into recurring_gifts (id, stripe_subscription_id, status, payment_issue, decline_code, next_payment_attempt_at, issue_invoice_id, health_order, created_at, updated_at)
   values (${'id'}, ${'subscriptionId'}, 'active', ${'issue'}, ${'declineCode'}, ${'nextPaymentAttemptAt'}, ${'invoiceId'}, ${'order'}, ${'now'}, ${'now'})
   on conflict (stripe_subscription_id) do update set
-    payment_issue = case when excluded.health_order > recurring_gifts.health_order then excluded.payment_issue else recurring_gifts.payment_issue end,
-    decline_code = case when excluded.health_order > recurring_gifts.health_order then excluded.decline_code else recurring_gifts.decline_code end,
-    next_payment_attempt_at = case when excluded.health_order > recurring_gifts.health_order then excluded.next_payment_attempt_at else recurring_gifts.next_payment_attempt_at end,
-    issue_invoice_id = case when excluded.health_order > recurring_gifts.health_order then excluded.issue_invoice_id else recurring_gifts.issue_invoice_id end,
+    ${ifNewer('recurring_gifts', 'health_order', ['payment_issue', 'decline_code', 'next_payment_attempt_at', 'issue_invoice_id'])},
     health_order = max(recurring_gifts.health_order, excluded.health_order),
     updated_at = ${'now'}`;
 
