@@ -259,11 +259,16 @@ export const stripeEvents = sqliteTable(
     type: text('type').notNull(),
     stripeCreated: integer('stripe_created').notNull(),
     livemode: integer('livemode', { mode: 'boolean' }).notNull(),
-    payload: text('payload').notNull(),
     receivedAt: integer('received_at').notNull(),
     processedAt: integer('processed_at'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /**
+     * The body as Stripe sent it. Last, so the columns before it sit in the row's first page:
+     * the duplicate check reads processed_at on every delivery, and a column stored after a
+     * multi-page payload is only reached by reading the payload's overflow pages.
+     */
+    payload: text('payload').notNull(),
   },
   (t) => [index('stripe_events_unprocessed').on(t.processedAt).where(sql`processed_at is null`)],
 );
