@@ -1,6 +1,10 @@
 // The shared donation flow (tests/flow/flow.suite.ts) against the Node server over
 // better-sqlite3, plus what only the Node runtime has: start-up checks and the CLI export.
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFlow, exportCsv, giveSandboxGift, OPS_TOKEN } from './flow/flow.suite.js';
 import { ROOT, runCli, startServer, type RunningServer } from './helpers/server.js';
@@ -34,6 +38,40 @@ describe('the Node server', () => {
     const empty = await runCli(['contributions', 'export', '--format', 'csv', '--to', '2020-01-01'], server.env);
     expect(empty.stdout).toBe(await (await exportCsv(target, '?to=2020-01-01')).text());
     expect(empty.stdout.trim().split('\r\n')).toHaveLength(1);
+  });
+});
+
+describe('backups', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ OPS_TOKEN });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('copies the live database consistently while the server runs, and never overwrites a file', async () => {
+    const target = { url: server.url } as Target;
+    await giveSandboxGift(target, { frequency: 'monthly', amount: '7', email: 'backup@example.com', article: 'harbour-water' });
+    const dir = mkdtempSync(join(tmpdir(), 'storyfund-backup-'));
+    try {
+      const file = join(dir, 'copy.sqlite');
+      const made = await runCli(['backup', file], server.env);
+      expect(made.stderr).toContain('Backed up');
+      expect(made.code).toBe(0);
+      const copy = new Database(file, { readonly: true });
+      try {
+        expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+        expect(copy.prepare("select kind, amount_minor, frequency from ledger_entries where email = 'backup@example.com'").all()).toEqual([{ kind: 'gift', amount_minor: 700, frequency: 'monthly' }]);
+      } finally {
+        copy.close();
+      }
+      const again = await runCli(['backup', file], server.env);
+      expect(again.code).toBe(64);
+      expect(again.stderr).toContain('already exists');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 // Operator CLI: npm run cli -- <command>. Node-only.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { ConfigError, loadConfig } from '../config.js';
@@ -17,6 +18,7 @@ Commands:
   reconcile [--since 30d|36h|YYYY-MM-DD]    recover Stripe events never processed, fill missing
                                             fees, report drift against Stripe (exit 2 on drift)
   payouts statement [po_…] [--since 30d]    per payout: gross - fees - refunds - disputes = paid out
+  backup <file>                             a consistent copy of the database, safe while the app runs
 `;
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -80,6 +82,22 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   if (command === 'payouts' && sub === 'statement') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { since: { type: 'string', default: '30d' } } });
     return payoutsCommand(config, { payoutId: positionals[0], since: values.since }, out);
+  }
+  if (command === 'backup') {
+    const target = sub;
+    if (!target || rest.length) throw new UsageError('backup takes one argument: the file to write, e.g. backups/storyfund-2026-11-30.sqlite');
+    if (existsSync(target)) throw new UsageError(`${target} already exists; a backup never overwrites a file`);
+    const handle = openNodeDb(config.databasePath, { readonly: true });
+    try {
+      const started = Date.now();
+      // SQLite's online backup: a consistent snapshot, page by page, while the app keeps writing
+      // (https://sqlite.org/backup.html); better-sqlite3 yields between steps.
+      const { totalPages } = await handle.sqlite.backup(target);
+      process.stderr.write(`Backed up ${config.databasePath} to ${target} (${totalPages} pages) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    } finally {
+      await handle.close();
+    }
+    return 0;
   }
   throw new UsageError(command ? `Unknown command: ${[command, sub].filter(Boolean).join(' ')}` : 'No command given');
 }
