@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type Stripe from 'stripe';
-import { buildCheckoutSession, buildEvent, buildInvoice } from '../../tests/factories/stripe.js';
+import { buildCheckoutSession, buildEvent, buildInvoice, buildInvoicePayment } from '../../tests/factories/stripe.js';
 
 /** Literal parts with slot names between them: parts.length === slots.length + 1. */
 export type EventTemplate = { parts: string[]; slots: string[] };
@@ -53,6 +53,20 @@ export function invoicePaidTemplate(): EventTemplate {
   });
   // As Stripe sends it: the invoice does not include its payments (invoice_payment.paid links them).
   return templateOf(buildEvent('invoice.paid', invoice, { id: `evt_bench${slot('N')}` }));
+}
+
+/**
+ * The other half of a renewal: which payment intent paid the invoice (the invoice itself
+ * does not say under API 2026-10-28). Sent for an invoice not yet recorded, the order in
+ * which it often arrives.
+ */
+export function invoicePaymentPaidTemplate(): EventTemplate {
+  const payment = buildInvoicePayment({
+    id: `inpay_bench${slot('N')}`,
+    invoice: `in_benchpay${slot('N')}`,
+    payment: { type: 'payment_intent', payment_intent: `pi_benchpay${slot('N')}` },
+  });
+  return templateOf(buildEvent('invoice_payment.paid', payment, { id: `evt_bench${slot('N')}` }));
 }
 
 /** A one-off gift paid at Checkout, for a gift that POST /checkout recorded as pending. */
