@@ -93,7 +93,7 @@ describe('parsing a verified body', () => {
   });
 
   it('refuses a correctly signed body that is not a Stripe event, naming the body, and records nothing', async () => {
-    for (const body of ['not json', '{"id": "evt_1", "object": "v2.core.event", "type": "x"}', '[]']) {
+    for (const body of ['not json', '{"id": "evt_1", "object": "v2.core.event", "type": "x"}', '[]', '{"id": "evt_1", "object": "event", "type": "x", "data": {}, "id": "evt_2"}']) {
       const res = await deliver(body);
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ fields: { body: expect.any(String) } });

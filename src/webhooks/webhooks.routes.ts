@@ -28,6 +28,8 @@ export function webhookRoutes(): Hono<AppEnv> {
     const leadingId = leadingEventId(payload);
     if (leadingId && (await isProcessed(deps.db, leadingId))) return c.json({ received: true, duplicate: true });
     const event = parseEvent(payload);
+    // a body whose "id" key repeats would be deduplicated by one id and applied as another
+    if (leadingId && leadingId !== event.id) throw new AppError('bad_request', 'The webhook body names two event ids', { body: 'two event ids' });
     if (!leadingId && (await isProcessed(deps.db, event.id))) return c.json({ received: true, duplicate: true });
 
     try {
