@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { DAY_MS, EXPORT_HEADER, exportQuery, exportRowToCsv, parseDay } from '../ledger/ledger.export.js';
+import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type Cursor } from '../ledger/ledger.export.js';
+import { NODE_CLI_EXPORT_PAGE_ROWS, nodeExportReader } from './node.export.js';
 import { seedContributions } from './seed.js';
 import { payoutsCommand, reconcileCommand } from './cli.ledger.js';
 
@@ -36,26 +37,22 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       fromMs: values.from ? parseDay(values.from, '--from') : undefined,
       toMs: values.to ? parseDay(values.to, '--to') + DAY_MS : undefined,
     };
-    // Apply migrations first on the writer connection, then stream from a read-only one so
-    // an open cursor never blocks the app's writes (WAL readers do not block the writer).
+    // Apply migrations first on the writer connection, then read from a read-only one so
+    // the export never blocks the app's writes (WAL readers do not block the writer).
     const writer = openNodeDb(config.databasePath);
     migrateNodeDb(writer);
     writer.close();
-    const handle = openNodeDb(config.databasePath, { readonly: true });
+    const reader = nodeExportReader(config.databasePath, { pageRows: NODE_CLI_EXPORT_PAGE_ROWS, snapshot: true })();
     try {
-      const q = exportQuery(handle.db, range).toSQL();
       await write(out, EXPORT_HEADER);
-      let batch = '';
-      for (const row of handle.sqlite.prepare(q.sql).raw(true).iterate(...q.params) as Iterable<unknown[]>) {
-        batch += exportRowToCsv(row);
-        if (batch.length > 64 * 1024) {
-          await write(out, batch);
-          batch = '';
-        }
-      }
-      if (batch) await write(out, batch);
+      let after: Cursor | null = null;
+      do {
+        const page = await readExportPage(reader.db, range, after, reader.pageRows);
+        for (const chunk of page.chunks) await write(out, chunk);
+        after = page.next;
+      } while (after);
     } finally {
-      handle.close();
+      reader.close();
     }
     return 0;
   }
