@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type Cursor } from '../ledger/ledger.export.js';
-import { NODE_CLI_EXPORT_PAGE_ROWS, nodeExportReader } from './node.export.js';
-import { seedContributions } from './seed.js';
-import { payoutsCommand, reconcileCommand } from './cli.ledger.js';
+import { NODE_CLI_EXPORT, nodeExportReader } from './node.export.js';
+// The seed, the Stripe SDK and the reconciler are imported by the commands that use them:
+// loaded up front they added ~25 MiB to the export's peak RSS, which is bounded (BENCHMARKS.md).
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -42,7 +42,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     const writer = openNodeDb(config.databasePath);
     migrateNodeDb(writer);
     writer.close();
-    const reader = nodeExportReader(config.databasePath, { pageRows: NODE_CLI_EXPORT_PAGE_ROWS, snapshot: true })();
+    const reader = nodeExportReader(config.databasePath, NODE_CLI_EXPORT)();
     try {
       await write(out, EXPORT_HEADER);
       let after: Cursor | null = null;
@@ -63,6 +63,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     const handle = openNodeDb(config.databasePath);
     try {
       migrateNodeDb(handle);
+      const { seedContributions } = await import('./seed.js');
       const r = seedContributions(handle, config, { contributions, now: Date.now(), seed: Number(values.seed) || 1 });
       process.stderr.write(`Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters) in ${(r.ms / 1000).toFixed(1)} s\n`);
     } finally {
@@ -72,10 +73,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
   if (command === 'reconcile') {
     const { values } = parseArgs({ args: argv.slice(1), options: { since: { type: 'string', default: '30d' } } });
+    const { reconcileCommand } = await import('./cli.ledger.js');
     return reconcileCommand(config, { since: values.since }, out);
   }
   if (command === 'payouts' && sub === 'statement') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { since: { type: 'string', default: '30d' } } });
+    const { payoutsCommand } = await import('./cli.ledger.js');
     return payoutsCommand(config, { payoutId: positionals[0], since: values.since }, out);
   }
   throw new UsageError(command ? `Unknown command: ${[command, sub].filter(Boolean).join(' ')}` : 'No command given');

@@ -5,28 +5,47 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { openNodeDb } from '../../db/node.js';
 import type { ExportReader } from '../deps.js';
 
-/**
- * Rows per page over HTTP. A page is read synchronously (about 3-4 µs a row at 1M rows),
- * so this bounds how long other requests wait behind the export: ~10 ms per page.
- */
-export const NODE_HTTP_EXPORT_PAGE_ROWS = 2500;
+export type NodeExportOptions = {
+  /** rows per page */
+  pageRows: number;
+  /** SQLite's page cache for this connection, in KiB */
+  cacheKiB: number;
+  /**
+   * Read every page in one transaction, so the export is one moment of the ledger. Not for
+   * HTTP: a client that stops reading would hold the transaction open and keep the WAL
+   * from being checkpointed for as long as it waits.
+   */
+  snapshot: boolean;
+};
 
-/** Rows per page for the CLI, which shares its event loop with nothing. */
-export const NODE_CLI_EXPORT_PAGE_ROWS = 10_000;
+/**
+ * Over HTTP. A page is read synchronously (about 4 µs a row at 1M rows on an idle
+ * machine), so its size bounds how long other requests wait behind the export: 2,500 rows
+ * downloaded ~10% faster and were no worse for others' p99 within this machine's noise;
+ * 1,000 keeps the wait to a few ms when the machine is busy. The page cache comes on top of
+ * everything the server holds, so it stays small.
+ */
+export const NODE_HTTP_EXPORT: NodeExportOptions = { pageRows: 1000, cacheKiB: 4_000, snapshot: false };
 
 /**
- * Opens one reader per export; the caller closes it when the download ends.
- * `snapshot` reads every page in one transaction, so the export is one moment of the
- * ledger. The CLI does; HTTP does not, because a client that stops reading would hold
- * the transaction open and keep the WAL from being checkpointed for as long as it waits.
+ * The CLI shares its event loop with nothing. Larger pages gained nothing measurable and
+ * keep more rows alive at each young-generation GC, which grows V8's heap (10,000 rows: +25
+ * MiB peak RSS). Cache misses are mostly gift lookups (gifts_export is 53 MiB at 650k
+ * gifts): at 1M rows 8 MiB spent ~0.2 s less in reads than 4 MiB; 16 MiB saved little more
+ * and added 8 MiB of peak RSS.
  */
-export function nodeExportReader(databasePath: string, opts: { pageRows?: number; snapshot?: boolean } = {}): () => ExportReader {
+export const NODE_CLI_EXPORT: NodeExportOptions = { pageRows: 2500, cacheKiB: 8_000, snapshot: true };
+
+/** Opens one reader per export; the caller closes it when the download ends. */
+export function nodeExportReader(databasePath: string, opts: Partial<NodeExportOptions> = {}): () => ExportReader {
+  const { pageRows, cacheKiB, snapshot } = { ...NODE_HTTP_EXPORT, ...opts };
   return () => {
     const handle = openNodeDb(databasePath, { readonly: true });
-    if (opts.snapshot) handle.sqlite.exec('BEGIN');
+    handle.sqlite.pragma(`cache_size = -${cacheKiB}`);
+    if (snapshot) handle.sqlite.exec('BEGIN');
     return {
       db: handle.db,
-      pageRows: opts.pageRows ?? NODE_HTTP_EXPORT_PAGE_ROWS,
+      pageRows,
       // setImmediate lets pending I/O run before the next page; setTimeout(0) would also
       // sleep at least 1 ms per page
       pause: () => turn(),
