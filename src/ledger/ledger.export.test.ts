@@ -1,6 +1,6 @@
 // The export's lines are built by SQLite and checked by CLEAN_LINE; these tests hold them
 // to csvLine's bytes (exportRowToCsv over the row's values, as the export always wrote)
-// for values chosen to break CSV: quotes, commas, CR/LF, formula starts, unicode, nulls.
+// for values chosen to break CSV: quotes, commas, CR/LF, formula starts, unicode, NUL, nulls.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
@@ -60,8 +60,9 @@ const TRICKY = [
   '@',
   '1.5',
   '007',
+  'nul\0inside',
 ];
-const ODD_BUT_CLEAN = ['', null, 'plain', 'x=1', 'a-b', 'ünïcødé', '日本語の記事', '😀 emoji', '€5', '\u2028', '\x1f', '1.5', '007', ' =space first', "'=already quoted", 'tab\tinside'];
+const ODD_BUT_CLEAN = ['', null, 'plain', 'x=1', 'a-b', 'ünïcødé', '日本語の記事', '😀 emoji', '€5', '\u2028', '\x1f', '1.5', '007', ' =space first', "'=already quoted", 'tab\tinside', 'nul\0inside'];
 const ALPHABET = ['a', 'Z', '0', '9', '.', ' ', '"', ',', '\r', '\n', '\t', '=', '+', '-', '@', "'", 'é', '€', '😀', '\x1f', '_'];
 
 function trickyText(random: () => number): string | null {
