@@ -3,6 +3,7 @@
 // fee and net are in the settlement currency, at Stripe's exchange rate when it converted.
 import { and, asc, eq, gte, inArray, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from '../../db/db.js';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { gifts, ledgerEntries } from '../../db/schema.js';
 import { csvLine, type CsvCell } from '../lib/csv.js';
 
@@ -148,12 +149,18 @@ export function exportLinesQuery(range: ExportRange, after: Cursor | null, limit
   const where = rangeWhere(range);
   // a row-value comparison keeps each page an index range scan (STACK.md)
   if (after) where.push(sql`(${ledgerEntries.occurredAt}, ${ledgerEntries.id}) > (${after.occurredAt}, ${after.id})`);
-  return sql`select ${sql.join(LINE_CELLS, sql` || ',' || `)} || char(13, 10), ${ledgerEntries.occurredAt}, ${ledgerEntries.id}
-    from ${ledgerEntries} left join ${gifts} indexed by gifts_export on ${gifts.id} = ${ledgerEntries.giftId}
+  return sql`${SELECT_LINES}
     ${where.length ? sql`where ${and(...where)}` : sql``}
     order by ${ledgerEntries.occurredAt}, ${ledgerEntries.id}
     limit ${limit}`;
 }
+
+// The select list and join hold no parameters: rendered to text once, so a page's query is
+// a few pieces for drizzle to assemble (it took ~60 µs per page for the ~100 pieces).
+const SELECT_LINES = sql.raw(
+  new SQLiteSyncDialect().sqlToQuery(sql`select ${sql.join(LINE_CELLS, sql` || ',' || `)} || char(13, 10), ${ledgerEntries.occurredAt}, ${ledgerEntries.id}
+    from ${ledgerEntries} left join ${gifts} indexed by gifts_export on ${gifts.id} = ${ledgerEntries.giftId}`).sql,
+);
 
 type LineRow = [line: string, occurredAt: number, id: string];
 
