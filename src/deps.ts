@@ -22,6 +22,21 @@ export type Deps = {
   log: Logger;
   /** verifies webhook signatures: Node's crypto on Node, SubtleCrypto on Workers */
   webhookCrypto: Stripe.CryptoProvider;
+  /**
+   * Node: a read-only connection of the export's own, opened per download. Absent on
+   * Workers, where the export pages through `db` (D1 answers asynchronously).
+   */
+  openExportReader?: () => ExportReader;
+};
+
+/** Where a long export reads from, and how it shares the event loop while it does. */
+export type ExportReader = {
+  db: Db;
+  /** rows per page */
+  pageRows: number;
+  /** called between pages so other requests are served during a long export */
+  pause(): Promise<void>;
+  close(): void;
 };
 
 /**

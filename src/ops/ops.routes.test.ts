@@ -1,23 +1,38 @@
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { Hono } from 'hono';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Stripe from 'stripe';
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
-import { ledgerEntries } from '../../db/schema.js';
+import { gifts, ledgerEntries } from '../../db/schema.js';
 import { loadConfig } from '../config.js';
-import { createLogger, type AppEnv, type Deps } from '../deps.js';
+import { createLogger, type AppEnv, type Deps, type ExportReader } from '../deps.js';
 import { AppError } from '../lib/errors.js';
-import { EXPORT_HEADER } from '../ledger/ledger.export.js';
-import { exportPageQuery, opsRoutes } from './ops.routes.js';
+import { EXPORT_HEADER, exportLinesQuery } from '../ledger/ledger.export.js';
+import { nodeExportReader } from '../runtime/node.export.js';
+import { opsRoutes } from './ops.routes.js';
 
 const TOKEN = 'ops-token-0123456789abcdef0123456789abcdef';
 const DAY = 86_400_000;
 const NOV_1 = Date.parse('2026-11-01T00:00:00Z');
 
 let handle: NodeDb | undefined;
-afterEach(() => handle?.close());
+let dir: string | undefined;
+afterEach(() => {
+  handle?.close();
+  handle = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
 
-function setup(env: Record<string, string> = { OPS_TOKEN: TOKEN }, pageRows = 3) {
-  handle = openNodeDb(':memory:');
+/** In memory, the export pages through `db` as on Workers; `reader` gives it Node's own connection. */
+function setup(env: Record<string, string> = { OPS_TOKEN: TOKEN }, pageRows = 3, reader?: (path: string) => () => ExportReader) {
+  dir = reader ? mkdtempSync(join(tmpdir(), 'storyfund-ops-')) : undefined;
+  const path = dir ? join(dir, 'ops.sqlite') : ':memory:';
+  handle = openNodeDb(path);
   migrateNodeDb(handle);
   const deps: Deps = {
     db: handle.db,
@@ -26,7 +41,12 @@ function setup(env: Record<string, string> = { OPS_TOKEN: TOKEN }, pageRows = 3)
     now: () => NOV_1,
     log: createLogger('silent'),
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
+    openExportReader: reader?.(path),
   };
+  return { app: appWith(deps, pageRows), db: handle.db, deps };
+}
+
+function appWith(deps: Deps, pageRows: number) {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set('deps', deps);
@@ -35,7 +55,7 @@ function setup(env: Record<string, string> = { OPS_TOKEN: TOKEN }, pageRows = 3)
   app.route('/ops', opsRoutes({ pageRows }));
   // as app.ts maps it
   app.onError((err, c) => (err instanceof AppError ? c.json({ error: err.message, fields: err.fields }, err.status) : c.json({ error: String(err) }, 500)));
-  return { app, db: handle.db };
+  return app;
 }
 
 /** n entries; several share one occurred_at so a page boundary falls inside a tie. */
@@ -120,12 +140,64 @@ describe('GET /ops/contributions.csv', () => {
     expect(await backwards.json()).toMatchObject({ fields: { to: 'to must be on or after from' } });
   });
 
-  it('reads each page as an index range scan of ledger_entries_occurred: no sort, no OFFSET', () => {
+  it('reads each page as an index range scan of ledger_entries_occurred, and each gift from its covering index', () => {
     setup();
-    const q = exportPageQuery(handle!.db, { fromMs: NOV_1, toMs: NOV_1 + DAY }, { occurredAt: NOV_1, id: 'le_0001' }, 1000).toSQL();
+    const q = new SQLiteSyncDialect().sqlToQuery(exportLinesQuery({ fromMs: NOV_1, toMs: NOV_1 + DAY }, { occurredAt: NOV_1, id: 'le_0001' }, 1000));
     const plan = (handle!.sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as { detail: string }[]).map((r) => r.detail);
     expect(plan[0]).toMatch(/^SEARCH ledger_entries USING INDEX ledger_entries_occurred \(occurred_at>\? AND occurred_at<\?\)/);
+    expect(plan[1]).toMatch(/^SEARCH gifts USING COVERING INDEX gifts_export \(id=\?\)/);
     expect(plan.join('\n')).not.toMatch(/TEMP B-TREE|SCAN ledger_entries/);
     expect(q.sql).not.toMatch(/offset/i);
+  });
+});
+
+describe('GET /ops/contributions.csv on Node, from the export\'s own read-only connection', () => {
+  /** Counts the readers opened and closed around Node's real one. */
+  function counting(pageRows: number) {
+    const counts = { opened: 0, closed: 0 };
+    const reader = (path: string) => {
+      const open = nodeExportReader(path, { pageRows });
+      return () => {
+        counts.opened++;
+        const r = open();
+        return { ...r, close: () => (counts.closed++, r.close()) };
+      };
+    };
+    return { counts, reader };
+  }
+
+  it('gives the same bytes as paging through the app connection, and closes its connection', async () => {
+    const { counts, reader } = counting(4);
+    const { app, db, deps } = setup({ OPS_TOKEN: TOKEN }, 3, reader);
+    await db.insert(gifts).values({ id: 'gift_1', status: 'paid', frequency: 'one_off', amountMinor: 500, currency: 'gbp', article: 'a,b', campaign: '=1+1', variant: 'b', createdAt: NOV_1, updatedAt: NOV_1 });
+    await seed(db, 10, (i) => NOV_1 + Math.floor(i / 2) * 1000);
+    await db.update(ledgerEntries).set({ giftId: 'gift_1', email: '"quoted"@example.com' }).where(eq(ledgerEntries.id, 'le_0003'));
+    const viaReader = await (await get(app, '/ops/contributions.csv')).text();
+    expect(counts).toEqual({ opened: 1, closed: 1 });
+    const viaDb = await (await get(appWith({ ...deps, openExportReader: undefined }, 3), '/ops/contributions.csv')).text();
+    expect(ids(viaReader)).toHaveLength(10);
+    expect(viaReader).toBe(viaDb);
+    expect(viaReader).toContain(`le_0003,2026-11-01T00:00:01.000Z,gift,one_off,gbp,103,,,,,paid,"""quoted""@example.com",pi_3,gift_1,"a,b",'=1+1,b,\r\n`);
+  });
+
+  it('answers a clean 500 before the first byte when the first page fails, and closes its connection', async () => {
+    const { counts, reader } = counting(4);
+    const { app } = setup({ OPS_TOKEN: TOKEN }, 3, reader);
+    handle!.sqlite.exec('DROP INDEX gifts_export');
+    const res = await get(app, '/ops/contributions.csv');
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/json/);
+    expect(counts).toEqual({ opened: 1, closed: 1 });
+  });
+
+  it('closes its connection when the client stops reading', async () => {
+    const { counts, reader } = counting(2);
+    const { app, db } = setup({ OPS_TOKEN: TOKEN }, 3, reader);
+    await seed(db, 10, (i) => NOV_1 + i);
+    const res = await get(app, '/ops/contributions.csv');
+    const body = res.body!.getReader();
+    await body.read();
+    await body.cancel();
+    expect(counts).toEqual({ opened: 1, closed: 1 });
   });
 });

@@ -1,21 +1,17 @@
 // Operator endpoints over HTTP, for hosts with no shell to run the CLI on (Workers).
 // Off unless OPS_TOKEN is set; a wrong or missing token gets a 401.
-import { asc, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import type { Db } from '../../db/db.js';
-import type { AppEnv } from '../deps.js';
+import type { AppEnv, ExportReader } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { timingSafeEqualText } from '../lib/crypto.js';
-import { DAY_MS, EXPORT_HEADER, exportQuery, exportRowToCsv, parseDay, type ExportRange } from '../ledger/ledger.export.js';
+import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type ExportPage, type ExportRange } from '../ledger/ledger.export.js';
 
 /**
- * Rows per query. Keyset paging keeps each page an index range scan however deep the
+ * Rows per query on D1. Keyset paging keeps each page an index range scan however deep the
  * export goes (STACK.md: 0.13 ms at page 5000 vs 10 ms with OFFSET), and bounds what one
  * query reads, so a D1 query stays far inside its time limit.
  */
 export const EXPORT_PAGE_ROWS = 1000;
-
-export type Cursor = { occurredAt: number; id: string };
 
 export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
   const pageRows = opts.pageRows ?? EXPORT_PAGE_ROWS;
@@ -34,43 +30,57 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
 
   /** Same rows and bytes as `npm run cli -- contributions export --format csv`. */
   app.get('/contributions.csv', async (c) => {
-    const { db, log } = c.var.deps;
+    const { db, log, openExportReader } = c.var.deps;
     const range = rangeOf(c.req.query('from'), c.req.query('to'));
-    const page = async (after: Cursor | null) => {
-      const found = await exportPageQuery(db, range, after, pageRows);
-      const last = found[found.length - 1];
-      return {
-        // the select keeps exportQuery's column order, which is EXPORT_COLUMNS order
-        csv: found.map((r) => exportRowToCsv(Object.values(r))).join(''),
-        next: found.length === pageRows && last ? { occurredAt: last.occurredAt, id: last.id } : null,
-      };
+    // Node reads from a connection of the export's own; Workers page through D1, which
+    // answers asynchronously and so never holds up other requests.
+    const reader: ExportReader = openExportReader?.() ?? { db, pageRows, pause: () => new Promise((resolve) => setTimeout(resolve, 0)), close() {} };
+    let first: ExportPage;
+    try {
+      // Read before the 200 goes out, so a database failure is a clean 500.
+      first = await readExportPage(reader.db, range, null, reader.pageRows);
+    } catch (err) {
+      reader.close();
+      throw err;
+    }
+    let current: ExportPage | null = first;
+    let closed = false;
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      reader.close();
     };
-
-    // The first page is read before the 200 goes out, so a database failure is a clean 500.
-    let current: { csv: string; next: Cursor | null } | null = await page(null);
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(encoder.encode(EXPORT_HEADER));
       },
       async pull(controller) {
-        if (!current) return controller.close();
-        const { csv, next } = current;
-        if (csv) controller.enqueue(encoder.encode(csv));
+        if (!current) return;
+        for (const chunk of current.chunks) controller.enqueue(encoder.encode(chunk));
+        const { next } = current;
         if (!next) {
           current = null;
+          finish();
           return controller.close();
         }
-        // better-sqlite3 answers synchronously: give the event loop a turn between pages
+        // Reading a page is synchronous on Node: give the event loop a turn between pages
         // so other requests are served during a long export (STACK.md).
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await reader.pause();
         try {
-          current = await page(next);
+          current = await readExportPage(reader.db, range, next, reader.pageRows);
         } catch (err) {
+          current = null;
+          finish();
           log.error('contributions export failed mid-stream', { error: err instanceof Error ? err.message : String(err) });
           // erroring the stream cuts the chunked body short, so the client sees a failed download
           controller.error(err);
         }
+      },
+      cancel() {
+        // the client went away
+        current = null;
+        finish();
       },
     });
     const name = ['contributions', c.req.query('from'), c.req.query('to')].filter(Boolean).join('_');
@@ -82,17 +92,6 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
   });
 
   return app;
-}
-
-/** One page of the export after `after` (exclusive), in export order. */
-export function exportPageQuery(db: Db, range: ExportRange, after: Cursor | null, limit: number) {
-  const rows = exportQuery(db, range).as('export_rows');
-  return db
-    .select()
-    .from(rows)
-    .where(after ? sql`(${rows.occurredAt}, ${rows.id}) > (${after.occurredAt}, ${after.id})` : undefined)
-    .orderBy(asc(rows.occurredAt), asc(rows.id))
-    .limit(limit);
 }
 
 /** `to` includes that whole day (UTC), as the CLI's --to does. */

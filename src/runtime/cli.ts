@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { DAY_MS, EXPORT_HEADER, exportQuery, exportRowToCsv, parseDay } from '../ledger/ledger.export.js';
-import { seedContributions } from './seed.js';
-import { payoutsCommand, reconcileCommand } from './cli.ledger.js';
+import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type Cursor } from '../ledger/ledger.export.js';
+import { NODE_CLI_EXPORT, nodeExportReader } from './node.export.js';
+// The seed, the Stripe SDK and the reconciler are imported by the commands that use them:
+// loaded up front they added ~25 MiB to the export's peak RSS, which is bounded (BENCHMARKS.md).
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -38,26 +39,22 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       fromMs: values.from ? parseDay(values.from, '--from') : undefined,
       toMs: values.to ? parseDay(values.to, '--to') + DAY_MS : undefined,
     };
-    // Apply migrations first on the writer connection, then stream from a read-only one so
-    // an open cursor never blocks the app's writes (WAL readers do not block the writer).
+    // Apply migrations first on the writer connection, then read from a read-only one so
+    // the export never blocks the app's writes (WAL readers do not block the writer).
     const writer = openNodeDb(config.databasePath);
     migrateNodeDb(writer);
     writer.close();
-    const handle = openNodeDb(config.databasePath, { readonly: true });
+    const reader = nodeExportReader(config.databasePath, NODE_CLI_EXPORT)();
     try {
-      const q = exportQuery(handle.db, range).toSQL();
       await write(out, EXPORT_HEADER);
-      let batch = '';
-      for (const row of handle.sqlite.prepare(q.sql).raw(true).iterate(...q.params) as Iterable<unknown[]>) {
-        batch += exportRowToCsv(row);
-        if (batch.length > 64 * 1024) {
-          await write(out, batch);
-          batch = '';
-        }
-      }
-      if (batch) await write(out, batch);
+      let after: Cursor | null = null;
+      do {
+        const page = await readExportPage(reader.db, range, after, reader.pageRows);
+        for (const chunk of page.chunks) await write(out, chunk);
+        after = page.next;
+      } while (after);
     } finally {
-      handle.close();
+      reader.close();
     }
     return 0;
   }
@@ -68,6 +65,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     const handle = openNodeDb(config.databasePath);
     try {
       migrateNodeDb(handle);
+      const { seedContributions } = await import('./seed.js');
       const r = seedContributions(handle, config, { contributions, now: Date.now(), seed: Number(values.seed) || 1 });
       process.stderr.write(`Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters) in ${(r.ms / 1000).toFixed(1)} s\n`);
     } finally {
@@ -77,10 +75,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
   if (command === 'reconcile') {
     const { values } = parseArgs({ args: argv.slice(1), options: { since: { type: 'string', default: '30d' } } });
+    const { reconcileCommand } = await import('./cli.ledger.js');
     return reconcileCommand(config, { since: values.since }, out);
   }
   if (command === 'payouts' && sub === 'statement') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { since: { type: 'string', default: '30d' } } });
+    const { payoutsCommand } = await import('./cli.ledger.js');
     return payoutsCommand(config, { payoutId: positionals[0], since: values.since }, out);
   }
   if (command === 'backup') {

@@ -8,6 +8,7 @@ import { createLogger, type Deps } from '../deps.js';
 import { dispatchOutbox } from '../mail/mail.dispatch.js';
 import { createTransport } from '../mail/mail.transport.js';
 import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
+import { nodeExportReader } from './node.export.js';
 import { createStripe } from './stripe.js';
 
 export function startNode(env: Record<string, string | undefined>) {
@@ -30,6 +31,8 @@ export function startNode(env: Record<string, string | undefined>) {
     log,
     // node:crypto HMAC: several times cheaper per call than SubtleCrypto on Node (STACK.md)
     webhookCrypto: Stripe.createNodeCryptoProvider(),
+    // an in-memory database cannot be opened a second time, so its exports read through `db`
+    openExportReader: config.databasePath === ':memory:' ? undefined : nodeExportReader(config.databasePath),
   };
   const app = createApp(deps);
   const transport = createTransport(config.mail);

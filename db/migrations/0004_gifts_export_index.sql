@@ -1,0 +1,1 @@
+CREATE INDEX `gifts_export` ON `gifts` (`id`,`status`,`article`,`campaign`,`variant`);
