@@ -21,8 +21,8 @@ export type NodeDbOptions = {
   /** the server's connection: WAL checkpoints on a worker thread every this many ms (db/checkpoint.ts) */
   checkpointEveryMs?: number;
   onCheckpointError?(message: string): void;
-  /** SQLite's page cache for this connection, in MiB (SQLite's default is 2) */
-  cacheMiB?: number;
+  /** SQLite's page cache for this connection, in KiB (SQLite's default is 2,000) */
+  cacheKiB?: number;
 };
 
 /**
@@ -40,7 +40,7 @@ export function openNodeDb(path: string, opts: NodeDbOptions = {}): NodeDb {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
   }
-  if (opts.cacheMiB) sqlite.pragma(`cache_size = -${Math.round(opts.cacheMiB * 1024)}`);
+  if (opts.cacheKiB) sqlite.pragma(`cache_size = -${Math.round(opts.cacheKiB)}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const { connection, prepare } = withStatementCache(sqlite);

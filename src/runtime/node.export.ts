@@ -41,8 +41,7 @@ export const NODE_CLI_EXPORT: NodeExportOptions = { pageRows: 2500, cacheKiB: 8_
 export function nodeExportReader(databasePath: string, opts: Partial<NodeExportOptions> = {}): () => ExportReader {
   const { pageRows, cacheKiB, snapshot } = { ...NODE_HTTP_EXPORT, ...opts };
   return () => {
-    const handle = openNodeDb(databasePath, { readonly: true });
-    handle.sqlite.pragma(`cache_size = -${cacheKiB}`);
+    const handle = openNodeDb(databasePath, { readonly: true, cacheKiB });
     if (snapshot) handle.sqlite.exec('BEGIN');
     return {
       db: handle.db,

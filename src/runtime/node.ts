@@ -16,7 +16,7 @@ export function startNode(env: Record<string, string | undefined>) {
   const log = createLogger(config.logLevel);
   const handle = openNodeDb(config.databasePath, {
     checkpointEveryMs: CHECKPOINT_EVERY_MS,
-    cacheMiB: PAGE_CACHE_MIB,
+    cacheKiB: PAGE_CACHE_KIB,
     onCheckpointError: (error) => log.warn('WAL checkpoint failed; the next one retries', { error }),
   });
   migrateNodeDb(handle);
@@ -59,7 +59,7 @@ const CHECKPOINT_EVERY_MS = 1_000;
  * SQLite's page cache for the server's connection. Its default (2 MiB) holds little of a
  * ledger of a million contributions, so each webhook's index lookups went to the OS.
  */
-const PAGE_CACHE_MIB = 32;
+const PAGE_CACHE_KIB = 32 * 1024;
 
 /** Emails are queued in the same write as their cause; this sends them shortly after. */
 const OUTBOX_INTERVAL_MS = 2_000;
