@@ -671,9 +671,13 @@ function renderReport(r: {
       const m = spread(e.peakMiB);
       const c = spread(e.cpuSeconds);
       const p = spread(e.othersP99Ms);
-      const met = t.median <= 4 && m.median <= 128 && p.median <= 60;
+      // Served by the app, the export's memory is what the server grew by while it ran: the
+      // server's own cache and heap were there before and stay after.
+      const grew = e.rssBeforeMiB?.length ? spread(e.peakMiB.map((peak, i) => peak - e.rssBeforeMiB![i]!)) : null;
+      const met = t.median <= 4 && (grew ?? m).median <= 128 && p.median <= 60;
+      const memory = `${m.median.toFixed(0)} MiB (${m.min.toFixed(0)}–${m.max.toFixed(0)})${grew ? `; +${grew.median.toFixed(0)} MiB for the export` : ''}`;
       lines.push(
-        `| ${e.label} | ${t.median.toFixed(2)} s (${t.min.toFixed(2)}–${t.max.toFixed(2)})${scaled(t.median, 's', 1)} | ${c.median.toFixed(2)} s | ${m.median.toFixed(0)} MiB (${m.min.toFixed(0)}–${m.max.toFixed(0)}) | ${p.median.toFixed(1)} ms (${p.min.toFixed(1)}–${p.max.toFixed(1)})${e.othersErrors ? `, ${e.othersErrors} errors` : ''} | ${e.othersIdleP99Ms.toFixed(1)} ms | ≤ 4 s, ≤ 128 MiB, ≤ 60 ms | ${yes(met)} |`,
+        `| ${e.label} | ${t.median.toFixed(2)} s (${t.min.toFixed(2)}–${t.max.toFixed(2)})${scaled(t.median, 's', 1)} | ${c.median.toFixed(2)} s | ${memory} | ${p.median.toFixed(1)} ms (${p.min.toFixed(1)}–${p.max.toFixed(1)})${e.othersErrors ? `, ${e.othersErrors} errors` : ''} | ${e.othersIdleP99Ms.toFixed(1)} ms | ≤ 4 s, ≤ 128 MiB, ≤ 60 ms | ${yes(met)} |`,
       );
     }
     for (const e of r.exports) {
