@@ -14,8 +14,7 @@ import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { createServer } from 'node:net';
-import { choosePinning, startServer, stopAllOnExit, type Server } from './lib/proc.js';
+import { choosePinning, freePort, startServer, stopAllOnExit, type Server } from './lib/proc.js';
 import { runWrk } from './lib/wrk.js';
 import { CHECKOUT_FORM } from './lib/checkout.js';
 
@@ -42,16 +41,6 @@ async function bundle(entry: string, outdir: string, cwd: string): Promise<void>
   await build({ entryPoints: { [entry.replace(/\.ts$/, '').replace(/^src\//, '')]: join(cwd, entry) }, outdir, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: cwd });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 await bundle('bench/servers/stripe-standin.ts', join(AB, 'standin'), ROOT);
 const standinPort = await freePort();

@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +13,7 @@ import { build } from 'esbuild';
 import { openNodeDb } from '../db/node.js';
 import { insertPendingGift } from '../src/ledger/ledger.repo.js';
 import { invoicePaidTemplate, invoicePaymentPaidTemplate, sessionCompletedTemplate, sign, fill, writeDeliveries, type EventTemplate } from './lib/events.js';
-import { choosePinning, cpuMicros, hasCommand, memoryKiB, pinned, pinSelf, resetPeak, shellLine, startServer, stopAllOnExit, type Server } from './lib/proc.js';
+import { choosePinning, cpuMicros, freePort, hasCommand, memoryKiB, pinned, pinSelf, resetPeak, shellLine, startServer, stopAllOnExit, type Server } from './lib/proc.js';
 import { runWrk, type WrkRun } from './lib/wrk.js';
 import { CHECKOUT_FORM } from './lib/checkout.js';
 
@@ -61,16 +60,6 @@ const median = (xs: number[]) => {
 };
 const spread = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------
 // Build, data, servers

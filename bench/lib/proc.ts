@@ -1,6 +1,7 @@
 // Processes for the bench: pinned to a core where taskset exists, measured through /proc.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 
 export type Pinning = { server: string | null; load: string | null; note: string };
@@ -125,4 +126,16 @@ export function resetPeak(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A loopback port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }
