@@ -29,7 +29,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     app.route('/sandbox', sandboxRoutes((req) => Promise.resolve(app.fetch(req))));
   }
 
-  app.notFound((c) => c.json({ error: 'Not found' }, 404));
+  app.notFound((c) => {
+    const message = 'There is no page at this address.';
+    if (prefersHtml(c.req.header('content-type'), c.req.header('accept'))) {
+      return c.html(renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(404), message }), 404);
+    }
+    return c.json({ error: 'Not found' }, 404);
+  });
   app.onError((err, c) => {
     if (!(err instanceof AppError)) {
       deps.log.error('unhandled error', { path: c.req.path, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });

@@ -206,6 +206,18 @@ describe('POST /checkout (form) when something fails after validation', () => {
   });
 });
 
+describe('an address with no page', () => {
+  it('shows a browser a page that says so, and tells an API client in JSON', async () => {
+    const page = await t.app.request('/no-such-page', { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('We could not find that page');
+    const api = await t.app.request('/no-such-page', { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(404);
+    expect(await api.json()).toEqual({ error: 'Not found' });
+  });
+});
+
 describe('Checkout cancel_url', () => {
   const cancelUrlSent = () => mock.store.created.at(-1)!.body.get('cancel_url');
   const fromFragment = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
