@@ -14,7 +14,7 @@ import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { choosePinning, freePort, startServer, stopAllOnExit, type Server } from './lib/proc.js';
+import { choosePinning, freePort, startServer, startStandin, stopAllOnExit, type Server } from './lib/proc.js';
 import { runWrk } from './lib/wrk.js';
 import { CHECKOUT_FORM } from './lib/checkout.js';
 
@@ -43,15 +43,7 @@ async function bundle(entry: string, outdir: string, cwd: string): Promise<void>
 
 
 await bundle('bench/servers/stripe-standin.ts', join(AB, 'standin'), ROOT);
-const standinPort = await freePort();
-const standin = await startServer({
-  name: 'stand-in Stripe',
-  argv: ['node', join(AB, 'standin/bench/servers/stripe-standin.js')],
-  env: { PORT: String(standinPort), BENCH_FIXTURES: join(ROOT, 'tests/fixtures/stripe') },
-  port: standinPort,
-  core: pinning.load,
-  readyPath: '/__bench/stats',
-});
+const standin = await startStandin(join(AB, 'standin/bench/servers/stripe-standin.js'), join(ROOT, 'tests/fixtures/stripe'), pinning.load);
 
 type Variant = { rev: string; server: Server; cpu: number[]; p50: number[] };
 const variants: Variant[] = [];

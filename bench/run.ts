@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { openNodeDb } from '../db/node.js';
 import { insertPendingGift } from '../src/ledger/ledger.repo.js';
 import { invoicePaidTemplate, invoicePaymentPaidTemplate, sessionCompletedTemplate, sign, fill, writeDeliveries, type EventTemplate } from './lib/events.js';
-import { choosePinning, cpuMicros, freePort, hasCommand, memoryKiB, pinned, pinSelf, resetPeak, shellLine, startServer, stopAllOnExit, type Server } from './lib/proc.js';
+import { choosePinning, cpuMicros, freePort, hasCommand, memoryKiB, pinned, pinSelf, resetPeak, shellLine, startServer, startStandin, stopAllOnExit, type Server } from './lib/proc.js';
 import { runWrk, type WrkRun } from './lib/wrk.js';
 import { CHECKOUT_FORM } from './lib/checkout.js';
 
@@ -216,16 +216,7 @@ async function main() {
   await buildAll();
   const db = await prepareDatabase();
 
-  const standinPort = await freePort();
-  const standin = await startServer({
-    name: 'stripe stand-in',
-    argv: ['node', join(BUILD, 'stripe-standin.js')],
-    env: { PORT: String(standinPort), BENCH_FIXTURES: join(ROOT, 'tests/fixtures/stripe') },
-    port: standinPort,
-    // beside the load generator: the server's core runs only Storyfund
-    core: pinning.load,
-    readyPath: '/__bench/stats',
-  });
+  const standin = await startStandin(join(BUILD, 'stripe-standin.js'), join(ROOT, 'tests/fixtures/stripe'), pinning.load);
   const appPort = await freePort();
   const appEnv = {
     PORT: String(appPort),
@@ -236,7 +227,7 @@ async function main() {
     LOG_LEVEL: 'warn',
     STRIPE_SECRET_KEY: 'sk_test_bench',
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_API_BASE: `http://127.0.0.1:${standinPort}`,
+    STRIPE_API_BASE: standin.url,
     // emails are queued in the outbox (part of the measured write) but not sent during the run
     MAIL_TRANSPORT: 'none',
     OPS_TOKEN,

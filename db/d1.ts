@@ -2,16 +2,16 @@
 import { drizzle } from 'drizzle-orm/d1';
 import { ATOMIC_RUNNER, toSqlStatement, type AtomicRunner, type Db } from './db.js';
 import * as schema from './schema.js';
-import { SQL_PORT, type SqlPort } from './sql.js';
+import { SQL_PORT, type SqlPort, type SqlStatement } from './sql.js';
 
 export function openD1Db(binding: D1Database): Db {
   const db = drizzle(binding, { schema }) as unknown as Db;
   const port: SqlPort = {
-    async all<T>(s: { sql: string; params: readonly unknown[] }) {
+    async all<T>(s: SqlStatement) {
       const { results } = await binding.prepare(s.sql).bind(...s.params).all<T>();
       return results;
     },
-    async run(s: { sql: string; params: readonly unknown[] }) {
+    async run(s: SqlStatement) {
       await binding.prepare(s.sql).bind(...s.params).run();
     },
   };

@@ -9,9 +9,6 @@ export type Db = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>;
 /** One write of an atomic() call: a drizzle query, or hand-written SQL for the hot paths (db/sql.ts). */
 export type Statement = BatchItem<'sqlite'> | SqlStatement;
 
-type Batchable = { batch(statements: readonly Statement[]): Promise<unknown[]> };
-type Transactional = { transaction<T>(fn: () => T): T };
-
 /** Runs one atomic write its own way for a driver (Node: db/node.ts groups them per commit). */
 export type AtomicRunner = (statements: readonly Statement[]) => Promise<unknown[]>;
 
@@ -21,18 +18,15 @@ export const ATOMIC_RUNNER: unique symbol = Symbol('storyfund.atomicRunner');
 /**
  * Runs every statement or none of them. Build all statements first, then call this:
  * D1 has no interactive transactions, so nothing may be read between the writes.
- * D1: `db.batch` (one implicit transaction). better-sqlite3: a synchronous transaction,
- * shared with the other atomic writes of the same event-loop turn when the Node runtime
- * opened the database (group commit); the promise settles only after the commit.
+ * D1: one `batch` (one implicit transaction, db/d1.ts). better-sqlite3: a synchronous
+ * transaction shared with the other atomic writes of the same event-loop turn (group
+ * commit, db/node.ts); the promise settles only after the commit.
  */
 export async function atomic(db: Db, statements: readonly Statement[]): Promise<unknown[]> {
   if (statements.length === 0) return [];
   const runner = (db as unknown as { [ATOMIC_RUNNER]?: AtomicRunner })[ATOMIC_RUNNER];
-  if (runner) return runner(statements);
-  if (statements.some(isSqlStatement)) throw new Error('This database handle cannot run SQL statements: open it with openNodeDb or openD1Db');
-  const maybeBatch = (db as unknown as Partial<Batchable>).batch;
-  if (typeof maybeBatch === 'function') return maybeBatch.call(db, statements);
-  return (db as unknown as Transactional).transaction(() => statements.map(runSync));
+  if (!runner) throw new Error('This database handle cannot run atomic writes: open it with openNodeDb or openD1Db');
+  return runner(statements);
 }
 
 /** Runs one drizzle statement on a synchronous driver (better-sqlite3), returning what drizzle would. */

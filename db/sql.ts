@@ -84,13 +84,13 @@ export type SqlPort = {
 
 export const SQL_PORT: unique symbol = Symbol('storyfund.sqlPort');
 
-/** Rows of a read, as objects keyed by the column names (or aliases) of the SQL. */
 function portOf(db: object): SqlPort {
   const port = (db as { [SQL_PORT]?: SqlPort })[SQL_PORT];
   if (!port) throw new Error('This database handle cannot run SQL statements: open it with openNodeDb or openD1Db');
   return port;
 }
 
+/** Rows of a read, as objects keyed by the column names (or aliases) of the SQL. */
 export function queryAll<T>(db: object, statement: SqlStatement): Promise<T[]> {
   return portOf(db).all<T>(statement);
 }

@@ -39,16 +39,6 @@ describe('the Node server', () => {
     expect(empty.stdout).toBe(await (await exportCsv(target, '?to=2020-01-01')).text());
     expect(empty.stdout.trim().split('\r\n')).toHaveLength(1);
   });
-});
-
-describe('backups', () => {
-  let server: RunningServer;
-  beforeAll(async () => {
-    server = await startServer({ OPS_TOKEN });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
 
   it('copies the live database consistently while the server runs, and never overwrites a file', async () => {
     const target = { url: server.url } as Target;

@@ -139,3 +139,12 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * The stand-in Stripe (bench/servers/stripe-standin.ts, bundled to `script`), answering from
+ * the test fixtures, beside the load generator so the server's core runs only Storyfund.
+ */
+export async function startStandin(script: string, fixtures: string, core: string | null): Promise<Server> {
+  const port = await freePort();
+  return startServer({ name: 'stripe stand-in', argv: ['node', script], env: { PORT: String(port), BENCH_FIXTURES: fixtures }, port, core, readyPath: '/__bench/stats' });
+}

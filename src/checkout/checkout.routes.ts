@@ -5,8 +5,8 @@ import Stripe from 'stripe';
 import { renderAppealPage, renderArticlePage } from '../appeal/appeal.view.js';
 import type { AppEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
+import { attachCheckoutSession, insertPendingGift } from '../ledger/ledger.repo.js';
 import { newId } from '../lib/ids.js';
-import { attachSessionToGift, insertCheckoutGift } from './checkout.repo.js';
 import { normalizeRaw, validateCheckout } from './checkout.rules.js';
 import { cancelUrl, idempotencyKey, publisherReturnUrl, sessionParams } from './checkout.session.js';
 import { renderCheckoutProblem, renderMessagePage, renderThankYou } from './checkout.view.js';
@@ -39,7 +39,7 @@ export function checkoutRoutes(): Hono<AppEnv> {
       c.set('htmlError', (error) => renderCheckoutProblem(config, { error, values: raw, currency: req.currency, back }));
     }
     const giftId = newId('gift', now());
-    await insertCheckoutGift(
+    await insertPendingGift(
       db,
       {
         id: giftId,
@@ -65,7 +65,7 @@ export function checkoutRoutes(): Hono<AppEnv> {
       log.error('checkout session create failed', { gift: giftId, error: err instanceof Error ? err.message : String(err) });
       throw new AppError('upstream', 'We could not reach our payment provider. Nothing was charged; please try again in a moment.');
     }
-    await attachSessionToGift(db, giftId, session.id, now());
+    await attachCheckoutSession(db, giftId, session.id, now());
     if (!session.url) throw new AppError('upstream', 'The payment provider returned no checkout page. Nothing was charged; please try again.');
     if (wantsJson) return c.json({ id: session.id, url: session.url, gift_id: giftId }, 201);
     return c.redirect(session.url, 303);

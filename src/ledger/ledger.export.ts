@@ -191,17 +191,13 @@ export async function readExportPage(db: Db, range: ExportRange, after: Cursor |
   let dirty: string[] | null = null;
   for (const row of rows) if (!CLEAN_LINE.test(row[0])) (dirty ??= []).push(row[2]);
   const rebuilt = dirty ? await rebuildLines(db, dirty) : null;
+  // the ledger is append-only, so a row read a moment ago is still there
+  for (const id of dirty ?? []) if (!rebuilt!.has(id)) throw new Error(`contribution ${id} vanished during the export`);
   const chunks: string[] = [];
   let chunk = '';
   for (const row of rows) {
-    let line = row[0];
-    if (rebuilt && !CLEAN_LINE.test(line)) {
-      const found = rebuilt.get(row[2]);
-      // the ledger is append-only, so a row read a moment ago is still there
-      if (found === undefined) throw new Error(`contribution ${row[2]} vanished during the export`);
-      line = found;
-    }
-    chunk += line;
+    // only the lines CLEAN_LINE refused were rebuilt
+    chunk += rebuilt?.get(row[2]) ?? row[0];
     if (chunk.length >= CHUNK_CHARS) {
       chunks.push(chunk);
       chunk = '';

@@ -6,7 +6,7 @@ import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
 import { disputes, ledgerEntries, payoutItems, payouts, stripeCharges } from '../../db/schema.js';
 import { bool, sqlList, sqlTemplate } from '../../db/sql.js';
-import { normalizeEmail } from '../lib/email.js';
+import { normalizeEmailOrNull } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
 import { PAYMENT_KINDS, type EntryFacts, type Settlement, type Write } from './ledger.js';
 
@@ -85,7 +85,7 @@ function entryStatement(e: EntryFacts, ctx: Ctx): Statement {
     exchangeRate: st?.exchangeRate ?? null,
     balanceTransactionId: st?.balanceTransactionId ?? null,
     chargeId: e.chargeId ?? null,
-    email: e.email ? normalizeEmail(e.email) : null,
+    email: normalizeEmailOrNull(e.email),
     stripeId: e.stripeId,
     eventId: ctx.eventId,
     occurredAt: e.occurredAt,

@@ -1,19 +1,22 @@
 // The ledger's reads and writes in SQL. Writes become statements for one atomic() call:
 // every statement is idempotent (unique keys, ON CONFLICT), so a redelivered or
 // concurrently processed event can never record the same money twice.
-import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
-import { gifts, type Frequency } from '../../db/schema.js';
-import { bool, queryFirst, sqlJoin, sqlList, sqlTemplate, type SqlFragment, type SqlTemplate } from '../../db/sql.js';
-import { normalizeEmail } from '../lib/email.js';
+import type { Frequency } from '../../db/schema.js';
+import { bool, queryFirst, runWrite, sqlJoin, sqlList, sqlTemplate, type SqlFragment, type SqlTemplate } from '../../db/sql.js';
+import { normalizeEmail, normalizeEmailOrNull } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
 import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
 import type { GiftRef, Write } from './ledger.js';
 import { moneyStatements } from './ledger.money.repo.js';
 
-const giftById = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency, email, supporter_id as supporterId, payment_intent_id as paymentIntentId, subscription_id as subscriptionId, checkout_session_id as checkoutSessionId from gifts where id = ${'id'}`;
-const giftBySession = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency, email, supporter_id as supporterId, payment_intent_id as paymentIntentId, subscription_id as subscriptionId, checkout_session_id as checkoutSessionId from gifts where checkout_session_id = ${'id'} limit 1`;
-const giftBySubscription = sqlTemplate`select id, status, frequency, amount_minor as amountMinor, currency, email, supporter_id as supporterId, payment_intent_id as paymentIntentId, subscription_id as subscriptionId, checkout_session_id as checkoutSessionId from gifts where subscription_id = ${'id'} limit 1`;
+/** The columns of a GiftRef. */
+const GIFT_REF = {
+  fragment: `select id, status, frequency, amount_minor as amountMinor, currency, email, supporter_id as supporterId, payment_intent_id as paymentIntentId, subscription_id as subscriptionId, checkout_session_id as checkoutSessionId from gifts`,
+};
+const giftById = sqlTemplate`${GIFT_REF} where id = ${'id'}`;
+const giftBySession = sqlTemplate`${GIFT_REF} where checkout_session_id = ${'id'} limit 1`;
+const giftBySubscription = sqlTemplate`${GIFT_REF} where subscription_id = ${'id'} limit 1`;
 const recurringBySubscription = sqlTemplate`select gift_id as giftId, "interval" from recurring_gifts where stripe_subscription_id = ${'id'}`;
 
 export function findGift(db: Db, id: string): Promise<GiftRef | null> {
@@ -94,7 +97,7 @@ const advanceTemplates = new Map<string, SqlTemplate<AdvanceName>>();
 function advanceGift(w: Extract<Write, { type: 'gift.advance' }>, now: number): Statement {
   const values = {
     to: w.to,
-    email: emailOrNull(w.email),
+    email: normalizeEmailOrNull(w.email),
     paymentIntentId: w.paymentIntentId ?? null,
     subscriptionId: w.subscriptionId ?? null,
     sessionId: w.checkoutSessionId ?? null,
@@ -180,8 +183,6 @@ const queueEmail = sqlTemplate`
   values (${'id'}, ${'key'}, ${'template'}, ${'to'}, ${'props'}, 'pending', 0, ${'now'}, ${'now'})
   on conflict do nothing`;
 
-const emailOrNull = (email: string | null | undefined): string | null => (email ? normalizeEmail(email) : null);
-
 function giftStatement(w: Write, ctx: { now: number; eventId: string | null }): Statement {
   const now = ctx.now;
   switch (w.type) {
@@ -196,7 +197,7 @@ function giftStatement(w: Write, ctx: { now: number; eventId: string | null }): 
         frequency: g.frequency,
         amountMinor: g.amountMinor,
         currency: g.currency,
-        email: emailOrNull(g.email),
+        email: normalizeEmailOrNull(g.email),
         sessionId: g.checkoutSessionId,
         subscriptionId: g.subscriptionId,
         now,
@@ -210,7 +211,7 @@ function giftStatement(w: Write, ctx: { now: number; eventId: string | null }): 
         id: newId('rec', now),
         subscriptionId: r.subscriptionId,
         giftId: r.giftId,
-        email: emailOrNull(r.email),
+        email: normalizeEmailOrNull(r.email),
         customerId: r.stripeCustomerId,
         interval: r.interval,
         amountMinor: r.amountMinor,
@@ -275,13 +276,35 @@ export type GiftIntent = {
 
 export type NewGift = GiftIntent & { id: string; referrer: string | null; country: string | null };
 
+const insertPending = sqlTemplate`
+  insert into gifts (id, status, frequency, amount_minor, currency, email, article, section, campaign, variant, referrer, country, from_checkout, created_at, updated_at)
+  values (${'id'}, 'pending', ${'frequency'}, ${'amountMinor'}, ${'currency'}, ${'email'}, ${'article'}, ${'section'}, ${'campaign'}, ${'variant'}, ${'referrer'}, ${'country'}, 1, ${'now'}, ${'now'})`;
+
+/** The gift's attribution row, written by POST /checkout before Stripe is called so a webhook can always join to it. */
 export async function insertPendingGift(db: Db, g: NewGift, now: number): Promise<void> {
-  await db.insert(gifts).values({ ...g, email: g.email ? normalizeEmail(g.email) : null, status: 'pending', createdAt: now, updatedAt: now });
+  await runWrite(
+    db,
+    insertPending.bind({
+      id: g.id,
+      frequency: g.frequency,
+      amountMinor: g.amountMinor,
+      currency: g.currency,
+      email: normalizeEmailOrNull(g.email),
+      article: g.article,
+      section: g.section,
+      campaign: g.campaign,
+      variant: g.variant,
+      referrer: g.referrer,
+      country: g.country,
+      now,
+    }),
+  );
 }
 
+// Only a gift without a session: a replayed create (same idempotency key) never moves it.
+const attachSession = sqlTemplate`
+  update gifts set checkout_session_id = ${'sessionId'}, updated_at = ${'now'} where id = ${'id'} and checkout_session_id is null`;
+
 export async function attachCheckoutSession(db: Db, giftId: string, sessionId: string, now: number): Promise<void> {
-  await db
-    .update(gifts)
-    .set({ checkoutSessionId: sessionId, updatedAt: now })
-    .where(and(eq(gifts.id, giftId), sql`${gifts.checkoutSessionId} is null`));
+  await runWrite(db, attachSession.bind({ id: giftId, sessionId, now }));
 }
