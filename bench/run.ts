@@ -106,7 +106,7 @@ async function prepareDatabase(): Promise<{ path: string; seedCommand: string; s
   const key = `seed-${CONTRIBUTIONS}-${hash.digest('hex').slice(0, 12)}.sqlite`;
   mkdirSync(CACHE, { recursive: true });
   const cached = join(CACHE, key);
-  const env = { DATABASE_PATH: cached + '.partial', NODE_ENV: 'development', LOG_LEVEL: 'warn' };
+  const env = { DATABASE_PATH: `${cached}.partial`, NODE_ENV: 'development', LOG_LEVEL: 'warn' };
   const argv = ['node', join(BUILD, 'runtime/cli.js'), 'dev', 'seed', '--contributions', String(CONTRIBUTIONS)];
   let seededNow = false;
   let seedSeconds: number | null = null;
@@ -116,7 +116,7 @@ async function prepareDatabase(): Promise<{ path: string; seedCommand: string; s
     const started = Date.now();
     await run(argv, env);
     seedSeconds = (Date.now() - started) / 1000;
-    renameSync(cached + '.partial', cached);
+    renameSync(`${cached}.partial`, cached);
     seededNow = true;
   }
   rmSync(RUN, { recursive: true, force: true });
@@ -329,7 +329,7 @@ async function webhookRows(app: Server, dbPath: string): Promise<ThroughputResul
     await insertPendingGift(handle.db, { id, frequency: 'one_off', amountMinor: 1000, currency: 'gbp', email: null, article: 'wrenmouth-council-north-strand-water-quality', section: 'Environment', campaign: null, variant: 'b', referrer: null, country: 'GB' }, now);
     pending.push(id);
   }
-  handle.close();
+  await handle.close();
   if (monthly.length === 0) throw new Error('The seeded database holds no monthly gifts to renew');
 
   let serial = 0;
@@ -355,9 +355,9 @@ async function webhookRows(app: Server, dbPath: string): Promise<ThroughputResul
 
   // Each template must be accepted and applied before it is measured.
   for (const [t, values] of [
-    [invoice, invoiceValues('check' + prefix, 0)],
-    [session, sessionValues('check' + prefix, 0)],
-    [invoicePayment, { N: 'check' + prefix }],
+    [invoice, invoiceValues(`check${prefix}`, 0)],
+    [session, sessionValues(`check${prefix}`, 0)],
+    [invoicePayment, { N: `check${prefix}` }],
   ] as const) {
     const payload = fill(t, values);
     const res = await fetch(`${app.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': sign(payload, WEBHOOK_SECRET, Math.floor(Date.now() / 1000)) }, body: payload });
@@ -455,7 +455,7 @@ type ExportResult = {
 async function exportRows(app: Server, dbPath: string): Promise<ExportResult[]> {
   const handle = openNodeDb(dbPath, { readonly: true });
   const rows = (handle.sqlite.prepare('select count(*) as n from ledger_entries').get() as { n: number }).n;
-  handle.close();
+  await handle.close();
   const others = (seconds: number, until?: Promise<unknown>) =>
     runWrk({ url: `${app.url}/appeal${APPEAL_QUERY}`, script: 'paced.lua', scriptArgs: ['10'], connections: 16, seconds, core: pinning.load, until });
   log('- other requests with no export running (16 connections, 10 ms apart)');
@@ -474,7 +474,7 @@ async function exportRows(app: Server, dbPath: string): Promise<ExportResult[]> 
     othersP99Ms: [],
     othersIdleP99Ms: idle.p99 / 1000,
     othersErrors: 0,
-    command: shellLine(cliArgv, { ...cliEnv, DATABASE_PATH: './bench.sqlite' }) + ' > /dev/null',
+    command: `${shellLine(cliArgv, { ...cliEnv, DATABASE_PATH: './bench.sqlite' })} > /dev/null`,
     othersCommand: '',
     note: 'its own process on the server core, beside the live server; peak RSS is the CLI process',
   };
@@ -668,12 +668,12 @@ function renderReport(r: {
   if (Object.keys(r.stats.unexpected).length) lines.push('', `**The stand-in Stripe was asked for things it does not serve:** ${JSON.stringify(r.stats.unexpected)}`);
   lines.push('', '### Rerun one row', '', 'Servers (bundled by `npm run bench` into bench/results/build/):', '', '```sh');
   lines.push(`# seed (once): ${r.db.seedCommand}${r.db.seededNow && r.db.seedSeconds ? `   # took ${r.db.seedSeconds.toFixed(0)} s this run` : ''}`);
-  for (const s of [r.servers.baseline, r.servers.standin, r.servers.app]) lines.push(s.command.replace(/OPS_TOKEN=\w+/, 'OPS_TOKEN=$OPS_TOKEN').replace(RESULTS + '/run/storyfund.sqlite', './bench.sqlite'));
+  for (const s of [r.servers.baseline, r.servers.standin, r.servers.app]) lines.push(s.command.replace(/OPS_TOKEN=\w+/, 'OPS_TOKEN=$OPS_TOKEN').replace(`${RESULTS}/run/storyfund.sqlite`, './bench.sqlite'));
   lines.push('```', '', 'Load (ports as in this run; the webhook rows read event files that `npm run bench -- --only webhooks` writes to bench/results/run/, signed for 300 s):', '', '```sh');
   if (allBase[0]) lines.push(allBase[0].command);
   for (const t of r.throughput) lines.push(...t.commands.slice(0, 1));
   if (r.checkout) lines.push(...r.checkout.commands);
-  for (const e of r.exports) lines.push(e.command.replace(RESULTS + '/run/storyfund.sqlite', './bench.sqlite'), `${e.othersCommand}   # meanwhile`);
+  for (const e of r.exports) lines.push(e.command.replace(`${RESULTS}/run/storyfund.sqlite`, './bench.sqlite'), `${e.othersCommand}   # meanwhile`);
   lines.push('```');
   lines.push('', `Whole run: ${((Date.now() - r.startedAt) / 1000).toFixed(0)} s.`);
   // paths relative to the repository, so the commands read the same on every clone

@@ -13,8 +13,8 @@ beforeEach(() => {
   handle = openNodeDb(join(dir, 'db.sqlite'));
   migrateNodeDb(handle);
 });
-afterEach(() => {
-  handle.close();
+afterEach(async () => {
+  await handle.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -53,7 +53,7 @@ describe('atomic() on Node: group commit', () => {
       await atomic(handle.db, [put('y1')]);
       expect(seen() - start).toBe(2);
     } finally {
-      other.close();
+      await other.close();
     }
   });
 });

@@ -36,7 +36,7 @@ export type ExportReader = {
   pageRows: number;
   /** called between pages so other requests are served during a long export */
   pause(): Promise<void>;
-  close(): void;
+  close(): Promise<void>;
 };
 
 /**
@@ -49,7 +49,7 @@ export type AppEnv = { Variables: { deps: Deps; htmlError?: (error: PublicError)
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 
 /** One JSON line per log record, so both runtimes' log tooling can parse it. */
-export function createLogger(level: Config['logLevel'], write: (line: string) => void = console.log): Logger {
+export function createLogger(level: Config['logLevel'], write: (line: string) => void): Logger {
   const min = LEVELS[level];
   const at =
     (lvl: keyof typeof LEVELS) =>

@@ -181,7 +181,7 @@ describe('POST /checkout (form) when something fails after validation', () => {
   });
 
   it('sends a fragment gift back to the publisher\'s page, with origin and return address kept for the retry', async () => {
-    t.cleanup();
+    await t.cleanup();
     t = buildTestContext({ PUBLISHER_ORIGINS: 'https://news.example' });
     await stripeUnreachable();
     const res = await form({ frequency: 'monthly', amount: '5', amount_other: '', currency: 'gbp', origin: 'fragment', return_to: 'https://news.example/2026/town-budget?x=1&y=2' });
@@ -227,8 +227,8 @@ describe('Checkout cancel_url', () => {
       body: new URLSearchParams({ frequency: 'one_off', amount: '10', amount_other: '', currency: 'gbp', origin: 'fragment', ...fields }).toString(),
     });
 
-  beforeEach(() => {
-    t.cleanup();
+  beforeEach(async () => {
+    await t.cleanup();
     t = buildTestContext({ PUBLISHER_ORIGINS: 'https://news.example,https://www.news.example' });
   });
 

@@ -29,7 +29,7 @@ beforeEach(() => {
     stripe: createSandboxStripe({ db: handle.db, now: () => NOW, publicUrl: config.publicUrl }),
     config,
     now: () => NOW,
-    log: createLogger('silent'),
+    log: createLogger('silent', () => {}),
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
   };
   app = new Hono<AppEnv>();

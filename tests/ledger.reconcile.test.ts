@@ -36,7 +36,7 @@ async function perfectLedger() {
   for (const g of seqs.flatMap((s) => s.gifts)) await insertPendingGift(other.deps.db, g, other.clock.ms);
   for (const e of seqs.flatMap((s) => s.events)) expect((await other.app.request(webhookRequest(e))).status).toBe(200);
   const snap = moneySnapshot(other.handle);
-  other.cleanup();
+  await other.cleanup();
   loadStripeStates(mock.store, seqs);
   return snap;
 }
@@ -110,7 +110,12 @@ describe('npm run cli -- reconcile', () => {
   });
   const capture = () => {
     let text = '';
-    const out = new Writable({ write: (chunk, _enc, cb) => ((text += String(chunk)), cb()) });
+    const out = new Writable({
+      write: (chunk, _enc, cb) => {
+        text += String(chunk);
+        cb();
+      },
+    });
     return { out, text: () => text };
   };
 

@@ -16,8 +16,8 @@ beforeEach(() => {
   t = buildTestContext();
   sent = [];
 });
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
   mock.server.resetHandlers();
 });
 
@@ -80,6 +80,6 @@ describe('the email outbox', () => {
   it('has no preview page when emails are really sent', async () => {
     const other = buildTestContext({ MAIL_TRANSPORT: 'http', MAIL_HTTP_TOKEN: 'token_abcdefgh', MAIL_FROM: 'News <give@news.example>' });
     expect((await other.app.request('/dev/mail')).status).toBe(404);
-    other.cleanup();
+    await other.cleanup();
   });
 });

@@ -219,7 +219,7 @@ describe('recurring gifts', () => {
     const expected = snapshot(t.handle);
     const orders = [[...events].reverse(), [events[4], events[5], events[1], events[3], events[0], events[2]], [events[3], events[3], events[2], events[0], events[5], events[1], events[4], events[1]]];
     for (const order of orders) {
-      t.cleanup();
+      await t.cleanup();
       t = buildTestContext();
       // the same gift id must exist in the fresh database
       const giftId = (expected.gifts[0] as { id: string }).id;

@@ -109,7 +109,7 @@ export async function writeDeliveries(
     header.push(p);
     if (i < t.slots.length) header.push(String(index.get(t.slots[i]!)));
   });
-  await write(header.join('\t') + '\n');
+  await write(`${header.join('\t')}\n`);
   const timestamp = Math.floor(Date.now() / 1000);
   let first: { payload: string; signature: string } | null = null;
   let chunk = '';
@@ -118,7 +118,7 @@ export async function writeDeliveries(
     const payload = fill(t, values);
     const signature = sign(payload, secret, timestamp);
     first ??= { payload, signature };
-    chunk += [signature, ...names.map((n) => values[n] ?? '')].join('\t') + '\n';
+    chunk += `${[signature, ...names.map((n) => values[n] ?? '')].join('\t')}\n`;
     if (chunk.length > 1 << 20) {
       await write(chunk);
       chunk = '';

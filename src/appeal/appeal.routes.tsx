@@ -70,9 +70,15 @@ export function appealRoutes(): Hono<AppEnv> {
 
   const cached = <T,>(store: WeakMap<Config, Map<string, T>>, config: Config, currency: string, build: () => T): T => {
     let byCurrency = store.get(config);
-    if (!byCurrency) store.set(config, (byCurrency = new Map()));
+    if (!byCurrency) {
+      byCurrency = new Map();
+      store.set(config, byCurrency);
+    }
     let value = byCurrency.get(currency);
-    if (value === undefined) byCurrency.set(currency, (value = build()));
+    if (value === undefined) {
+      value = build();
+      byCurrency.set(currency, value);
+    }
     return value;
   };
 

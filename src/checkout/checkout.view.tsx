@@ -1,4 +1,5 @@
 import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
 import { AppealForm, type AppealValues } from '../appeal/appeal.view.js';
 import { APPEAL_STYLES } from '../appeal/appeal.styles.js';
 import type { Config } from '../config.js';
@@ -20,7 +21,7 @@ export function thankYouHeadline(v: { amountMinor: number; currency: string; fre
 }
 
 export function renderThankYou(config: Config, view: ThankYouView): string {
-  let body;
+  let body: Child;
   if (view.state === 'paid') {
     body = (
       <section class="notice">

@@ -188,8 +188,8 @@ export type ExportPage = {
  */
 export async function readExportPage(db: Db, range: ExportRange, after: Cursor | null, limit: number): Promise<ExportPage> {
   const rows = (await db.values(exportLinesQuery(range, after, limit))) as LineRow[];
-  let dirty: string[] | null = null;
-  for (const row of rows) if (!CLEAN_LINE.test(row[0])) (dirty ??= []).push(row[2]);
+  const dirtyIds = rows.filter((row) => !CLEAN_LINE.test(row[0])).map((row) => row[2]);
+  const dirty = dirtyIds.length ? dirtyIds : null;
   const rebuilt = dirty ? await rebuildLines(db, dirty) : null;
   // the ledger is append-only, so a row read a moment ago is still there
   for (const id of dirty ?? []) if (!rebuilt!.has(id)) throw new Error(`contribution ${id} vanished during the export`);

@@ -297,13 +297,16 @@ async function measureDrift(deps: Deps, opts: ReconcileOptions): Promise<Pick<Re
   const currencies = new Map<string, CurrencyDrift>();
   const totalsFor = (currency: string) => {
     let c = currencies.get(currency);
-    if (!c) currencies.set(currency, (c = { currency, ledger: zero(), stripe: zero(), differs: false }));
+    if (!c) {
+      c = { currency, ledger: zero(), stripe: zero(), differs: false };
+      currencies.set(currency, c);
+    }
     return c;
   };
   for (const bt of stripeBts.values()) {
     addStripe(totalsFor(bt.currency).stripe, bt);
     const ours = byBt.get(bt.id) ?? [];
-    ours.forEach((e, i) => addLedger(totalsFor(e.settlementCurrency ?? e.currency).ledger, e, i === 0));
+    for (const [i, e] of ours.entries()) addLedger(totalsFor(e.settlementCurrency ?? e.currency).ledger, e, i === 0);
     if (!ours.length) {
       objects.push({
         problem: 'missing_in_ledger',
@@ -369,7 +372,7 @@ export function formatReport(r: ReconcileReport): string {
     for (const o of r.objects) lines.push(`  ${o.problem.replace(/_/g, ' ')}: ${[o.balanceTransactionId, ...o.keys].filter(Boolean).join(' ')}: ${o.detail}`);
   }
   lines.push('', r.drift ? 'DRIFT: the ledger and Stripe disagree.' : 'No drift: the ledger matches Stripe.');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 

@@ -18,6 +18,6 @@ function cell(value: CsvCell): string {
 
 export function csvLine(cells: readonly CsvCell[]): string {
   let line = cells.length ? cell(cells[0]!) : '';
-  for (let i = 1; i < cells.length; i++) line += ',' + cell(cells[i]!);
-  return line + '\r\n';
+  for (let i = 1; i < cells.length; i++) line += `,${cell(cells[i]!)}`;
+  return `${line}\r\n`;
 }

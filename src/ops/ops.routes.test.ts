@@ -21,8 +21,8 @@ const NOV_1 = Date.parse('2026-11-01T00:00:00Z');
 
 let handle: NodeDb | undefined;
 let dir: string | undefined;
-afterEach(() => {
-  handle?.close();
+afterEach(async () => {
+  await handle?.close();
   handle = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
@@ -39,7 +39,7 @@ function setup(env: Record<string, string> = { OPS_TOKEN: TOKEN }, pageRows = 3,
     stripe: new Stripe('sk_test_unused'),
     config: loadConfig({ NODE_ENV: 'test', ...env }),
     now: () => NOV_1,
-    log: createLogger('silent'),
+    log: createLogger('silent', () => {}),
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
     openExportReader: reader?.(path),
   };
@@ -160,7 +160,13 @@ describe('GET /ops/contributions.csv on Node, from the export\'s own read-only c
       return () => {
         counts.opened++;
         const r = open();
-        return { ...r, close: () => (counts.closed++, r.close()) };
+        return {
+          ...r,
+          close: () => {
+            counts.closed++;
+            return r.close();
+          },
+        };
       };
     };
     return { counts, reader };

@@ -34,21 +34,21 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
     const range = rangeOf(c.req.query('from'), c.req.query('to'));
     // Node reads from a connection of the export's own; Workers page through D1, which
     // answers asynchronously and so never holds up other requests.
-    const reader: ExportReader = openExportReader?.() ?? { db, pageRows, pause: () => new Promise((resolve) => setTimeout(resolve, 0)), close() {} };
+    const reader: ExportReader = openExportReader?.() ?? { db, pageRows, pause: () => new Promise((resolve) => setTimeout(resolve, 0)), close: () => Promise.resolve() };
     let first: ExportPage;
     try {
       // Read before the 200 goes out, so a database failure is a clean 500.
       first = await readExportPage(reader.db, range, null, reader.pageRows);
     } catch (err) {
-      reader.close();
+      await reader.close();
       throw err;
     }
     let current: ExportPage | null = first;
     let closed = false;
-    const finish = () => {
+    const finish = async () => {
       if (closed) return;
       closed = true;
-      reader.close();
+      await reader.close();
     };
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
@@ -61,7 +61,7 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
         const { next } = current;
         if (!next) {
           current = null;
-          finish();
+          await finish();
           return controller.close();
         }
         // Reading a page is synchronous on Node: give the event loop a turn between pages
@@ -71,7 +71,7 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
           current = await readExportPage(reader.db, range, next, reader.pageRows);
         } catch (err) {
           current = null;
-          finish();
+          await finish();
           log.error('contributions export failed mid-stream', { error: err instanceof Error ? err.message : String(err) });
           // erroring the stream cuts the chunked body short, so the client sees a failed download
           controller.error(err);
@@ -80,7 +80,7 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
       cancel() {
         // the client went away
         current = null;
-        finish();
+        return finish();
       },
     });
     const name = ['contributions', c.req.query('from'), c.req.query('to')].filter(Boolean).join('_');

@@ -28,7 +28,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   if (command === 'migrate') {
     const handle = openNodeDb(config.databasePath);
     migrateNodeDb(handle);
-    handle.close();
+    await handle.close();
     process.stderr.write(`Migrations applied to ${config.databasePath}\n`);
     return 0;
   }
@@ -43,7 +43,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     // the export never blocks the app's writes (WAL readers do not block the writer).
     const writer = openNodeDb(config.databasePath);
     migrateNodeDb(writer);
-    writer.close();
+    await writer.close();
     const reader = nodeExportReader(config.databasePath, NODE_CLI_EXPORT)();
     try {
       await write(out, EXPORT_HEADER);
@@ -54,7 +54,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         after = page.next;
       } while (after);
     } finally {
-      reader.close();
+      await reader.close();
     }
     return 0;
   }
@@ -69,7 +69,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       const r = seedContributions(handle, config, { contributions, now: Date.now(), seed: Number(values.seed) || 1 });
       process.stderr.write(`Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters) in ${(r.ms / 1000).toFixed(1)} s\n`);
     } finally {
-      handle.close();
+      await handle.close();
     }
     return 0;
   }

@@ -51,7 +51,7 @@ export function nodeExportReader(databasePath: string, opts: Partial<NodeExportO
       pause: () => turn(),
       close: () => {
         if (handle.sqlite.inTransaction) handle.sqlite.exec('COMMIT');
-        handle.close();
+        return handle.close();
       },
     };
   };

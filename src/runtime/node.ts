@@ -13,7 +13,7 @@ import { createStripe } from './stripe.js';
 
 export function startNode(env: Record<string, string | undefined>) {
   const config = loadConfig(env);
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, (line) => console.log(line));
   const handle = openNodeDb(config.databasePath, {
     checkpointEveryMs: CHECKPOINT_EVERY_MS,
     cacheKiB: PAGE_CACHE_KIB,

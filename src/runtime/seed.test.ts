@@ -13,8 +13,8 @@ beforeEach(() => {
   handle = openNodeDb(join(dir, 'db.sqlite'));
   migrateNodeDb(handle);
 });
-afterEach(() => {
-  handle.close();
+afterEach(async () => {
+  await handle.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -58,7 +58,7 @@ function buildApp(config: Config, binding: D1Database): { app: App; deps: Deps }
     stripe: createStripe(config, db, now),
     config,
     now,
-    log: createLogger(config.logLevel),
+    log: createLogger(config.logLevel, (line) => console.log(line)),
     // node:crypto is not there without nodejs_compat; SubtleCrypto is native to workerd
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
   };

@@ -28,7 +28,11 @@ export function decodeStripeForm(text: string): Record<string, unknown> {
       } else {
         const next = node[seg];
         if (typeof next === 'string') throw invalid(`Invalid hash for ${key}: it is also given as a value`, key);
-        node = (next as FormTree | undefined) ?? (node[seg] = Object.create(null) as FormTree);
+        if (next === undefined) {
+          const child = Object.create(null) as FormTree;
+          node[seg] = child;
+          node = child;
+        } else node = next as FormTree;
       }
     }
   }

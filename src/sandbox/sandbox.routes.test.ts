@@ -27,7 +27,7 @@ function setup(opts: { respond?: (n: number) => number; config?: Config } = {}) 
     stripe,
     config,
     now: clock,
-    log: createLogger('silent'),
+    log: createLogger('silent', () => {}),
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
   };
   const delivered: Delivered[] = [];

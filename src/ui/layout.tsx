@@ -31,5 +31,5 @@ export function Layout(props: { title: string; publication: string; children: Ch
 
 /** Renders a JSX page to a complete HTML document string. */
 export function toHtml(node: unknown): string {
-  return '<!doctype html>' + String(node);
+  return `<!doctype html>${String(node)}`;
 }

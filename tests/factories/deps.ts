@@ -31,7 +31,7 @@ export function buildTestContext(env: Record<string, string> = {}): TestContext 
     stripe: new Stripe('sk_test_storyfund', { httpClient: Stripe.createFetchHttpClient((i, init) => fetch(i, init)), maxNetworkRetries: 0 }),
     config,
     now: () => clock.ms,
-    log: createLogger('silent'),
+    log: createLogger('silent', () => {}),
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
   };
   return {
@@ -39,8 +39,8 @@ export function buildTestContext(env: Record<string, string> = {}): TestContext 
     handle,
     app: createApp(deps),
     clock,
-    cleanup: () => {
-      handle.close();
+    cleanup: async () => {
+      await handle.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -28,8 +28,8 @@ export function useReplay(): void {
     // in memory: thousands of runs must not wait on the disk's fsyncs
     t = buildTestContext({ DATABASE_PATH: ':memory:' });
   });
-  afterAll(() => {
-    t.cleanup();
+  afterAll(async () => {
+    await t.cleanup();
     mock.close();
     if (timings.length) console.log(`replay: ${ORDERINGS} orderings per sequence\n  ${timings.join('\n  ')}`);
   });

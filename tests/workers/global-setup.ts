@@ -28,7 +28,7 @@ function kib(output: string, pattern: RegExp): number {
   return Number(m[1]);
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export async function setup(project: TestProject): Promise<void> {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   const bundleDir = join(OUT, 'bundle');

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Log, LogLevel, Miniflare, Request as MiniflareRequest, Response as MiniflareResponse } from 'miniflare';
+import { Log, LogLevel, Miniflare, type Request as MiniflareRequest, Response as MiniflareResponse } from 'miniflare';
 import { getResponse } from 'msw';
 import { inject } from 'vitest';
 import { stripeHandlers, type StripeStore } from '../mocks/stripe-api.js';
