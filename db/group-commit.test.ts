@@ -57,3 +57,38 @@ describe('atomic() on Node: group commit', () => {
     }
   });
 });
+
+describe('atomic() on Node: durable acknowledgements', () => {
+  // pragma_synchronous() reads the connection's setting from inside the write itself
+  const seenBy = (label: string) => ({ sql: `insert into sandbox_objects (id, type, data, created_at) select '${label}', 'sync', cast(synchronous as text), 1 from pragma_synchronous()`, params: [] });
+  const seen = () => handle.sqlite.prepare("select id, data from sandbox_objects where type = 'sync' order by id").all();
+  const setting = () => handle.sqlite.pragma('synchronous', { simple: true });
+
+  it('commits a group at synchronous=FULL (2) and leaves the connection at NORMAL (1) for other writes', async () => {
+    expect(setting()).toBe(1);
+    await Promise.all([atomic(handle.db, [seenBy('a')]), atomic(handle.db, [seenBy('b')])]);
+    expect(seen()).toEqual([
+      { id: 'a', data: '2' },
+      { id: 'b', data: '2' },
+    ]);
+    expect(setting()).toBe(1);
+    handle.sqlite.prepare(seenBy('direct').sql).run();
+    expect(seen()).toContainEqual({ id: 'direct', data: '1' });
+  });
+
+  it('goes back to NORMAL when a group fails to commit', async () => {
+    // another connection holds the write lock, so the group's write fails and nothing is written
+    const other = openNodeDb(join(dir, 'db.sqlite'));
+    other.sqlite.pragma('busy_timeout = 0');
+    handle.sqlite.pragma('busy_timeout = 0');
+    other.sqlite.prepare('begin immediate').run();
+    try {
+      await expect(atomic(handle.db, [seenBy('blocked')])).rejects.toThrow(/locked|busy/i);
+      expect(setting()).toBe(1);
+    } finally {
+      other.sqlite.prepare('rollback').run();
+      other.close();
+    }
+    expect(seen()).toEqual([]);
+  });
+});

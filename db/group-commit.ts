@@ -14,7 +14,17 @@ type Outcome = { ok: true; results: unknown[] } | { ok: false; error: unknown };
 /** The part of better-sqlite3's Database this needs: nested transaction() calls become savepoints. */
 type Transactions = { transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R };
 
-export function createGroupCommit(sqlite: Transactions, run: (statement: Statement) => unknown): AtomicRunner {
+export type GroupCommitOptions = {
+  /**
+   * Runs one group's COMMIT at the durability it needs (db/node.ts: synchronous=FULL, so a
+   * reply sent after it survives power loss). Called outside any transaction, where SQLite
+   * lets the setting change.
+   */
+  durably?<T>(commit: () => T): T;
+};
+
+export function createGroupCommit(sqlite: Transactions, run: (statement: Statement) => unknown, opts: GroupCommitOptions = {}): AtomicRunner {
+  const durably = opts.durably ?? (<T>(commit: () => T) => commit());
   let queue: Pending[] = [];
   let scheduled = false;
 
@@ -37,7 +47,7 @@ export function createGroupCommit(sqlite: Transactions, run: (statement: Stateme
     queue = [];
     let outcomes: Outcome[];
     try {
-      outcomes = commitAll(batch);
+      outcomes = durably(() => commitAll(batch));
     } catch (error) {
       // BEGIN or COMMIT itself failed (disk full, a lock held past busy_timeout): nothing was written.
       for (const p of batch) p.reject(error);

@@ -34,8 +34,9 @@ const BACKSTOP_CHECKPOINT_PAGES = 20_000;
 export function openNodeDb(path: string, opts: NodeDbOptions = {}): NodeDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path, { readonly: opts.readonly ?? false });
-  // WAL lets readers (exports) run beside the writer; NORMAL is durable across app
-  // crashes in WAL mode and costs 2.5x less throughput than FULL (see STACK.md).
+  // WAL lets readers (exports) run beside the writer. NORMAL survives an app crash but
+  // not power loss; the commits that acknowledge Stripe raise it to FULL for themselves
+  // (fullSyncCommits below, docs/decisions/0007-durable-acknowledgements.md).
   if (!opts.readonly) {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
@@ -54,7 +55,7 @@ export function openNodeDb(path: string, opts: NodeDbOptions = {}): NodeDb {
   };
   const run = (s: Statement): unknown => (isSqlStatement(s) ? prepare(s.sql).run(...s.params) : runSync(s));
   Object.defineProperty(db, SQL_PORT, { value: port });
-  Object.defineProperty(db, ATOMIC_RUNNER, { value: createGroupCommit(sqlite, run) });
+  Object.defineProperty(db, ATOMIC_RUNNER, { value: createGroupCommit(sqlite, run, opts.readonly ? {} : { durably: fullSyncCommits(sqlite) }) });
   let checkpointer: Checkpointer | null = null;
   if (opts.checkpointEveryMs && !opts.readonly && path !== ':memory:') {
     sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
@@ -74,6 +75,26 @@ export function openNodeDb(path: string, opts: NodeDbOptions = {}): NodeDb {
         sqlite.close();
       });
     },
+  };
+}
+
+/**
+ * atomic() writes are the ones a reply waits for (a webhook's 200 tells Stripe never to
+ * send the event again), so their commit fsyncs the WAL: FULL for that commit only, one
+ * fsync shared by the whole group. The fsync also covers every NORMAL commit before it in
+ * the WAL. Other writes (a pending gift, the outbox's bookkeeping) stay NORMAL: losing the
+ * last of them to a power cut costs no money fact, and FULL on each would cost an fsync.
+ */
+function fullSyncCommits(sqlite: Database.Database): <T>(commit: () => T) => T {
+  const full = sqlite.prepare('pragma synchronous = FULL');
+  const normal = sqlite.prepare('pragma synchronous = NORMAL');
+  return (commit) => {
+    full.run();
+    try {
+      return commit();
+    } finally {
+      normal.run();
+    }
   };
 }
 
