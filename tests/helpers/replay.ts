@@ -12,6 +12,7 @@ import { markFailed, recordEvent } from '../../src/webhooks/webhooks.repo.js';
 import { buildTestContext, type TestContext } from '../factories/deps.js';
 import { webhookRequest } from '../factories/stripe.js';
 import { clearLedger, moneySnapshot } from './ledger.js';
+import { rng, shuffledWithDuplicates } from './random.js';
 import { loadStripeState, type Sequence } from './sequences.js';
 import { startStripeMock } from '../mocks/stripe-api.js';
 
@@ -33,28 +34,6 @@ export function useReplay(): void {
     mock.close();
     if (timings.length) console.log(`replay: ${ORDERINGS} orderings per sequence\n  ${timings.join('\n  ')}`);
   });
-}
-
-/** mulberry32: a tiny seeded PRNG, so a failing order can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A random order in which about a third of the events are delivered again, anywhere. */
-export function shuffledWithDuplicates<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (const item of items) if (random() < 0.35) out.push(item);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 /**

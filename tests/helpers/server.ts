@@ -18,49 +18,82 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export type RunningServer = { url: string; dbPath: string; env: Record<string, string>; output: () => string; stop(): Promise<void> };
+export type RunningServer = {
+  url: string;
+  dbPath: string;
+  env: Record<string, string>;
+  output: () => string;
+  stop(): Promise<void>;
+  /** SIGKILL: no shutdown code runs, as in a crash; the database and port are kept for restart() */
+  crash(): Promise<void>;
+  /** starts the server again with the same settings, database and port */
+  restart(): Promise<void>;
+};
+
+/** Spawns the server and resolves once it says it is listening (its own output only: a restart's log follows the last one's). */
+async function spawnServer(env: Record<string, string>, onOutput: (text: string) => void): Promise<ChildProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let own = '';
+  const collect = (d: Buffer) => {
+    own += d.toString();
+    onOutput(d.toString());
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server did not start:\n${own}`)), 30_000);
+    const check = () => {
+      if (own.includes('listening')) {
+        clearTimeout(timer);
+        child.off('exit', exited);
+        res();
+      }
+    };
+    const exited = (code: number | null) => {
+      clearTimeout(timer);
+      rej(new Error(`server exited with ${code}:\n${own}`));
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', exited);
+  });
+  return child;
+}
+
+const exitOf = (child: ChildProcess) => new Promise<void>((res) => (child.exitCode !== null || child.signalCode !== null ? res() : child.once('exit', () => res())));
 
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'storyfund-srv-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const fullEnv = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATABASE_PATH: join(dir, 'storyfund.sqlite'), NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...fullEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`server did not start:\n${out}`)), 30_000);
-    const check = () => {
-      if (out.includes('listening')) {
-        clearTimeout(timer);
-        res();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`server exited with ${code}:\n${out}`));
-    });
-  });
+  const append = (text: string) => (out += text);
+  let child = await spawnServer(fullEnv, append);
   return {
     url,
     dbPath: fullEnv.DATABASE_PATH,
     env: fullEnv,
     output: () => out,
-    stop: () =>
-      new Promise<void>((res) => {
-        if (child.exitCode !== null) return res(rmSync(dir, { recursive: true, force: true }));
-        child.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
-          res();
-        });
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = exitOf(child);
         child.kill('SIGTERM');
-      }),
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+    crash: async () => {
+      const exited = exitOf(child);
+      child.kill('SIGKILL');
+      await exited;
+    },
+    restart: async () => {
+      child = await spawnServer(fullEnv, append);
+    },
   };
 }
 
