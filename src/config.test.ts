@@ -17,15 +17,28 @@ describe('loadConfig', () => {
     expect(c.port).toBe(8787);
     expect(c.databasePath).toBe('./data/storyfund.sqlite');
     expect(c.publicUrl).toBe('http://localhost:8787');
-    expect(c.stripe).toEqual({ mode: 'sandbox', webhookSecret: SANDBOX_WEBHOOK_SECRET });
+    expect(c.stripe).toEqual({ mode: 'sandbox', webhookSecret: SANDBOX_WEBHOOK_SECRET, webhookSecrets: [SANDBOX_WEBHOOK_SECRET] });
     expect(c.bounds.gbp).toEqual({ minMinor: 100, maxMinor: 1_000_000 });
     expect(c.appeal.presets.gbp!.monthly).toEqual([300, 500, 1000, 2000]);
   });
 
   it('uses a real key with its webhook secret, and PUBLIC_URL follows PORT', () => {
     const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', PORT: '9000' });
-    expect(c.stripe).toEqual({ mode: 'live', secretKey: 'sk_test_123', webhookSecret: 'whsec_abc' });
+    expect(c.stripe).toEqual({ mode: 'live', secretKey: 'sk_test_123', webhookSecret: 'whsec_abc', webhookSecrets: ['whsec_abc'] });
     expect(c.publicUrl).toBe('http://localhost:9000');
+  });
+
+  it('takes several webhook secrets, comma-separated, while one is rotated', () => {
+    const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_new, whsec_old' });
+    expect(c.stripe).toMatchObject({ webhookSecret: 'whsec_new', webhookSecrets: ['whsec_new', 'whsec_old'] });
+  });
+
+  it('refuses a Stripe key without a webhook secret, and a secret list with a bad or no entry, naming the setting and never the value', () => {
+    expect(problems({ STRIPE_SECRET_KEY: 'sk_test_123' })).toEqual(['STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set']);
+    const bad = problems({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_good,sk_test_pasted_by_mistake' });
+    expect(bad).toEqual([expect.stringMatching(/^STRIPE_WEBHOOK_SECRET\.1 must start with whsec_/)]);
+    expect(bad.join()).not.toContain('sk_test_pasted_by_mistake');
+    expect(problems({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: ' , ' })).toEqual([expect.stringMatching(/^STRIPE_WEBHOOK_SECRET must hold at least one/)]);
   });
 
   it('reads the publisher origins as bare origins, and names a bad one', () => {

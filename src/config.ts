@@ -61,7 +61,12 @@ const envSchema = z
       .string()
       .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)')
       .optional(),
-    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, 'must start with whsec_').optional(),
+    // Several, comma-separated, while a secret is rotated: an event signed with any of them is accepted.
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^whsec_\w+$/, 'must start with whsec_ (several are separated by commas)')).min(1, 'must hold at least one whsec_ secret').max(5, 'holds at most 5 secrets'))
+      .optional(),
     STRIPE_API_BASE: z
       .url()
       .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL')
@@ -172,11 +177,14 @@ export type Config = {
     | {
         mode: 'live';
         secretKey: string;
+        /** the first of webhookSecrets */
         webhookSecret: string;
+        /** every secret an event may be signed with (more than one while a secret is rotated) */
+        webhookSecrets: string[];
         /** a stand-in for api.stripe.com (tests and benchmarks only; refused in production) */
         apiBase?: { protocol: 'http' | 'https'; host: string; port: number };
       }
-    | { mode: 'sandbox'; webhookSecret: string };
+    | { mode: 'sandbox'; webhookSecret: string; webhookSecrets: string[] };
   currencies: string[];
   defaultCurrency: string;
   /** per currency, in minor units */
@@ -244,10 +252,11 @@ export function loadConfig(raw: Record<string, unknown>): Config {
       ? {
           mode: 'live',
           secretKey: e.STRIPE_SECRET_KEY,
-          webhookSecret: e.STRIPE_WEBHOOK_SECRET!,
+          webhookSecret: e.STRIPE_WEBHOOK_SECRET![0]!,
+          webhookSecrets: e.STRIPE_WEBHOOK_SECRET!,
           ...(e.STRIPE_API_BASE ? { apiBase: apiBaseOf(e.STRIPE_API_BASE) } : {}),
         }
-      : { mode: 'sandbox', webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? SANDBOX_WEBHOOK_SECRET },
+      : { mode: 'sandbox', webhookSecret: e.STRIPE_WEBHOOK_SECRET?.[0] ?? SANDBOX_WEBHOOK_SECRET, webhookSecrets: e.STRIPE_WEBHOOK_SECRET ?? [SANDBOX_WEBHOOK_SECRET] },
     currencies: e.CURRENCIES,
     defaultCurrency: e.DEFAULT_CURRENCY,
     bounds,

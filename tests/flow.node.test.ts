@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFlow, exportCsv, giveSandboxGift, OPS_TOKEN } from './flow/flow.suite.js';
-import { ROOT, runCli, startServer, type RunningServer } from './helpers/server.js';
+import { freePort, ROOT, runCli, startServer, type RunningServer } from './helpers/server.js';
 import { startNodeLive, startNodeSandbox, type Target } from './helpers/target.js';
 
 describeFlow('node', { sandbox: startNodeSandbox, live: startNodeLive });
@@ -80,6 +80,23 @@ describe('start-up configuration', () => {
     expect(err).toMatch(/PORT/);
     expect(err).toMatch(/CURRENCIES/);
     expect(err).toMatch(/STRIPE_WEBHOOK_SECRET is required/);
+  });
+
+  it('with a Stripe key and no webhook secret, refuses to start: no unsigned event can ever be accepted', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node.ts'], {
+      cwd: ROOT,
+      // every other setting valid, so this is the one reason
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', PORT: String(await freePort()), DATABASE_PATH: join(tmpdir(), `storyfund-refused-${process.pid}`, 'db.sqlite'), STRIPE_SECRET_KEY: 'sk_test_abc' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((res) => child.once('exit', res));
+    expect(code).toBe(1);
+    expect(out).toContain('STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set');
+    expect(out).not.toContain('listening');
+    expect(out).not.toContain('sk_test_abc');
   });
 
   it('refuses the sandbox in production', async () => {

@@ -7,7 +7,7 @@ import { insertPendingGift } from '../src/ledger/ledger.repo.js';
 import { runCli } from '../src/runtime/cli.js';
 import { runReconcile } from '../src/webhooks/webhooks.reconcile.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
-import { TEST_WEBHOOK_SECRET, webhookRequest } from './factories/stripe.js';
+import { TEST_WEBHOOK_SECRET } from './factories/stripe.js';
 import { moneySnapshot } from './helpers/ledger.js';
 import { lostDisputeOnRecurringGift, oneOffGift, partialThenFullRefund, payout, SEQUENCES_START, loadStripeStates, subscriptionWithFailedRenewal, wonDispute, type Sequence } from './helpers/sequences.js';
 import { startStripeMock } from './mocks/stripe-api.js';
@@ -26,7 +26,7 @@ beforeEach(async () => {
 afterEach(() => t.cleanup());
 
 const deliver = async (events: Stripe.Event[]) => {
-  for (const e of events) expect((await t.app.request(webhookRequest(e))).status).toBe(200);
+  for (const e of events) expect((await t.app.request(t.webhook(e))).status).toBe(200);
 };
 
 /** Everything the ledger holds, as after a perfect delivery of every event. */
@@ -34,7 +34,7 @@ async function perfectLedger() {
   const other = buildTestContext();
   loadStripeStates(mock.store, seqs);
   for (const g of seqs.flatMap((s) => s.gifts)) await insertPendingGift(other.deps.db, g, other.clock.ms);
-  for (const e of seqs.flatMap((s) => s.events)) expect((await other.app.request(webhookRequest(e))).status).toBe(200);
+  for (const e of seqs.flatMap((s) => s.events)) expect((await other.app.request(other.webhook(e))).status).toBe(200);
   const snap = moneySnapshot(other.handle);
   await other.cleanup();
   loadStripeStates(mock.store, seqs);

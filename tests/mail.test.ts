@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dispatchOutbox, RETRY_MINUTES } from '../src/mail/mail.dispatch.js';
 import { httpTransport } from '../src/mail/mail.transport.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
-import { buildCheckoutSession, buildEvent, webhookRequest } from './factories/stripe.js';
+import { buildCheckoutSession, buildEvent } from './factories/stripe.js';
 import { startStripeMock } from './mocks/stripe-api.js';
 
 const mock = startStripeMock();
@@ -23,7 +23,7 @@ afterEach(async () => {
 
 async function payOneOff(email = 'reader@example.com') {
   const session = buildCheckoutSession({ client_reference_id: null, amount_total: 1500, customer_details: { email } });
-  const res = await t.app.request(webhookRequest(buildEvent('checkout.session.completed', session)));
+  const res = await t.app.request(t.webhook(buildEvent('checkout.session.completed', session)));
   expect(res.status).toBe(200);
   return session;
 }

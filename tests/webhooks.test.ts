@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { insertPendingGift } from '../src/ledger/ledger.repo.js';
-import { leadingEventId } from '../src/webhooks/webhooks.routes.js';
+import { leadingEventId, SIGNATURE_TOLERANCE_SECONDS } from '../src/webhooks/webhooks.routes.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
-import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, webhookRequest } from './factories/stripe.js';
+import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, TEST_WEBHOOK_SECRET, webhookRequest } from './factories/stripe.js';
 import { count, snapshot } from './helpers/ledger.js';
 import { startStripeMock } from './mocks/stripe-api.js';
 
@@ -36,7 +36,7 @@ async function pendingGift(overrides: Partial<Parameters<typeof insertPendingGif
   return gift;
 }
 
-const deliver = (event: Parameters<typeof webhookRequest>[0], opts?: Parameters<typeof webhookRequest>[1]) => t.app.request(webhookRequest(event, opts));
+const deliver = (event: Parameters<typeof webhookRequest>[0], opts?: Parameters<typeof webhookRequest>[1]) => t.app.request(t.webhook(event, opts));
 
 describe('signature', () => {
   it('rejects a missing signature with 400 and records nothing', async () => {
@@ -56,16 +56,72 @@ describe('signature', () => {
   it('rejects a body changed after signing', async () => {
     const event = buildEvent('checkout.session.completed', buildCheckoutSession());
     const payload = JSON.stringify(event);
-    const signature = signPayload(payload);
+    const signature = signPayload(payload, { timestamp: Math.floor(t.clock.ms / 1000) });
     const res = await deliver(payload.replace('"amount_total":1000', '"amount_total":100000'), { signature });
     expect(res.status).toBe(400);
     expect(count(t.handle, 'stripe_events')).toBe(0);
   });
 
   it('rejects a stale timestamp (replay) older than Stripe\'s 300 s tolerance', async () => {
-    const res = await deliver(buildEvent('checkout.session.completed', buildCheckoutSession()), { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const res = await deliver(buildEvent('checkout.session.completed', buildCheckoutSession()), { timestamp: Math.floor(t.clock.ms / 1000) - 600 });
     expect(res.status).toBe(400);
     expect(count(t.handle, 'stripe_events')).toBe(0);
+  });
+});
+
+describe('signature time and secret rotation', () => {
+  // an event with no money in it: what is checked here is only whether it is let in
+  const expired = () => buildEvent('checkout.session.expired', buildCheckoutSession({ status: 'expired', payment_status: 'unpaid' }));
+  const nowSec = () => Math.floor(t.clock.ms / 1000);
+
+  it('measures a signature\'s age on the app\'s clock, 300 s either way: stale and future timestamps are refused, nearer ones accepted', async () => {
+    const cases = [
+      { offset: -(SIGNATURE_TOLERANCE_SECONDS + 60), status: 400 },
+      { offset: SIGNATURE_TOLERANCE_SECONDS + 60, status: 400 },
+      { offset: 24 * 3600, status: 400 },
+      { offset: -(SIGNATURE_TOLERANCE_SECONDS - 60), status: 200 },
+      { offset: SIGNATURE_TOLERANCE_SECONDS - 60, status: 200 },
+    ];
+    for (const c of cases) {
+      const event = expired();
+      const res = await deliver(event, { timestamp: nowSec() + c.offset });
+      expect({ offset: c.offset, status: res.status }).toEqual({ offset: c.offset, status: c.status });
+      if (c.status === 400) expect(await res.json()).toMatchObject({ fields: { 'stripe-signature': 'invalid' } });
+      expect(count(t.handle, 'stripe_events')).toBe(cases.slice(0, cases.indexOf(c) + 1).filter((x) => x.status === 200).length);
+    }
+  });
+
+  it('refuses a header without a timestamp, or with one that is not a number', async () => {
+    const payload = JSON.stringify(expired());
+    const good = signPayload(payload, { timestamp: nowSec() });
+    const v1 = good.split(',').find((p) => p.startsWith('v1='))!;
+    for (const header of [v1, `t=soon,${v1}`]) {
+      const res = await deliver(payload, { signature: header });
+      expect(res.status).toBe(400);
+    }
+    expect(count(t.handle, 'stripe_events')).toBe(0);
+  });
+
+  it('accepts an event signed with any configured secret while one is rotated, and no other', async () => {
+    t.cleanup();
+    t = buildTestContext({ STRIPE_WEBHOOK_SECRET: `whsec_rotated_in_new,${TEST_WEBHOOK_SECRET}` });
+    const signedWith = async (secret: string) => (await deliver(expired(), { secret, timestamp: nowSec() })).status;
+    expect(await signedWith('whsec_rotated_in_new')).toBe(200);
+    expect(await signedWith(TEST_WEBHOOK_SECRET)).toBe(200);
+    expect(await signedWith('whsec_someone_else')).toBe(400);
+    // a stale signature with a configured secret says why, not merely that no secret matched
+    const stale = await deliver(expired(), { secret: TEST_WEBHOOK_SECRET, timestamp: nowSec() - 3600 });
+    expect(stale.status).toBe(400);
+    expect(JSON.stringify(await stale.json())).toMatch(/tolerance/);
+    expect(count(t.handle, 'stripe_events')).toBe(2);
+  });
+
+  it('accepts a header carrying one signature per secret, as Stripe sends while an old secret is still valid', async () => {
+    const payload = JSON.stringify(expired());
+    const ours = signPayload(payload, { timestamp: nowSec() });
+    const theirs = signPayload(payload, { timestamp: nowSec(), secret: 'whsec_expiring_old' });
+    const header = `${ours},v1=${theirs.split('v1=')[1]}`;
+    expect((await deliver(payload, { signature: header })).status).toBe(200);
   });
 });
 

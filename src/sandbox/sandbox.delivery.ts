@@ -24,11 +24,12 @@ export async function deliverPending(deps: Deps, deliver: Deliver, record: Deliv
     const event = await getObject<Stripe.Event>(deps.db, entry.id, 'event');
     if (!event) throw new Error(`sandbox event ${entry.id} is missing from the store`);
     const payload = eventPayload(event);
-    // Signed at the wall-clock time of sending, as Stripe signs with its own clock: the
-    // receiver checks the timestamp against its clock (300 s tolerance in stripe 23).
+    // Signed at the time of sending, as Stripe signs: the receiver checks the timestamp
+    // against its own clock (deps.now(), the same one here), 300 s either way.
     const header = await deps.stripe.webhooks.generateTestHeaderStringAsync({
       payload,
       secret: deps.config.stripe.webhookSecret,
+      timestamp: Math.floor(deps.now() / 1000),
       cryptoProvider: deps.webhookCrypto,
     });
     let status: number | null = null;

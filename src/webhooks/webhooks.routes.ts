@@ -46,16 +46,45 @@ export function webhookRoutes(): Hono<AppEnv> {
   return app;
 }
 
+/**
+ * How far a signature's timestamp may be from our clock, either way: Stripe 23's default
+ * replay window (300 s). The SDK only refuses old timestamps; one far ahead of our clock
+ * would stay replayable until that moment, so it is refused here too.
+ */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/**
+ * Accepts a body signed with any configured secret (several while one is rotated), at a
+ * time within the tolerance of deps.now(). Never accepts an unsigned body: the config
+ * refuses a Stripe key without a secret, and the sandbox always has one.
+ */
 async function verify(deps: Deps, payload: string, signature: string): Promise<void> {
-  try {
-    // Stripe 23 rejects timestamps older than 300 s by default (replay protection).
-    // This is the check constructEventAsync makes before it parses the payload.
-    await deps.stripe.webhooks.signature!.verifyHeaderAsync(payload, signature, deps.config.stripe.webhookSecret, undefined, deps.webhookCrypto);
-  } catch (err) {
-    throw new AppError('invalid_signature', `Webhook signature verification failed: ${err instanceof Error ? err.message : String(err)}`, {
-      'stripe-signature': 'invalid',
-    });
+  const now = deps.now();
+  const at = signedAt(signature);
+  const problems: string[] = Number.isSafeInteger(at) ? [] : ['No timestamp in the header'];
+  for (const secret of problems.length ? [] : deps.config.stripe.webhookSecrets) {
+    try {
+      await deps.stripe.webhooks.signature!.verifyHeaderAsync(payload, signature, secret, SIGNATURE_TOLERANCE_SECONDS, deps.webhookCrypto, now);
+      const ahead = at - Math.floor(now / 1000);
+      if (ahead > SIGNATURE_TOLERANCE_SECONDS) problems.push('Timestamp is ahead of our clock by more than the tolerance');
+      else return;
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
   }
+  // a matching signature's problem (its timestamp) says more than another secret's mismatch
+  const reason = problems.find((p) => !p.startsWith('No signatures found matching')) ?? problems[0] ?? 'no webhook secret is configured';
+  throw new AppError('invalid_signature', `Webhook signature verification failed: ${reason}`, { 'stripe-signature': 'invalid' });
+}
+
+/** The header's t= (unix seconds), read as the SDK reads it: the last one wins. */
+function signedAt(header: string): number {
+  let t = Number.NaN;
+  for (const part of header.split(',')) {
+    const [k, v] = part.split('=');
+    if (k === 't') t = Number.parseInt(v ?? '', 10);
+  }
+  return t;
 }
 
 /**

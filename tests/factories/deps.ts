@@ -8,9 +8,17 @@ import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Deps } from '../../src/deps.js';
-import { TEST_WEBHOOK_SECRET } from './stripe.js';
+import { TEST_WEBHOOK_SECRET, webhookRequest } from './stripe.js';
 
-export type TestContext = { deps: Deps; handle: NodeDb; app: ReturnType<typeof createApp>; clock: { ms: number }; cleanup(): void };
+export type TestContext = {
+  deps: Deps;
+  handle: NodeDb;
+  app: ReturnType<typeof createApp>;
+  clock: { ms: number };
+  /** a webhook delivery signed at this context's clock, which the app checks the signature's time against */
+  webhook(event: Parameters<typeof webhookRequest>[0], opts?: Parameters<typeof webhookRequest>[1]): Request;
+  cleanup(): void;
+};
 
 export function buildTestContext(env: Record<string, string> = {}): TestContext {
   const dir = mkdtempSync(join(tmpdir(), 'storyfund-test-'));
@@ -39,6 +47,7 @@ export function buildTestContext(env: Record<string, string> = {}): TestContext 
     handle,
     app: createApp(deps),
     clock,
+    webhook: (event, opts) => webhookRequest(event, { timestamp: Math.floor(clock.ms / 1000), ...opts }),
     cleanup: async () => {
       await handle.close();
       rmSync(dir, { recursive: true, force: true });

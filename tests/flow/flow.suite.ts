@@ -11,7 +11,10 @@ import type Stripe from 'stripe';
 
 export const OPS_TOKEN = 'flow-ops-token-0123456789abcdef0123456789';
 
-const SETTINGS = { STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, OPS_TOKEN };
+/** a second secret, as while the endpoint's secret is rotated: events signed with either are accepted */
+export const ROTATED_WEBHOOK_SECRET = 'whsec_flow_rotated_out_secret';
+
+const SETTINGS = { STRIPE_WEBHOOK_SECRET: `${TEST_WEBHOOK_SECRET},${ROTATED_WEBHOOK_SECRET}`, OPS_TOKEN };
 
 const form = (fields: Record<string, string>): RequestInit => ({
   method: 'POST',
@@ -166,6 +169,22 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       ];
       expect(replies.map((r) => r.status)).toEqual([400, 400, 400, 400]);
       expect(await t.query('select id from stripe_events where id = ?', event.id)).toEqual([]);
+    });
+
+    it('accepts either configured secret while one is rotated, and refuses a timestamp beyond the tolerance either way', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const event = (n: number) => buildEvent('checkout.session.expired', buildCheckoutSession({ id: `cs_test_flowrotate${n}${runtime}`, status: 'expired', payment_status: 'unpaid' }));
+      const sent = [event(1), event(2), event(3), event(4)];
+      const payloads = sent.map((e) => JSON.stringify(e));
+      const replies = [
+        await deliver(t, payloads[0]!, signPayload(payloads[0]!, { secret: ROTATED_WEBHOOK_SECRET })),
+        await deliver(t, payloads[1]!, signPayload(payloads[1]!, { secret: TEST_WEBHOOK_SECRET })),
+        await deliver(t, payloads[2]!, signPayload(payloads[2]!, { timestamp: now + 3600 })),
+        await deliver(t, payloads[3]!, signPayload(payloads[3]!, { secret: ROTATED_WEBHOOK_SECRET, timestamp: now - 3600 })),
+      ];
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 400, 400]);
+      const stored = await t.query<{ id: string }>(`select id from stripe_events where id in (${sent.map(() => '?').join(',')}) order by id`, ...sent.map((e) => e.id));
+      expect(stored.map((r) => r.id).sort()).toEqual([sent[0]!.id, sent[1]!.id].sort());
     });
 
     it('records a recurring gift right whatever order its events arrive in', async () => {

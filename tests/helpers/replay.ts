@@ -10,7 +10,6 @@ import { insertPendingGift } from '../../src/ledger/ledger.repo.js';
 import { applyEvent } from '../../src/webhooks/webhooks.routes.js';
 import { markFailed, recordEvent } from '../../src/webhooks/webhooks.repo.js';
 import { buildTestContext, type TestContext } from '../factories/deps.js';
-import { webhookRequest } from '../factories/stripe.js';
 import { clearLedger, moneySnapshot } from './ledger.js';
 import { rng, shuffledWithDuplicates } from './random.js';
 import { loadStripeState, type Sequence } from './sequences.js';
@@ -43,7 +42,7 @@ export function useReplay(): void {
  */
 async function deliver(e: Stripe.Event, via: 'http' | 'direct'): Promise<string | null> {
   if (via === 'http') {
-    const res = await t.app.request(webhookRequest(e));
+    const res = await t.app.request(t.webhook(e));
     return res.status === 200 ? null : `${e.type} ${res.status}: ${await res.text()}`;
   }
   if ((await recordEvent(t.deps.db, e, JSON.stringify(e), t.clock.ms)) === 'done') return null;

@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { buildCheckoutSession, buildEvent, signPayload } from '../factories/stripe.js';
 import { giveSandboxGift } from '../flow/flow.suite.js';
 import { ROOT } from '../helpers/server.js';
 import { startWorkerd, type WorkerdTarget } from './workerd.js';
@@ -48,6 +49,18 @@ describe('the Worker entry', () => {
     const worker = await t.mf.getWorker();
     const run = await worker.scheduled({ cron: '*/5 * * * *' });
     expect(run.outcome).toBe('exception');
+  });
+
+  it('with a Stripe key and no webhook secret, answers a signed webhook 503 and stores nothing', async () => {
+    t = await startWorkerd({ env: { STRIPE_SECRET_KEY: 'sk_test_abc' } });
+    const event = buildEvent('checkout.session.completed', buildCheckoutSession());
+    const payload = JSON.stringify(event);
+    for (const signature of [signPayload(payload), null]) {
+      const res = await fetch(`${t.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { 'stripe-signature': signature } : {}) }, body: payload });
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set');
+    }
+    expect(await t.query('select id from stripe_events')).toEqual([]);
   });
 
   it('sends queued receipts from the cron trigger and logs the run', async () => {
