@@ -45,7 +45,8 @@ async function spawnServer(env: Record<string, string>, onOutput: (text: string)
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`server did not start:\n${own}`)), 30_000);
+    // generous: a start under a busy machine's load (tsx compiling) has taken seconds, never minutes
+    const timer = setTimeout(() => rej(new Error(`server did not start:\n${own}`)), 120_000);
     const check = () => {
       if (own.includes('listening')) {
         clearTimeout(timer);
