@@ -87,7 +87,7 @@ describe('atomic() on Node: durable acknowledgements', () => {
       expect(setting()).toBe(1);
     } finally {
       other.sqlite.prepare('rollback').run();
-      other.close();
+      await other.close();
     }
     expect(seen()).toEqual([]);
   });

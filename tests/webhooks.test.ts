@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { insertPendingGift } from '../src/ledger/ledger.repo.js';
 import { leadingEventId, SIGNATURE_TOLERANCE_SECONDS } from '../src/webhooks/webhooks.routes.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
-import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, TEST_WEBHOOK_SECRET, webhookRequest } from './factories/stripe.js';
+import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, TEST_WEBHOOK_SECRET, type webhookRequest } from './factories/stripe.js';
 import { count, snapshot } from './helpers/ledger.js';
 import { startStripeMock } from './mocks/stripe-api.js';
 
@@ -103,7 +103,7 @@ describe('signature time and secret rotation', () => {
   });
 
   it('accepts an event signed with any configured secret while one is rotated, and no other', async () => {
-    t.cleanup();
+    await t.cleanup();
     t = buildTestContext({ STRIPE_WEBHOOK_SECRET: `whsec_rotated_in_new,${TEST_WEBHOOK_SECRET}` });
     const signedWith = async (secret: string) => (await deliver(expired(), { secret, timestamp: nowSec() })).status;
     expect(await signedWith('whsec_rotated_in_new')).toBe(200);

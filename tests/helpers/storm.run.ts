@@ -168,7 +168,7 @@ export async function runStorm(opts: StormOptions): Promise<StormReport> {
       }),
     );
     // a restart begun by the last acknowledgements finishes before the ledger is read
-    while (restarting) await restarting;
+    while (restarting !== null) await restarting;
 
     const db = new Database(server.dbPath, { readonly: true });
     let actual: Row[];

@@ -87,7 +87,10 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
   };
   const currency = (): Currency => {
     let r = random();
-    for (const [c, share] of CURRENCIES) if ((r -= share) < 0) return c;
+    for (const [c, share] of CURRENCIES) {
+      r -= share;
+      if (r < 0) return c;
+    }
     return 'gbp';
   };
   // about 1.5% + 20p as a card fee; yen has no minor unit, so a rate alone
@@ -422,7 +425,10 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
   ];
   const next = (): Story => {
     let r = random();
-    for (const [share, make] of kinds) if ((r -= share) < 0) return make();
+    for (const [share, make] of kinds) {
+      r -= share;
+      if (r < 0) return make();
+    }
     return oneOff();
   };
 
@@ -451,7 +457,8 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
 export function totalsByCurrency(entries: readonly Pick<ExpectedEntry, 'currency' | 'amount_minor' | 'fee_minor' | 'net_minor'>[]) {
   const totals: Record<string, { entries: number; amount: number; fee: number; net: number }> = {};
   for (const e of entries) {
-    const t = (totals[e.currency] ??= { entries: 0, amount: 0, fee: 0, net: 0 });
+    totals[e.currency] ??= { entries: 0, amount: 0, fee: 0, net: 0 };
+    const t = totals[e.currency]!;
     t.entries += 1;
     t.amount += e.amount_minor;
     t.fee += e.fee_minor ?? 0;
