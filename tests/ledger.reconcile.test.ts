@@ -123,14 +123,14 @@ describe('npm run cli -- reconcile', () => {
     await deliver(seqs.flatMap((s) => s.events).filter((e) => !LOST.has(e.type)));
     const since = new Date(SEQUENCES_START * 1000).toISOString().slice(0, 10);
     const first = capture();
-    expect(await runCli(['reconcile', '--since', since], env(), first.out)).toBe(0);
+    expect(await runCli(['reconcile', '--since', since], env(), { out: first.out })).toBe(0);
     expect(first.text()).toMatch(/Events: \d+ listed, \d+ never processed here, \d+ recovered, 0 failed/);
     expect(first.text()).toMatch(/^GBP\s+ledger\s+/m);
     expect(first.text()).toContain('No drift: the ledger matches Stripe.');
 
     t.handle.sqlite.prepare("update ledger_entries set amount_minor = amount_minor - 100 where kind = 'renewal'").run();
     const second = capture();
-    expect(await runCli(['reconcile', '--since', since], env(), second.out)).toBe(2);
+    expect(await runCli(['reconcile', '--since', since], env(), { out: second.out })).toBe(2);
     expect(second.text()).toMatch(/^GBP\s+DRIFT\s+/m);
     expect(second.text()).toMatch(/mismatch: txn_\w+ invoice:in_\w+: amount 900 vs Stripe 1000/);
     expect(second.text()).toContain('DRIFT: the ledger and Stripe disagree.');
@@ -141,7 +141,7 @@ describe('npm run cli -- reconcile', () => {
     await deliver(p.events);
     const po = p.events.at(-1)!.data.object as Stripe.Payout;
     const res = capture();
-    expect(await runCli(['payouts', 'statement', po.id], env(), res.out)).toBe(0);
+    expect(await runCli(['payouts', 'statement', po.id], env(), { out: res.out })).toBe(0);
     expect(res.text()).toContain('gross 40.00 - fees 1.00 + refunds -10.00 + disputes 0.00 = 29.00 GBP');
     expect(res.text()).toContain('paid out 29.00 GBP: balanced');
     expect(res.text()).not.toContain('NOT MATCHED');
@@ -151,7 +151,7 @@ describe('npm run cli -- reconcile', () => {
     const refunds = seqs.find((s) => s.name === 'partial then full refund')!;
     await deliver(refunds.events);
     const res = capture();
-    expect(await runCli(['contributions', 'export', '--format', 'csv'], env(), res.out)).toBe(0);
+    expect(await runCli(['contributions', 'export', '--format', 'csv'], env(), { out: res.out })).toBe(0);
     const [head, ...rows] = res.text().trim().split('\r\n');
     const cols = head!.split(',');
     expect(cols).toEqual(expect.arrayContaining(['fee_minor', 'net_minor', 'settlement_currency', 'exchange_rate', 'balance_transaction_id']));

@@ -92,7 +92,7 @@ const CATEGORY: Record<string, 'gross' | 'refunds' | 'disputes'> = {
   dispute_reversal: 'disputes',
 };
 
-/** gross - fees - refunds - disputes = the amount paid out, from the payout's own items. */
+/** gross - fees + refunds + disputes + other = the amount paid out, from the payout's own items (refunds and lost disputes are negative). */
 export function payoutStatement(
   payout: { payoutId: string; amountMinor: number; currency: string },
   items: readonly { type: string; reportingCategory: string; amountMinor: number; feeMinor: number }[],

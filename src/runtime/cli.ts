@@ -1,108 +1,194 @@
-// Operator CLI: npm run cli -- <command>. Node-only.
+// Operator CLI: npm run cli -- <command>. Node-only. Each command is one entry of COMMANDS;
+// parsing, --help, suggestions and exit codes are cli.kit.ts's.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type Cursor } from '../ledger/ledger.export.js';
+import { parseSince } from '../ledger/ledger.reconcile.js';
+import { asUsage, type Cli, type CliCommand, type CliIo, defineCommand, EXIT, runCommandLine, UsageError } from './cli.kit.js';
 import { NODE_CLI_EXPORT, nodeExportReader } from './node.export.js';
 // The seed, the Stripe SDK and the reconciler are imported by the commands that use them:
 // loaded up front they added ~25 MiB to the export's peak RSS, which is bounded (BENCHMARKS.md).
 
-const USAGE = `Usage: npm run cli -- <command>
+/** What `payouts statement` adds up; refunds and lost disputes are negative amounts, so they are added. */
+export const PAYOUT_FORMULA = 'gross - fees + refunds + disputes + other = paid out';
 
-Commands:
-  migrate                                   apply database migrations
-  contributions export --format csv [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-                                            write recorded payments as CSV to stdout
-                                            (--to includes that whole day, UTC)
-  dev seed --contributions N [--seed S]     add N made-up contributions (not in production)
-  reconcile [--since 30d|36h|YYYY-MM-DD]    recover Stripe events never processed, fill missing
-                                            fees, report drift against Stripe (exit 2 on drift)
-  payouts statement [po_…] [--since 30d]    per payout: gross - fees - refunds - disputes = paid out
-  backup <file>                             a consistent copy of the database, safe while the app runs
-`;
+const SINCE = { type: 'string', value: '30d|36h|YYYY-MM-DD', description: 'how far back: days, hours or a UTC date', default: '30d' } as const;
 
-export async function runCli(argv: string[], env: Record<string, string | undefined>, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const config = loadConfig(env);
-  const [command, sub, ...rest] = argv;
-  if (command === 'migrate') {
+const migrate = defineCommand({
+  name: 'migrate',
+  summary: 'apply database migrations',
+  description: 'The server also applies them at start; run this before a release that must not wait for the first start.',
+  async run({ io }) {
+    const config = loadConfig(io.env);
     const handle = openNodeDb(config.databasePath);
-    migrateNodeDb(handle);
-    await handle.close();
-    process.stderr.write(`Migrations applied to ${config.databasePath}\n`);
-    return 0;
-  }
-  if (command === 'contributions' && sub === 'export') {
-    const { values } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'csv' }, from: { type: 'string' }, to: { type: 'string' } } });
-    if (values.format !== 'csv') throw new UsageError(`--format must be csv (got ${values.format})`);
-    const range = {
+    try {
+      migrateNodeDb(handle);
+    } finally {
+      await handle.close();
+    }
+    io.err.write(`Migrations applied to ${config.databasePath}\n`);
+    return EXIT.ok;
+  },
+});
+
+const contributionsExport = defineCommand({
+  name: 'contributions export',
+  summary: 'write recorded payments as CSV to stdout',
+  description: [
+    'One row per payment, refund and dispute, oldest first; the same bytes as GET /ops/contributions.csv.',
+    'Reads from its own read-only connection, in one read transaction, so it can run beside the live app.',
+    "Use 'npm run -s cli -- ...' to keep npm's banner out of the file.",
+  ].join('\n'),
+  options: {
+    format: { type: 'string', value: 'csv', description: 'output format (only csv)', default: 'csv' },
+    from: { type: 'string', value: 'YYYY-MM-DD', description: 'first day, UTC' },
+    to: { type: 'string', value: 'YYYY-MM-DD', description: 'last day, UTC, included whole' },
+  },
+  examples: ['npm run -s cli -- contributions export --from 2026-11-01 --to 2026-11-30 > contributions.csv'],
+  async run({ values, io }) {
+    if (values.format !== 'csv') throw new UsageError(`--format must be csv (got ${values.format}).`);
+    const range = asUsage(() => ({
       fromMs: values.from ? parseDay(values.from, '--from') : undefined,
       toMs: values.to ? parseDay(values.to, '--to') + DAY_MS : undefined,
-    };
+    }));
+    const config = loadConfig(io.env);
     // Apply migrations first on the writer connection, then read from a read-only one so
     // the export never blocks the app's writes (WAL readers do not block the writer).
     const writer = openNodeDb(config.databasePath);
-    migrateNodeDb(writer);
-    await writer.close();
+    try {
+      migrateNodeDb(writer);
+    } finally {
+      await writer.close();
+    }
     const reader = nodeExportReader(config.databasePath, NODE_CLI_EXPORT)();
     try {
-      await write(out, EXPORT_HEADER);
+      await write(io.out, EXPORT_HEADER);
       let after: Cursor | null = null;
       do {
         const page = await readExportPage(reader.db, range, after, reader.pageRows);
-        for (const chunk of page.chunks) await write(out, chunk);
+        for (const chunk of page.chunks) await write(io.out, chunk);
         after = page.next;
       } while (after);
     } finally {
       await reader.close();
     }
-    return 0;
-  }
-  if (command === 'dev' && sub === 'seed') {
-    const { values } = parseArgs({ args: rest, options: { contributions: { type: 'string', default: '1000' }, seed: { type: 'string', default: '1' } } });
-    const contributions = Number(values.contributions);
-    if (!Number.isInteger(contributions) || contributions < 1) throw new UsageError(`--contributions must be a positive whole number (got ${values.contributions})`);
+    return EXIT.ok;
+  },
+});
+
+const devSeed = defineCommand({
+  name: 'dev seed',
+  summary: 'add made-up contributions to try things on (refused in production)',
+  options: {
+    contributions: { type: 'string', value: 'N', description: 'how many contributions to add', default: '1000' },
+    seed: { type: 'string', value: 'S', description: 'random seed; the same seed gives the same data', default: '1' },
+  },
+  examples: ['npm run cli -- dev seed --contributions 1000000'],
+  async run({ values, io }) {
+    const contributions = positiveWhole(values.contributions, '--contributions');
+    const seed = positiveWhole(values.seed, '--seed');
+    const config = loadConfig(io.env);
     const handle = openNodeDb(config.databasePath);
     try {
       migrateNodeDb(handle);
       const { seedContributions } = await import('./seed.js');
-      const r = seedContributions(handle, config, { contributions, now: Date.now(), seed: Number(values.seed) || 1 });
-      process.stderr.write(`Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters) in ${(r.ms / 1000).toFixed(1)} s\n`);
+      const r = seedContributions(handle, config, { contributions, now: Date.now(), seed });
+      io.err.write(`Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters) in ${(r.ms / 1000).toFixed(1)} s\n`);
     } finally {
       await handle.close();
     }
-    return 0;
-  }
-  if (command === 'reconcile') {
-    const { values } = parseArgs({ args: argv.slice(1), options: { since: { type: 'string', default: '30d' } } });
+    return EXIT.ok;
+  },
+});
+
+const reconcile = defineCommand({
+  name: 'reconcile',
+  summary: 'recover Stripe events never processed, fill missing fees, report drift against Stripe',
+  description: [
+    'Stripe keeps events for 30 days, the widest useful window.',
+    `Exits ${EXIT.drift} when the ledger and Stripe disagree (the report says where).`,
+  ].join('\n'),
+  options: { since: SINCE },
+  examples: ['npm run cli -- reconcile --since 36h', 'npm run cli -- reconcile --since 2026-11-01'],
+  async run({ values, io }) {
+    asUsage(() => parseSince(values.since, Date.now()));
+    const config = loadConfig(io.env);
     const { reconcileCommand } = await import('./cli.ledger.js');
-    return reconcileCommand(config, { since: values.since }, out);
-  }
-  if (command === 'payouts' && sub === 'statement') {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { since: { type: 'string', default: '30d' } } });
+    return reconcileCommand(config, { since: values.since }, io.out);
+  },
+});
+
+const payoutsStatement = defineCommand({
+  name: 'payouts statement',
+  summary: `per payout: ${PAYOUT_FORMULA}`,
+  description: [
+    `Each payout's balance transactions, added up as ${PAYOUT_FORMULA},`,
+    'where refunds and lost disputes are negative amounts (a reinstated dispute is positive).',
+    `Exits ${EXIT.drift} if a payout does not balance.`,
+  ].join('\n'),
+  args: [{ name: 'po_…', description: 'one payout; without it, every payout in the period', required: false }],
+  options: { since: SINCE },
+  examples: ['npm run cli -- payouts statement po_1QxYz…', 'npm run cli -- payouts statement --since 7d'],
+  async run({ values, args, io }) {
+    const payoutId = args[0];
+    if (payoutId !== undefined && !/^po_\w+$/.test(payoutId)) throw new UsageError(`A payout id starts with po_ (got '${payoutId}').`);
+    asUsage(() => parseSince(values.since, Date.now()));
+    const config = loadConfig(io.env);
     const { payoutsCommand } = await import('./cli.ledger.js');
-    return payoutsCommand(config, { payoutId: positionals[0], since: values.since }, out);
-  }
-  if (command === 'backup') {
-    const target = sub;
-    if (!target || rest.length) throw new UsageError('backup takes one argument: the file to write, e.g. backups/storyfund-2026-11-30.sqlite');
-    if (existsSync(target)) throw new UsageError(`${target} already exists; a backup never overwrites a file`);
+    return payoutsCommand(config, { payoutId, since: values.since }, io.out);
+  },
+});
+
+const backup = defineCommand({
+  name: 'backup',
+  summary: 'a consistent copy of the database, safe while the app runs',
+  description: "SQLite's online backup: a snapshot taken page by page while the app keeps writing. Never overwrites a file.",
+  args: [{ name: '<file>', description: 'the file to write, e.g. backups/storyfund-2026-11-30.sqlite', required: true }],
+  examples: ['npm run cli -- backup backups/storyfund-$(date +%F).sqlite'],
+  async run({ args, io }) {
+    const target = args[0]!;
+    if (existsSync(target)) throw new UsageError(`${target} already exists; a backup never overwrites a file.`);
+    const config = loadConfig(io.env);
     const handle = openNodeDb(config.databasePath, { readonly: true });
     try {
       const started = Date.now();
-      // SQLite's online backup: a consistent snapshot, page by page, while the app keeps writing
-      // (https://sqlite.org/backup.html); better-sqlite3 yields between steps.
+      // https://sqlite.org/backup.html; better-sqlite3 yields between steps.
       const { totalPages } = await handle.sqlite.backup(target);
-      process.stderr.write(`Backed up ${config.databasePath} to ${target} (${totalPages} pages) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      io.err.write(`Backed up ${config.databasePath} to ${target} (${totalPages} pages) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     } finally {
       await handle.close();
     }
-    return 0;
-  }
-  throw new UsageError(command ? `Unknown command: ${[command, sub].filter(Boolean).join(' ')}` : 'No command given');
+    return EXIT.ok;
+  },
+});
+
+/** Every command the CLI has. A new command is one entry here; its --help comes with it. */
+export const COMMANDS: readonly CliCommand[] = [migrate, contributionsExport, devSeed, reconcile, payoutsStatement, backup];
+
+export const CLI: Cli = {
+  invocation: 'npm run cli --',
+  title: 'Storyfund operator CLI (Node only; settings come from the environment, as for npm start)',
+  commands: COMMANDS,
+  footer: [
+    'Exit codes:',
+    `  ${EXIT.ok}   done`,
+    `  ${EXIT.failed}   could not run (bad settings, database or Stripe failure)`,
+    `  ${EXIT.drift}   ran and found drift against Stripe, or a payout that does not balance`,
+    `  ${EXIT.usage}  bad command line: unknown command or option, bad value, missing argument`,
+  ].join('\n'),
+  isPlainError: (err) => err instanceof ConfigError,
+};
+
+export function runCli(argv: readonly string[], env: Record<string, string | undefined>, io: Partial<Omit<CliIo, 'env'>> = {}): Promise<number> {
+  return runCommandLine(CLI, argv, { out: io.out ?? process.stdout, err: io.err ?? process.stderr, stdin: io.stdin ?? process.stdin, env });
 }
 
-class UsageError extends Error {}
+function positiveWhole(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number (got ${value}).`);
+  return n;
+}
 
 function write(out: NodeJS.WritableStream, chunk: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -116,13 +202,6 @@ function write(out: NodeJS.WritableStream, chunk: string): Promise<void> {
 
 const isMain = process.argv[1]?.endsWith('runtime/cli.ts') || process.argv[1]?.endsWith('runtime/cli.js');
 if (isMain) {
-  runCli(process.argv.slice(2), process.env).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      if (err instanceof ConfigError) console.error(err.message);
-      else if (err instanceof UsageError) console.error(`${err.message}\n\n${USAGE}`);
-      else console.error(err instanceof Error ? err.message : err);
-      process.exit(err instanceof UsageError ? 64 : 1);
-    },
-  );
+  // the command's code as soon as it is done, whatever idle sockets or timers remain
+  void runCli(process.argv.slice(2), process.env).then((code) => process.exit(code));
 }

@@ -98,11 +98,15 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   };
 }
 
-/** Runs `npm run cli -- ...`'s entry and returns its stdout, stderr and exit code. */
-export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/cli.ts', ...args], {
+/**
+ * Runs `npm run cli -- ...`'s entry and returns its stdout, stderr and exit code; with
+ * `npm`, through `npm run -s cli` itself, as an operator types it.
+ */
+export async function runCli(args: string[], env: Record<string, string>, opts: { npm?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [command, argv] = opts.npm ? ['npm', ['run', '-s', 'cli', '--', ...args]] : [process.execPath, ['--import', 'tsx', 'src/runtime/cli.ts', ...args]];
+  const child = spawn(command, argv, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_update_notifier: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
