@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+// an unexpected console.error or console.warn fails the test that wrote it
+const setupFiles = ['tests/setup/console.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -8,6 +11,7 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.{ts,tsx}', 'db/**/*.test.ts', 'emails/**/*.test.{ts,tsx}'],
           environment: 'node',
+          setupFiles,
         },
       },
       {
@@ -16,6 +20,7 @@ export default defineConfig({
           include: ['tests/**/*.test.{ts,tsx}'],
           exclude: ['tests/workers/**'],
           environment: 'node',
+          setupFiles,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -27,6 +32,7 @@ export default defineConfig({
           name: 'workerd',
           include: ['tests/workers/**/*.test.ts'],
           environment: 'node',
+          setupFiles,
           globalSetup: ['tests/workers/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { insertPendingGift } from '../src/ledger/ledger.repo.js';
+import { insertPendingGift, type NewGift } from '../src/ledger/ledger.repo.js';
 import { leadingEventId, SIGNATURE_TOLERANCE_SECONDS } from '../src/webhooks/webhooks.routes.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
+import { buildGift } from './factories/gifts.js';
+import { buildSupporter } from './factories/supporters.js';
 import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, TEST_WEBHOOK_SECRET, type webhookRequest } from './factories/stripe.js';
 import { count, snapshot } from './helpers/ledger.js';
 import { startStripeMock } from './mocks/stripe-api.js';
@@ -17,21 +19,8 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-async function pendingGift(overrides: Partial<Parameters<typeof insertPendingGift>[1]> = {}) {
-  const gift = {
-    id: `gift_${Math.random().toString(36).slice(2)}`,
-    frequency: 'one_off' as const,
-    amountMinor: 1000,
-    currency: 'gbp',
-    email: null,
-    article: 'harbour-water',
-    section: 'news',
-    campaign: 'winter',
-    variant: 'a',
-    referrer: null,
-    country: null,
-    ...overrides,
-  };
+async function pendingGift(overrides: Partial<NewGift> = {}) {
+  const gift = buildGift(overrides);
   await insertPendingGift(t.deps.db, gift, t.clock.ms);
   return gift;
 }
@@ -187,6 +176,18 @@ describe('one-off gifts', () => {
     expect(s.supporters).toEqual([{ email: 'reader@example.com', name: 'A Reader', stripe_customer_id: session.customer }]);
     expect(s.outbox).toEqual([{ key: `receipt:payment:${session.payment_intent}`, template: 'receipt', to_address: 'reader@example.com' }]);
     expect(count(t.handle, 'stripe_events')).toBe(1);
+  });
+
+  it("joins a returning supporter's gift to their row, keeping the name they have and filling a missing customer", async () => {
+    const known = buildSupporter({ name: 'Known Name', stripeCustomerId: null });
+    t.handle.sqlite
+      .prepare('insert into supporters (id, email, name, stripe_customer_id, created_at) values (?, ?, ?, ?, ?)')
+      .run(known.id, known.email, known.name, known.stripeCustomerId, known.createdAt);
+    const gift = await pendingGift();
+    const session = buildCheckoutSession({ client_reference_id: gift.id, metadata: { gift_id: gift.id }, customer_details: { email: known.email.toUpperCase(), name: 'Another Name' } });
+    expect((await deliver(buildEvent('checkout.session.completed', session))).status).toBe(200);
+    expect(snapshot(t.handle).supporters).toEqual([{ email: known.email, name: 'Known Name', stripe_customer_id: session.customer }]);
+    expect(t.handle.sqlite.prepare('select supporter_id from gifts where id = ?').get(gift.id)).toEqual({ supporter_id: known.id });
   });
 
   it('keeps an async payment pending until it succeeds, in either order', async () => {

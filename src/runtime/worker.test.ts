@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { expectConsole } from '../../tests/setup/console.js';
 import worker, { type WorkerEnv } from './worker.js';
 
 // These requests never reach the database, so a bare object stands in for the D1 binding;
@@ -27,7 +28,7 @@ describe('the Worker entry', () => {
   });
 
   it('answers 503 with every problem for a bad env, and keeps serving a good one beside it', async () => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const errors = expectConsole('error');
     vi.spyOn(console, 'log').mockImplementation(() => {});
     const bad = envWith({ AMOUNT_MIN: 'one', DEFAULT_CURRENCY: 'xyz' });
     const res = await get(bad, '/health');
@@ -36,14 +37,15 @@ describe('the Worker entry', () => {
     const text = await res.text();
     expect(text).toMatch(/AMOUNT_MIN/);
     expect(text).toMatch(/DEFAULT_CURRENCY must be one of CURRENCIES/);
-    expect(errors).toHaveBeenCalledWith(expect.stringContaining('"invalid configuration; refusing to serve"'));
+    expect(errors).toEqual([expect.stringContaining('"invalid configuration; refusing to serve"')]);
     expect((await get(envWith({}), '/health')).status).toBe(200);
   });
 
   it('refuses to start without the D1 binding', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const errors = expectConsole('error');
     const res = await get({ PUBLICATION_NAME: 'No DB' } as unknown as WorkerEnv, '/health');
     expect(res.status).toBe(503);
     expect(await res.text()).toContain('DB (the D1 binding) is missing');
+    expect(errors).toEqual([expect.stringContaining('DB (the D1 binding) is missing')]);
   });
 });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
+import { testId } from './ids.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'stripe');
 
@@ -23,11 +24,9 @@ function merge<T>(base: T, override: unknown): T {
   return out as T;
 }
 
-let counter = 0;
-/** Unique, Stripe-looking ids; deterministic within a test file run. */
+/** Unique, Stripe-looking ids, the same on every run of a test file. */
 export function stripeId(prefix: string): string {
-  counter += 1;
-  return `${prefix}_test${String(counter).padStart(8, '0')}${Math.random().toString(36).slice(2, 10)}`;
+  return testId(prefix);
 }
 
 export function buildCheckoutSession(overrides: DeepPartial<Stripe.Checkout.Session> = {}): Stripe.Checkout.Session {

@@ -3,6 +3,7 @@
 // events Stripe sent, oldest first. Replay and reconcile tests deliver them.
 import type Stripe from 'stripe';
 import type { NewGift } from '../../src/ledger/ledger.repo.js';
+import { buildGift } from '../factories/gifts.js';
 import {
   buildBalanceTransaction,
   buildCharge,
@@ -40,9 +41,6 @@ const MONTH = 30 * DAY;
 
 const ev = <T extends { id?: string }>(type: string, object: T, created: number) => buildEvent(type, object, { created });
 
-function pendingGift(overrides: Partial<NewGift> & { id: string }): NewGift {
-  return { frequency: 'one_off', amountMinor: 1000, currency: 'gbp', email: null, article: 'harbour-water', section: 'news', campaign: 'winter', variant: 'a', referrer: null, country: null, ...overrides };
-}
 
 /** Stripe's state in the mock, fresh: a run may change it (a cancellation). */
 export function loadStripeState(store: StripeStore, seq: Sequence): void {
@@ -84,7 +82,7 @@ export function oneOffGift(): Sequence {
   const g = oneOff({ amount: 2500, fee: 58, email: 'one@example.com', name: 'One Off', at: T });
   return {
     name: 'one-off gift',
-    gifts: [pendingGift({ id: g.giftId, amountMinor: 2500 })],
+    gifts: [buildGift({ id: g.giftId, amountMinor: 2500 })],
     objects: [g.pi, g.charge, g.bt],
     events: [
       ev('charge.succeeded', { ...g.charge, balance_transaction: null }, T),
@@ -101,7 +99,7 @@ export function asyncPayment(): Sequence {
   const unpaid = { ...g.session, payment_status: 'unpaid' as const, created: T };
   return {
     name: 'async payment',
-    gifts: [pendingGift({ id: g.giftId, amountMinor: 5000, currency: 'eur' })],
+    gifts: [buildGift({ id: g.giftId, amountMinor: 5000, currency: 'eur' })],
     objects: [g.pi, g.charge, g.bt],
     events: [
       ev('checkout.session.completed', unpaid, T),
@@ -181,7 +179,7 @@ export function subscriptionWithFailedRenewal(): Sequence {
   const pastDue = { ...sub, status: 'past_due' as const };
   return {
     name: 'subscription with renewals and a failed renewal',
-    gifts: [pendingGift({ id: giftId, frequency: 'monthly', email })],
+    gifts: [buildGift({ id: giftId, frequency: 'monthly', email })],
     objects: [pastDue, ...objectsOf(first), ...objectsOf(second), failedInvoice, declinedPi, openPayment],
     events: [
       ev('customer.subscription.created', { ...sub, status: 'incomplete' }, T),
@@ -214,7 +212,7 @@ export function subscriptionRecoveredThenCancelled(): Sequence {
   const ended = { ...cancelling, status: 'canceled' as const, canceled_at: retryAt + DAY, ended_at: T + 2 * MONTH };
   return {
     name: 'subscription recovered, then cancelled',
-    gifts: [pendingGift({ id: giftId, frequency: 'monthly', email })],
+    gifts: [buildGift({ id: giftId, frequency: 'monthly', email })],
     // Stripe clears the last error once the retry succeeds
     objects: [ended, ...objectsOf(first), ...objectsOf(recovered)],
     events: [
@@ -256,7 +254,7 @@ export function partialThenFullRefund(): Sequence {
   const fully = { ...g.charge, amount_refunded: 5000, refunded: true };
   return {
     name: 'partial then full refund',
-    gifts: [pendingGift({ id: g.giftId, amountMinor: 5000 })],
+    gifts: [buildGift({ id: g.giftId, amountMinor: 5000 })],
     objects: [g.pi, fully, g.bt, re1, re2, r1bt, r2bt],
     events: [
       ev('checkout.session.completed', g.session, T),
@@ -291,7 +289,7 @@ export function lostDisputeOnRecurringGift(): Sequence {
   const ended = { ...sub, status: 'canceled' as const, canceled_at: closedAt, ended_at: closedAt };
   return {
     name: 'lost dispute on a recurring gift',
-    gifts: [pendingGift({ id: giftId, frequency: 'monthly', email })],
+    gifts: [buildGift({ id: giftId, frequency: 'monthly', email })],
     objects: [sub, ...objectsOf(first), efw, lost, money.withdrawn],
     nowSec: closedAt,
     events: [
@@ -320,7 +318,7 @@ export function wonDispute(): Sequence {
   const won = { ...dp, status: 'won' as const, balance_transactions: [money.withdrawn, money.reinstated] };
   return {
     name: 'won dispute',
-    gifts: [pendingGift({ id: g.giftId, amountMinor: 2000 })],
+    gifts: [buildGift({ id: g.giftId, amountMinor: 2000 })],
     objects: [g.pi, g.charge, g.bt, won, money.withdrawn, money.reinstated],
     events: [
       ev('checkout.session.completed', g.session, T),
@@ -346,7 +344,7 @@ export function payout(): Sequence {
   const pobt = buildBalanceTransaction({ id: po.balance_transaction as string, type: 'payout', reporting_category: 'payout', source: po.id, amount: -amount, fee: 0, net: -amount, created: T + 2 * DAY });
   return {
     name: 'payout',
-    gifts: [pendingGift({ id: a.giftId }), pendingGift({ id: b.giftId, amountMinor: 3000 })],
+    gifts: [buildGift({ id: a.giftId }), buildGift({ id: b.giftId, amountMinor: 3000 })],
     objects: [a.pi, { ...a.charge, amount_refunded: 1000, refunded: true }, a.bt, b.pi, b.charge, b.bt, re, rbt, po, pobt],
     payoutItems: { [po.id]: [a.bt.id, b.bt.id, rbt.id, pobt.id] },
     events: [

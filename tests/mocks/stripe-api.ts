@@ -95,11 +95,13 @@ const notFound = (what: string, id: string) =>
 
 export function stripeHandlers(store: StripeStore) {
   const base = 'https://api.stripe.com/v1';
+  // numbers the sessions this mock creates; the store's own list is emptied between tests
+  let sessionsCreated = 0;
   return [
     http.post(`${base}/checkout/sessions`, async ({ request }) => {
       const body = new URLSearchParams(await request.text());
       store.created.push({ body, idempotencyKey: request.headers.get('idempotency-key') });
-      const id = `cs_test_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+      const id = `cs_test_mock${String(++sessionsCreated).padStart(6, '0')}`;
       const session = {
         id,
         object: 'checkout.session',
