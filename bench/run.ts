@@ -47,7 +47,7 @@ const WEBHOOK_SECRET = 'whsec_bench_storyfund';
 const WEBHOOK_FLOOR_KEY = 'webhook-floor';
 const OPS_TOKEN = randomBytes(32).toString('hex');
 const APPEAL_QUERY = '?article=wrenmouth-council-north-strand-water-quality&section=Environment&campaign=winter-appeal&variant=b&currency=gbp';
-/** Bare Hono hello on this kind of machine when the goals were set (STACK.md). */
+/** Bare Hono hello on this kind of machine when the goals were set (docs/platform-notes.md). */
 const REFERENCE_HELLO_RPS = 60_000;
 /** Enough prepared events per second of load that a run never sends one twice. */
 const EVENTS_PER_SECOND = 40_000;

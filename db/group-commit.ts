@@ -4,8 +4,8 @@
 // setImmediate once the turn's I/O callbacks have run; each write runs in its own
 // savepoint, so a failing one rolls back alone and rejects only its own caller, and every
 // caller's promise settles after the COMMIT, so nobody replies before their write is
-// durable. STACK.md measured one commit per turn at ~29% of bare Hono vs ~12% for one per
-// request.
+// durable. One commit per turn measured ~29% of bare Hono vs ~12% for one per request
+// (docs/platform-notes.md, One commit per event-loop turn).
 import type { AtomicRunner, Statement } from './db.js';
 
 type Pending = { statements: readonly Statement[]; resolve(results: unknown[]): void; reject(err: unknown): void };

@@ -147,7 +147,7 @@ export const CLEAN_LINE = new RegExp(`^${EXPORT_COLUMNS.map((c) => CELL_PATTERNS
  */
 export function exportLinesQuery(range: ExportRange, after: Cursor | null, limit: number): SQL {
   const where = rangeWhere(range);
-  // a row-value comparison keeps each page an index range scan (STACK.md)
+  // a row-value comparison keeps each page an index range scan (docs/platform-notes.md, Keyset paging)
   if (after) where.push(sql`(${ledgerEntries.occurredAt}, ${ledgerEntries.id}) > (${after.occurredAt}, ${after.id})`);
   return sql`${SELECT_LINES}
     ${where.length ? sql`where ${and(...where)}` : sql``}

@@ -2,7 +2,7 @@
 // charge's balance transaction. Pure rules.
 //
 // Since API 2024-04-10 a charge's `balance_transaction` is often null at charge.succeeded
-// and is set by a later charge.updated (STACK.md; the field:
+// and is set by a later charge.updated (docs/platform-notes.md; the field:
 // https://docs.stripe.com/api/charges/object#charge_object-balance_transaction), so the
 // gross is recorded when the payment succeeds and fee and net are filled when known.
 import type { Settlement, Write } from './ledger.js';

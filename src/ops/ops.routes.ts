@@ -8,8 +8,8 @@ import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type ExportPage, type 
 
 /**
  * Rows per query on D1. Keyset paging keeps each page an index range scan however deep the
- * export goes (STACK.md: 0.13 ms at page 5000 vs 10 ms with OFFSET), and bounds what one
- * query reads, so a D1 query stays far inside its time limit.
+ * export goes (0.13 ms at page 5000 vs 10 ms with OFFSET: docs/platform-notes.md, Keyset
+ * paging), and bounds what one query reads, so a D1 query stays far inside its time limit.
  */
 export const EXPORT_PAGE_ROWS = 1000;
 
@@ -65,7 +65,7 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
           return controller.close();
         }
         // Reading a page is synchronous on Node: give the event loop a turn between pages
-        // so other requests are served during a long export (STACK.md).
+        // so other requests are served during a long export (docs/platform-notes.md, Sharing the event loop).
         await reader.pause();
         try {
           current = await readExportPage(reader.db, range, next, reader.pageRows);

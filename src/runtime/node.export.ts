@@ -1,6 +1,7 @@
 // The export's own read-only SQLite connection (Node). Long reads run here so they never
 // wait for the app's writer or hold it up: WAL readers and the writer do not block each
-// other, and a statement being read cannot share its connection with writes (STACK.md).
+// other, and a statement being read cannot share its connection with writes
+// (docs/platform-notes.md, Readers beside the writer).
 import { setImmediate as turn } from 'node:timers/promises';
 import { openNodeDb } from '../../db/node.js';
 import type { ExportReader } from '../deps.js';

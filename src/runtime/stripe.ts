@@ -11,7 +11,7 @@ export function createStripe(config: Config, db: Db, now: () => number, opts: { 
     return createSandboxStripe({ db, now, publicUrl: config.publicUrl });
   }
   return new Stripe(config.stripe.secretKey, {
-    // fetch is looked up per call, not captured at construction (STACK.md: msw, Workers)
+    // fetch is looked up per call, not captured at construction (docs/platform-notes.md, The HTTP client and fetch)
     httpClient: opts.httpClient ?? Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
     maxNetworkRetries: 2,
     timeout: 20_000,

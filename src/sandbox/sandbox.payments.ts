@@ -36,7 +36,7 @@ export function payByCard(p: {
     application: null,
     application_fee: null,
     application_fee_amount: null,
-    // Stripe fills this in later (charge.updated) since API 2024-04-10; see STACK.md
+    // Stripe fills this in later (charge.updated) since API 2024-04-10: docs/platform-notes.md, Fees arrive after the payment
     balance_transaction: null,
     billing_details: { address: null, email: payer.email, name: payer.name, phone: null, tax_id: null },
     calculated_statement_descriptor: 'SANDBOX',
