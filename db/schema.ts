@@ -305,3 +305,113 @@ export const sandboxObjects = sqliteTable('sandbox_objects', {
   data: text('data').notNull(),
   createdAt: integer('created_at').notNull(),
 });
+
+// Identity (src/auth/). Every secret a person holds (session token, sign-in link, recovery
+// code) is stored only as its SHA-256: a copy of the database signs nobody in.
+
+export const STAFF_ROLES = ['viewer', 'finance', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export const staff = sqliteTable(
+  'staff',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: text('role', { enum: STAFF_ROLES }).notNull(),
+    disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    /** PBKDF2-SHA256 output, base64; null until the person sets a password through a link */
+    passwordHash: text('password_hash'),
+    /** base64; the iteration count beside it so it can be raised for new hashes without breaking old ones */
+    passwordSalt: text('password_salt'),
+    passwordIterations: integer('password_iterations'),
+    /** base32 TOTP secret; set when enrolment starts, trusted only once totp_enrolled_at is set */
+    totpSecret: text('totp_secret'),
+    totpEnrolledAt: integer('totp_enrolled_at'),
+    /** the last 30-second step accepted, so one code cannot be used twice */
+    totpLastStep: integer('totp_last_step'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('staff_email').on(t.email)],
+);
+
+export const staffRecoveryCodes = sqliteTable(
+  'staff_recovery_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    staffId: text('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    createdAt: integer('created_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('staff_recovery_codes_staff').on(t.staffId)],
+);
+
+export const SESSION_KINDS = ['staff', 'supporter'] as const;
+export type SessionKind = (typeof SESSION_KINDS)[number];
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    /** SHA-256 of the cookie's token, hex */
+    tokenHash: text('token_hash').primaryKey(),
+    kind: text('kind', { enum: SESSION_KINDS }).notNull(),
+    /** staff.id or supporters.id */
+    subjectId: text('subject_id').notNull(),
+    /** 'second_factor': the password was right, the TOTP step is still to come */
+    stage: text('stage', { enum: ['active', 'second_factor'] }).notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** absolute: no activity extends it */
+    expiresAt: integer('expires_at').notNull(),
+    /** idle expiry counts from here */
+    lastSeenAt: integer('last_seen_at').notNull(),
+    userAgent: text('user_agent'),
+    /** per-session token every form of a signed-in person carries */
+    csrfToken: text('csrf_token').notNull(),
+  },
+  (t) => [index('sessions_subject').on(t.kind, t.subjectId)],
+);
+
+export const VERIFICATION_PURPOSES = ['supporter_signin', 'staff_password'] as const;
+export type VerificationPurpose = (typeof VERIFICATION_PURPOSES)[number];
+
+/** Single-use emailed links (sign in, set a password). */
+export const verifications = sqliteTable(
+  'verifications',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    purpose: text('purpose', { enum: VERIFICATION_PURPOSES }).notNull(),
+    email: text('email').notNull(),
+    /** the staff or supporter row the link acts for, when it exists */
+    subjectId: text('subject_id'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('verifications_expires').on(t.expiresAt)],
+);
+
+/** Fixed-window counters (sign-in attempts, links asked for), one row per key. */
+export const throttles = sqliteTable('throttles', {
+  key: text('key').primaryKey(),
+  windowStart: integer('window_start').notNull(),
+  count: integer('count').notNull(),
+});
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    /** "staff:<id>", "supporter:<id>", "cli", or null when nobody is known (a failed sign-in) */
+    actor: text('actor'),
+    action: text('action').notNull(),
+    target: text('target'),
+    at: integer('at').notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    details: text('details').notNull().default('{}'),
+  },
+  (t) => [index('audit_log_at').on(t.at, t.id)],
+);

@@ -97,6 +97,11 @@ const envSchema = z
       .pipe(z.array(z.string().refine(isBareOrigin, { error: (i) => `each entry must be an origin like https://news.example.com (scheme and host, no path), not ${String(i.input)}` })))
       .default([]),
     // a bearer token guessable in reasonable time would expose every supporter's email
+    // Sessions: idle expiry counts from the last request, the absolute one from sign-in.
+    STAFF_SESSION_IDLE_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int('must be a whole number').min(5, 'must be at least 5').max(24 * 60, 'must be at most 1440 (a day)').default(60),
+    STAFF_SESSION_MAX_HOURS: z.coerce.number({ error: 'must be a number of hours' }).int('must be a whole number').min(1, 'must be at least 1').max(24 * 7, 'must be at most 168 (a week)').default(12),
+    SUPPORTER_SESSION_IDLE_DAYS: z.coerce.number({ error: 'must be a number of days' }).int('must be a whole number').min(1, 'must be at least 1').max(365, 'must be at most 365').default(30),
+    SUPPORTER_SESSION_MAX_DAYS: z.coerce.number({ error: 'must be a number of days' }).int('must be a whole number').min(1, 'must be at least 1').max(400, 'must be at most 400 (browsers cap cookies there)').default(90),
     OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   });
 
@@ -167,6 +172,8 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** the publisher's own origins (URL.origin form): a fragment gift's Checkout may cancel back to a page on one of them */
   publisherOrigins: string[];
+  /** idle and absolute session lifetimes in ms, per kind of person */
+  sessions: Record<'staff' | 'supporter', { idleMs: number; maxMs: number }>;
   /** bearer token for /ops/*; null turns those routes off */
   opsToken: string | null;
   /** Node: reconcile against Stripe every this many hours; 0 = off */
@@ -245,6 +252,10 @@ export function loadConfig(raw: Record<string, unknown>): Config {
     publicationName: e.PUBLICATION_NAME,
     logLevel: e.LOG_LEVEL,
     opsToken: e.OPS_TOKEN ?? null,
+    sessions: {
+      staff: { idleMs: e.STAFF_SESSION_IDLE_MINUTES * 60_000, maxMs: e.STAFF_SESSION_MAX_HOURS * 3_600_000 },
+      supporter: { idleMs: e.SUPPORTER_SESSION_IDLE_DAYS * 86_400_000, maxMs: e.SUPPORTER_SESSION_MAX_DAYS * 86_400_000 },
+    },
     publisherOrigins: [...new Set(e.PUBLISHER_ORIGINS.map((o) => new URL(o).origin))],
     reconcileIntervalHours: e.RECONCILE_INTERVAL_HOURS,
     mail: mailOf(e),

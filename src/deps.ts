@@ -1,9 +1,12 @@
 // The ports the app needs. Each runtime builds one Deps and hands it to createApp;
 // nothing in the app reaches for a global connection, clock or environment.
+import type { Context } from 'hono';
 import type Stripe from 'stripe';
 import type { Db } from '../db/db.js';
+import type { SessionRow } from './auth/auth.repo.js';
 import type { Config } from './config.js';
 import type { PublicError } from './lib/errors.js';
+import type { MailPort } from './mail/mail.port.js';
 
 export type LogFields = Record<string, unknown>;
 export type Logger = {
@@ -20,6 +23,13 @@ export type Deps = {
   /** milliseconds since the epoch */
   now: () => number;
   log: Logger;
+  /** queues emails in the outbox, inside the caller's atomic() write */
+  mail: MailPort;
+  /**
+   * The client's address as this runtime knows it (Node: the socket's peer; Workers:
+   * Cloudflare's CF-Connecting-IP), for throttles and the audit log. Null when unknown.
+   */
+  clientAddress: (c: Context) => string | null;
   /** verifies webhook signatures: Node's crypto on Node, SubtleCrypto on Workers */
   webhookCrypto: Stripe.CryptoProvider;
   /**
@@ -44,7 +54,24 @@ export type ExportReader = {
  * can do better than the shared error page for a browser (the checkout form, filled in
  * again) sets htmlError; onError calls it for requests that want HTML.
  */
-export type AppEnv = { Variables: { deps: Deps; htmlError?: (error: PublicError) => string } };
+export type AppEnv = {
+  Variables: {
+    deps: Deps;
+    htmlError?: (error: PublicError) => string;
+    /** the request's session once looked up (null: none); see auth/auth.sessions.ts */
+    session?: SessionRow | null;
+  };
+};
+
+/** Someone on the staff, signed in with every factor their role needs. */
+export type StaffPrincipal = { id: string; email: string; name: string; role: 'viewer' | 'finance' | 'admin' };
+/** A supporter signed in by an emailed link. */
+export type SupporterPrincipal = { id: string; email: string; name: string | null };
+
+/** Routes behind requireStaff(role): the person and their session are on the context. */
+export type StaffEnv = AppEnv & { Variables: { staff: StaffPrincipal; session: SessionRow } };
+/** Routes behind requireSupporter(). */
+export type SupporterEnv = AppEnv & { Variables: { supporter: SupporterPrincipal; session: SessionRow } };
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 

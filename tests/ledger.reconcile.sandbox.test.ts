@@ -14,6 +14,7 @@ import { sandboxFee } from '../src/sandbox/sandbox.payments.js';
 import { sandboxRoutes } from '../src/sandbox/sandbox.routes.js';
 import { runReconcile } from '../src/webhooks/webhooks.reconcile.js';
 import { moneySnapshot } from './helpers/ledger.js';
+import { createMailPort } from '../src/mail/mail.port.js';
 
 let handle: NodeDb;
 let deps: Deps;
@@ -30,6 +31,8 @@ beforeEach(() => {
     config,
     now: () => NOW,
     log: createLogger('silent', () => {}),
+    mail: createMailPort(() => NOW),
+    clientAddress: () => null,
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
   };
   app = new Hono<AppEnv>();

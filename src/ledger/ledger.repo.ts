@@ -5,6 +5,7 @@ import type { Db, Statement } from '../../db/db.js';
 import type { Frequency } from '../../db/schema.js';
 import { bool, queryFirst, runWrite, sqlJoin, sqlList, sqlTemplate, type SqlFragment, type SqlTemplate } from '../../db/sql.js';
 import { normalizeEmail, normalizeEmailOrNull } from '../lib/email.js';
+import { queueEmailStatement } from '../mail/mail.port.js';
 import { newId } from '../lib/ids.js';
 import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
 import type { GiftRef, Write } from './ledger.js';
@@ -178,11 +179,6 @@ const applyRecurringHealth = sqlTemplate`
     health_order = max(recurring_gifts.health_order, excluded.health_order),
     updated_at = ${'now'}`;
 
-const queueEmail = sqlTemplate`
-  insert into outbox (id, "key", template, to_address, props, status, attempts, next_attempt_at, created_at)
-  values (${'id'}, ${'key'}, ${'template'}, ${'to'}, ${'props'}, 'pending', 0, ${'now'}, ${'now'})
-  on conflict do nothing`;
-
 function giftStatement(w: Write, ctx: { now: number; eventId: string | null }): Statement {
   const now = ctx.now;
   switch (w.type) {
@@ -256,7 +252,7 @@ function giftStatement(w: Write, ctx: { now: number; eventId: string | null }): 
       });
     }
     case 'email':
-      return queueEmail.bind({ id: newId('eml', now), key: w.key, template: w.template, to: normalizeEmail(w.to), props: JSON.stringify(w.props), now });
+      return queueEmailStatement({ key: w.key, template: w.template, to: normalizeEmail(w.to), props: w.props }, now);
     default:
       throw new Error(`no statement for write ${w.type}`);
   }

@@ -3,6 +3,7 @@
 // (ledger.sessions.ts, ledger.invoices.ts, ledger.refunds.ts, ...), all without I/O;
 // ledger.repo.ts turns writes into SQL statements run atomically.
 import type { EntryKind, Frequency, GiftStatus } from '../../db/schema.js';
+import type { ReceiptProps } from '../../emails/receipt.js';
 
 export type GiftRef = {
   id: string;
@@ -202,10 +203,10 @@ export type Write =
         order: number;
       };
     }
-  | { type: 'email'; key: string; template: 'receipt'; to: string; props: Record<string, unknown> };
+  | { type: 'email'; key: string; template: 'receipt'; to: string; props: ReceiptProps };
 
 /** A receipt keyed by its entry, so a redelivered event cannot send a second one. */
-export function receipt(entryKey: string, to: string, props: { amountMinor: number; currency: string; frequency: Frequency; publicationName: string }): Write {
+export function receipt(entryKey: string, to: string, props: ReceiptProps): Write {
   return { type: 'email', key: `receipt:${entryKey}`, template: 'receipt', to, props };
 }
 

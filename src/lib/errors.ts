@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_many_requests: 429,
   upstream: 502,
   internal: 500,
 } as const;

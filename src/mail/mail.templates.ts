@@ -1,13 +1,24 @@
-// Template name (as stored in the outbox) -> renderer. Props were validated when written.
+// Template name (as stored in the outbox) -> renderer. The map fixes each template's props
+// type, so queueing an email with the wrong props does not compile.
 import type { RenderedEmail } from '../../emails/layout.js';
 import { receiptEmail, type ReceiptProps } from '../../emails/receipt.js';
+import { signInLinkEmail, type SignInLinkProps } from '../../emails/signin-link.js';
 
-export const TEMPLATES: Record<string, (props: Record<string, unknown>, queuedAt: number) => RenderedEmail> = {
-  receipt: (props, queuedAt) => receiptEmail({ paidOn: new Date(queuedAt).toISOString().slice(0, 10), ...(props as ReceiptProps) }),
-};
+export const EMAIL_TEMPLATES = {
+  receipt: (props: ReceiptProps, queuedAt: number) => receiptEmail({ paidOn: new Date(queuedAt).toISOString().slice(0, 10), ...props }),
+  signin_link: (props: SignInLinkProps) => signInLinkEmail(props),
+} satisfies Record<string, (props: never, queuedAt: number) => RenderedEmail>;
+
+export type TemplateName = keyof typeof EMAIL_TEMPLATES;
+export type TemplateProps = { [K in TemplateName]: Parameters<(typeof EMAIL_TEMPLATES)[K]>[0] };
+
+function isTemplateName(name: string): name is TemplateName {
+  return Object.hasOwn(EMAIL_TEMPLATES, name);
+}
 
 export function renderOutboxEmail(template: string, propsJson: string, queuedAt: number): RenderedEmail {
-  const render = TEMPLATES[template];
-  if (!render) throw new Error(`no email template named ${template}`);
-  return render(JSON.parse(propsJson) as Record<string, unknown>, queuedAt);
+  if (!isTemplateName(template)) throw new Error(`no email template named ${template}`);
+  // props were typed when the row was written (mail.port.ts)
+  const render = EMAIL_TEMPLATES[template] as (props: unknown, queuedAt: number) => RenderedEmail;
+  return render(JSON.parse(propsJson), queuedAt);
 }

@@ -14,6 +14,7 @@ import { AppError } from '../lib/errors.js';
 import { EXPORT_HEADER, exportLinesQuery } from '../ledger/ledger.export.js';
 import { nodeExportReader } from '../runtime/node.export.js';
 import { opsRoutes } from './ops.routes.js';
+import { createMailPort } from '../mail/mail.port.js';
 
 const TOKEN = 'ops-token-0123456789abcdef0123456789abcdef';
 const DAY = 86_400_000;
@@ -40,6 +41,8 @@ function setup(env: Record<string, string> = { OPS_TOKEN: TOKEN }, pageRows = 3,
     config: loadConfig({ NODE_ENV: 'test', ...env }),
     now: () => NOV_1,
     log: createLogger('silent', () => {}),
+    mail: createMailPort(() => NOV_1),
+    clientAddress: () => null,
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
     openExportReader: reader?.(path),
   };

@@ -8,6 +8,7 @@ import { payoutReports } from '../ledger/ledger.payouts.repo.js';
 import { isKnownCurrency, minorToMajorString } from '../lib/money.js';
 import { runReconcile } from '../webhooks/webhooks.reconcile.js';
 import { createStripe } from './stripe.js';
+import { createMailPort } from '../mail/mail.port.js';
 
 /** Exit code when the ledger and Stripe disagree (1 is any other failure). */
 export const EXIT_DRIFT = 2;
@@ -23,6 +24,9 @@ function withDeps<T>(config: Config, fn: (deps: Deps) => Promise<T>): Promise<T>
     now,
     // stdout carries the report; logs go to stderr
     log: createLogger(config.logLevel, (line) => process.stderr.write(`${line}\n`)),
+    mail: createMailPort(now),
+    // no requests reach the CLI
+    clientAddress: () => null,
     webhookCrypto: Stripe.createNodeCryptoProvider(),
   };
   return fn(deps).finally(() => handle.close());

@@ -10,6 +10,8 @@ import { createTransport } from '../mail/mail.transport.js';
 import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
 import { nodeExportReader } from './node.export.js';
 import { createStripe } from './stripe.js';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createMailPort } from '../mail/mail.port.js';
 
 export function startNode(env: Record<string, string | undefined>) {
   const config = loadConfig(env);
@@ -29,6 +31,9 @@ export function startNode(env: Record<string, string | undefined>) {
     config,
     now,
     log,
+    mail: createMailPort(now),
+    // the socket's peer: this server faces clients directly (behind a proxy every address would be the proxy's)
+    clientAddress: (c) => getConnInfo(c).remote.address ?? null,
     // node:crypto HMAC: about 4x cheaper per call than SubtleCrypto on Node (docs/platform-notes.md, Verifying webhook signatures)
     webhookCrypto: Stripe.createNodeCryptoProvider(),
     // an in-memory database cannot be opened a second time, so its exports read through `db`

@@ -8,6 +8,7 @@ import { dispatchOutbox } from '../mail/mail.dispatch.js';
 import { createTransport } from '../mail/mail.transport.js';
 import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
 import { createStripe } from './stripe.js';
+import { createMailPort } from '../mail/mail.port.js';
 
 /** The daily trigger in wrangler.toml; every other trigger only sends emails. */
 const RECONCILE_CRON = '17 4 * * *';
@@ -59,6 +60,9 @@ function buildApp(config: Config, binding: D1Database): { app: App; deps: Deps }
     config,
     now,
     log: createLogger(config.logLevel, (line) => console.log(line)),
+    mail: createMailPort(now),
+    // set by Cloudflare's edge on every request (https://developers.cloudflare.com/fundamentals/reference/http-headers/#cf-connecting-ip)
+    clientAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
     // node:crypto is not there without nodejs_compat; SubtleCrypto is native to workerd
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
   };

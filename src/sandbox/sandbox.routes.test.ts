@@ -7,6 +7,7 @@ import { createLogger, type AppEnv, type Deps } from '../deps.js';
 import { createSandboxStripe } from './sandbox.client.js';
 import type { Deliver } from './sandbox.delivery.js';
 import { sandboxRoutes } from './sandbox.routes.js';
+import { createMailPort } from '../mail/mail.port.js';
 
 const NOW = Math.floor(Date.now() / 1000) * 1000;
 
@@ -28,6 +29,8 @@ function setup(opts: { respond?: (n: number) => number; config?: Config } = {}) 
     config,
     now: clock,
     log: createLogger('silent', () => {}),
+    mail: createMailPort(clock),
+    clientAddress: () => null,
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
   };
   const delivered: Delivered[] = [];

@@ -9,6 +9,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Deps } from '../../src/deps.js';
 import { TEST_WEBHOOK_SECRET, webhookRequest } from './stripe.js';
+import { createMailPort } from '../../src/mail/mail.port.js';
 
 export type TestContext = {
   deps: Deps;
@@ -40,6 +41,9 @@ export function buildTestContext(env: Record<string, string> = {}): TestContext 
     config,
     now: () => clock.ms,
     log: createLogger('silent', () => {}),
+    mail: createMailPort(() => clock.ms),
+    // tests name the caller's address in a header of their own, to try per-address throttles
+    clientAddress: (c) => c.req.header('x-test-client-address') ?? null,
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
   };
   return {
