@@ -1,5 +1,6 @@
 // createApp(deps): the whole HTTP surface, the same on Node and Workers.
 import { Hono } from 'hono';
+import { authRoutes } from './auth/auth.routes.js';
 import { appealRoutes } from './appeal/appeal.routes.js';
 import { checkoutRoutes } from './checkout/checkout.routes.js';
 import type { AppEnv, Deps } from './deps.js';
@@ -7,6 +8,8 @@ import { AppError, prefersHtml, publicError, type PublicError } from './lib/erro
 import { mailPreviewRoutes } from './mail/mail.routes.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
+import { financeRoutes } from './finance/finance.routes.js';
+import { supporterRoutes } from './supporters/supporters.routes.js';
 import { errorTitle, renderErrorPage } from './ui/error-page.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 
@@ -22,6 +25,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', checkoutRoutes());
   app.route('/webhooks', webhookRoutes());
   app.route('/ops', opsRoutes());
+  app.route('/', authRoutes());
+  app.route('/finance', financeRoutes());
+  app.route('/account', supporterRoutes());
   if (deps.config.mail.transport === 'preview' && deps.config.env !== 'production') app.route('/dev/mail', mailPreviewRoutes());
   if (deps.config.stripe.mode === 'sandbox') {
     // The sandbox delivers its signed events through this same app, exactly as an

@@ -13,6 +13,9 @@ import { createMailPort } from '../mail/mail.port.js';
 /** The daily trigger in wrangler.toml; every other trigger only sends emails. */
 const RECONCILE_CRON = '17 4 * * *';
 
+/** POSTs that may queue an email a person is waiting for. */
+const MAIL_AFTER = new Set(['/webhooks/stripe', '/signin', '/staff/password/reset']);
+
 /** Bindings from wrangler.toml: the D1 database plus string settings (vars and secrets). */
 export type WorkerEnv = { DB: D1Database } & Record<string, unknown>;
 
@@ -97,9 +100,9 @@ export default {
     const b = build(env);
     if (!b.ok) return configErrorResponse(b.error);
     const response = await b.app.fetch(request, env, ctx);
-    // A webhook may have queued a receipt: send it after the reply rather than waiting
-    // for the next cron run (https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil).
-    if (response.ok && request.method === 'POST' && b.deps.config.mail.transport !== 'none' && new URL(request.url).pathname === '/webhooks/stripe') {
+    // A webhook may have queued a receipt, a sign-in form a link: send it after the reply
+    // rather than waiting for the next cron run (https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil).
+    if (response.ok && request.method === 'POST' && b.deps.config.mail.transport !== 'none' && MAIL_AFTER.has(new URL(request.url).pathname)) {
       ctx.waitUntil(sendEmails(b.deps));
     }
     return response;

@@ -12,4 +12,17 @@ a{color:var(--accent)}
 .error{color:var(--error);font:600 15px/1.4 var(--sans)}
 .visually-hidden{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 button,.button{font:600 16px/1 var(--sans);background:var(--accent);color:var(--accent-ink);border:0;border-radius:4px;padding:.8rem 1.2rem;cursor:pointer;text-decoration:none;display:inline-block}
+
+.auth{max-width:28rem;margin:0 auto}
+.stack{display:flex;flex-direction:column;gap:.9rem;margin:1rem 0}
+.stack label{display:flex;flex-direction:column;gap:.25rem;font:600 15px/1.4 var(--sans)}
+.stack input{font:16px/1.4 var(--sans);padding:.55rem .6rem;border:1px solid #888;border-radius:4px}
+.notice{background:var(--panel);padding:.6rem .8rem;border-left:4px solid var(--accent);font:15px/1.4 var(--sans)}
+.qr svg{width:220px;height:220px;display:block}
+.codes{columns:2;font:16px/1.8 ui-monospace,monospace;padding-left:1.2rem}
+.staff-bar{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;font:15px/1.4 var(--sans)}
+.staff-bar form{display:inline}
+.link-button{background:none;color:var(--accent);padding:0;text-decoration:underline;font:inherit}
+table.audit{border-collapse:collapse;width:100%;font:14px/1.4 var(--sans)}
+table.audit th,table.audit td{border-bottom:1px solid var(--rule);padding:.3rem .4rem;text-align:left;vertical-align:top}
 `;

@@ -1,0 +1,354 @@
+// Signing in and out: staff (password, then TOTP for finance and admin), supporters (an
+// emailed link), and the links staff use to set a password.
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { atomic, type Statement } from '../../db/db.js';
+import type { AppEnv, Deps } from '../deps.js';
+import { normalizeEmail } from '../lib/email.js';
+import { fieldErrors } from '../lib/validate.js';
+import { auditStatement, requestOrigin } from './auth.audit.js';
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, sha256Hex, verifyPassword } from './auth.crypto.js';
+import { newLink, peekLink, useLink } from './auth.links.js';
+import { CSRF_FIELD, needsSecondFactor, requireSession, safeNext, sameOrigin } from './auth.middleware.js';
+import {
+  confirmTotp,
+  deleteSession,
+  deleteSessionsOf,
+  findStaff,
+  findStaffByEmail,
+  findSupporter,
+  findSupporterByEmail,
+  replaceRecoveryCodes,
+  setPendingTotpSecret,
+  setStaffPassword,
+  useRecoveryCode,
+  useTotpStep,
+  type StaffRow,
+} from './auth.repo.js';
+import { clearSessionCookie, issueSessionCookie, loadSession, newSession, readSessionToken } from './auth.sessions.js';
+import { checkThrottles, countAttempt, resetThrottle, THROTTLES, throttleKeys, waitText, type ThrottleCheck } from './auth.throttle.js';
+import { newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, totpQrSvg, totpUri, verifyTotp } from './auth.totp.js';
+import {
+  askLinkPage,
+  checkEmailPage,
+  confirmLinkPage,
+  enrolPage,
+  linkExpiredPage,
+  recoveryCodesPage,
+  secondFactorPage,
+  setPasswordPage,
+  staffSignInPage,
+} from './auth.views.js';
+
+/** One answer for a wrong email and a wrong password, so neither can be told apart. */
+export const WRONG_CREDENTIALS = 'That email and password do not match an account that can sign in.';
+
+export const tooManyAttempts = (waitMs: number) => `Too many failed attempts. For your account's safety, sign-in is paused: please wait ${waitText(waitMs)} and try again.`;
+
+const email = z.string({ error: 'Enter your email address' }).trim().min(3, 'Enter your email address').max(320, 'That email address is too long').email('Enter an email address like name@example.org');
+
+const signInSchema = z.object({
+  email,
+  password: z.string({ error: 'Enter your password' }).min(1, 'Enter your password').max(PASSWORD_MAX_LENGTH, 'That password is too long'),
+});
+
+const passwordSchema = z
+  .object({
+    token: z.string().max(100),
+    password: z
+      .string({ error: 'Choose a password' })
+      .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters`)
+      .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters`),
+    confirm: z.string({ error: 'Type the password again' }),
+  })
+  .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two passwords differ' });
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+const passwordOf = (s: StaffRow) => (s.passwordHash && s.passwordSalt && s.passwordIterations ? { hash: s.passwordHash, salt: s.passwordSalt, iterations: s.passwordIterations } : null);
+
+function noStore(c: Context<AppEnv>) {
+  c.header('cache-control', 'no-store');
+  c.header('referrer-policy', 'no-referrer');
+}
+
+export function authRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const origin = sameOrigin();
+  app.use(async (c, next) => {
+    await next();
+    noStore(c);
+  });
+
+  // ---- staff: password
+
+  app.get('/staff/signin', (c) => {
+    const notice = { password_set: 'Your password is set. Sign in with it now.', signed_out: 'You are signed out.' }[c.req.query('notice') ?? ''] ?? null;
+    return c.html(staffSignInPage({ publication: c.var.deps.config.publicationName, next: safeNext(c.req.query('next'), '/finance'), notice }));
+  });
+
+  app.post('/staff/signin', origin, async (c) => {
+    const deps = c.var.deps;
+    const { db, now } = deps;
+    const body = await c.req.parseBody();
+    const next = safeNext(text(body.next), '/finance');
+    const render = (status: 400 | 401 | 429, error: string, typed?: string) =>
+      c.html(staffSignInPage({ publication: deps.config.publicationName, next, error, email: typed ?? text(body.email) }), status);
+    const parsed = signInSchema.safeParse(body);
+    if (!parsed.success) return render(400, Object.values(fieldErrors(parsed.error)).join(' '));
+    const address = normalizeEmail(parsed.data.email);
+    const who = requestOrigin(c);
+    const checks: ThrottleCheck[] = [
+      { key: throttleKeys.staffAccount(address), rule: THROTTLES.account },
+      { key: throttleKeys.address(who.ip), rule: THROTTLES.address },
+    ];
+    const before = await checkThrottles(db, checks, now());
+    if (before.blocked) return render(429, tooManyAttempts(before.retryAfterMs));
+
+    const person = await findStaffByEmail(db, address);
+    // always one PBKDF2 run, whether or not the account exists or has a password
+    const matches = await verifyPassword(parsed.data.password, person ? passwordOf(person) : null);
+    if (!matches || !person || person.disabled) {
+      const at = now();
+      const reason = !person ? 'unknown_email' : person.disabled ? 'disabled' : person.passwordHash ? 'wrong_password' : 'no_password_yet';
+      await atomic(db, [...countAttempt(db, checks, at), auditStatement(db, { actor: null, action: 'signin.failed', target: person ? `staff:${person.id}` : null, details: { reason } }, who, at)]);
+      const after = await checkThrottles(db, checks, at);
+      return after.blocked ? render(429, tooManyAttempts(after.retryAfterMs)) : render(401, WRONG_CREDENTIALS);
+    }
+
+    const stage = needsSecondFactor(person.role) ? 'second_factor' : 'active';
+    const session = await newSession(deps, { kind: 'staff', subjectId: person.id, stage, userAgent: who.userAgent, replacing: readSessionToken(c) });
+    const at = now();
+    const statements: Statement[] = [...session.statements];
+    if (stage === 'active') statements.push(resetThrottle(db, checks[0]!.key), auditStatement(db, { actor: `staff:${person.id}`, action: 'signin', target: `staff:${person.id}`, details: { factors: 'password' } }, who, at));
+    await atomic(db, statements);
+    issueSessionCookie(c, session);
+    return c.redirect(stage === 'active' ? next : `/staff/signin/second-factor?next=${encodeURIComponent(next)}`, 303);
+  });
+
+  // ---- staff: second factor (enrolment at first sign-in, then a code each time)
+
+  /** The half-signed-in staff member (right password, code still to come), or null. */
+  async function pendingStaff(c: Context<AppEnv>) {
+    const session = await loadSession(c);
+    if (!session || session.kind !== 'staff' || session.stage !== 'second_factor') return null;
+    const person = await findStaff(c.var.deps.db, session.subjectId);
+    if (!person || person.disabled) return null;
+    return { session, person };
+  }
+
+  async function enrolmentSecret(deps: Deps, person: StaffRow): Promise<string> {
+    if (person.totpSecret) return person.totpSecret;
+    const secret = newTotpSecret();
+    await atomic(deps.db, [setPendingTotpSecret(deps.db, person.id, secret, deps.now())]);
+    // re-read: a second tab may have written its own secret first, and the page must show the stored one
+    return (await findStaff(deps.db, person.id))?.totpSecret ?? secret;
+  }
+
+  async function secondFactorForm(c: Context<AppEnv>, p: NonNullable<Awaited<ReturnType<typeof pendingStaff>>>, next: string, error: string | null, status: 200 | 400 | 401 | 429) {
+    const { config } = c.var.deps;
+    if (p.person.totpEnrolledAt) return c.html(secondFactorPage({ publication: config.publicationName, csrf: p.session.csrfToken, next, error }), status);
+    const secret = await enrolmentSecret(c.var.deps, p.person);
+    const uri = totpUri(secret, p.person.email, config.publicationName);
+    return c.html(enrolPage({ publication: config.publicationName, csrf: p.session.csrfToken, next, error, secret, qrSvg: totpQrSvg(uri) }), status);
+  }
+
+  app.get('/staff/signin/second-factor', async (c) => {
+    const p = await pendingStaff(c);
+    if (!p) return c.redirect('/staff/signin', 303);
+    return secondFactorForm(c, p, safeNext(c.req.query('next'), '/finance'), null, 200);
+  });
+
+  app.post('/staff/signin/second-factor', origin, async (c) => {
+    const deps = c.var.deps;
+    const { db, now } = deps;
+    const p = await pendingStaff(c);
+    if (!p) return c.redirect('/staff/signin', 303);
+    const body = await c.req.parseBody();
+    const next = safeNext(text(body.next), '/finance');
+    const { person, session } = p;
+    if (text(body[CSRF_FIELD]) !== session.csrfToken) return secondFactorForm(c, p, next, 'This form has expired. Please enter the code again.', 400);
+    const who = requestOrigin(c);
+    const checks: ThrottleCheck[] = [
+      { key: throttleKeys.secondFactor(person.id), rule: THROTTLES.account },
+      { key: throttleKeys.address(who.ip), rule: THROTTLES.address },
+    ];
+    const before = await checkThrottles(db, checks, now());
+    if (before.blocked) return secondFactorForm(c, p, next, tooManyAttempts(before.retryAfterMs), 429);
+    const code = (text(body.code) ?? '').slice(0, 64);
+    const at = now();
+    const enrolled = person.totpEnrolledAt !== null;
+    const secret = person.totpSecret;
+
+    let factor: 'totp' | 'recovery_code' | null = null;
+    let step: number | null = null;
+    if (secret) {
+      step = verifyTotp(secret, code, at, enrolled ? person.totpLastStep : null);
+      if (step !== null && enrolled && (await useTotpStep(db, person.id, step)).length === 1) factor = 'totp';
+      if (step !== null && !enrolled) factor = 'totp';
+    }
+    if (!factor && enrolled && (await useRecoveryCode(db, person.id, await sha256Hex(normalizeRecoveryCode(code)), at))) factor = 'recovery_code';
+
+    if (!factor) {
+      await atomic(db, [...countAttempt(db, checks, at), auditStatement(db, { actor: null, action: 'signin.second_factor_failed', target: `staff:${person.id}` }, who, at)]);
+      const after = await checkThrottles(db, checks, at);
+      return secondFactorForm(c, p, next, after.blocked ? tooManyAttempts(after.retryAfterMs) : 'That code is not right, or was already used. Check the app and try again.', after.blocked ? 429 : 401);
+    }
+
+    const active = await newSession(deps, { kind: 'staff', subjectId: person.id, stage: 'active', userAgent: who.userAgent, replacing: readSessionToken(c) });
+    const actor = `staff:${person.id}`;
+    const statements: Statement[] = [...active.statements, resetThrottle(db, checks[0]!.key), resetThrottle(db, throttleKeys.staffAccount(person.email))];
+    let codes: string[] = [];
+    if (!enrolled) {
+      codes = newRecoveryCodes();
+      const hashes = await Promise.all(codes.map((k) => sha256Hex(normalizeRecoveryCode(k))));
+      statements.push(confirmTotp(db, person.id, step!, at), ...replaceRecoveryCodes(db, person.id, hashes, at), auditStatement(db, { actor, action: 'staff.totp_enrolled', target: actor }, who, at));
+    }
+    if (factor === 'recovery_code') statements.push(auditStatement(db, { actor, action: 'signin.recovery_code_used', target: actor }, who, at));
+    statements.push(auditStatement(db, { actor, action: 'signin', target: actor, details: { factors: `password+${factor}` } }, who, at));
+    await atomic(db, statements);
+    issueSessionCookie(c, active);
+    if (!enrolled) return c.html(recoveryCodesPage({ publication: deps.config.publicationName, codes, next }));
+    return c.redirect(next, 303);
+  });
+
+  // ---- staff: set or reset a password through an emailed (or CLI-printed) link
+
+  app.get('/staff/password', async (c) => {
+    const { db, now, config } = c.var.deps;
+    const token = c.req.query('token');
+    const link = await peekLink(db, token, 'staff_password', now());
+    if (!link) return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/staff/password/reset', label: 'Ask for a new link' } }), 400);
+    return c.html(setPasswordPage({ publication: config.publicationName, token: token!, email: link.email }));
+  });
+
+  app.post('/staff/password', origin, async (c) => {
+    const deps = c.var.deps;
+    const { db, now, config } = deps;
+    const body = await c.req.parseBody();
+    const expired = () => c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/staff/password/reset', label: 'Ask for a new link' } }), 400);
+    const parsed = passwordSchema.safeParse(body);
+    if (!parsed.success) {
+      const link = await peekLink(db, text(body.token), 'staff_password', now());
+      if (!link) return expired();
+      return c.html(setPasswordPage({ publication: config.publicationName, token: text(body.token)!, email: link.email, error: 'Please check the highlighted fields', fields: fieldErrors(parsed.error) }), 400);
+    }
+    // hash before using the link, so a slow hash cannot leave a used link and no password
+    const password = await hashPassword(parsed.data.password);
+    const link = await useLink(db, parsed.data.token, 'staff_password', now());
+    const person = link?.subjectId ? await findStaff(db, link.subjectId) : null;
+    if (!link || !person || person.disabled) return expired();
+    const at = now();
+    const actor = `staff:${person.id}`;
+    // a new password ends every session: whoever knew the old one is signed out
+    await atomic(db, [setStaffPassword(db, person.id, password, at), deleteSessionsOf(db, 'staff', person.id), auditStatement(db, { actor, action: 'staff.password_set', target: actor }, requestOrigin(c), at)]);
+    return c.redirect('/staff/signin?notice=password_set', 303);
+  });
+
+  app.get('/staff/password/reset', (c) =>
+    c.html(askLinkPage({ publication: c.var.deps.config.publicationName, title: 'Set or reset your password', intro: 'Enter the email address of your staff account. We will email you a link to set a new password.', action: '/staff/password/reset' })),
+  );
+
+  app.post('/staff/password/reset', origin, async (c) => {
+    const deps = c.var.deps;
+    return askForLink(c, 'staff_password', async (address) => {
+      const person = await findStaffByEmail(deps.db, address);
+      return person && !person.disabled ? { subjectId: person.id, actor: `staff:${person.id}`, action: 'staff.password_link_sent' as const } : null;
+    }, { title: 'Set or reset your password', intro: 'Enter the email address of your staff account.', action: '/staff/password/reset' });
+  });
+
+  // ---- supporters: sign in by emailed link
+
+  app.get('/signin', (c) =>
+    c.html(askLinkPage({ publication: c.var.deps.config.publicationName, title: 'Sign in', intro: 'Enter the email address you gave with. We will email you a link that signs you in; no password needed.', action: '/signin' })),
+  );
+
+  app.post('/signin', origin, async (c) => {
+    const deps = c.var.deps;
+    return askForLink(c, 'supporter_signin', async (address) => {
+      const person = await findSupporterByEmail(deps.db, address);
+      return person ? { subjectId: person.id, actor: `supporter:${person.id}`, action: 'signin.link_sent' as const } : null;
+    }, { title: 'Sign in', intro: 'Enter the email address you gave with.', action: '/signin' });
+  });
+
+  app.get('/signin/link', async (c) => {
+    const { db, now, config } = c.var.deps;
+    const token = c.req.query('token');
+    // a GET only shows a button: mail scanners that open links must not use up a single-use link
+    if (!(await peekLink(db, token, 'supporter_signin', now()))) return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/signin', label: 'Email me a new link' } }), 400);
+    return c.html(confirmLinkPage({ publication: config.publicationName, token: token! }));
+  });
+
+  app.post('/signin/link', origin, async (c) => {
+    const deps = c.var.deps;
+    const { db, now, config } = deps;
+    const body = await c.req.parseBody();
+    const link = await useLink(db, text(body.token), 'supporter_signin', now());
+    const person = link?.subjectId ? await findSupporter(db, link.subjectId) : null;
+    if (!link || !person) return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/signin', label: 'Email me a new link' } }), 400);
+    const who = requestOrigin(c);
+    const session = await newSession(deps, { kind: 'supporter', subjectId: person.id, stage: 'active', userAgent: who.userAgent, replacing: readSessionToken(c) });
+    const actor = `supporter:${person.id}`;
+    await atomic(db, [...session.statements, auditStatement(db, { actor, action: 'signin.link_used', target: actor }, who, now())]);
+    issueSessionCookie(c, session);
+    return c.redirect('/account', 303);
+  });
+
+  // ---- signing out (either kind)
+
+  app.post('/signout', requireSession(), async (c) => {
+    const { db, now } = c.var.deps;
+    const s = c.var.session;
+    const actor = `${s.kind}:${s.subjectId}`;
+    await atomic(db, [deleteSession(db, s.tokenHash), auditStatement(db, { actor, action: 'signout', target: actor }, requestOrigin(c as Context<AppEnv>), now())]);
+    clearSessionCookie(c as Context<AppEnv>);
+    return c.redirect(s.kind === 'staff' ? '/staff/signin?notice=signed_out' : '/', 303);
+  });
+
+  app.post('/signout/everywhere', requireSession(), async (c) => {
+    const { db, now } = c.var.deps;
+    const s = c.var.session;
+    const actor = `${s.kind}:${s.subjectId}`;
+    await atomic(db, [deleteSessionsOf(db, s.kind, s.subjectId), auditStatement(db, { actor, action: 'signout.everywhere', target: actor }, requestOrigin(c as Context<AppEnv>), now())]);
+    clearSessionCookie(c as Context<AppEnv>);
+    return c.redirect(s.kind === 'staff' ? '/staff/signin?notice=signed_out' : '/', 303);
+  });
+
+  return app;
+}
+
+/**
+ * The shared "email me a link" answer: the same page whether or not the address has an
+ * account and whether or not it is throttled, so the form reveals nothing about who is
+ * registered. Only a throttled address (many asks from one place) is told to wait.
+ */
+async function askForLink(
+  c: Context<AppEnv>,
+  purpose: 'supporter_signin' | 'staff_password',
+  lookup: (address: string) => Promise<{ subjectId: string; actor: string; action: 'signin.link_sent' | 'staff.password_link_sent' } | null>,
+  form: { title: string; intro: string; action: string },
+) {
+  const deps = c.var.deps;
+  const { db, now, config } = deps;
+  const body = await c.req.parseBody();
+  const parsed = z.object({ email }).safeParse(body);
+  const page = { publication: config.publicationName, ...form };
+  if (!parsed.success) return c.html(askLinkPage({ ...page, email: text(body.email), error: fieldErrors(parsed.error).email ?? 'Enter your email address' }), 400);
+  const address = normalizeEmail(parsed.data.email);
+  const who = requestOrigin(c);
+  const byAddress: ThrottleCheck = { key: throttleKeys.linkAddress(who.ip), rule: THROTTLES.linkAddress };
+  const byEmail: ThrottleCheck = { key: throttleKeys.linkEmail(address), rule: THROTTLES.linkEmail };
+  const at = now();
+  const fromHere = await checkThrottles(db, [byAddress], at);
+  if (fromHere.blocked) return c.html(askLinkPage({ ...page, email: address, error: `Too many links asked for from here. Please wait ${waitText(fromHere.retryAfterMs)} and try again.` }), 429);
+  const forEmail = await checkThrottles(db, [byEmail], at);
+  const subject = forEmail.blocked ? null : await lookup(address);
+  const statements: Statement[] = countAttempt(db, [byAddress, byEmail], at);
+  if (subject) {
+    const link = await newLink(deps, { purpose, email: address, subjectId: subject.subjectId });
+    statements.push(...link.statements, auditStatement(db, { actor: subject.actor, action: subject.action, target: subject.actor }, who, at));
+  }
+  await atomic(db, statements);
+  return c.html(checkEmailPage({ publication: config.publicationName }));
+}
