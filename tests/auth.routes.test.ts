@@ -1,0 +1,306 @@
+// Signing in and out through the app's routes, in process, over a real SQLite file, with
+// the clock in the test's hands.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { totpCode } from '../src/auth/auth.totp.js';
+import { WRONG_CREDENTIALS } from '../src/auth/auth.routes.js';
+import { buildTestContext, type TestContext } from './factories/deps.js';
+import { buildStaff, insertStaffRow, sessionFor } from './factories/staff.js';
+import { browserClient, field, ORIGIN } from './helpers/browser-client.js';
+import { runCli } from './helpers/server.js';
+
+let t: TestContext;
+beforeEach(() => {
+  t = buildTestContext();
+});
+afterEach(() => t.cleanup());
+
+const sql = <T = Record<string, unknown>>(q: string, ...p: unknown[]) => t.handle.sqlite.prepare(q).all(...p) as T[];
+const audit = () => sql<{ action: string; actor: string | null; target: string | null }>('select action, actor, target from audit_log order by rowid');
+const MIN = 60_000;
+
+describe('staff sign-in with a password', () => {
+  it('signs a viewer in with a password alone and lands on /finance with name and role', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff({ name: 'Vera Viewer', role: 'viewer' }));
+    const b = browserClient(t.app);
+    const res = await b.post('/staff/signin', { email: viewer.email.toUpperCase(), password: viewer.password!, next: '/finance' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/finance');
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^storyfund_session=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    // NODE_ENV=test is not development: Secure
+    expect(cookie).toMatch(/Secure/);
+    const page = await b.get('/finance');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(await page.text()).toContain('Signed in as Vera Viewer, role viewer');
+    expect(audit()).toEqual([{ action: 'signin', actor: `staff:${viewer.id}`, target: `staff:${viewer.id}` }]);
+  });
+
+  it('gives one answer for an unknown email and a wrong password, and audits both', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const b = browserClient(t.app);
+    const unknown = await b.post('/staff/signin', { email: 'nobody@example.org', password: 'whatever it is' });
+    const wrong = await b.post('/staff/signin', { email: viewer.email, password: 'not the password' });
+    expect([unknown.status, wrong.status]).toEqual([401, 401]);
+    expect(await unknown.text()).toContain(WRONG_CREDENTIALS);
+    expect(await wrong.text()).toContain(WRONG_CREDENTIALS);
+    expect(b.cookie).toBe('');
+    expect(audit().map((a) => a.action)).toEqual(['signin.failed', 'signin.failed']);
+  });
+
+  it('refuses a disabled account with the same answer', async () => {
+    const gone = await insertStaffRow(t.deps, buildStaff({ disabled: true }));
+    const res = await browserClient(t.app).post('/staff/signin', { email: gone.email, password: gone.password! });
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain(WRONG_CREDENTIALS);
+  });
+
+  it('pauses an account after ten wrong passwords, saying how long to wait, even for the right one', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const b = browserClient(t.app);
+    const statuses: number[] = [];
+    let last = '';
+    for (let i = 0; i < 10; i++) {
+      const res = await b.post('/staff/signin', { email: viewer.email, password: `wrong ${i}` });
+      statuses.push(res.status);
+      last = await res.text();
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);
+    expect(last).toContain('please wait 15 minutes');
+    t.clock.ms += 5 * MIN;
+    const right = await b.post('/staff/signin', { email: viewer.email, password: viewer.password! });
+    expect(right.status).toBe(429);
+    expect(await right.text()).toContain('please wait 10 minutes');
+    t.clock.ms += 10 * MIN;
+    expect((await b.post('/staff/signin', { email: viewer.email, password: viewer.password! })).status).toBe(303);
+  });
+
+  it('throttles one address trying many accounts', async () => {
+    const b = browserClient(t.app);
+    const from = { 'x-test-client-address': '203.0.113.9' };
+    for (let i = 0; i < 50; i++) await b.post('/staff/signin', { email: `guess${i}@example.org`, password: 'password guess' }, from);
+    const res = await b.post('/staff/signin', { email: 'another@example.org', password: 'password guess' }, from);
+    expect(res.status).toBe(429);
+    // another address is not affected
+    expect((await b.post('/staff/signin', { email: 'another@example.org', password: 'password guess' }, { 'x-test-client-address': '198.51.100.1' })).status).toBe(401);
+  });
+
+  it('names a missing field', async () => {
+    const res = await browserClient(t.app).post('/staff/signin', { email: 'a@example.org' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('Enter your password');
+  });
+
+  it('refuses a sign-in form posted from another site', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const res = await browserClient(t.app).post('/staff/signin', { email: viewer.email, password: viewer.password! }, { origin: 'https://evil.example' });
+    expect(res.status).toBe(403);
+  });
+
+  it('issues a new token at every sign-in and ends the one the browser had', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const b = browserClient(t.app);
+    await b.post('/staff/signin', { email: viewer.email, password: viewer.password! });
+    const first = b.cookie;
+    await b.post('/staff/signin', { email: viewer.email, password: viewer.password! });
+    expect(b.cookie).not.toBe(first);
+    expect(sql('select count(*) as n from sessions')).toEqual([{ n: 1 }]);
+    expect((await browserClient(t.app, first).get('/finance')).status).toBe(303);
+  });
+});
+
+describe('the second factor', () => {
+  it('takes a CLI-made admin from the link to a password, TOTP enrolment, recovery codes and /finance', async () => {
+    const cli = await runCli(['staff', 'add', '--email', 'admin@example.org', '--role', 'admin', '--name', 'Ada Admin'], { DATABASE_PATH: t.deps.config.databasePath, PUBLIC_URL: ORIGIN });
+    expect(cli.code).toBe(0);
+    const link = /http:\/\/localhost:8787\/staff\/password\?token=\S+/.exec(cli.stdout)![0];
+    // the CLI ran on the wall clock; this app's clock is in 2026-11-20
+    t.clock.ms = Date.now();
+    const b = browserClient(t.app);
+    const path = link.slice(ORIGIN.length);
+    const form = await b.get(path);
+    expect(form.status).toBe(200);
+    const token = field(await form.text(), 'token');
+    const short = await b.post('/staff/password', { token, password: 'short', confirm: 'short' });
+    expect(short.status).toBe(400);
+    expect(await short.text()).toContain('Use at least 12 characters');
+    const set = await b.post('/staff/password', { token, password: 'a sturdy admin password', confirm: 'a sturdy admin password' });
+    expect(set.status).toBe(303);
+    expect(set.headers.get('location')).toBe('/staff/signin?notice=password_set');
+    // single use
+    expect((await b.get(path)).status).toBe(400);
+
+    const signin = await b.post('/staff/signin', { email: 'admin@example.org', password: 'a sturdy admin password', next: '/finance/audit' });
+    expect(signin.headers.get('location')).toBe('/staff/signin/second-factor?next=%2Ffinance%2Faudit');
+    // a password alone reaches nothing
+    expect((await b.get('/finance')).headers.get('location')).toBe('/staff/signin/second-factor');
+    const enrol = await (await b.get('/staff/signin/second-factor?next=%2Ffinance%2Faudit')).text();
+    expect(enrol).toContain('<svg');
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(enrol)![1]!.replace(/ /g, '');
+    const csrf = field(enrol, '_csrf');
+    const wrong = await b.post('/staff/signin/second-factor', { _csrf: csrf, next: '/finance/audit', code: '000000' });
+    expect(wrong.status).toBe(401);
+    const done = await b.post('/staff/signin/second-factor', { _csrf: csrf, next: '/finance/audit', code: totpCode(secret, t.clock.ms) });
+    expect(done.status).toBe(200);
+    const codes = [...(await done.text()).matchAll(/<code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})<\/code>/g)].map((m) => m[1]!);
+    expect(codes).toHaveLength(10);
+    const page = await b.get('/finance');
+    expect(await page.text()).toContain('Signed in as Ada Admin, role admin');
+    expect((await b.get('/finance/audit')).status).toBe(200);
+    expect(audit().map((a) => a.action)).toEqual(['staff.created', 'staff.password_set', 'signin.second_factor_failed', 'staff.totp_enrolled', 'signin']);
+    // only hashes of the recovery codes are kept
+    expect(JSON.stringify(sql('select * from staff_recovery_codes'))).not.toContain(codes[0]!.replace('-', ''));
+
+    // next time: a code, never the same one twice; or a recovery code, once
+    const again = browserClient(t.app);
+    await again.post('/staff/signin', { email: 'admin@example.org', password: 'a sturdy admin password' });
+    const verify = await (await again.get('/staff/signin/second-factor')).text();
+    expect(verify).not.toContain('<svg');
+    const replay = await again.post('/staff/signin/second-factor', { _csrf: field(verify, '_csrf'), code: totpCode(secret, t.clock.ms) });
+    expect(replay.status).toBe(401);
+    const recovered = await again.post('/staff/signin/second-factor', { _csrf: field(verify, '_csrf'), code: codes[3]!.toUpperCase() });
+    expect(recovered.status).toBe(303);
+    const third = browserClient(t.app);
+    await third.post('/staff/signin', { email: 'admin@example.org', password: 'a sturdy admin password' });
+    const v3 = await (await third.get('/staff/signin/second-factor')).text();
+    expect((await third.post('/staff/signin/second-factor', { _csrf: field(v3, '_csrf'), code: codes[3]! })).status).toBe(401);
+    t.clock.ms += 30_000;
+    expect((await third.post('/staff/signin/second-factor', { _csrf: field(v3, '_csrf'), code: totpCode(secret, t.clock.ms) })).status).toBe(303);
+  });
+});
+
+describe('signed-in pages', () => {
+  it('send a browser without a session to sign in and back, answer an API client 401, a weaker role 403', async () => {
+    const b = browserClient(t.app);
+    const res = await b.get('/finance/audit?before_at=1&before_id=x');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/staff/signin?next=%2Ffinance%2Faudit%3Fbefore_at%3D1%26before_id%3Dx');
+    expect(await (await b.get('/staff/signin?next=%2Ffinance%2Faudit')).text()).toContain('name="next" value="/finance/audit"');
+    const api = await t.app.request('/finance', { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(401);
+    expect(await api.json()).toEqual({ error: 'Sign in first.' });
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const s = await sessionFor(t.deps, 'staff', viewer.id);
+    const denied = await browserClient(t.app, s.cookie).get('/finance/audit');
+    expect(denied.status).toBe(403);
+  });
+
+  it('never send a signed-in person to another site after sign-in', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    for (const next of ['https://evil.example/', '//evil.example/', '/\\evil.example']) {
+      const res = await browserClient(t.app).post('/staff/signin', { email: viewer.email, password: viewer.password!, next });
+      expect(res.headers.get('location')).toBe('/finance');
+    }
+  });
+
+  it('end after the idle time and at the absolute time', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const s = await sessionFor(t.deps, 'staff', viewer.id);
+    const b = browserClient(t.app, s.cookie);
+    // every 50 minutes a request keeps the session alive (idle expiry is 60 minutes) ...
+    for (let i = 0; i < 14; i++) {
+      t.clock.ms += 50 * MIN;
+      expect((await b.get('/finance')).status).toBe(200);
+    }
+    // ... until 12 hours after sign-in
+    t.clock.ms += 50 * MIN;
+    expect((await b.get('/finance')).status).toBe(303);
+    const s2 = await sessionFor(t.deps, 'staff', viewer.id);
+    t.clock.ms += 61 * MIN;
+    expect((await browserClient(t.app, s2.cookie).get('/finance')).status).toBe(303);
+  });
+
+  it('refuse a state-changing post without the session CSRF token or from another site', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const s = await sessionFor(t.deps, 'staff', viewer.id);
+    const b = browserClient(t.app, s.cookie);
+    expect((await b.post('/signout', {})).status).toBe(403);
+    expect((await b.post('/signout', { _csrf: 'forged' })).status).toBe(403);
+    expect((await b.post('/signout', { _csrf: s.csrf }, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await b.get('/finance')).status).toBe(200);
+    // a script sends the token as a header
+    const api = await t.app.request('/signout', { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json', accept: 'application/json' }, body: '{}' });
+    expect(api.status).toBe(303);
+    expect(sql('select count(*) as n from sessions')).toEqual([{ n: 0 }]);
+  });
+
+  it('sign out here, or everywhere', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const here = await sessionFor(t.deps, 'staff', viewer.id);
+    const there = await sessionFor(t.deps, 'staff', viewer.id);
+    const b = browserClient(t.app, here.cookie);
+    const out = await b.post('/signout', { _csrf: here.csrf });
+    expect(out.headers.get('location')).toBe('/staff/signin?notice=signed_out');
+    expect(b.cookie).toBe('');
+    expect((await browserClient(t.app, there.cookie).get('/finance')).status).toBe(200);
+    const again = await sessionFor(t.deps, 'staff', viewer.id);
+    await browserClient(t.app, again.cookie).post('/signout/everywhere', { _csrf: again.csrf });
+    expect((await browserClient(t.app, there.cookie).get('/finance')).status).toBe(303);
+    expect(audit().map((a) => a.action)).toEqual(['signout', 'signout.everywhere']);
+  });
+});
+
+describe('supporters sign in by emailed link', () => {
+  const addSupporter = () => t.handle.sqlite.prepare(`insert into supporters (id, email, name, created_at) values ('sup_1', 'reader@example.com', 'Rita', 0)`).run();
+
+  it('gives the same answer for a known and an unknown email, and emails only the known one', async () => {
+    addSupporter();
+    const b = browserClient(t.app);
+    const known = await b.post('/signin', { email: 'Reader@Example.com' });
+    const unknown = await b.post('/signin', { email: 'stranger@example.com' });
+    expect([known.status, unknown.status]).toEqual([200, 200]);
+    const strip = (html: string) => html.replace(/name="[^"]*" value="[^"]*"/g, '');
+    expect(strip(await known.text())).toBe(strip(await unknown.text()));
+    expect(sql('select to_address, template from outbox')).toEqual([{ to_address: 'reader@example.com', template: 'signin_link' }]);
+  });
+
+  it('signs in once through the link, into /account, and shows the email in the dev preview', async () => {
+    addSupporter();
+    const b = browserClient(t.app);
+    await b.post('/signin', { email: 'reader@example.com' });
+    const preview = await t.app.request('/dev/mail', { headers: { accept: 'text/html' } });
+    const emailId = /href="\/dev\/mail\/(eml_[^"]+)"/.exec(await preview.text())![1]!;
+    const text = await (await t.app.request(`/dev/mail/${emailId}?format=text`)).text();
+    expect(text).toContain('Subject: Your sign-in link for The Harbour Ledger');
+    const url = /http:\/\/localhost:8787\/signin\/link\?token=\S+/.exec(text)![0];
+    const confirm = await b.get(url.slice(ORIGIN.length));
+    expect(confirm.status).toBe(200);
+    const token = field(await confirm.text(), 'token');
+    // opening the link (a mail scanner, say) does not use it
+    expect((await b.get(url.slice(ORIGIN.length))).status).toBe(200);
+    const signedIn = await b.post('/signin/link', { token });
+    expect(signedIn.headers.get('location')).toBe('/account');
+    expect(await (await b.get('/account')).text()).toContain('Signed in as reader@example.com');
+    expect((await browserClient(t.app).post('/signin/link', { token })).status).toBe(400);
+    // a supporter is nobody on the staff pages
+    expect((await b.get('/finance')).headers.get('location')).toBe('/staff/signin?next=%2Ffinance');
+  });
+
+  it('refuses a link after 15 minutes', async () => {
+    addSupporter();
+    const b = browserClient(t.app);
+    await b.post('/signin', { email: 'reader@example.com' });
+    const url = JSON.parse(sql<{ props: string }>('select props from outbox')[0]!.props).url as string;
+    t.clock.ms += 15 * MIN;
+    expect((await b.get(url.slice(ORIGIN.length))).status).toBe(400);
+    expect((await b.post('/signin/link', { token: new URL(url).searchParams.get('token')! })).status).toBe(400);
+  });
+
+  it('sends at most five links an hour to one address, without saying so', async () => {
+    addSupporter();
+    const b = browserClient(t.app);
+    for (let i = 0; i < 7; i++) expect((await b.post('/signin', { email: 'reader@example.com' })).status).toBe(200);
+    expect(sql('select count(*) as n from outbox')).toEqual([{ n: 5 }]);
+  });
+
+  it('lets staff ask for a password link by email', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const res = await browserClient(t.app).post('/staff/password/reset', { email: viewer.email });
+    expect(res.status).toBe(200);
+    const props = JSON.parse(sql<{ props: string }>('select props from outbox')[0]!.props) as { url: string; purpose: string };
+    expect(props.purpose).toBe('staff_password');
+    expect(props.url.startsWith(`${ORIGIN}/staff/password?token=`)).toBe(true);
+  });
+});
