@@ -1,0 +1,129 @@
+// Who may reach what: every route the app has (with every optional part switched on: the
+// sandbox, the ops token, the mail preview) tried signed out, as a supporter and with each
+// staff role, against the table below. A route missing from the table fails the test, so
+// a new route cannot be added without deciding who may use it.
+import { inspectRoutes } from 'hono/dev';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestContext, type TestContext } from './factories/deps.js';
+import { buildStaff, insertStaffRow, sessionFor, type SignedIn } from './factories/staff.js';
+
+const PERSONAS = ['anon', 'supporter', 'viewer', 'finance', 'admin'] as const;
+type Persona = (typeof PERSONAS)[number];
+/** 401 and 403 are access answers; the classes are what a person allowed in gets for the sample request */
+type Expect = '2xx' | '3xx' | '4xx' | 401 | 403;
+type Row = { sample?: string; expect: Expect | Record<Persona, Expect> };
+
+const everyone = (e: Expect): Row['expect'] => e;
+const staffOnly = (ok: Expect, min: 'viewer' | 'finance' | 'admin' = 'viewer'): Row['expect'] => ({
+  anon: 401,
+  supporter: 401,
+  viewer: min === 'viewer' ? ok : 403,
+  finance: min === 'admin' ? 403 : ok,
+  admin: ok,
+});
+
+/** `METHOD path` as the router knows it -> the request to try and what each persona gets. */
+const TABLE: Record<string, Row> = {
+  'GET /health': { expect: everyone('2xx') },
+  'GET /': { expect: everyone('2xx') },
+  'GET /appeal': { expect: everyone('2xx') },
+  'POST /checkout': { expect: everyone('4xx') },
+  'GET /thank-you': { expect: everyone('4xx') },
+  'POST /webhooks/stripe': { expect: everyone('4xx') },
+  // a bearer token of its own; no session opens it
+  'GET /ops/contributions.csv': { expect: everyone(401) },
+  'GET /staff/signin': { expect: everyone('2xx') },
+  'POST /staff/signin': { expect: everyone('4xx') },
+  'GET /staff/signin/second-factor': { expect: everyone('3xx') },
+  'POST /staff/signin/second-factor': { expect: everyone('3xx') },
+  'GET /staff/password': { expect: everyone('4xx') },
+  'POST /staff/password': { expect: everyone('4xx') },
+  'GET /staff/password/reset': { expect: everyone('2xx') },
+  'POST /staff/password/reset': { expect: everyone('4xx') },
+  'GET /signin': { expect: everyone('2xx') },
+  'POST /signin': { expect: everyone('4xx') },
+  'GET /signin/link': { expect: everyone('4xx') },
+  'POST /signin/link': { expect: everyone('4xx') },
+  'POST /signout': { expect: { anon: 401, supporter: '3xx', viewer: '3xx', finance: '3xx', admin: '3xx' } },
+  'POST /signout/everywhere': { expect: { anon: 401, supporter: '3xx', viewer: '3xx', finance: '3xx', admin: '3xx' } },
+  'GET /finance': { expect: staffOnly('2xx') },
+  'GET /finance/audit': { expect: staffOnly('2xx', 'admin') },
+  'GET /account': { expect: { anon: 401, supporter: '2xx', viewer: 401, finance: 401, admin: 401 } },
+  'GET /dev/mail': { expect: everyone('2xx') },
+  'GET /dev/mail/:id': { sample: '/dev/mail/eml_unknown', expect: everyone('4xx') },
+  'GET /sandbox/checkout/:id': { sample: '/sandbox/checkout/cs_test_unknown', expect: everyone('4xx') },
+  'POST /sandbox/checkout/:id/pay': { sample: '/sandbox/checkout/cs_test_unknown/pay', expect: everyone('4xx') },
+  'POST /sandbox/checkout/:id/redeliver': { sample: '/sandbox/checkout/cs_test_unknown/redeliver', expect: everyone('4xx') },
+  'POST /sandbox/checkout/:id/decline': { sample: '/sandbox/checkout/cs_test_unknown/decline', expect: everyone('4xx') },
+  'POST /sandbox/checkout/:id/cancel': { sample: '/sandbox/checkout/cs_test_unknown/cancel', expect: everyone('4xx') },
+};
+
+function classOf(status: number): Expect {
+  if (status === 401 || status === 403) return status;
+  if (status >= 500) throw new Error(`a ${status} is a bug`);
+  return `${String(status)[0]}xx` as Expect;
+}
+
+let t: TestContext;
+let ids: Record<Exclude<Persona, 'anon'>, { kind: 'staff' | 'supporter'; id: string }>;
+beforeAll(async () => {
+  // no Stripe key: the offline sandbox, so nothing here reaches a network
+  t = buildTestContext({ STRIPE_SECRET_KEY: '', OPS_TOKEN: 'access-test-ops-token-0123456789abcdef', MAIL_TRANSPORT: 'preview' });
+  t.handle.sqlite.prepare(`insert into supporters (id, email, created_at) values ('sup_access', 'reader@example.com', 0)`).run();
+  const staff = async (role: 'viewer' | 'finance' | 'admin') => ({ kind: 'staff' as const, id: (await insertStaffRow(t.deps, buildStaff({ role }))).id });
+  ids = { supporter: { kind: 'supporter', id: 'sup_access' }, viewer: await staff('viewer'), finance: await staff('finance'), admin: await staff('admin') };
+});
+afterAll(() => t?.cleanup());
+
+const routes = () => {
+  const seen = new Set<string>();
+  for (const r of inspectRoutes(t.app)) if (!r.isMiddleware) seen.add(`${r.method} ${r.path}`);
+  return [...seen];
+};
+
+/** An API client's request: JSON, the session's CSRF token where there is one, from this site. */
+async function attempt(method: string, path: string, s: SignedIn | null): Promise<number> {
+  const headers: Record<string, string> = { accept: 'application/json', origin: 'http://localhost:8787' };
+  if (s) Object.assign(headers, { cookie: s.cookie, 'x-csrf-token': s.csrf });
+  if (method !== 'GET') headers['content-type'] = 'application/json';
+  const res = await t.app.request(`http://localhost:8787${path}`, { method, headers, ...(method === 'GET' ? {} : { body: '{}' }) });
+  return res.status;
+}
+
+describe('access to every route', () => {
+  it('has a row for every route the app serves, and no row for a route it does not', () => {
+    const served = routes();
+    expect(served.filter((r) => !TABLE[r])).toEqual([]);
+    expect(Object.keys(TABLE).filter((r) => !served.includes(r))).toEqual([]);
+  });
+
+  it('answers each persona as the table says', async () => {
+    const got: Record<string, Record<string, Expect>> = {};
+    const want: Record<string, Record<string, Expect>> = {};
+    for (const key of routes()) {
+      const row = TABLE[key];
+      if (!row) continue;
+      const [method, path] = key.split(' ') as [string, string];
+      got[key] = {};
+      want[key] = {};
+      for (const p of PERSONAS) {
+        // a fresh session per try: signing out ends the one it used
+        const s = p === 'anon' ? null : await sessionFor(t.deps, ids[p].kind, ids[p].id);
+        got[key][p] = classOf(await attempt(method, row.sample ?? path, s));
+        want[key][p] = typeof row.expect === 'object' ? row.expect[p] : row.expect;
+      }
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('sends a signed-out browser from every staff and account page to sign in, and back after', async () => {
+    for (const [key, row] of Object.entries(TABLE)) {
+      const [method, path] = key.split(' ') as [string, string];
+      if (method !== 'GET' || typeof row.expect !== 'object' || row.expect.anon !== 401) continue;
+      const res = await t.app.request(`http://localhost:8787${row.sample ?? path}`, { headers: { accept: 'text/html' } });
+      expect(res.status, key).toBe(303);
+      const signIn = path.startsWith('/account') ? '/signin' : '/staff/signin';
+      expect(res.headers.get('location'), key).toBe(`${signIn}?next=${encodeURIComponent(row.sample ?? path)}`);
+    }
+  });
+});
