@@ -3,6 +3,8 @@
 // bundle in workerd over D1 (tests/workers/flow.workerd.test.ts). Only how a target is
 // started differs; every request and assertion here is the same for both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/auth/auth.crypto.js';
+import { totpCode } from '../../src/auth/auth.totp.js';
 import { EXPORT_HEADER } from '../../src/ledger/ledger.export.js';
 import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, TEST_WEBHOOK_SECRET } from '../factories/stripe.js';
 import { createStripeStore } from '../mocks/stripe-api.js';
@@ -282,6 +284,112 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(rows).toHaveLength(2100);
       expect(rows.map((r) => r.contribution_id)).toEqual(Array.from({ length: 2100 }, (_, i) => `le_seed_${String(i + 1).padStart(5, '0')}`));
       expect(rows[2099]).toMatchObject({ created_at: '2020-01-01T00:11:40.000Z', amount_minor: '2100', currency: 'usd' });
+    });
+  });
+
+  describe(`identity on ${runtime}: sessions, throttles, sign-in links, the audit log`, () => {
+    let t: Target;
+    beforeAll(async () => {
+      t = await start.sandbox(SETTINGS);
+    });
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    /** A form post from this site, with the session cookie when there is one. */
+    const post = (path: string, fields: Record<string, string>, cookie = '') =>
+      fetch(`${t.url}${path}`, { ...form(fields), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url, accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+    const get = (path: string, cookie = '', accept = 'text/html') => fetch(`${t.url}${path}`, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } });
+    const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('storyfund_session=') && c.length > 'storyfund_session='.length) ?? '';
+
+    it('signs a viewer in with a password, shows name and role, audits it, and signs out everywhere', async () => {
+      const password = await hashPassword('flow viewer password');
+      await t.exec(
+        `insert into staff (id, email, name, role, disabled, password_hash, password_salt, password_iterations, created_at, updated_at) values ('stf_flow_viewer', 'viewer@example.org', 'Flo Viewer', 'viewer', 0, '${password.hash}', '${password.salt}', ${password.iterations}, 0, 0)`,
+      );
+      const signedOut = await get('/finance');
+      expect(signedOut.status).toBe(303);
+      expect(signedOut.headers.get('location')).toBe('/staff/signin?next=%2Ffinance');
+      expect((await get('/finance', '', 'application/json')).status).toBe(401);
+
+      const res = await post('/staff/signin', { email: 'viewer@example.org', password: 'flow viewer password', next: '/finance' });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/finance');
+      const cookie = cookieOf(res);
+      expect(cookie).not.toBe('');
+      const page = await get('/finance', cookie);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control')).toBe('no-store');
+      const html = await page.text();
+      expect(html).toContain('Signed in as Flo Viewer, role viewer');
+      expect((await get('/finance/audit', cookie, 'application/json')).status).toBe(403);
+      const sessions = await t.query<{ token_hash: string; kind: string }>(`select token_hash, kind from sessions where subject_id = 'stf_flow_viewer'`);
+      expect(sessions).toHaveLength(1);
+      expect(sessions[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(await t.query(`select actor, action from audit_log where actor = 'staff:stf_flow_viewer'`)).toEqual([{ actor: 'staff:stf_flow_viewer', action: 'signin' }]);
+
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+      expect((await post('/signout/everywhere', { _csrf: 'forged' }, cookie)).status).toBe(403);
+      const out = await post('/signout/everywhere', { _csrf: csrf }, cookie);
+      expect(out.status).toBe(303);
+      expect((await get('/finance', cookie)).status).toBe(303);
+      expect(await t.query(`select count(*) as n from sessions where subject_id = 'stf_flow_viewer'`)).toEqual([{ n: 0 }]);
+    });
+
+    it('asks finance staff for a TOTP code (enrolment with a QR code first), checked in this runtime', async () => {
+      const password = await hashPassword('flow finance password');
+      await t.exec(
+        `insert into staff (id, email, name, role, disabled, password_hash, password_salt, password_iterations, created_at, updated_at) values ('stf_flow_fin', 'finance@example.org', 'Fin Flow', 'finance', 0, '${password.hash}', '${password.salt}', ${password.iterations}, 0, 0)`,
+      );
+      const first = await post('/staff/signin', { email: 'finance@example.org', password: 'flow finance password' });
+      expect(first.headers.get('location')).toBe('/staff/signin/second-factor?next=%2Ffinance');
+      const pending = cookieOf(first);
+      expect((await get('/finance', pending)).headers.get('location')).toBe('/staff/signin/second-factor');
+      const enrol = await (await get('/staff/signin/second-factor', pending)).text();
+      expect(enrol).toContain('<svg');
+      const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(enrol)![1]!.replace(/ /g, '');
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(enrol)![1]!;
+      const done = await post('/staff/signin/second-factor', { _csrf: csrf, next: '/finance', code: totpCode(secret, Date.now()) }, pending);
+      expect(done.status).toBe(200);
+      expect((await done.text()).match(/<code>[a-z2-9-]{14}<\/code>/g)).toHaveLength(10);
+      const page = await get('/finance', cookieOf(done));
+      expect(await page.text()).toContain('Signed in as Fin Flow, role finance');
+      expect(await t.query(`select count(*) as n from staff_recovery_codes where staff_id = 'stf_flow_fin' and used_at is null`)).toEqual([{ n: 10 }]);
+      expect(await t.query(`select action from audit_log where actor = 'staff:stf_flow_fin' order by rowid`)).toEqual([{ action: 'staff.totp_enrolled' }, { action: 'signin' }]);
+    });
+
+    it('pauses an account after ten wrong passwords, with the wait in the message, counted in the database', async () => {
+      const statuses: number[] = [];
+      let last = '';
+      for (let i = 0; i < 10; i++) {
+        const res = await post('/staff/signin', { email: 'throttled@example.org', password: `wrong password ${i}` });
+        statuses.push(res.status);
+        last = await res.text();
+      }
+      expect(statuses).toEqual([...Array(9).fill(401), 429]);
+      expect(last).toContain('please wait 15 minutes');
+      expect(await t.query(`select count from throttles where key = 'signin:staff:throttled@example.org'`)).toEqual([{ count: 10 }]);
+      expect(await t.query(`select count(*) as n from audit_log where action = 'signin.failed'`)).toEqual([{ n: 10 }]);
+    });
+
+    it('signs a supporter in once through an emailed link', async () => {
+      await t.exec(`insert into supporters (id, email, name, created_at) values ('sup_flow_link', 'linked@example.com', 'Lin', 0)`);
+      expect((await post('/signin', { email: 'linked@example.com' })).status).toBe(200);
+      expect((await post('/signin', { email: 'unknown@example.com' })).status).toBe(200);
+      const emails = await t.query<{ to_address: string; props: string }>(`select to_address, props from outbox where template = 'signin_link'`);
+      expect(emails.map((e) => e.to_address)).toEqual(['linked@example.com']);
+      const url = (JSON.parse(emails[0]!.props) as { url: string }).url;
+      expect(url.startsWith(`${t.url}/signin/link?token=`)).toBe(true);
+      const token = new URL(url).searchParams.get('token')!;
+      expect(await t.query(`select count(*) as n from verifications where token_hash = '${token}'`)).toEqual([{ n: 0 }]);
+      expect((await get(`/signin/link?token=${token}`)).status).toBe(200);
+      const res = await post('/signin/link', { token });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/account');
+      const account = await get('/account', cookieOf(res));
+      expect(await account.text()).toContain('Signed in as linked@example.com');
+      expect((await post('/signin/link', { token })).status).toBe(400);
+      expect(await t.query(`select action from audit_log where actor = 'supporter:sup_flow_link' order by at`)).toEqual([{ action: 'signin.link_sent' }, { action: 'signin.link_used' }]);
     });
   });
 
