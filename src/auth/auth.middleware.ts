@@ -85,7 +85,7 @@ export function requireStaff(min: StaffRole): MiddlewareHandler<StaffEnv> {
   return createMiddleware<StaffEnv>(async (sc, next) => {
     const c = sc as unknown as Context<AppEnv>;
     const session = await loadSession(c);
-    if (!session || session.kind !== 'staff') return signInFirst(c, '/staff/signin');
+    if (session?.kind !== 'staff') return signInFirst(c, '/staff/signin');
     if (session.stage !== 'active') {
       if (prefersHtml(c.req.header('content-type'), c.req.header('accept'))) return c.redirect('/staff/signin/second-factor', 303);
       throw new AppError('unauthorized', 'Finish signing in first.');
@@ -105,7 +105,7 @@ export function requireSupporter(): MiddlewareHandler<SupporterEnv> {
   return createMiddleware<SupporterEnv>(async (sc, next) => {
     const c = sc as unknown as Context<AppEnv>;
     const session = await loadSession(c);
-    if (!session || session.kind !== 'supporter' || session.stage !== 'active') return signInFirst(c, '/signin');
+    if (session?.kind !== 'supporter' || session.stage !== 'active') return signInFirst(c, '/signin');
     const person = await findSupporter(c.var.deps.db, session.subjectId);
     if (!person) return signInFirst(c, '/signin');
     sc.set('supporter', { id: person.id, email: person.email, name: person.name });
@@ -130,6 +130,6 @@ export function requireSession(): MiddlewareHandler<AppEnv & { Variables: { sess
 
 /** Where to go after signing in: a path on this site only, never another host. */
 export function safeNext(next: string | undefined, fallback: string): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
   return next;
 }

@@ -132,7 +132,7 @@ export function authRoutes(): Hono<AppEnv> {
   /** The half-signed-in staff member (right password, code still to come), or null. */
   async function pendingStaff(c: Context<AppEnv>) {
     const session = await loadSession(c);
-    if (!session || session.kind !== 'staff' || session.stage !== 'second_factor') return null;
+    if (session?.kind !== 'staff' || session.stage !== 'second_factor') return null;
     const person = await findStaff(c.var.deps.db, session.subjectId);
     if (!person || person.disabled) return null;
     return { session, person };

@@ -1,6 +1,5 @@
 // A cookie-keeping client for in-process requests (app.request), behaving like a browser
 // on this site: it sends its cookie back, says it wants HTML, and names its origin on posts.
-import type { Hono } from 'hono';
 
 export const ORIGIN = 'http://localhost:8787';
 
@@ -10,7 +9,7 @@ export type Client = {
   post(path: string, fields: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
 };
 
-export function browserClient(app: Hono<any>, start = ''): Client {
+export function browserClient(app: { request(input: string, init?: RequestInit): Response | Promise<Response> }, start = ''): Client {
   const c: Client = {
     cookie: start,
     async get(path, headers = {}) {
