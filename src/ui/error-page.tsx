@@ -36,6 +36,9 @@ export function renderErrorPage(props: ErrorPageProps): string {
 /** The heading for an error status, in the reader's words. */
 export function errorTitle(status: number): string {
   if (status === 404) return 'We could not find that page';
+  if (status === 401) return 'Please sign in first';
+  if (status === 403) return 'This page is not open to you';
+  if (status === 429) return 'Please wait a little';
   if (status === 502) return 'We could not reach our payment provider';
   if (status >= 500) return 'Something went wrong on our side';
   return 'We could not use what was sent';
