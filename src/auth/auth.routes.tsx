@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { atomic, type Statement } from '../../db/db.js';
 import type { AppEnv, Deps } from '../deps.js';
+import { timingSafeEqualText } from '../lib/crypto.js';
 import { normalizeEmail } from '../lib/email.js';
 import { fieldErrors } from '../lib/validate.js';
 import { auditStatement, requestOrigin } from './auth.audit.js';
@@ -168,7 +169,7 @@ export function authRoutes(): Hono<AppEnv> {
     const body = await c.req.parseBody();
     const next = safeNext(text(body.next), '/finance');
     const { person, session } = p;
-    if (text(body[CSRF_FIELD]) !== session.csrfToken) return secondFactorForm(c, p, next, 'This form has expired. Please enter the code again.', 400);
+    if (!(await timingSafeEqualText(text(body[CSRF_FIELD]) ?? '', session.csrfToken))) return secondFactorForm(c, p, next, 'This form has expired. Please enter the code again.', 400);
     const who = requestOrigin(c);
     const checks: ThrottleCheck[] = [
       { key: throttleKeys.secondFactor(person.id), rule: THROTTLES.account },

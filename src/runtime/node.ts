@@ -33,7 +33,14 @@ export function startNode(env: Record<string, string | undefined>) {
     log,
     mail: createMailPort(now),
     // the socket's peer: this server faces clients directly (behind a proxy every address would be the proxy's)
-    clientAddress: (c) => getConnInfo(c).remote.address ?? null,
+    clientAddress: (c) => {
+      try {
+        return getConnInfo(c).remote.address ?? null;
+      } catch {
+        // a request the app made to itself (the sandbox delivering an event) has no socket
+        return null;
+      }
+    },
     // node:crypto HMAC: about 4x cheaper per call than SubtleCrypto on Node (docs/platform-notes.md, Verifying webhook signatures)
     webhookCrypto: Stripe.createNodeCryptoProvider(),
     // an in-memory database cannot be opened a second time, so its exports read through `db`
