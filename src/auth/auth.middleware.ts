@@ -6,6 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { csrf } from 'hono/csrf';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import type { StaffRole } from '../../db/schema.js';
 import type { AppEnv, StaffEnv, SupporterEnv } from '../deps.js';
 import { timingSafeEqualText } from '../lib/crypto.js';
@@ -126,6 +127,32 @@ export function requireSession(): MiddlewareHandler<AppEnv & { Variables: { sess
     if (!SAFE.test(c.req.method)) await origin(c, () => Promise.resolve());
     await guardState(c, next, session);
   });
+}
+
+/**
+ * Headers for pages that belong to one person or carry a token: never stored by a browser
+ * or proxy, never framed (clickjacking a sign-in or sign-out button), no Referer leaving
+ * with a token in the URL, and a CSP that allows this site's own forms and inline styles only.
+ */
+export function privatePage(): MiddlewareHandler {
+  const headers = secureHeaders({
+    referrerPolicy: 'no-referrer',
+    xFrameOptions: 'DENY',
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      // the shared layout inlines its stylesheet; the QR code is inline SVG
+      styleSrc: ["'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      scriptSrc: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+  });
+  return async (c, next) => {
+    await headers(c, next);
+    c.header('cache-control', 'no-store');
+  };
 }
 
 /** Where to go after signing in: a path on this site only, never another host. */

@@ -11,7 +11,7 @@ import { fieldErrors } from '../lib/validate.js';
 import { auditStatement, requestOrigin } from './auth.audit.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, sha256Hex, verifyPassword } from './auth.crypto.js';
 import { newLink, peekLink, useLink } from './auth.links.js';
-import { CSRF_FIELD, needsSecondFactor, requireSession, safeNext, sameOrigin } from './auth.middleware.js';
+import { CSRF_FIELD, needsSecondFactor, privatePage, requireSession, safeNext, sameOrigin } from './auth.middleware.js';
 import {
   confirmTotp,
   deleteSession,
@@ -69,18 +69,11 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
 
 const passwordOf = (s: StaffRow) => (s.passwordHash && s.passwordSalt && s.passwordIterations ? { hash: s.passwordHash, salt: s.passwordSalt, iterations: s.passwordIterations } : null);
 
-function noStore(c: Context<AppEnv>) {
-  c.header('cache-control', 'no-store');
-  c.header('referrer-policy', 'no-referrer');
-}
-
 export function authRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const origin = sameOrigin();
-  app.use(async (c, next) => {
-    await next();
-    noStore(c);
-  });
+  // scoped to these paths: mounted at the root, an unscoped middleware would reach every later route
+  for (const path of ['/staff/*', '/signin', '/signin/*', '/signout', '/signout/*']) app.use(path, privatePage());
 
   // ---- staff: password
 

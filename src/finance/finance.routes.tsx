@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { z } from 'zod';
 import { recentAudit } from '../auth/auth.repo.js';
-import { requireStaff } from '../auth/auth.middleware.js';
+import { privatePage, requireStaff } from '../auth/auth.middleware.js';
 import { Csrf } from '../auth/auth.views.js';
 import type { StaffEnv, StaffPrincipal } from '../deps.js';
 import { parseInput } from '../lib/validate.js';
@@ -50,6 +50,7 @@ const AUDIT_PAGE = 100;
 
 export function financeRoutes(): Hono<StaffEnv> {
   const app = new Hono<StaffEnv>();
+  app.use(privatePage());
 
   app.get('/', requireStaff('viewer'), (c) => {
     const { staff, session, deps } = c.var;

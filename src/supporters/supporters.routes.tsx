@@ -1,13 +1,14 @@
 // A signed-in supporter's own pages. For now: who is signed in and signing out; gifts and
 // their management grow here on top of requireSupporter.
 import { Hono } from 'hono';
-import { requireSupporter } from '../auth/auth.middleware.js';
+import { privatePage, requireSupporter } from '../auth/auth.middleware.js';
 import { Csrf } from '../auth/auth.views.js';
 import type { SupporterEnv } from '../deps.js';
 import { Layout, toHtml } from '../ui/layout.js';
 
 export function supporterRoutes(): Hono<SupporterEnv> {
   const app = new Hono<SupporterEnv>();
+  app.use(privatePage());
 
   app.get('/', requireSupporter(), (c) => {
     const { supporter, session, deps } = c.var;
