@@ -12,7 +12,7 @@ export type SignInLinkProps = {
 
 export function signInLinkEmail(props: SignInLinkProps): RenderedEmail {
   const staff = props.purpose === 'staff_password';
-  const subject = staff ? `Set your ${props.publicationName} staff password` : `Your sign-in link for ${props.publicationName}`;
+  const subject = staff ? `Set your staff password for ${props.publicationName}` : `Your sign-in link for ${props.publicationName}`;
   const action = staff ? 'set your password' : 'sign in';
   const { html, text } = emailLayout({
     publication: props.publicationName,
