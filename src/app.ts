@@ -56,7 +56,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 }
 
 function errorHtml(deps: Deps, e: PublicError, routePage: ((e: PublicError) => string) | undefined): string {
-  const shared = () => renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(e.status), message: e.message });
+  const shared = () => renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(e.status), message: e.message, fields: e.fields });
   if (!routePage) return shared();
   try {
     return routePage(e);

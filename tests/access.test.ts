@@ -48,6 +48,10 @@ const TABLE: Record<string, Row> = {
   'POST /signout/everywhere': { expect: { anon: 401, supporter: '3xx', viewer: '3xx', finance: '3xx', admin: '3xx' } },
   'GET /finance': { expect: staffOnly('2xx') },
   'GET /finance/audit': { expect: staffOnly('2xx', 'admin') },
+  'GET /finance/staff': { expect: staffOnly('2xx', 'admin') },
+  // an admin's JSON post without a role is a 400 naming the field
+  'POST /finance/staff/:id/role': { sample: '/finance/staff/stf_nobody/role', expect: staffOnly('4xx', 'admin') },
+  'POST /finance/staff/:id/status': { sample: '/finance/staff/stf_nobody/status', expect: staffOnly('4xx', 'admin') },
   'GET /account': { expect: { anon: 401, supporter: '2xx', viewer: 401, finance: 401, admin: 401 } },
   'GET /dev/mail': { expect: everyone('2xx') },
   'GET /dev/mail/:id': { sample: '/dev/mail/eml_unknown', expect: everyone('4xx') },

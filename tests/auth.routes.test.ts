@@ -249,6 +249,37 @@ describe('signed-in pages', () => {
   });
 });
 
+describe('staff management by an admin', () => {
+  it('changes a role and disables an account, ending their sessions, audited in the same write', async () => {
+    const admin = await insertStaffRow(t.deps, buildStaff({ role: 'admin', name: 'Ada' }));
+    const viewer = await insertStaffRow(t.deps, buildStaff({ name: 'Vic' }));
+    const theirs = await sessionFor(t.deps, 'staff', viewer.id);
+    const mine = await sessionFor(t.deps, 'staff', admin.id);
+    const b = browserClient(t.app, mine.cookie);
+    const page = await (await b.get('/finance/staff')).text();
+    expect(page).toContain(`action="/finance/staff/${viewer.id}/role"`);
+    expect(page).not.toContain(`action="/finance/staff/${admin.id}/role"`);
+
+    const bad = await b.post(`/finance/staff/${viewer.id}/role`, { _csrf: mine.csrf, role: 'owner' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('must be one of viewer, finance, admin');
+    expect((await b.post(`/finance/staff/${viewer.id}/role`, { role: 'finance' })).status).toBe(403);
+
+    const changed = await b.post(`/finance/staff/${viewer.id}/role`, { _csrf: mine.csrf, role: 'finance' });
+    expect(changed.headers.get('location')).toBe('/finance/staff?changed=1');
+    expect(sql('select role from staff where id = ?', viewer.id)).toEqual([{ role: 'finance' }]);
+    expect((await browserClient(t.app, theirs.cookie).get('/finance')).status).toBe(303);
+
+    await b.post(`/finance/staff/${viewer.id}/status`, { _csrf: mine.csrf, disabled: 'true' });
+    expect((await browserClient(t.app).post('/staff/signin', { email: viewer.email, password: viewer.password! })).status).toBe(401);
+    expect((await b.post(`/finance/staff/${admin.id}/status`, { _csrf: mine.csrf, disabled: 'true' })).status).toBe(409);
+    expect(audit().filter((a) => a.action.startsWith('staff.'))).toEqual([
+      { action: 'staff.role_changed', actor: `staff:${admin.id}`, target: `staff:${viewer.id}` },
+      { action: 'staff.disabled', actor: `staff:${admin.id}`, target: `staff:${viewer.id}` },
+    ]);
+  });
+});
+
 describe('supporters sign in by emailed link', () => {
   const addSupporter = () => t.handle.sqlite.prepare(`insert into supporters (id, email, name, created_at) values ('sup_1', 'reader@example.com', 'Rita', 0)`).run();
 

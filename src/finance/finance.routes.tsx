@@ -1,13 +1,18 @@
 // Staff-only pages. For now: who is signed in, and the audit log for admins; the dashboard
 // grows here on top of requireStaff.
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { atomic } from '../../db/db.js';
+import { STAFF_ROLES } from '../../db/schema.js';
+import { requestOrigin } from '../auth/auth.audit.js';
+import { staffChangeStatements } from '../auth/auth.staff.js';
 import type { Child } from 'hono/jsx';
 import { z } from 'zod';
-import { recentAudit } from '../auth/auth.repo.js';
+import { findStaff, listStaff, recentAudit, type StaffRow } from '../auth/auth.repo.js';
 import { privatePage, requireStaff } from '../auth/auth.middleware.js';
 import { Csrf } from '../auth/auth.views.js';
-import type { StaffEnv, StaffPrincipal } from '../deps.js';
-import { parseInput } from '../lib/validate.js';
+import type { AppEnv, StaffEnv, StaffPrincipal } from '../deps.js';
+import { AppError } from '../lib/errors.js';
+import { parseInput, validate } from '../lib/validate.js';
 import { Layout, toHtml } from '../ui/layout.js';
 
 function StaffBar(props: { staff: StaffPrincipal; csrf: string }) {
@@ -67,9 +72,14 @@ export function financeRoutes(): Hono<StaffEnv> {
             </p>
             <p>The finance dashboard arrives here. Until then, the CLI exports contributions and reports payouts.</p>
             {staff.role === 'admin' ? (
-              <p>
-                <a href="/finance/audit">Audit log</a>
-              </p>
+              <ul>
+                <li>
+                  <a href="/finance/staff">Staff</a>
+                </li>
+                <li>
+                  <a href="/finance/audit">Audit log</a>
+                </li>
+              </ul>
             ) : null}
           </>
         ),
@@ -127,6 +137,110 @@ export function financeRoutes(): Hono<StaffEnv> {
         ),
       }),
     );
+  });
+
+  app.get('/staff', requireStaff('admin'), async (c) => {
+    const { staff: me, session, deps } = c.var;
+    const rows = await listStaff(deps.db);
+    const notice = c.req.query('changed') ? 'Saved. Their sessions have ended where the change needs a new sign-in.' : null;
+    return c.html(
+      StaffPage({
+        title: 'Staff',
+        publication: deps.config.publicationName,
+        staff: me,
+        csrf: session.csrfToken,
+        children: (
+          <>
+            {notice ? (
+              <p class="notice" role="status">
+                {notice}
+              </p>
+            ) : null}
+            <p>
+              Add people with <code>npm run cli -- staff add --email … --role …</code>; it prints the link where they set their password.
+            </p>
+            <table class="audit">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Email</th>
+                  <th>Role</th>
+                  <th>Second factor</th>
+                  <th>Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr>
+                    <td>{r.name}</td>
+                    <td>{r.email}</td>
+                    <td>
+                      {r.id === me.id ? (
+                        r.role
+                      ) : (
+                        <form method="post" action={`/finance/staff/${r.id}/role`}>
+                          <Csrf token={session.csrfToken} />
+                          <label class="visually-hidden" for={`role-${r.id}`}>
+                            Role of {r.name}
+                          </label>
+                          <select id={`role-${r.id}`} name="role">
+                            {STAFF_ROLES.map((role) => (
+                              <option value={role} selected={role === r.role}>
+                                {role}
+                              </option>
+                            ))}
+                          </select>{' '}
+                          <button type="submit" class="link-button">
+                            Change role
+                          </button>
+                        </form>
+                      )}
+                    </td>
+                    <td>{r.totpEnrolledAt ? 'on' : r.role === 'viewer' ? 'not needed' : 'at next sign-in'}</td>
+                    <td>
+                      {r.disabled ? 'disabled' : 'active'}
+                      {r.id === me.id ? null : (
+                        <form method="post" action={`/finance/staff/${r.id}/status`}>
+                          <Csrf token={session.csrfToken} />
+                          <input type="hidden" name="disabled" value={r.disabled ? 'false' : 'true'} />
+                          <button type="submit" class="link-button">
+                            {r.disabled ? `Enable ${r.name}` : `Disable ${r.name}`}
+                          </button>
+                        </form>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        ),
+      }),
+    );
+  });
+
+  /** The person an admin is changing; never the admin themself (they could lock everyone out). */
+  async function otherStaff(c: Context<StaffEnv>): Promise<StaffRow> {
+    const person = await findStaff(c.var.deps.db, c.req.param('id') ?? '');
+    if (!person) throw new AppError('not_found', 'There is no such member of staff.');
+    if (person.id === c.var.staff.id) throw new AppError('conflict', 'You cannot change your own role or disable yourself; ask another admin.');
+    return person;
+  }
+
+  app.post('/staff/:id/role', requireStaff('admin'), validate('form', z.object({ role: z.enum(STAFF_ROLES, { error: `must be one of ${STAFF_ROLES.join(', ')}` }) })), async (c) => {
+    const { deps, staff: me } = c.var;
+    const person = await otherStaff(c);
+    const { role } = c.req.valid('form');
+    await atomic(deps.db, staffChangeStatements(deps.db, person, { kind: 'role', role }, { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) }, deps.now()));
+    return c.redirect('/finance/staff?changed=1', 303);
+  });
+
+  app.post('/staff/:id/status', requireStaff('admin'), validate('form', z.object({ disabled: z.enum(['true', 'false'], { error: 'must be true or false' }) })), async (c) => {
+    const { deps, staff: me } = c.var;
+    const person = await otherStaff(c);
+    const disabled = c.req.valid('form').disabled === 'true';
+    await atomic(deps.db, staffChangeStatements(deps.db, person, { kind: 'disabled', disabled }, { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) }, deps.now()));
+    return c.redirect('/finance/staff?changed=1', 303);
   });
 
   return app;

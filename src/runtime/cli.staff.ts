@@ -5,7 +5,8 @@ import { STAFF_ROLES, type StaffRole } from '../../db/schema.js';
 import { auditStatement, type RequestOrigin } from '../auth/auth.audit.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/auth.crypto.js';
 import { LINK_VALID_MS, newLink } from '../auth/auth.links.js';
-import { deleteSessionsOf, findStaffByEmail, insertStaff, listStaff, setStaffDisabled, setStaffRole } from '../auth/auth.repo.js';
+import { findStaffByEmail, insertStaff, listStaff } from '../auth/auth.repo.js';
+import { staffChangeStatements } from '../auth/auth.staff.js';
 import type { Config } from '../config.js';
 import { normalizeEmail } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
@@ -87,7 +88,7 @@ export async function staffDisable(deps: StaffCliDeps, args: { email?: string })
   const person = await findStaffByEmail(deps.db, email);
   if (!person) throw new StaffCliError(`no staff account for ${email}`);
   const now = deps.now();
-  await atomic(deps.db, [setStaffDisabled(deps.db, person.id, true, now), deleteSessionsOf(deps.db, 'staff', person.id), auditStatement(deps.db, { actor: 'cli', action: 'staff.disabled', target: `staff:${person.id}` }, CLI, now)]);
+  await atomic(deps.db, staffChangeStatements(deps.db, person, { kind: 'disabled', disabled: true }, { actor: 'cli', origin: CLI }, now));
   deps.out(`Disabled ${email}; their sessions have ended.\n`);
   return 0;
 }
@@ -98,11 +99,7 @@ export async function staffSetRole(deps: StaffCliDeps, args: { email?: string; r
   const person = await findStaffByEmail(deps.db, email);
   if (!person) throw new StaffCliError(`no staff account for ${email}`);
   const now = deps.now();
-  await atomic(deps.db, [
-    setStaffRole(deps.db, person.id, role, now),
-    deleteSessionsOf(deps.db, 'staff', person.id),
-    auditStatement(deps.db, { actor: 'cli', action: 'staff.role_changed', target: `staff:${person.id}`, details: { from: person.role, to: role } }, CLI, now),
-  ]);
+  await atomic(deps.db, staffChangeStatements(deps.db, person, { kind: 'role', role }, { actor: 'cli', origin: CLI }, now));
   deps.out(`${email} is now ${role}${role !== 'viewer' && !person.totpEnrolledAt ? ' (they will set up a second factor at their next sign-in)' : ''}.\n`);
   return 0;
 }

@@ -5,6 +5,8 @@ export type ErrorPageProps = {
   publication: string;
   title: string;
   message: string;
+  /** field name -> what is wrong with it, listed under the message */
+  fields?: Record<string, string>;
   /** where the reader can go from here; the home page when not given */
   back?: { href: string; label: string };
   head?: Child;
@@ -20,6 +22,15 @@ export function ErrorPage(props: ErrorPageProps) {
       <section class="notice" role="alert">
         <h1>{props.title}</h1>
         <p>{props.message}</p>
+        {props.fields && Object.keys(props.fields).length ? (
+          <ul>
+            {Object.entries(props.fields).map(([name, problem]) => (
+              <li>
+                {name}: {problem}
+              </li>
+            ))}
+          </ul>
+        ) : null}
         <p>
           <a href={back.href}>{back.label}</a>
         </p>
