@@ -82,6 +82,19 @@ describe('the Worker entry', () => {
     expect((await outbox()).map((r) => r.status)).toEqual(['sent']);
   });
 
+  it('sends a sign-in link right after the reply to the form, without waiting for the cron', async () => {
+    t = await startWorkerd({ env: { MAIL_TRANSPORT: 'preview' } });
+    await t.exec(`insert into supporters (id, email, created_at) values ('sup_worker', 'link@example.com', 0)`);
+    const res = await fetch(`${t.url}/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url },
+      body: new URLSearchParams({ email: 'link@example.com' }),
+    });
+    expect(res.status).toBe(200);
+    // a generous ceiling for a loaded machine; the send itself follows the reply at once
+    await expect.poll(async () => (await t!.query<{ status: string }>("select status from outbox where template = 'signin_link'")).map((r) => r.status), { timeout: 20_000 }).toEqual(['sent']);
+  });
+
   it('reconciles with Stripe (here the sandbox) from the daily trigger', async () => {
     t = await startWorkerd();
     await giveSandboxGift(t, { frequency: 'monthly', amount: '7', email: 'daily@example.com', article: 'harbour-water' });
