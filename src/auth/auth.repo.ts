@@ -200,3 +200,19 @@ export async function recentAudit(db: Db, limit: number, before?: { at: number; 
   const filtered = before ? q.where(sql`(${auditLog.at}, ${auditLog.id}) < (${before.at}, ${before.id})`) : q;
   return filtered.orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit);
 }
+
+// ---- housekeeping
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes what can no longer be used: sessions past their absolute expiry (idle ones go when
+ * next presented, or here once absolute), links a day after they expired, throttle windows
+ * a day old. Returns how many rows of each went.
+ */
+export async function pruneIdentity(db: Db, now: number): Promise<{ sessions: number; links: number; throttles: number }> {
+  const s = await db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ k: sessions.tokenHash });
+  const v = await db.delete(verifications).where(lt(verifications.expiresAt, now - DAY_MS)).returning({ k: verifications.tokenHash });
+  const t = await db.delete(throttles).where(lt(throttles.windowStart, now - DAY_MS)).returning({ k: throttles.key });
+  return { sessions: s.length, links: v.length, throttles: t.length };
+}

@@ -5,7 +5,7 @@ import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
 import { loadConfig } from '../config.js';
 import { createMailPort } from '../mail/mail.port.js';
 import { LINK_VALID_MS, newLink, peekLink, useLink } from './auth.links.js';
-import { findSession } from './auth.repo.js';
+import { findSession, pruneIdentity } from './auth.repo.js';
 import { newSession, SECOND_FACTOR_MS, sessionExpired } from './auth.sessions.js';
 import { checkThrottles, countAttempt, resetThrottle, verdictOf, waitText } from './auth.throttle.js';
 
@@ -126,5 +126,17 @@ describe('sign-in links', () => {
     expect(await useLink(handle.db, 'x'.repeat(43), 'supporter_signin', clock)).toBeNull();
     expect(await useLink(handle.db, "' or 1=1 --", 'supporter_signin', clock)).toBeNull();
     expect(await useLink(handle.db, undefined, 'supporter_signin', clock)).toBeNull();
+  });
+});
+
+describe('housekeeping', () => {
+  it('removes sessions past their absolute expiry, links a day after expiry, day-old throttle windows', async () => {
+    const live = await newSession(deps(), { kind: 'supporter', subjectId: 'sup_1', stage: 'active', userAgent: null });
+    const done = await newSession(deps(), { kind: 'staff', subjectId: 'stf_1', stage: 'second_factor', userAgent: null });
+    const link = await newLink(deps(), { purpose: 'supporter_signin', email: 'a@example.com', subjectId: 'sup_1', send: false });
+    await atomic(handle.db, [...live.statements, ...done.statements, ...link.statements, ...countAttempt(handle.db, [{ key: 'k', rule: { limit: 1, windowMs: MIN } }], clock)]);
+    const later = clock + 86_400_000 + LINK_VALID_MS + 1;
+    expect(await pruneIdentity(handle.db, later)).toEqual({ sessions: 1, links: 1, throttles: 1 });
+    expect(await findSession(handle.db, live.tokenHash)).not.toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import { nodeExportReader } from './node.export.js';
 import { createStripe } from './stripe.js';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createMailPort } from '../mail/mail.port.js';
+import { pruneIdentity } from '../auth/auth.repo.js';
 
 export function startNode(env: Record<string, string | undefined>) {
   const config = loadConfig(env);
@@ -49,6 +50,7 @@ export function startNode(env: Record<string, string | undefined>) {
   const app = createApp(deps);
   const transport = createTransport(config.mail);
   const outbox = config.mail.transport === 'none' ? null : every(OUTBOX_INTERVAL_MS, () => dispatchOutbox(deps, transport), log, 'outbox');
+  const pruner = every(PRUNE_INTERVAL_MS, () => pruneIdentity(deps.db, deps.now()), log, 'identity prune');
   const reconciler = config.reconcileIntervalHours > 0 ? every(config.reconcileIntervalHours * 3_600_000, () => scheduledReconcile(deps), log, 'reconcile') : null;
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     announce(config, info.port);
@@ -56,6 +58,7 @@ export function startNode(env: Record<string, string | undefined>) {
   const stop = () =>
     new Promise<void>((resolve) => {
       outbox?.stop();
+      pruner.stop();
       reconciler?.stop();
       server.close(() => {
         void handle.close().then(resolve);
@@ -63,6 +66,9 @@ export function startNode(env: Record<string, string | undefined>) {
     });
   return { app, deps, server, stop };
 }
+
+/** Expired sessions, used links and old throttle windows are deleted this often. */
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 /** How often the WAL is copied back into the database file, off the event loop (db/checkpoint.ts). */
 const CHECKPOINT_EVERY_MS = 1_000;

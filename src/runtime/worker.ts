@@ -9,6 +9,7 @@ import { createTransport } from '../mail/mail.transport.js';
 import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
 import { createStripe } from './stripe.js';
 import { createMailPort } from '../mail/mail.port.js';
+import { pruneIdentity } from '../auth/auth.repo.js';
 
 /** The daily trigger in wrangler.toml; every other trigger only sends emails. */
 const RECONCILE_CRON = '17 4 * * *';
@@ -118,6 +119,7 @@ export default {
     if (controller.cron === RECONCILE_CRON) {
       // scheduledReconcile logs its own report; drift is logged as an error for alerting
       await scheduledReconcile(b.deps);
+      b.deps.log.info('expired sign-in state removed', await pruneIdentity(b.deps.db, b.deps.now()));
       return;
     }
     const mail = b.deps.config.mail.transport === 'none' ? null : await sendEmails(b.deps);
