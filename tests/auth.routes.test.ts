@@ -45,6 +45,24 @@ describe('staff sign-in with a password', () => {
     expect(audit()).toEqual([{ action: 'signin', actor: `staff:${viewer.id}`, target: `staff:${viewer.id}` }]);
   });
 
+  it('names the cookie __Host- when the site is served over https, and reads it back', async () => {
+    t.cleanup();
+    t = buildTestContext({ PUBLIC_URL: 'https://support.example.org', NODE_ENV: 'production', MAIL_TRANSPORT: 'none' });
+    const viewer = await insertStaffRow(t.deps, buildStaff({ name: 'Hana Https' }));
+    const res = await t.app.request('https://support.example.org/staff/signin', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://support.example.org', accept: 'text/html' },
+      body: new URLSearchParams({ email: viewer.email, password: viewer.password! }).toString(),
+    });
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^__Host-storyfund_session=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    const page = await t.app.request('https://support.example.org/finance', { headers: { cookie: cookie.split(';')[0]!, accept: 'text/html' } });
+    expect(await page.text()).toContain('Signed in as Hana Https, role viewer');
+    // the unprefixed name is not read: a sibling subdomain could have set it
+    const planted = await t.app.request('https://support.example.org/finance', { headers: { cookie: cookie.split(';')[0]!.replace('__Host-', ''), accept: 'application/json' } });
+    expect(planted.status).toBe(401);
+  });
+
   it('gives one answer for an unknown email and a wrong password, and audits both', async () => {
     const viewer = await insertStaffRow(t.deps, buildStaff());
     const b = browserClient(t.app);
