@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type Cursor } from '../ledger/ledger.export.js';
 import { parseSince } from '../ledger/ledger.reconcile.js';
 import { asUsage, type Cli, type CliCommand, type CliIo, defineCommand, EXIT, runCommandLine, UsageError } from './cli.kit.js';
+import { STAFF_COMMANDS } from './cli.staff.js';
 import { NODE_CLI_EXPORT, nodeExportReader } from './node.export.js';
 // The seed, the Stripe SDK and the reconciler are imported by the commands that use them:
 // loaded up front they added ~25 MiB to the export's peak RSS, which is bounded (BENCHMARKS.md).
@@ -164,7 +165,7 @@ const backup = defineCommand({
 });
 
 /** Every command the CLI has. A new command is one entry here; its --help comes with it. */
-export const COMMANDS: readonly CliCommand[] = [migrate, contributionsExport, devSeed, reconcile, payoutsStatement, backup];
+export const COMMANDS: readonly CliCommand[] = [migrate, contributionsExport, devSeed, reconcile, payoutsStatement, backup, ...STAFF_COMMANDS];
 
 export const CLI: Cli = {
   invocation: 'npm run cli --',
