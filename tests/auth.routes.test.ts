@@ -1,6 +1,7 @@
 // Signing in and out through the app's routes, in process, over a real SQLite file, with
 // the clock in the test's hands.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashPassword, PBKDF2_ITERATIONS } from '../src/auth/auth.crypto.js';
 import { totpCode } from '../src/auth/auth.totp.js';
 import { WRONG_CREDENTIALS } from '../src/auth/auth.routes.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
@@ -110,6 +111,17 @@ describe('staff sign-in with a password', () => {
     expect(res.status).toBe(429);
     // another address is not affected
     expect((await b.post('/staff/signin', { email: 'another@example.org', password: 'password guess' }, { 'x-test-client-address': '198.51.100.1' })).status).toBe(401);
+  });
+
+  it('hashes a password again at sign-in when it was hashed with fewer iterations than today', async () => {
+    const viewer = await insertStaffRow(t.deps, buildStaff());
+    const weaker = await hashPassword(viewer.password!, 1_000);
+    t.handle.sqlite.prepare('update staff set password_hash = ?, password_salt = ?, password_iterations = ? where id = ?').run(weaker.hash, weaker.salt, weaker.iterations, viewer.id);
+    expect((await browserClient(t.app).post('/staff/signin', { email: viewer.email, password: viewer.password! })).status).toBe(303);
+    const row = sql<{ password_iterations: number; password_salt: string }>('select password_iterations, password_salt from staff where id = ?', viewer.id)[0]!;
+    expect(row.password_iterations).toBe(PBKDF2_ITERATIONS);
+    expect(row.password_salt).not.toBe(weaker.salt);
+    expect((await browserClient(t.app).post('/staff/signin', { email: viewer.email, password: viewer.password! })).status).toBe(303);
   });
 
   it('names a missing field', async () => {

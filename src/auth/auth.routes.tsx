@@ -9,7 +9,7 @@ import { timingSafeEqualText } from '../lib/crypto.js';
 import { normalizeEmail } from '../lib/email.js';
 import { fieldErrors } from '../lib/validate.js';
 import { auditStatement, requestOrigin } from './auth.audit.js';
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, sha256Hex, verifyPassword } from './auth.crypto.js';
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PBKDF2_ITERATIONS, sha256Hex, verifyPassword } from './auth.crypto.js';
 import { newLink, peekLink, useLink } from './auth.links.js';
 import { CSRF_FIELD, needsSecondFactor, privatePage, requireSession, safeNext, sameOrigin } from './auth.middleware.js';
 import {
@@ -115,6 +115,8 @@ export function authRoutes(): Hono<AppEnv> {
     const session = await newSession(deps, { kind: 'staff', subjectId: person.id, stage, userAgent: who.userAgent, replacing: readSessionToken(c) });
     const at = now();
     const statements: Statement[] = [...session.statements];
+    // a hash made with fewer iterations than today's is made again while the password is at hand
+    if ((person.passwordIterations ?? 0) < PBKDF2_ITERATIONS) statements.push(setStaffPassword(db, person.id, await hashPassword(parsed.data.password), at));
     if (stage === 'active') statements.push(resetThrottle(db, checks[0]!.key), auditStatement(db, { actor: `staff:${person.id}`, action: 'signin', target: `staff:${person.id}`, details: { factors: 'password' } }, who, at));
     await atomic(db, statements);
     issueSessionCookie(c, session);
