@@ -9,6 +9,10 @@ describe('password hashing', () => {
     expect(await verifyPassword('correct horse battery stapler', stored)).toBe(false);
   });
 
+  it('stays within the 100,000 iterations Workers allow (the local workerd does not enforce it)', () => {
+    expect(PBKDF2_ITERATIONS).toBeLessThanOrEqual(100_000);
+  });
+
   it('salts each hash, so one password hashes two ways', async () => {
     const a = await hashPassword('same password here');
     const b = await hashPassword('same password here');
