@@ -274,8 +274,19 @@ export const stripeEvents = sqliteTable(
      * multi-page payload is only reached by reading the payload's overflow pages.
      */
     payload: text('payload').notNull(),
+    /**
+     * ms; set when a signed event failed parsing: it wrote no money and no email, and is
+     * marked processed so Stripe's redeliveries are duplicates. After the payload: added
+     * later (SQLite appends columns), and read only when staff list quarantined events.
+     */
+    quarantinedAt: integer('quarantined_at'),
+    /** JSON object: each field that failed parsing -> why (messages only, never the values sent) */
+    quarantineErrors: text('quarantine_errors'),
   },
-  (t) => [index('stripe_events_unprocessed').on(t.processedAt).where(sql`processed_at is null`)],
+  (t) => [
+    index('stripe_events_unprocessed').on(t.processedAt).where(sql`processed_at is null`),
+    index('stripe_events_quarantined').on(t.quarantinedAt, t.id).where(sql`quarantined_at is not null`),
+  ],
 );
 
 /** Emails are written here in the same atomic write as the change that causes them. */

@@ -17,7 +17,8 @@ import { isKnownCurrency, minorToMajorString } from '../lib/money.js';
 import { settlementOf, type BalanceTransactionFacts } from './ledger.fees.js';
 import { PAYMENT_KINDS, type Write } from './ledger.js';
 import { writeStatements } from './ledger.repo.js';
-import { balanceTransactionFacts, invoicePayments, paidPaymentIntent } from './ledger.stripe.js';
+import { balanceTransactionFacts, fetchedBalanceTransactionFacts, invoicePayments, paidPaymentIntent } from './ledger.stripe.js';
+import { parseStripe, paymentIntentSchema, refundSchema } from '../webhooks/webhooks.schemas.js';
 
 export type ReconcileProgress = { phase: 'events' | 'fees' | 'balance'; done: number; /** 0..1 when it can be known */ fraction: number | null };
 
@@ -160,7 +161,7 @@ async function fillMissingFees(deps: Deps, opts: ReconcileOptions): Promise<numb
         if (pi) writes.push({ type: 'entry.paymentIntent', key: e.key, paymentIntentId: pi }, { type: 'payment.link', paymentIntentId: pi, entryKey: e.key });
       }
       if (pi) {
-        const intent = await deps.stripe.paymentIntents.retrieve(pi, { expand: ['latest_charge.balance_transaction'] });
+        const intent = parseStripe(paymentIntentSchema, await deps.stripe.paymentIntents.retrieve(pi, { expand: ['latest_charge.balance_transaction'] }), `payment_intent ${pi}`);
         const charge = intent.latest_charge && typeof intent.latest_charge !== 'string' ? intent.latest_charge : null;
         const bt = charge?.balance_transaction && typeof charge.balance_transaction !== 'string' ? charge.balance_transaction : null;
         if (charge) {
@@ -178,7 +179,7 @@ async function fillMissingFees(deps: Deps, opts: ReconcileOptions): Promise<numb
         }
       }
     } else {
-      const refund = await deps.stripe.refunds.retrieve(e.stripeId, { expand: ['balance_transaction', 'failure_balance_transaction'] });
+      const refund = parseStripe(refundSchema, await deps.stripe.refunds.retrieve(e.stripeId, { expand: ['balance_transaction', 'failure_balance_transaction'] }), `refund ${e.stripeId}`);
       const ref = e.kind === 'refund' ? refund.balance_transaction : refund.failure_balance_transaction;
       if (ref && typeof ref !== 'string') writes.push({ type: 'entry.settle', match: { key: e.key }, settlement: settlementOf(balanceTransactionFacts(ref)) });
     }
@@ -247,7 +248,7 @@ async function measureDrift(deps: Deps, opts: ReconcileOptions): Promise<Pick<Re
   let listed = 0;
   for await (const bt of deps.stripe.balanceTransactions.list({ created: { gte: opts.sinceSec }, limit: 100 })) {
     listed += 1;
-    if (MONEY_CATEGORIES.has(bt.reporting_category)) stripeBts.set(bt.id, balanceTransactionFacts(bt));
+    if (MONEY_CATEGORIES.has(bt.reporting_category)) stripeBts.set(bt.id, fetchedBalanceTransactionFacts(bt, `balance_transactions.${listed - 1}`));
     if (listed % 100 === 0) opts.onProgress?.({ phase: 'balance', done: listed, fraction: null });
   }
   opts.onProgress?.({ phase: 'balance', done: listed, fraction: 1 });
@@ -290,7 +291,7 @@ async function measureDrift(deps: Deps, opts: ReconcileOptions): Promise<Pick<Re
     } else if (bt.created < opts.sinceSec) {
       byBt.delete(e.balanceTransactionId);
     } else {
-      stripeBts.set(bt.id, balanceTransactionFacts(bt));
+      stripeBts.set(bt.id, fetchedBalanceTransactionFacts(bt, `balance_transaction ${e.balanceTransactionId}`));
     }
   }
 

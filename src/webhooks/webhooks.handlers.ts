@@ -1,6 +1,8 @@
 // Turns one verified Stripe event into ledger writes. Reads what we hold, then calls the
-// ledger's pure rules; the route runs the writes and the processed mark atomically.
-import type Stripe from 'stripe';
+// ledger's pure rules; the route runs the writes and the processed mark atomically. Each
+// event type names the schema of its object: applyEvent parses the object with it before
+// the handler runs, so a handler reads parsed, typed values only.
+import type { z } from 'zod';
 import type { Frequency } from '../../db/schema.js';
 import type { Deps } from '../deps.js';
 import { asInterval, frequencyOfInterval } from '../ledger/ledger.frequency.js';
@@ -9,21 +11,50 @@ import type { Write } from '../ledger/ledger.js';
 import { onInvoicePaymentIssue } from '../ledger/ledger.recurring.js';
 import { findRecurring, resolveGift } from '../ledger/ledger.repo.js';
 import { onSessionExpired, onSessionFailed, onSessionSettled } from '../ledger/ledger.sessions.js';
-import { idOf, invoicePayments, paidPaymentIntent } from '../ledger/ledger.stripe.js';
+import { invoicePayments, paidPaymentIntent } from '../ledger/ledger.stripe.js';
 import { chargeChanged, chargeRefunded, disputeChanged, earlyFraudWarning, payoutChanged, refundChanged } from './webhooks.money.js';
+import {
+  chargeSchema,
+  disputeSchema,
+  earlyFraudWarningSchema,
+  invoiceIssueSchema,
+  invoicePaymentSchema,
+  paidInvoiceSchema,
+  parseStripe,
+  paymentIntentSchema,
+  payoutSchema,
+  refundSchema,
+  sessionRefSchema,
+  settledSessionSchema,
+  subscriptionSchema,
+  type EventMeta,
+  type StripeInvoiceIssue,
+  type StripeInvoicePayment,
+  type StripePaidInvoice,
+  type StripeSessionRef,
+  type StripeSettledSession,
+  type StripeSubscription,
+} from './webhooks.schemas.js';
 import { subscriptionStateWrite } from './webhooks.subscriptions.js';
 
-type Handler = (event: Stripe.Event, deps: Deps) => Promise<Write[]>;
+/** An event type's handler: the schema of its `data.object`, and what the parsed object writes. */
+export type EventHandler = {
+  object: z.ZodType;
+  apply(object: unknown, event: EventMeta, deps: Deps): Promise<Write[]>;
+};
+
+function on<S extends z.ZodType>(object: S, apply: (object: z.output<S>, event: EventMeta, deps: Deps) => Promise<Write[]>): EventHandler {
+  return { object, apply: apply as EventHandler['apply'] };
+}
 
 /** Our gift id travels as client_reference_id and in metadata (set by POST /checkout). */
-function giftIdOf(session: Stripe.Checkout.Session): string | null {
+function giftIdOf(session: StripeSessionRef): string | null {
   return session.client_reference_id ?? session.metadata?.gift_id ?? null;
 }
 
-async function sessionSettled(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const session = event.data.object as Stripe.Checkout.Session;
+async function sessionSettled(session: StripeSettledSession, event: EventMeta, deps: Deps): Promise<Write[]> {
   if (session.mode === 'setup') return [];
-  const subscriptionId = idOf(session.subscription);
+  const subscriptionId = session.subscription;
   const gift = await resolveGift(deps.db, { giftId: giftIdOf(session), sessionId: session.id, subscriptionId });
   const interval = subscriptionId && !gift ? await subscriptionInterval(deps, subscriptionId) : null;
   return onSessionSettled(
@@ -31,12 +62,12 @@ async function sessionSettled(event: Stripe.Event, deps: Deps): Promise<Write[]>
       sessionId: session.id,
       mode: session.mode,
       paymentStatus: session.payment_status,
-      amountTotal: session.amount_total ?? 0,
-      currency: session.currency ?? deps.config.defaultCurrency,
+      amountTotal: session.amount_total,
+      currency: session.currency,
       email: session.customer_details?.email ?? session.customer_email ?? null,
       name: session.customer_details?.name ?? null,
-      customerId: idOf(session.customer),
-      paymentIntentId: idOf(session.payment_intent),
+      customerId: session.customer,
+      paymentIntentId: session.payment_intent,
       subscriptionId,
       interval,
       stripeCreated: event.created,
@@ -50,17 +81,20 @@ async function sessionSettled(event: Stripe.Event, deps: Deps): Promise<Write[]>
 async function subscriptionInterval(deps: Deps, subscriptionId: string): Promise<'month' | 'year' | null> {
   const known = await findRecurring(deps.db, subscriptionId);
   if (known?.interval) return known.interval;
-  const sub = await deps.stripe.subscriptions.retrieve(subscriptionId);
+  const sub = await retrieveSubscription(deps, subscriptionId);
   return asInterval(sub.items.data[0]?.price.recurring?.interval);
 }
 
-function invoiceSubscription(invoice: Stripe.Invoice): { subscriptionId: string | null; giftId: string | null } {
-  const details = invoice.parent?.subscription_details;
-  return { subscriptionId: idOf(details?.subscription), giftId: details?.metadata?.gift_id ?? null };
+export async function retrieveSubscription(deps: Deps, subscriptionId: string): Promise<StripeSubscription> {
+  return parseStripe(subscriptionSchema, await deps.stripe.subscriptions.retrieve(subscriptionId), `subscription ${subscriptionId}`);
 }
 
-async function invoicePaid(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const invoice = event.data.object as Stripe.Invoice;
+function invoiceSubscription(invoice: StripeInvoiceIssue): { subscriptionId: string | null; giftId: string | null } {
+  const details = invoice.parent?.subscription_details;
+  return { subscriptionId: details?.subscription ?? null, giftId: details?.metadata?.gift_id ?? null };
+}
+
+async function invoicePaid(invoice: StripePaidInvoice, event: EventMeta, deps: Deps): Promise<Write[]> {
   const { subscriptionId, giftId } = invoiceSubscription(invoice);
   if (!subscriptionId) return []; // a one-off invoice is not a donation we took
   const gift = await resolveGift(deps.db, { giftId, subscriptionId });
@@ -75,12 +109,12 @@ async function invoicePaid(event: Stripe.Event, deps: Deps): Promise<Write[]> {
       currency: invoice.currency,
       email: invoice.customer_email,
       name: invoice.customer_name,
-      customerId: idOf(invoice.customer),
+      customerId: invoice.customer,
       paidAt: invoice.status_transitions?.paid_at ?? event.created,
       // Links the payment to its charge, so fee and net can be filled. Payloads rarely include
       // invoice.payments; invoice_payment.paid then brings the link, in either order, so no
       // call to Stripe holds up this reply (reconcile fills any link still missing).
-      paymentIntentId: invoice.amount_paid > 0 && invoice.payments?.data && !invoice.payments.has_more ? paidPaymentIntent(invoice.payments.data) : null,
+      paymentIntentId: invoice.amount_paid > 0 && invoice.payments && !invoice.payments.has_more ? paidPaymentIntent(invoice.payments.data) : null,
       eventCreated: event.created,
     },
     gift,
@@ -89,14 +123,13 @@ async function invoicePaid(event: Stripe.Event, deps: Deps): Promise<Write[]> {
   );
 }
 
-async function invoicePaymentPaid(event: Stripe.Event): Promise<Write[]> {
-  const p = event.data.object as Stripe.InvoicePayment;
-  const invoiceId = idOf(p.invoice as string | { id: string } | null);
-  if (!invoiceId) return [];
+async function invoicePaymentPaid(p: StripeInvoicePayment): Promise<Write[]> {
+  if (!p.invoice) return [];
+  const pi = p.payment.payment_intent;
   return onInvoicePaymentPaid({
     invoicePaymentId: p.id,
-    invoiceId,
-    paymentIntentId: idOf(p.payment?.payment_intent),
+    invoiceId: p.invoice,
+    paymentIntentId: typeof pi === 'string' ? pi : (pi?.id ?? null),
     status: p.status,
     amountPaidMinor: p.amount_paid,
     currency: p.currency,
@@ -104,20 +137,18 @@ async function invoicePaymentPaid(event: Stripe.Event): Promise<Write[]> {
   });
 }
 
-async function subscriptionChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const sub = event.data.object as Stripe.Subscription;
+async function subscriptionChanged(sub: StripeSubscription, event: EventMeta, deps: Deps): Promise<Write[]> {
   const giftId = (await resolveGift(deps.db, { giftId: sub.metadata?.gift_id, subscriptionId: sub.id }))?.id ?? null;
   return [subscriptionStateWrite(sub, event.type, event.created, giftId)];
 }
 
 /** invoice.payment_failed / invoice.payment_action_required: the decline code is on the payment intent's last error. */
-async function invoicePaymentIssue(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const invoice = event.data.object as Stripe.Invoice;
+async function invoicePaymentIssue(invoice: StripeInvoiceIssue, event: EventMeta, deps: Deps): Promise<Write[]> {
   const { subscriptionId } = invoiceSubscription(invoice);
   if (!subscriptionId) return [];
   const latest = [...(await invoicePayments(deps, invoice))].sort((a, b) => b.created - a.created)[0];
   const ref = latest?.payment.payment_intent;
-  const pi = typeof ref === 'string' ? await deps.stripe.paymentIntents.retrieve(ref) : ref;
+  const pi = typeof ref === 'string' ? parseStripe(paymentIntentSchema, await deps.stripe.paymentIntents.retrieve(ref), `payment_intent ${ref}`) : ref;
   const error = pi?.last_payment_error;
   return onInvoicePaymentIssue(
     {
@@ -133,50 +164,60 @@ async function invoicePaymentIssue(event: Stripe.Event, deps: Deps): Promise<Wri
   );
 }
 
-async function sessionFailed(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const session = event.data.object as Stripe.Checkout.Session;
+async function sessionFailed(session: StripeSessionRef, _event: EventMeta, deps: Deps): Promise<Write[]> {
   return onSessionFailed(await resolveGift(deps.db, { giftId: giftIdOf(session), sessionId: session.id }));
 }
 
-async function sessionExpired(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const session = event.data.object as Stripe.Checkout.Session;
+async function sessionExpired(session: StripeSessionRef, _event: EventMeta, deps: Deps): Promise<Write[]> {
   return onSessionExpired(await resolveGift(deps.db, { giftId: giftIdOf(session), sessionId: session.id }));
 }
 
-/** Event types we act on. Anything else is stored and acknowledged. */
-export const HANDLERS: Partial<Record<Stripe.Event['type'], Handler>> = {
-  'checkout.session.completed': sessionSettled,
-  'checkout.session.async_payment_succeeded': sessionSettled,
-  'checkout.session.async_payment_failed': sessionFailed,
-  'checkout.session.expired': sessionExpired,
-  'invoice.paid': invoicePaid,
-  'invoice_payment.paid': invoicePaymentPaid,
-  'customer.subscription.created': subscriptionChanged,
-  'customer.subscription.updated': subscriptionChanged,
-  'customer.subscription.deleted': subscriptionChanged,
-  'customer.subscription.paused': subscriptionChanged,
-  'customer.subscription.resumed': subscriptionChanged,
-  'invoice.payment_failed': invoicePaymentIssue,
-  'invoice.payment_action_required': invoicePaymentIssue,
-  'charge.succeeded': chargeChanged,
-  'charge.updated': chargeChanged,
-  'charge.captured': chargeChanged,
-  'charge.refunded': chargeRefunded,
-  'refund.created': refundChanged,
-  'refund.updated': refundChanged,
-  'refund.failed': refundChanged,
-  'charge.refund.updated': refundChanged,
-  'charge.dispute.created': disputeChanged,
-  'charge.dispute.updated': disputeChanged,
-  'charge.dispute.closed': disputeChanged,
-  'charge.dispute.funds_withdrawn': disputeChanged,
-  'charge.dispute.funds_reinstated': disputeChanged,
-  'radar.early_fraud_warning.created': earlyFraudWarning,
-  'radar.early_fraud_warning.updated': earlyFraudWarning,
-  'payout.created': payoutChanged,
-  'payout.updated': payoutChanged,
-  'payout.paid': payoutChanged,
-  'payout.failed': payoutChanged,
-  'payout.canceled': payoutChanged,
-  'payout.reconciliation_completed': payoutChanged,
-};
+const settled = on(settledSessionSchema, sessionSettled);
+const subscription = on(subscriptionSchema, subscriptionChanged);
+const paymentIssue = on(invoiceIssueSchema, invoicePaymentIssue);
+const charge = on(chargeSchema, chargeChanged);
+const refund = on(refundSchema, refundChanged);
+const dispute = on(disputeSchema, disputeChanged);
+const fraudWarning = on(earlyFraudWarningSchema, earlyFraudWarning);
+const payout = on(payoutSchema, payoutChanged);
+
+/**
+ * Event types we act on. Anything else is stored and acknowledged. A Map, so only these
+ * names match: a plain object would also answer to `toString` or `constructor`.
+ */
+export const HANDLERS: ReadonlyMap<string, EventHandler> = new Map([
+  ['checkout.session.completed', settled],
+  ['checkout.session.async_payment_succeeded', settled],
+  ['checkout.session.async_payment_failed', on(sessionRefSchema, sessionFailed)],
+  ['checkout.session.expired', on(sessionRefSchema, sessionExpired)],
+  ['invoice.paid', on(paidInvoiceSchema, invoicePaid)],
+  ['invoice_payment.paid', on(invoicePaymentSchema, invoicePaymentPaid)],
+  ['customer.subscription.created', subscription],
+  ['customer.subscription.updated', subscription],
+  ['customer.subscription.deleted', subscription],
+  ['customer.subscription.paused', subscription],
+  ['customer.subscription.resumed', subscription],
+  ['invoice.payment_failed', paymentIssue],
+  ['invoice.payment_action_required', paymentIssue],
+  ['charge.succeeded', charge],
+  ['charge.updated', charge],
+  ['charge.captured', charge],
+  ['charge.refunded', on(chargeSchema, chargeRefunded)],
+  ['refund.created', refund],
+  ['refund.updated', refund],
+  ['refund.failed', refund],
+  ['charge.refund.updated', refund],
+  ['charge.dispute.created', dispute],
+  ['charge.dispute.updated', dispute],
+  ['charge.dispute.closed', dispute],
+  ['charge.dispute.funds_withdrawn', dispute],
+  ['charge.dispute.funds_reinstated', dispute],
+  ['radar.early_fraud_warning.created', fraudWarning],
+  ['radar.early_fraud_warning.updated', fraudWarning],
+  ['payout.created', payout],
+  ['payout.updated', payout],
+  ['payout.paid', payout],
+  ['payout.failed', payout],
+  ['payout.canceled', payout],
+  ['payout.reconciliation_completed', payout],
+]);

@@ -2,7 +2,6 @@
 // refunds, disputes, fraud warnings and payouts. Each reads the payload, asks Stripe (through
 // the SDK) only for what the payload cannot settle, and returns the ledger's writes.
 import { and, eq, inArray } from 'drizzle-orm';
-import type Stripe from 'stripe';
 import { gifts, ledgerEntries, recurringGifts } from '../../db/schema.js';
 import type { Deps } from '../deps.js';
 import { isLost, onDispute } from '../ledger/ledger.disputes.js';
@@ -10,18 +9,32 @@ import { onChargeSeen, onEarlyFraudWarning } from '../ledger/ledger.fees.js';
 import { PAYMENT_KINDS, type Write } from '../ledger/ledger.js';
 import { onPayout, payoutItemsListable, type PayoutFacts } from '../ledger/ledger.payouts.js';
 import { onRefund } from '../ledger/ledger.refunds.js';
-import { balanceTransactionFacts, fetchBalanceTransaction, idOf, payoutItemFacts, subscriptionOfPaymentIntent } from '../ledger/ledger.stripe.js';
+import { balanceTransactionFacts, fetchBalanceTransaction, payoutItemFacts, subscriptionOfPaymentIntent } from '../ledger/ledger.stripe.js';
+import {
+  balanceTransactionSchema,
+  chargeSchema,
+  parseStripe,
+  refundSchema,
+  subscriptionSchema,
+  type EventMeta,
+  type StripeCharge,
+  type StripeDispute,
+  type StripeEarlyFraudWarning,
+  type StripePayout,
+  type StripeRefund,
+  type StripeSubscription,
+} from './webhooks.schemas.js';
 import { subscriptionStateWrite } from './webhooks.subscriptions.js';
 
 async function paymentIntentOfCharge(deps: Deps, chargeId: string | null): Promise<string | null> {
   if (!chargeId) return null;
-  return idOf((await deps.stripe.charges.retrieve(chargeId)).payment_intent);
+  return parseStripe(chargeSchema, await deps.stripe.charges.retrieve(chargeId), `charge ${chargeId}`).payment_intent;
 }
 
-async function chargeWrites(deps: Deps, charge: Stripe.Charge): Promise<Write[]> {
+async function chargeWrites(deps: Deps, charge: StripeCharge): Promise<Write[]> {
   return onChargeSeen({
     chargeId: charge.id,
-    paymentIntentId: idOf(charge.payment_intent),
+    paymentIntentId: charge.payment_intent,
     amountMinor: charge.amount,
     currency: charge.currency,
     status: charge.status,
@@ -32,17 +45,17 @@ async function chargeWrites(deps: Deps, charge: Stripe.Charge): Promise<Write[]>
 }
 
 /** charge.succeeded, charge.updated, charge.captured */
-export async function chargeChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  return chargeWrites(deps, event.data.object as Stripe.Charge);
+export async function chargeChanged(charge: StripeCharge, _event: EventMeta, deps: Deps): Promise<Write[]> {
+  return chargeWrites(deps, charge);
 }
 
-async function refundWrites(deps: Deps, refund: Stripe.Refund, paymentIntentId?: string | null): Promise<Write[]> {
-  const chargeId = idOf(refund.charge);
+async function refundWrites(deps: Deps, refund: StripeRefund, paymentIntentId?: string | null): Promise<Write[]> {
+  const chargeId = refund.charge;
   const failed = refund.status === 'failed';
   return onRefund({
     refundId: refund.id,
     chargeId,
-    paymentIntentId: idOf(refund.payment_intent) ?? paymentIntentId ?? (await paymentIntentOfCharge(deps, chargeId)),
+    paymentIntentId: refund.payment_intent ?? paymentIntentId ?? (await paymentIntentOfCharge(deps, chargeId)),
     amountMinor: refund.amount,
     currency: refund.currency,
     status: refund.status ?? 'pending',
@@ -53,8 +66,8 @@ async function refundWrites(deps: Deps, refund: Stripe.Refund, paymentIntentId?:
 }
 
 /** refund.created, refund.updated, refund.failed, charge.refund.updated */
-export async function refundChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  return refundWrites(deps, event.data.object as Stripe.Refund);
+export async function refundChanged(refund: StripeRefund, _event: EventMeta, deps: Deps): Promise<Write[]> {
+  return refundWrites(deps, refund);
 }
 
 /**
@@ -62,12 +75,12 @@ export async function refundChanged(event: Stripe.Event, deps: Deps): Promise<Wr
  * they are listed through the SDK. This is how a refund made in Stripe's dashboard is
  * recorded even by an endpoint that does not receive refund.* events.
  */
-export async function chargeRefunded(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const charge = event.data.object as Stripe.Charge;
+export async function chargeRefunded(charge: StripeCharge, _event: EventMeta, deps: Deps): Promise<Write[]> {
   const writes = await chargeWrites(deps, charge);
-  const pi = idOf(charge.payment_intent);
-  for await (const refund of deps.stripe.refunds.list({ charge: charge.id, limit: 100, expand: ['data.balance_transaction', 'data.failure_balance_transaction'] })) {
-    writes.push(...(await refundWrites(deps, refund, pi)));
+  let n = 0;
+  for await (const listed of deps.stripe.refunds.list({ charge: charge.id, limit: 100, expand: ['data.balance_transaction', 'data.failure_balance_transaction'] })) {
+    const refund = parseStripe(refundSchema, listed, `refunds of ${charge.id}.${n++}`);
+    writes.push(...(await refundWrites(deps, refund, charge.payment_intent)));
   }
   return writes;
 }
@@ -92,22 +105,23 @@ async function subscriptionOfPayment(deps: Deps, paymentIntentId: string): Promi
  * Idempotent across retries: an already ended subscription is left alone, and the cancel
  * carries an idempotency key (https://docs.stripe.com/api/idempotent_requests).
  */
-async function cancelForLostDispute(deps: Deps, subscriptionId: string, disputeId: string): Promise<Stripe.Subscription> {
-  const sub = await deps.stripe.subscriptions.retrieve(subscriptionId);
+async function cancelForLostDispute(deps: Deps, subscriptionId: string, disputeId: string): Promise<StripeSubscription> {
+  const label = `subscription ${subscriptionId}`;
+  const sub = parseStripe(subscriptionSchema, await deps.stripe.subscriptions.retrieve(subscriptionId), label);
   if (sub.status === 'canceled' || sub.status === 'incomplete_expired') return sub;
   deps.log.info('cancelling the subscription of a lost dispute', { subscription: subscriptionId, dispute: disputeId });
-  return deps.stripe.subscriptions.cancel(
+  const canceled = await deps.stripe.subscriptions.cancel(
     subscriptionId,
     { cancellation_details: { comment: `Dispute ${disputeId} was lost` } },
     { idempotencyKey: `storyfund-dispute-lost-${disputeId}` },
   );
+  return parseStripe(subscriptionSchema, canceled, label);
 }
 
 /** charge.dispute.created / updated / closed / funds_withdrawn / funds_reinstated */
-export async function disputeChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const d = event.data.object as Stripe.Dispute;
-  const chargeId = idOf(d.charge);
-  const paymentIntentId = idOf(d.payment_intent) ?? (await paymentIntentOfCharge(deps, chargeId));
+export async function disputeChanged(d: StripeDispute, event: EventMeta, deps: Deps): Promise<Write[]> {
+  const chargeId = d.charge;
+  const paymentIntentId = d.payment_intent ?? (await paymentIntentOfCharge(deps, chargeId));
   const extra: Write[] = [];
   let canceledSubscriptionId: string | null = null;
   if (isLost(d.status) && paymentIntentId) {
@@ -129,7 +143,6 @@ export async function disputeChanged(event: Stripe.Event, deps: Deps): Promise<W
       status: d.status,
       created: d.created,
       evidenceDueBy: d.evidence_details?.due_by ?? null,
-      // always expanded on the dispute (https://docs.stripe.com/api/disputes/object#dispute_object-balance_transactions)
       balanceTransactions: (d.balance_transactions ?? []).map(balanceTransactionFacts),
     },
     event.created,
@@ -140,20 +153,18 @@ export async function disputeChanged(event: Stripe.Event, deps: Deps): Promise<W
 }
 
 /** radar.early_fraud_warning.created / updated */
-export async function earlyFraudWarning(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const w = event.data.object as Stripe.Radar.EarlyFraudWarning;
-  const chargeId = idOf(w.charge)!;
+export async function earlyFraudWarning(w: StripeEarlyFraudWarning, _event: EventMeta, deps: Deps): Promise<Write[]> {
+  const chargeId = w.charge;
   return onEarlyFraudWarning({
     warningId: w.id,
     chargeId,
-    paymentIntentId: idOf(w.payment_intent) ?? (await paymentIntentOfCharge(deps, chargeId)),
+    paymentIntentId: w.payment_intent ?? (await paymentIntentOfCharge(deps, chargeId)),
     fraudType: w.fraud_type,
   });
 }
 
 /** payout.created / updated / paid / failed / canceled / reconciliation_completed */
-export async function payoutChanged(event: Stripe.Event, deps: Deps): Promise<Write[]> {
-  const p = event.data.object as Stripe.Payout;
+export async function payoutChanged(p: StripePayout, _event: EventMeta, deps: Deps): Promise<Write[]> {
   const facts: PayoutFacts = {
     payoutId: p.id,
     amountMinor: p.amount,
@@ -167,6 +178,8 @@ export async function payoutChanged(event: Stripe.Event, deps: Deps): Promise<Wr
   if (!payoutItemsListable(facts)) return onPayout(facts, null);
   const items = [];
   // the source is expanded so each charge and refund names its payment intent
-  for await (const bt of deps.stripe.balanceTransactions.list({ payout: p.id, limit: 100, expand: ['data.source'] })) items.push(payoutItemFacts(bt));
+  for await (const bt of deps.stripe.balanceTransactions.list({ payout: p.id, limit: 100, expand: ['data.source'] })) {
+    items.push(payoutItemFacts(parseStripe(balanceTransactionSchema, bt, `balance_transactions of ${p.id}.${items.length}`)));
+  }
   return onPayout(facts, items);
 }

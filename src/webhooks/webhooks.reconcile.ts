@@ -6,24 +6,27 @@ import type Stripe from 'stripe';
 import type { Deps } from '../deps.js';
 import { formatReport, reconcile, type ReconcileProgress, type ReconcileReport } from '../ledger/ledger.reconcile.js';
 import { HANDLERS } from './webhooks.handlers.js';
-import { markFailed, recordEvent } from './webhooks.repo.js';
-import { applyEvent } from './webhooks.routes.js';
+import { isProcessed, recordFailure } from './webhooks.repo.js';
+import { applyEvent, storedEvent } from './webhooks.routes.js';
 
 /** Stripe retries a failed delivery for up to 3 days (https://docs.stripe.com/webhooks#retries): a scheduled run looks a little further back. */
 export const SCHEDULED_WINDOW_DAYS = 4;
 
+// applyEvent records the event in the same write as its effects (or quarantines it), so a
+// malformed event Stripe lists is never half-recorded; only a failure is written apart.
 async function recoverEvent(deps: Deps, event: Stripe.Event): Promise<void> {
-  if ((await recordEvent(deps.db, event, JSON.stringify(event), deps.now())) === 'done') return;
+  if (await isProcessed(deps.db, event.id)) return;
+  const payload = JSON.stringify(event);
   try {
-    await applyEvent(deps, event);
+    await applyEvent(deps, event, payload);
   } catch (err) {
-    await markFailed(deps.db, event.id, err instanceof Error ? err.message : String(err));
+    await recordFailure(deps.db, storedEvent(event), payload, err instanceof Error ? err.message : String(err), deps.now());
     throw err;
   }
 }
 
 export function runReconcile(deps: Deps, opts: { sinceSec: number; onProgress?: (p: ReconcileProgress) => void }): Promise<ReconcileReport> {
-  return reconcile(deps, { ...opts, handles: (type) => type in HANDLERS, recover: (event) => recoverEvent(deps, event) });
+  return reconcile(deps, { ...opts, handles: (type) => HANDLERS.has(type), recover: (event) => recoverEvent(deps, event) });
 }
 
 /**

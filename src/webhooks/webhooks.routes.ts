@@ -2,13 +2,15 @@
 // non-2xx replies with backoff for up to 3 days
 // (https://docs.stripe.com/webhooks#retries), so: verify, record once, apply atomically.
 import { Hono } from 'hono';
-import type Stripe from 'stripe';
 import type { AppEnv, Deps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
+import { fieldErrors, type FieldErrors } from '../lib/validate.js';
+import type { Write } from '../ledger/ledger.js';
 import { writeStatements } from '../ledger/ledger.repo.js';
 import { atomic } from '../../db/db.js';
 import { HANDLERS } from './webhooks.handlers.js';
-import { isProcessed, recordEventApplied, recordFailure } from './webhooks.repo.js';
+import { isProcessed, recordEventApplied, recordEventQuarantined, recordFailure, type StoredEvent } from './webhooks.repo.js';
+import { eventEnvelopeSchema, MalformedStripeObject, prefixed, usableEventId } from './webhooks.schemas.js';
 
 export function webhookRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -27,19 +29,24 @@ export function webhookRoutes(): Hono<AppEnv> {
     // deliveries racing both apply, which every ledger write tolerates (unique keys, ON CONFLICT).
     const leadingId = leadingEventId(payload);
     if (leadingId && (await isProcessed(deps.db, leadingId))) return c.json({ received: true, duplicate: true });
-    const event = parseEvent(payload);
+    const event = parseBody(payload);
     // a body whose "id" key repeats would be deduplicated by one id and applied as another
     if (leadingId && leadingId !== event.id) throw new AppError('bad_request', 'The webhook body names two event ids', { body: 'two event ids' });
     if (!leadingId && (await isProcessed(deps.db, event.id))) return c.json({ received: true, duplicate: true });
 
+    let outcome: ApplyOutcome;
     try {
-      await applyEvent(deps, event, payload);
+      outcome = await applyEvent(deps, event, payload);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      deps.log.error('webhook handler failed; Stripe will retry', { event: event.id, type: event.type, error: message });
-      await recordFailure(deps.db, event, payload, message, deps.now());
+      const stored = storedEvent(event);
+      deps.log.error('webhook handler failed; Stripe will retry', { event: stored.id, type: stored.type, error: message });
+      await recordFailure(deps.db, stored, payload, message, deps.now());
       return c.json({ error: 'Could not apply this event yet; please retry.' }, 500);
     }
+    // A quarantined event is answered 2xx: Stripe would otherwise redeliver the same bytes
+    // for three days, and they would fail the same way every time.
+    if (outcome.quarantined) return c.json({ received: true, quarantined: true });
     return c.json({ received: true });
   });
 
@@ -96,28 +103,75 @@ export function leadingEventId(payload: string): string | null {
   return /^\s*\{\s*"id"\s*:\s*"(evt_[A-Za-z0-9_]+)"/.exec(payload)?.[1] ?? null;
 }
 
-/** The verified body as an event; what the SDK's constructEventAsync returns after its check. */
-function parseEvent(payload: string): Stripe.Event {
-  let event: unknown;
+/** A verified body with a usable event id: the rest of the envelope is applyEvent's to judge. */
+type EventBody = { id: string } & Record<string, unknown>;
+
+/** The verified body, as far as it must be read to be stored at all: a JSON event with an id. */
+function parseBody(payload: string): EventBody {
+  let body: unknown;
   try {
-    event = JSON.parse(payload);
+    body = JSON.parse(payload);
   } catch {
     throw new AppError('bad_request', 'The webhook body is not JSON', { body: 'not JSON' });
   }
-  const e = event as Partial<Stripe.Event> | null;
-  if (!e || typeof e !== 'object' || e.object !== 'event' || typeof e.id !== 'string' || typeof e.type !== 'string' || !e.data) {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || (body as { object?: unknown }).object !== 'event') {
     throw new AppError('bad_request', 'The webhook body is not a Stripe event (snapshot payload)', { body: 'not a Stripe event' });
   }
-  return e as Stripe.Event;
+  if (!usableEventId(body)) throw new AppError('bad_request', 'The webhook event has no usable id', { id: 'required: the event id (evt_…)' });
+  return body as EventBody;
+}
+
+export type ApplyOutcome = { quarantined: false } | { quarantined: true; errors: FieldErrors };
+
+/**
+ * The one place an event is parsed and its handler looked up: the envelope, then the
+ * object with its type's schema, then the handler, which parses anything it fetches with
+ * the same schemas. Records the event (if nothing has yet; `payload` is the body as
+ * delivered), applies its effects and marks it processed, all in one atomic write:
+ * together or not at all. An event that fails parsing is quarantined instead: stored with
+ * its field errors, no money and no email, logged for staff. Used by the webhook route,
+ * reconcile and the replay tests alike.
+ */
+export async function applyEvent(deps: Deps, raw: unknown, payload: string = JSON.stringify(raw)): Promise<ApplyOutcome> {
+  const now = deps.now();
+  const envelope = eventEnvelopeSchema.safeParse(raw);
+  if (!envelope.success) return quarantine(deps, raw, payload, fieldErrors(envelope.error), now);
+  const event = envelope.data;
+  const handler = HANDLERS.get(event.type);
+  let writes: Write[] = [];
+  if (handler) {
+    const object = handler.object.safeParse(event.data.object);
+    if (!object.success) return quarantine(deps, raw, payload, prefixed('data.object', fieldErrors(object.error)), now);
+    try {
+      writes = await handler.apply(object.data, event, deps);
+    } catch (err) {
+      if (err instanceof MalformedStripeObject) return quarantine(deps, raw, payload, err.fields, now);
+      throw err;
+    }
+  }
+  await atomic(deps.db, [...writeStatements(deps.db, writes, { now, eventId: event.id }), recordEventApplied(event, payload, now)]);
+  return { quarantined: false };
+}
+
+async function quarantine(deps: Deps, raw: unknown, payload: string, errors: FieldErrors, now: number): Promise<ApplyOutcome> {
+  const stored = storedEvent(raw);
+  await atomic(deps.db, [recordEventQuarantined(stored, payload, errors, now)]);
+  // field names and zod's messages only: never a value from the payload, which may hold an email
+  deps.log.error('Stripe event quarantined: it failed parsing and changed nothing', { event: stored.id, type: stored.type, fields: errors });
+  return { quarantined: true, errors };
 }
 
 /**
- * Records the event (if nothing has yet; `payload` is the body as delivered), applies its
- * effects and marks it processed, all in one atomic write: together or not at all.
+ * What a stripe_events row can hold of an event that may be malformed: the id (the caller
+ * has checked it), the type, created and livemode when they are readable, else '' / 0 /
+ * false (the quarantine errors say which field was not).
  */
-export async function applyEvent(deps: Deps, event: Stripe.Event, payload: string = JSON.stringify(event)): Promise<void> {
-  const handler = HANDLERS[event.type];
-  const now = deps.now();
-  const writes = handler ? await handler(event, deps) : [];
-  await atomic(deps.db, [...writeStatements(deps.db, writes, { now, eventId: event.id }), recordEventApplied(event, payload, now)]);
+export function storedEvent(raw: unknown): StoredEvent {
+  const e = (raw ?? {}) as { id?: unknown; type?: unknown; created?: unknown; livemode?: unknown };
+  return {
+    id: String(e.id),
+    type: typeof e.type === 'string' ? e.type.slice(0, 200) : '',
+    created: Number.isSafeInteger(e.created) ? (e.created as number) : 0,
+    livemode: typeof e.livemode === 'boolean' ? e.livemode : false,
+  };
 }

@@ -1,27 +1,26 @@
 // A subscription object -> the recurring gift's state write, shared by the subscription
 // events and the cancellation we make ourselves after a lost dispute.
-import type Stripe from 'stripe';
 import { asInterval } from '../ledger/ledger.frequency.js';
 import type { Write } from '../ledger/ledger.js';
 import { subscriptionStateOrder } from '../ledger/ledger.recurring.js';
-import { idOf } from '../ledger/ledger.stripe.js';
+import type { StripeSubscription } from './webhooks.schemas.js';
 
-const ms = (seconds: number | null | undefined): number | null => (seconds != null ? seconds * 1000 : null);
+const ms = (seconds: number | null): number | null => (seconds != null ? seconds * 1000 : null);
 
-export function subscriptionStateWrite(sub: Stripe.Subscription, eventType: string, createdSeconds: number, giftId: string | null): Write {
+export function subscriptionStateWrite(sub: StripeSubscription, eventType: string, createdSeconds: number, giftId: string | null): Write {
   const item = sub.items.data[0];
   return {
     type: 'recurring.state',
     recurring: {
       subscriptionId: sub.id,
       giftId,
-      stripeCustomerId: idOf(sub.customer),
+      stripeCustomerId: sub.customer,
       status: eventType === 'customer.subscription.deleted' ? 'canceled' : sub.status,
       interval: asInterval(item?.price.recurring?.interval),
       amountMinor: item?.price.unit_amount != null ? item.price.unit_amount * (item.quantity ?? 1) : null,
       currency: item?.price.currency ?? sub.currency ?? null,
-      cancelAtPeriodEnd: sub.cancel_at_period_end,
-      currentPeriodEnd: ms(item?.current_period_end),
+      cancelAtPeriodEnd: sub.cancel_at_period_end ?? false,
+      currentPeriodEnd: ms(item?.current_period_end ?? null),
       cancelAt: ms(sub.cancel_at),
       canceledAt: ms(sub.canceled_at),
       order: subscriptionStateOrder(eventType, createdSeconds),
