@@ -77,10 +77,55 @@ export function exportQuery(db: Db, range: ExportRange, filter?: SQL) {
     .orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
 }
 
-/** A row as the query returns it in raw (array) mode, in column order. */
+/** A cell of a stored row the export cannot vouch for: written empty, and reported with the entry's id. */
+export type ExportProblem = { id: string; column: (typeof EXPORT_COLUMNS)[number]; reason: string };
+
+const isoOf = (v: unknown): string | null => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 8.64e15) return null;
+  const iso = new Date(v).toISOString();
+  // years 0000-9999 only: beyond them toISOString adds a sign and two digits no reader expects
+  return iso.length === 24 ? iso : null;
+};
+const minorOf = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
+const currencyOf = (v: unknown): string | null => (typeof v === 'string' && /^[a-z]{3}$/.test(v) ? v : null);
+
+type CellRule = { read(v: unknown): CsvCell; optional: boolean; reason: string };
+/** The cells with a shape to keep (a time, whole minor units, a currency code); any other cell is text. */
+const CELL_RULES: Partial<Record<number, CellRule>> = {
+  1: { read: isoOf, optional: false, reason: 'is not a time in milliseconds within years 0000-9999' },
+  4: { read: currencyOf, optional: false, reason: 'is not a three-letter lower-case currency code' },
+  5: { read: minorOf, optional: false, reason: 'is not a whole number of minor units' },
+  6: { read: minorOf, optional: true, reason: 'is not a whole number of minor units' },
+  7: { read: minorOf, optional: true, reason: 'is not a whole number of minor units' },
+  8: { read: currencyOf, optional: true, reason: 'is not a three-letter lower-case currency code' },
+};
+
+/**
+ * A row as the query returns it in raw (array) mode, in column order, as a CSV line. A cell
+ * whose stored value cannot be what its column says (a time of 1e20, a text amount, a
+ * missing currency: rows written before the webhook parsed Stripe's payloads, or by hand)
+ * is written empty and named in `problems`, so one bad row never stops an export.
+ */
+export function exportRowCells(row: readonly unknown[]): { line: string; problems: ExportProblem[] } {
+  const problems: ExportProblem[] = [];
+  const id = typeof row[0] === 'string' ? row[0] : JSON.stringify(row[0]) ?? '';
+  const cells = row.map((v, i): CsvCell => {
+    const rule = CELL_RULES[i];
+    if (rule) {
+      if (v === null && rule.optional) return null;
+      const cell = rule.read(v);
+      if (cell === null) problems.push({ id, column: EXPORT_COLUMNS[i]!, reason: rule.reason });
+      return cell;
+    }
+    if (v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) return v;
+    problems.push({ id, column: EXPORT_COLUMNS[i]!, reason: 'is not text' });
+    return null;
+  });
+  return { line: csvLine(cells), problems };
+}
+
 export function exportRowToCsv(row: readonly unknown[]): string {
-  const cells = row.map((v, i) => (i === 1 && typeof v === 'number' ? new Date(v).toISOString() : (v as CsvCell)));
-  return csvLine(cells);
+  return exportRowCells(row).line;
 }
 
 // What SQLite puts in each cell of a line it builds, in EXPORT_COLUMNS order. Text and
@@ -113,21 +158,25 @@ const LINE_CELLS: SQL[] = [
 // A line SQLite built by joining the cells with commas is byte for byte csvLine's when no
 // text cell needs quoting (no " , CR LF), none starts a formula (= + - @ tab; a CR start is
 // refused by the first rule), each number is an integer JavaScript holds exactly (at most
-// 15 digits), and the time has toISOString's form. The pattern counts the cells, so a comma
-// inside a cell cannot pass either. Anything else is rebuilt from its values by csvLine.
+// 15 digits), each currency a lower-case code, and the time has toISOString's form. The
+// pattern counts the cells, so a comma inside a cell cannot pass either. Anything else is
+// rebuilt from its values (exportRowCells), which also reports the cells it cannot read:
+// the checks cost nothing on the fast path, which is one regular expression per line.
 const TEXT = `(?![=+\\-@\\t])[^,"\\r\\n]*`;
-const INTEGER = `(?:-?[0-9]{1,15})?`;
+const INTEGER = `-?[0-9]{1,15}`;
+const OPTIONAL_INTEGER = `(?:${INTEGER})?`;
+const CURRENCY = `[a-z]{3}`;
 const TIME = `[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z`;
 const CELL_PATTERNS: Record<(typeof EXPORT_COLUMNS)[number], string> = {
   contribution_id: TEXT,
   created_at: TIME,
   kind: TEXT,
   frequency: TEXT,
-  currency: TEXT,
+  currency: CURRENCY,
   amount_minor: INTEGER,
-  fee_minor: INTEGER,
-  net_minor: INTEGER,
-  settlement_currency: TEXT,
+  fee_minor: OPTIONAL_INTEGER,
+  net_minor: OPTIONAL_INTEGER,
+  settlement_currency: `(?:${CURRENCY})?`,
   exchange_rate: TEXT,
   status: TEXT,
   supporter_email: TEXT,
@@ -180,7 +229,12 @@ export type ExportPage = {
   rows: number;
   /** null once the last row has been read */
   next: Cursor | null;
+  /** cells written empty because their stored value is unreadable; the caller reports them */
+  problems: ExportProblem[];
 };
+
+/** Ids are text; one stored otherwise (a blob written by hand) still needs a stable key. */
+const keyOf = (id: unknown): string => (typeof id === 'string' ? id : (JSON.stringify(id) ?? ''));
 
 /**
  * Up to `limit` rows after `after`, as CSV text, and the cursor of the next page. Works on
@@ -188,16 +242,26 @@ export type ExportPage = {
  */
 export async function readExportPage(db: Db, range: ExportRange, after: Cursor | null, limit: number): Promise<ExportPage> {
   const rows = (await db.values(exportLinesQuery(range, after, limit))) as LineRow[];
-  const dirtyIds = rows.filter((row) => !CLEAN_LINE.test(row[0])).map((row) => row[2]);
-  const dirty = dirtyIds.length ? dirtyIds : null;
-  const rebuilt = dirty ? await rebuildLines(db, dirty) : null;
-  // the ledger is append-only, so a row read a moment ago is still there
-  for (const id of dirty ?? []) if (!rebuilt!.has(id)) throw new Error(`contribution ${id} vanished during the export`);
+  // the rows whose lines CLEAN_LINE refused, by position: only those are rebuilt
+  const dirty = new Set<number>();
+  for (let i = 0; i < rows.length; i++) if (!CLEAN_LINE.test(rows[i]![0])) dirty.add(i);
+  const problems: ExportProblem[] = [];
+  const rebuilt = dirty.size ? await rebuildLines(db, [...dirty].map((i) => rows[i]![2]), problems) : null;
   const chunks: string[] = [];
   let chunk = '';
-  for (const row of rows) {
-    // only the lines CLEAN_LINE refused were rebuilt
-    chunk += rebuilt?.get(row[2]) ?? row[0];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    let line = row[0];
+    if (rebuilt && dirty.has(i)) {
+      const again = rebuilt.get(keyOf(row[2]));
+      if (again === undefined) {
+        // The ledger is append-only, so a row read a moment ago is still there; if it cannot
+        // be read again by its id, its id is all that is written, and the gap is reported.
+        problems.push({ id: keyOf(row[2]), column: 'contribution_id', reason: 'could not be read again by its id: only the id is written' });
+        line = csvLine([keyOf(row[2]), ...EXPORT_COLUMNS.slice(1).map(() => null)]);
+      } else line = again;
+    }
+    chunk += line;
     if (chunk.length >= CHUNK_CHARS) {
       chunks.push(chunk);
       chunk = '';
@@ -205,16 +269,20 @@ export async function readExportPage(db: Db, range: ExportRange, after: Cursor |
   }
   if (chunk) chunks.push(chunk);
   const last = rows[rows.length - 1];
-  return { chunks, rows: rows.length, next: rows.length === limit && last ? { occurredAt: last[1], id: last[2] } : null };
+  return { chunks, rows: rows.length, next: rows.length === limit && last ? { occurredAt: last[1], id: last[2] } : null, problems };
 }
 
 /** The lines SQLite's cells cannot vouch for, from their values through csvLine, by id. */
-async function rebuildLines(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+async function rebuildLines(db: Db, ids: readonly unknown[], problems: ExportProblem[]): Promise<Map<string, string>> {
   const rebuilt = new Map<string, string>();
   for (let i = 0; i < ids.length; i += REBUILD_BATCH) {
-    const found = await exportQuery(db, {}, inArray(ledgerEntries.id, ids.slice(i, i + REBUILD_BATCH)));
-    // the select keeps EXPORT_COLUMNS order
-    for (const r of found) rebuilt.set(r.id, exportRowToCsv(Object.values(r)));
+    const found = await exportQuery(db, {}, inArray(ledgerEntries.id, ids.slice(i, i + REBUILD_BATCH) as string[]));
+    for (const r of found) {
+      // the select keeps EXPORT_COLUMNS order
+      const row = exportRowCells(Object.values(r));
+      rebuilt.set(keyOf(r.id), row.line);
+      problems.push(...row.problems);
+    }
   }
   return rebuilt;
 }

@@ -69,6 +69,8 @@ const contributionsExport = defineCommand({
       do {
         const page = await readExportPage(reader.db, range, after, reader.pageRows);
         for (const chunk of page.chunks) await write(io.out, chunk);
+        // stdout is the CSV; what could not be read goes beside it, by entry, on stderr
+        for (const p of page.problems) io.err.write(`contribution ${p.id}: ${p.column} ${p.reason}; written empty\n`);
         after = page.next;
       } while (after);
     } finally {
