@@ -49,6 +49,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       deps.log.error(err.message, { code: err.code, path: c.req.path });
     }
     const e = publicError(err);
+    // a 401 names how to authenticate (RFC 9110 §15.5.2); the ops endpoints take a bearer token
+    if (e.status === 401) c.header('www-authenticate', 'Bearer realm="storyfund"');
     if (prefersHtml(c.req.header('content-type'), c.req.header('accept'))) return c.html(errorHtml(deps, e, c.get('htmlError')), e.status);
     return c.json({ error: e.message, ...(Object.keys(e.fields).length ? { fields: e.fields } : {}) }, e.status);
   });

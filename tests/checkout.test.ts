@@ -79,6 +79,57 @@ describe('POST /checkout (form)', () => {
   });
 });
 
+describe('POST /checkout with text that is not well-formed', () => {
+  /** Every request the Stripe SDK makes while `fn` runs, as msw sees it. */
+  async function stripeCalls(fn: () => Promise<void>): Promise<string[]> {
+    const seen: string[] = [];
+    const listener = ({ request }: { request: Request }) => void seen.push(`${request.method} ${request.url}`);
+    mock.server.events.on('request:start', listener);
+    try {
+      await fn();
+    } finally {
+      mock.server.events.removeListener('request:start', listener);
+    }
+    return seen;
+  }
+
+  it.each(['article', 'campaign', 'email'])('answers a lone surrogate in a JSON %s with a 400 naming it, and writes nothing', async (field) => {
+    const calls = await stripeCalls(async () => {
+      // JSON.stringify escapes a lone surrogate as \udXXX, exactly what a client would send
+      const res = await json({ frequency: 'one_off', amount: '10', currency: 'gbp', [field]: field === 'email' ? 'reader\ud800@example.com' : 'harbour\ud800' });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: expect.any(String), fields: { [field]: expect.stringContaining('contains characters we cannot read') } });
+    });
+    expect(calls).toEqual([]);
+    expect(count(t.handle, 'gifts')).toBe(0);
+  });
+
+  it.each([
+    ['article', 'The article contains characters we cannot read'],
+    ['campaign', 'The campaign contains characters we cannot read'],
+    ['email', 'id="err-email"'],
+  ])('answers a surrogate\'s bytes in a form %s with the form again, naming it, and writes nothing', async (field, named) => {
+    // a form cannot carry a lone surrogate: its UTF-8-style bytes (ED A0 80) decode to U+FFFD
+    const body = `frequency=monthly&amount=&amount_other=12.50&currency=gbp&email=kept%40example.com&${field}=${field === 'email' ? 'kept%ED%A0%80%40example.com' : 'harbour%ED%A0%80'}`;
+    const calls = await stripeCalls(async () => {
+      const res = await t.app.request('/checkout', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      expect(res.status).toBe(400);
+      const html = await res.text();
+      // hidden fields are named in the summary, a visible one also beside its control
+      expect(html).toContain(named);
+      expect(html).toContain('value="12.50"');
+    });
+    expect(calls).toEqual([]);
+    expect(count(t.handle, 'gifts')).toBe(0);
+  });
+
+  it('still takes emoji and other scripts', async () => {
+    const res = await json({ frequency: 'one_off', amount: '10', currency: 'gbp', article: '日本語の記事', campaign: 'winter 😀' });
+    expect(res.status).toBe(201);
+    expect(t.handle.sqlite.prepare('select article, campaign from gifts').get()).toEqual({ article: '日本語の記事', campaign: 'winter 😀' });
+  });
+});
+
 describe('POST /checkout from the CMS fragment', () => {
   it('shows a bad amount on the appeal alone, not on the demo article the reader never saw', async () => {
     const fragment = await (await t.app.request('/appeal?article=town-budget')).text();

@@ -7,7 +7,7 @@ import type { AppEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { attachCheckoutSession, insertPendingGift } from '../ledger/ledger.repo.js';
 import { newId } from '../lib/ids.js';
-import { normalizeRaw, validateCheckout } from './checkout.rules.js';
+import { normalizeRaw, parseCheckout } from './checkout.rules.js';
 import { cancelUrl, idempotencyKey, publisherReturnUrl, sessionParams } from './checkout.session.js';
 import { renderCheckoutProblem, renderMessagePage, renderThankYou } from './checkout.view.js';
 
@@ -20,16 +20,19 @@ export function checkoutRoutes(): Hono<AppEnv> {
     const { config, db, stripe, now, log } = c.var.deps;
     const wantsJson = (c.req.header('content-type') ?? '').includes('application/json');
     const raw = normalizeRaw(await readBody(c, wantsJson));
-    const result = validateCheckout(raw, config);
-    if (!result.ok) {
-      if (wantsJson) return c.json({ error: 'Please check the highlighted fields', fields: result.fields }, 400);
-      const currency = config.currencies.includes((raw.currency ?? '').toLowerCase()) ? raw.currency!.toLowerCase() : config.defaultCurrency;
-      // A reader who came from the CMS fragment never saw our demo article: show the appeal alone.
-      const render = raw.origin === 'fragment' ? renderAppealPage : renderArticlePage;
-      return c.html(render(config, { currency, values: raw, errors: result.fields }), 400);
+    if (!wantsJson) {
+      // A bad field gets the form again, filled in as the reader left it, the message by the
+      // field (onError renders it with the 400; JSON clients get the fields as JSON).
+      c.set('htmlError', (error) => {
+        const currency = config.currencies.includes((raw.currency ?? '').toLowerCase()) ? raw.currency!.toLowerCase() : config.defaultCurrency;
+        // A reader who came from the CMS fragment never saw our demo article: show the appeal alone.
+        const render = raw.origin === 'fragment' ? renderAppealPage : renderArticlePage;
+        return render(config, { currency, values: raw, errors: error.fields });
+      });
     }
+    // every check the Stripe call depends on, before anything is written
+    const req = parseCheckout(raw, config);
 
-    const req = result.value;
     const referer = c.req.header('referer') ?? null;
     const from = { origin: raw.origin, returnTo: raw.return_to, referer };
     if (!wantsJson) {

@@ -1,16 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
-import { normalizeRaw, validateCheckout } from './checkout.rules.js';
+import { AppError } from '../lib/errors.js';
+import { isReadableText, normalizeRaw, parseCheckout, type RawCheckoutInput } from './checkout.rules.js';
 
 const config = loadConfig({ NODE_ENV: 'test' });
 const valid = { frequency: 'monthly', amount: '10', currency: 'gbp' };
 
-describe('validateCheckout', () => {
+/** The fields parseCheckout names, or null when it accepts the input. */
+function badFields(raw: RawCheckoutInput): Record<string, string> | null {
+  try {
+    parseCheckout(raw, config);
+    return null;
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).status).toBe(400);
+    return (err as AppError).fields;
+  }
+}
+
+describe('parseCheckout', () => {
   it('accepts a valid gift and prices it in minor units', () => {
-    const r = validateCheckout({ ...valid, email: ' Reader@Example.com ', article: 'harbour-water' }, config);
-    expect(r).toEqual({
-      ok: true,
-      value: { frequency: 'monthly', amountMinor: 1000, currency: 'gbp', email: 'Reader@Example.com', article: 'harbour-water', section: null, campaign: null, variant: null },
+    expect(parseCheckout({ ...valid, email: ' Reader@Example.com ', article: 'harbour-water' }, config)).toEqual({
+      frequency: 'monthly',
+      amountMinor: 1000,
+      currency: 'gbp',
+      email: 'Reader@Example.com',
+      article: 'harbour-water',
+      section: null,
+      campaign: null,
+      variant: null,
     });
   });
 
@@ -25,24 +43,31 @@ describe('validateCheckout', () => {
     [{ frequency: 'weekly' }, 'frequency'],
     [{ email: 'not-an-email' }, 'email'],
     [{ article: 'x'.repeat(201) }, 'article'],
+    [{ campaign: 'y'.repeat(101) }, 'campaign'],
+    [{ article: 'harbour\ud800water' }, 'article'],
+    [{ campaign: '\udc00' }, 'campaign'],
+    [{ email: 'reader\ud83d@example.com' }, 'email'],
+    [{ variant: 'b\uFFFD' }, 'variant'],
+    [{ section: 'news\u0000' }, 'section'],
   ])('rejects %j naming the field %s', (override, field) => {
-    const r = validateCheckout({ ...valid, ...override }, config);
-    expect(r.ok).toBe(false);
-    if (!r.ok) {
-      expect(Object.keys(r.fields)).toEqual([field]);
-      expect(r.fields[field]!.length).toBeGreaterThan(5);
-    }
+    const fields = badFields({ ...valid, ...override });
+    expect(fields && Object.keys(fields)).toEqual([field]);
+    expect(fields![field]!.length).toBeGreaterThan(5);
   });
 
-  it('names every bad field at once', () => {
-    const r = validateCheckout({ frequency: '', amount: 'abc', currency: 'xyz' }, config);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(Object.keys(r.fields).sort()).toEqual(['currency', 'frequency']);
+  it('names every bad field at once, the amount too whenever its currency is readable', () => {
+    expect(Object.keys(badFields({ frequency: '', amount: 'abc', currency: 'xyz' })!).sort()).toEqual(['currency', 'frequency']);
+    expect(Object.keys(badFields({ frequency: 'weekly', amount: '0.10', currency: 'gbp', article: '\ud800' })!).sort()).toEqual(['amount', 'article', 'frequency']);
   });
 
   it('prefers the typed amount over the preset radio', () => {
     expect(normalizeRaw({ amount: '10', amount_other: '12.50' }).amount).toBe('12.50');
     expect(normalizeRaw({ amount: '10', amount_other: '  ' }).amount).toBe('10');
     expect(normalizeRaw({ amount: 7 }).amount).toBe('7');
+  });
+
+  it('keeps whole emoji and other scripts, refusing only what is broken', () => {
+    for (const ok of ['😀 appeal', '日本語の記事', 'ünïcødé']) expect(isReadableText(ok)).toBe(true);
+    for (const bad of ['\ud83d', 'a\ude00', 'tab\there', '\uFFFD']) expect(isReadableText(bad)).toBe(false);
   });
 });

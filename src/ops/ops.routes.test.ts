@@ -57,7 +57,11 @@ function appWith(deps: Deps, pageRows: number) {
   });
   app.route('/ops', opsRoutes({ pageRows }));
   // as app.ts maps it
-  app.onError((err, c) => (err instanceof AppError ? c.json({ error: err.message, fields: err.fields }, err.status) : c.json({ error: String(err) }, 500)));
+  app.onError((err, c) => {
+    if (!(err instanceof AppError)) return c.json({ error: String(err) }, 500);
+    if (err.status === 401) c.header('www-authenticate', 'Bearer realm="storyfund"');
+    return c.json({ error: err.message, fields: err.fields }, err.status);
+  });
   return app;
 }
 

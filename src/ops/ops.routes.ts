@@ -1,8 +1,10 @@
 // Operator endpoints over HTTP, for hosts with no shell to run the CLI on (Workers).
 // Off unless OPS_TOKEN is set; a wrong or missing token gets a 401.
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { AppEnv, ExportReader } from '../deps.js';
 import { AppError } from '../lib/errors.js';
+import { validate } from '../lib/validate.js';
 import { timingSafeEqualText } from '../lib/crypto.js';
 import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type ExportPage, type ExportRange } from '../ledger/ledger.export.js';
 
@@ -22,16 +24,16 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
     // Unset means the feature does not exist here, so say nothing more than any unknown path.
     if (!opsToken) return c.json({ error: 'Not found' }, 404);
     const given = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-    if (!(await timingSafeEqualText(given, opsToken))) {
-      return c.json({ error: 'A valid ops token is required (Authorization: Bearer …)' }, 401, { 'www-authenticate': 'Bearer realm="storyfund-ops"' });
-    }
+    // onError answers the 401 with its WWW-Authenticate challenge
+    if (!(await timingSafeEqualText(given, opsToken))) throw new AppError('unauthorized', 'A valid ops token is required (Authorization: Bearer …)');
     await next();
   });
 
   /** Same rows and bytes as `npm run cli -- contributions export --format csv`. */
-  app.get('/contributions.csv', async (c) => {
+  app.get('/contributions.csv', validate('query', exportQuerySchema), async (c) => {
     const { db, log, openExportReader } = c.var.deps;
-    const range = rangeOf(c.req.query('from'), c.req.query('to'));
+    const { from, to } = c.req.valid('query');
+    const range: ExportRange = { fromMs: from, toMs: to != null ? to + DAY_MS : undefined };
     // Node reads from a connection of the export's own; Workers page through D1, which
     // answers asynchronously and so never holds up other requests.
     const reader: ExportReader = openExportReader?.() ?? { db, pageRows, pause: () => new Promise((resolve) => setTimeout(resolve, 0)), close: () => Promise.resolve() };
@@ -43,6 +45,11 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
       await reader.close();
       throw err;
     }
+    // an unreadable stored cell is written empty; whoever runs the server learns which
+    const report = (page: ExportPage) => {
+      for (const p of page.problems) log.error('contributions export: an unreadable cell was written empty', { contribution: p.id, column: p.column, reason: p.reason });
+    };
+    report(first);
     let current: ExportPage | null = first;
     let closed = false;
     const finish = async () => {
@@ -69,6 +76,7 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
         await reader.pause();
         try {
           current = await readExportPage(reader.db, range, next, reader.pageRows);
+          report(current);
         } catch (err) {
           current = null;
           await finish();
@@ -94,21 +102,24 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
   return app;
 }
 
+/** A UTC day as ms at its start; an empty value is no bound. */
+const day = (field: string) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .transform((value, ctx) => {
+        try {
+          return parseDay(value, field);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+  );
+
 /** `to` includes that whole day (UTC), as the CLI's --to does. */
-function rangeOf(from: string | undefined, to: string | undefined): ExportRange {
-  const fields: Record<string, string> = {};
-  const day = (value: string | undefined, field: string) => {
-    if (!value) return undefined;
-    try {
-      return parseDay(value, field);
-    } catch (err) {
-      fields[field] = (err as Error).message;
-      return undefined;
-    }
-  };
-  const fromMs = day(from, 'from');
-  const toDay = day(to, 'to');
-  if (fromMs != null && toDay != null && toDay < fromMs) fields.to = 'to must be on or after from';
-  if (Object.keys(fields).length) throw new AppError('bad_request', 'Please check the date range', fields);
-  return { fromMs, toMs: toDay != null ? toDay + DAY_MS : undefined };
-}
+const exportQuerySchema = z
+  .object({ from: day('from'), to: day('to') })
+  .refine((r) => r.from == null || r.to == null || r.to >= r.from, { path: ['to'], message: 'to must be on or after from' });
