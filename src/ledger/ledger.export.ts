@@ -6,6 +6,7 @@ import type { Db } from '../../db/db.js';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { gifts, ledgerEntries } from '../../db/schema.js';
 import { csvLine, type CsvCell } from '../lib/csv.js';
+import { storedCurrency, storedId, storedIsoTime, storedMinor, UNREADABLE } from './ledger.cells.js';
 
 export const EXPORT_COLUMNS = [
   'contribution_id',
@@ -80,24 +81,15 @@ export function exportQuery(db: Db, range: ExportRange, filter?: SQL) {
 /** A cell of a stored row the export cannot vouch for: written empty, and reported with the entry's id. */
 export type ExportProblem = { id: string; column: (typeof EXPORT_COLUMNS)[number]; reason: string };
 
-const isoOf = (v: unknown): string | null => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 8.64e15) return null;
-  const iso = new Date(v).toISOString();
-  // years 0000-9999 only: beyond them toISOString adds a sign and two digits no reader expects
-  return iso.length === 24 ? iso : null;
-};
-const minorOf = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
-const currencyOf = (v: unknown): string | null => (typeof v === 'string' && /^[a-z]{3}$/.test(v) ? v : null);
-
 type CellRule = { read(v: unknown): CsvCell; optional: boolean; reason: string };
 /** The cells with a shape to keep (a time, whole minor units, a currency code); any other cell is text. */
 const CELL_RULES: Partial<Record<number, CellRule>> = {
-  1: { read: isoOf, optional: false, reason: 'is not a time in milliseconds within years 0000-9999' },
-  4: { read: currencyOf, optional: false, reason: 'is not a three-letter lower-case currency code' },
-  5: { read: minorOf, optional: false, reason: 'is not a whole number of minor units' },
-  6: { read: minorOf, optional: true, reason: 'is not a whole number of minor units' },
-  7: { read: minorOf, optional: true, reason: 'is not a whole number of minor units' },
-  8: { read: currencyOf, optional: true, reason: 'is not a three-letter lower-case currency code' },
+  1: { read: storedIsoTime, optional: false, reason: UNREADABLE.time },
+  4: { read: storedCurrency, optional: false, reason: UNREADABLE.currency },
+  5: { read: storedMinor, optional: false, reason: UNREADABLE.minor },
+  6: { read: storedMinor, optional: true, reason: UNREADABLE.minor },
+  7: { read: storedMinor, optional: true, reason: UNREADABLE.minor },
+  8: { read: storedCurrency, optional: true, reason: UNREADABLE.currency },
 };
 
 /**
@@ -108,7 +100,7 @@ const CELL_RULES: Partial<Record<number, CellRule>> = {
  */
 export function exportRowCells(row: readonly unknown[]): { line: string; problems: ExportProblem[] } {
   const problems: ExportProblem[] = [];
-  const id = typeof row[0] === 'string' ? row[0] : JSON.stringify(row[0]) ?? '';
+  const id = storedId(row[0]);
   const cells = row.map((v, i): CsvCell => {
     const rule = CELL_RULES[i];
     if (rule) {
@@ -118,7 +110,7 @@ export function exportRowCells(row: readonly unknown[]): { line: string; problem
       return cell;
     }
     if (v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) return v;
-    problems.push({ id, column: EXPORT_COLUMNS[i]!, reason: 'is not text' });
+    problems.push({ id, column: EXPORT_COLUMNS[i]!, reason: UNREADABLE.text });
     return null;
   });
   return { line: csvLine(cells), problems };
@@ -234,7 +226,7 @@ export type ExportPage = {
 };
 
 /** Ids are text; one stored otherwise (a blob written by hand) still needs a stable key. */
-const keyOf = (id: unknown): string => (typeof id === 'string' ? id : (JSON.stringify(id) ?? ''));
+const keyOf = storedId;
 
 /**
  * Up to `limit` rows after `after`, as CSV text, and the cursor of the next page. Works on

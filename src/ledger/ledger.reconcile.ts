@@ -17,6 +17,7 @@ import { isKnownCurrency, minorToMajorString } from '../lib/money.js';
 import { settlementOf, type BalanceTransactionFacts } from './ledger.fees.js';
 import { PAYMENT_KINDS, type Write } from './ledger.js';
 import { writeStatements } from './ledger.repo.js';
+import { storedCurrency, storedId, storedIsoTime, storedMinor, storedText, UNREADABLE } from './ledger.cells.js';
 import { balanceTransactionFacts, fetchedBalanceTransactionFacts, invoicePayments, paidPaymentIntent } from './ledger.stripe.js';
 import { parseStripe, paymentIntentSchema, refundSchema } from '../webhooks/webhooks.schemas.js';
 
@@ -38,7 +39,8 @@ export type Totals = { grossMinor: number; feesMinor: number; netMinor: number; 
 export type CurrencyDrift = { currency: string; ledger: Totals; stripe: Totals; differs: boolean };
 
 export type ObjectDrift = {
-  problem: 'missing_in_ledger' | 'missing_at_stripe' | 'mismatch' | 'no_balance_transaction';
+  /** unreadable: a stored entry whose money cells cannot be what their columns say; left out of every total */
+  problem: 'missing_in_ledger' | 'missing_at_stripe' | 'mismatch' | 'no_balance_transaction' | 'unreadable';
   /** the balance transaction, when there is one */
   balanceTransactionId: string | null;
   /** our entry keys involved */
@@ -76,6 +78,7 @@ type EntryRow = {
 };
 
 const entryColumns = {
+  id: ledgerEntries.id,
   key: ledgerEntries.key,
   kind: ledgerEntries.kind,
   amountMinor: ledgerEntries.amountMinor,
@@ -89,6 +92,38 @@ const entryColumns = {
   stripeId: ledgerEntries.stripeId,
   occurredAt: ledgerEntries.occurredAt,
 };
+
+/**
+ * A stored entry as reconcile reads it, or what about it cannot be read (a text amount, a
+ * blob for a currency): such a row is reported by its id and left out of the totals.
+ */
+function readEntry(raw: Record<keyof typeof entryColumns, unknown>): EntryRow | ObjectDrift {
+  const bad: string[] = [];
+  const need = <T>(column: string, value: T | null, reason: string): T => {
+    if (value === null) bad.push(`${column} ${reason}`);
+    return value as T;
+  };
+  const maybe = <T>(column: string, value: unknown, read: (v: unknown) => T | null, reason: string): T | null => (value == null ? null : need(column, read(value), reason));
+  const row: EntryRow = {
+    key: need('key', storedText(raw.key), UNREADABLE.text),
+    kind: need('kind', storedText(raw.kind), UNREADABLE.text) as EntryKind,
+    amountMinor: need('amount_minor', storedMinor(raw.amountMinor), UNREADABLE.minor),
+    currency: need('currency', storedCurrency(raw.currency), UNREADABLE.currency),
+    feeMinor: maybe('fee_minor', raw.feeMinor, storedMinor, UNREADABLE.minor),
+    netMinor: maybe('net_minor', raw.netMinor, storedMinor, UNREADABLE.minor),
+    settlementCurrency: maybe('settlement_currency', raw.settlementCurrency, storedCurrency, UNREADABLE.currency),
+    exchangeRate: raw.exchangeRate == null ? null : String(raw.exchangeRate),
+    balanceTransactionId: maybe('balance_transaction_id', raw.balanceTransactionId, storedText, UNREADABLE.text),
+    paymentIntentId: maybe('payment_intent_id', raw.paymentIntentId, storedText, UNREADABLE.text),
+    stripeId: need('stripe_id', storedText(raw.stripeId), UNREADABLE.text),
+    occurredAt: need('occurred_at', storedIsoTime(raw.occurredAt) === null ? null : (raw.occurredAt as number), UNREADABLE.time),
+  };
+  if (!bad.length) return row;
+  const key = storedText(raw.key);
+  return { problem: 'unreadable', balanceTransactionId: null, keys: key ? [key] : [], detail: `entry ${storedId(raw.id)}: ${bad.join('; ')}` };
+}
+
+const isDrift = (r: EntryRow | ObjectDrift): r is ObjectDrift => 'problem' in r;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -151,7 +186,11 @@ async function fillMissingFees(deps: Deps, opts: ReconcileOptions): Promise<numb
       ),
     );
   let filled = 0;
-  for (const [i, e] of rows.entries()) {
+  for (const [i, raw] of rows.entries()) {
+    opts.onProgress?.({ phase: 'fees', done: i + 1, fraction: (i + 1) / rows.length });
+    // an unreadable entry is reported by the drift step, which reads the same window
+    const e = readEntry(raw);
+    if (isDrift(e)) continue;
     const writes: Write[] = [];
     if ((PAYMENT_KINDS as readonly string[]).includes(e.kind)) {
       let pi = e.paymentIntentId;
@@ -188,7 +227,6 @@ async function fillMissingFees(deps: Deps, opts: ReconcileOptions): Promise<numb
       const after = await deps.db.select({ bt: ledgerEntries.balanceTransactionId }).from(ledgerEntries).where(sql`${ledgerEntries.key} = ${e.key}`);
       if (after[0]?.bt) filled += 1;
     }
-    opts.onProgress?.({ phase: 'fees', done: i + 1, fraction: (i + 1) / rows.length });
   }
   return filled;
 }
@@ -261,14 +299,20 @@ async function measureDrift(deps: Deps, opts: ReconcileOptions): Promise<Pick<Re
     if (!list.some((x) => x.key === e.key)) list.push(e);
     byBt.set(e.balanceTransactionId, list);
   };
-  for (const ids of chunks([...stripeBts.keys()], 100)) {
-    for (const e of await deps.db.select(entryColumns).from(ledgerEntries).where(inArray(ledgerEntries.balanceTransactionId, ids))) add(e);
-  }
   const objects: ObjectDrift[] = [];
-  const inWindow = await deps.db
-    .select(entryColumns)
-    .from(ledgerEntries)
-    .where(gte(ledgerEntries.occurredAt, opts.sinceSec * 1000));
+  const reported = new Set<string>();
+  const readable = (rows: Record<keyof typeof entryColumns, unknown>[]): EntryRow[] =>
+    rows.flatMap((raw) => {
+      const e = readEntry(raw);
+      if (!isDrift(e)) return [e];
+      if (!reported.has(e.detail)) objects.push(e);
+      reported.add(e.detail);
+      return [];
+    });
+  for (const ids of chunks([...stripeBts.keys()], 100)) {
+    for (const e of readable(await deps.db.select(entryColumns).from(ledgerEntries).where(inArray(ledgerEntries.balanceTransactionId, ids)))) add(e);
+  }
+  const inWindow = readable(await deps.db.select(entryColumns).from(ledgerEntries).where(gte(ledgerEntries.occurredAt, opts.sinceSec * 1000)));
   const unsettled: EntryRow[] = [];
   for (const e of inWindow) {
     if (!e.balanceTransactionId) {

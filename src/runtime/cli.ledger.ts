@@ -79,11 +79,12 @@ export async function payoutsCommand(config: Config, opts: { payoutId?: string; 
       [
         `${r.payoutId}  ${r.status}${r.arrivalDate ? `, arrives ${new Date(r.arrivalDate).toISOString().slice(0, 10)}` : ''}`,
         `  gross ${m(r.grossMinor)} - fees ${m(r.feesMinor)} + refunds ${m(r.refundsMinor)} + disputes ${m(r.disputesMinor)}${r.otherMinor ? ` + other ${m(r.otherMinor)}` : ''} = ${m(r.computedMinor)} ${c}`,
-        `  paid out ${m(r.paidOutMinor)} ${c}: ${r.items.length === 0 ? 'not itemised yet (reconciliation not complete, or a manual payout)' : r.balanced ? 'balanced' : 'DOES NOT BALANCE'}`,
+        `  paid out ${m(r.paidOutMinor)} ${c}: ${r.problems.length ? 'CANNOT BE CHECKED' : r.items.length === 0 ? 'not itemised yet (reconciliation not complete, or a manual payout)' : r.balanced ? 'balanced' : 'DOES NOT BALANCE'}`,
+        ...r.problems.map((p) => `  unreadable, left out: ${p}`),
         ...r.items.filter((i) => i.type !== 'payout').map((i) => `    ${i.balanceTransactionId}  ${i.reportingCategory.padEnd(16)} ${m(i.amountMinor).padStart(10)}  fee ${m(i.feeMinor).padStart(8)}  ${i.giftId ?? 'NOT MATCHED to a gift'}`),
         '',
       ].join('\n'),
     );
   }
-  return reports.every((r) => r.items.length === 0 || r.balanced) ? 0 : EXIT_DRIFT;
+  return reports.every((r) => r.problems.length === 0 && (r.items.length === 0 || r.balanced)) ? 0 : EXIT_DRIFT;
 }
