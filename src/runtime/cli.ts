@@ -128,7 +128,7 @@ const payoutsStatement = defineCommand({
   description: [
     `Each payout's balance transactions, added up as ${PAYOUT_FORMULA},`,
     'where refunds and lost disputes are negative amounts (a reinstated dispute is positive).',
-    `Exits ${EXIT.drift} if a payout does not balance.`,
+    `Exits ${EXIT.drift} if a payout does not balance, or cannot be checked because a stored cell of it is unreadable.`,
   ].join('\n'),
   args: [{ name: 'po_…', description: 'one payout; without it, every payout in the period', required: false }],
   options: { since: SINCE },
@@ -166,8 +166,25 @@ const backup = defineCommand({
   },
 });
 
+const eventsQuarantined = defineCommand({
+  name: 'events quarantined',
+  summary: 'signed Stripe events that failed parsing and changed nothing: id, type, received, each bad field',
+  description: [
+    'Newest first. A quarantined event wrote no money and no email, and Stripe was answered 2xx so',
+    'it stopped retrying; a later, corrected event for the same object applies as usual.',
+  ].join('\n'),
+  options: { limit: { type: 'string', value: 'N', description: 'how many to show', default: '100' } },
+  examples: ['npm run cli -- events quarantined --limit 20'],
+  async run({ values, io }) {
+    const limit = positiveWhole(values.limit, '--limit');
+    const config = loadConfig(io.env);
+    const { eventsQuarantinedCommand } = await import('./cli.events.js');
+    return eventsQuarantinedCommand(config, { limit }, io.out);
+  },
+});
+
 /** Every command the CLI has. A new command is one entry here; its --help comes with it. */
-export const COMMANDS: readonly CliCommand[] = [migrate, contributionsExport, devSeed, reconcile, payoutsStatement, backup, ...STAFF_COMMANDS];
+export const COMMANDS: readonly CliCommand[] = [migrate, contributionsExport, devSeed, reconcile, payoutsStatement, backup, eventsQuarantined, ...STAFF_COMMANDS];
 
 export const CLI: Cli = {
   invocation: 'npm run cli --',

@@ -264,8 +264,56 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(await (await deliver(t, event)).json()).toEqual({ received: true, duplicate: true });
     });
 
+    it('quarantines a signed event that fails parsing: answered 2xx, no money or email, logged; the corrected event applies', async () => {
+      const email = 'quarantine@example.com';
+      const session = await startGift(t, { frequency: 'one_off', amount: '15', email, article: 'quarantine-lane' });
+      const good = buildCheckoutSession({ id: session.id, client_reference_id: session.gift_id, metadata: { gift_id: session.gift_id }, amount_total: 1500, customer_details: { email, name: 'Qu Arantine' } });
+      const bad = buildEvent('checkout.session.completed', { ...good, amount_total: 'a lot' });
+      const res = await deliver(t, bad);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true, quarantined: true });
+      const touched = () =>
+        t.query(`select (select count(*) from ledger_entries where email = '${email}') as entries, (select count(*) from outbox where to_address = '${email}') as emails, (select status from gifts where id = '${session.gift_id}') as gift`);
+      expect(await touched()).toEqual([{ entries: 0, emails: 0, gift: 'pending' }]);
+      const [row] = await t.query<{ processed: number; errors: string }>('select processed_at is not null as processed, quarantine_errors as errors from stripe_events where id = ? and quarantined_at is not null', bad.id);
+      expect(row!.processed).toBe(1);
+      expect(Object.keys(JSON.parse(row!.errors))).toEqual(['data.object.amount_total']);
+      // Stripe's redelivery of the same bytes is a duplicate; the log names the event, never the reader
+      expect(await (await deliver(t, bad)).json()).toEqual({ received: true, duplicate: true });
+      // the runtime's output arrives through a pipe: wait for the line
+      const logLine = () => t.output().split('\n').find((line) => line.includes(bad.id)) ?? '';
+      await expect.poll(logLine).toMatch(/"level":"error"/);
+      expect(logLine()).toContain('data.object.amount_total');
+      expect(logLine()).not.toContain(email);
+
+      const corrected = buildEvent('checkout.session.completed', good);
+      expect(await (await deliver(t, corrected)).json()).toEqual({ received: true });
+      expect(await touched()).toEqual([{ entries: 1, emails: 1, gift: 'paid' }]);
+      const rows = parseCsv(await (await exportCsv(t)).text()).filter((r) => r.supporter_email === email);
+      expect(rows).toEqual([expect.objectContaining({ amount_minor: '1500', currency: 'gbp', article: 'quarantine-lane' })]);
+    });
+
+    it('exports every row when bad values were written straight into the database, each unreadable cell empty', async () => {
+      await t.exec(`insert into ledger_entries (id, key, kind, frequency, amount_minor, currency, fee_minor, settlement_currency, stripe_id, occurred_at, created_at) values
+        ('le_bad_time', 'bad:1', 'gift', 'one_off', 500, 'gbp', null, null, 'pi_bad1', 1e20, 0),
+        ('le_bad_amount', 'bad:2', 'gift', 'one_off', 'a lot', 'gbp', 'x', null, 'pi_bad2', 1764000000000, 0),
+        ('le_bad_currency', 'bad:3', 'gift', 'one_off', 700, '', null, 123, 'pi_bad3', 1764000000001, 0)`);
+      const res = await exportCsv(t);
+      expect(res.status).toBe(200);
+      const rows = parseCsv(await res.text());
+      const byId = (id: string) => rows.find((r) => r.contribution_id === id);
+      expect(byId('le_bad_time')).toMatchObject({ created_at: '', amount_minor: '500', currency: 'gbp' });
+      expect(byId('le_bad_amount')).toMatchObject({ created_at: '2025-11-24T16:00:00.000Z', amount_minor: '', fee_minor: '', currency: 'gbp' });
+      expect(byId('le_bad_currency')).toMatchObject({ amount_minor: '700', currency: '', settlement_currency: '' });
+      // whoever runs the server learns which cells were written empty
+      for (const id of ['le_bad_time', 'le_bad_amount', 'le_bad_currency']) await expect.poll(() => t.output()).toMatch(new RegExp(`"contribution":"${id}","column":"\\w+"`));
+      await t.exec("delete from ledger_entries where key like 'bad:%'");
+    });
+
     it('guards the export with the ops token', async () => {
-      expect((await exportCsv(t, '', null)).status).toBe(401);
+      const missing = await exportCsv(t, '', null);
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
       expect((await exportCsv(t, '', `${OPS_TOKEN}-not`)).status).toBe(401);
       const bad = await exportCsv(t, '?from=2026-13-01');
       expect(bad.status).toBe(400);

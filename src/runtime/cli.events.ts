@@ -1,0 +1,35 @@
+// The webhook's operator commands: Stripe events kept out of the ledger. Node-only.
+import { migrateNodeDb, openNodeDb } from '../../db/node.js';
+import type { Config } from '../config.js';
+import { storedIsoTime } from '../ledger/ledger.cells.js';
+import { listQuarantinedEvents, type QuarantinedEvent } from '../webhooks/webhooks.repo.js';
+
+/** What Stripe sent as a type may be anything: printed as a JSON string unless it is plain. */
+const printable = (text: string): string => (/^[\x21-\x7e]+$/.test(text) ? text : JSON.stringify(text));
+
+function describe(e: QuarantinedEvent): string {
+  const received = storedIsoTime(e.receivedAt) ?? String(e.receivedAt);
+  const lines = [`${e.id}  ${e.type ? printable(e.type) : '(no type)'}  received ${received}${e.livemode ? '  live' : ''}`];
+  for (const [field, why] of Object.entries(e.errors)) lines.push(`  ${field}: ${why}`);
+  return lines.join('\n');
+}
+
+/** `npm run cli -- events quarantined`: exit 0 whether or not there are any; the list is the answer. */
+export async function eventsQuarantinedCommand(config: Config, opts: { limit: number }, out: NodeJS.WritableStream): Promise<number> {
+  const handle = openNodeDb(config.databasePath);
+  try {
+    migrateNodeDb(handle);
+    // one more than asked says whether the list was cut short
+    const events = await listQuarantinedEvents(handle.db, { limit: opts.limit + 1 });
+    if (!events.length) {
+      out.write('No quarantined events.\n');
+      return 0;
+    }
+    const shown = events.slice(0, opts.limit);
+    out.write(`${shown.map(describe).join('\n\n')}\n`);
+    if (events.length > opts.limit) out.write(`\nMore quarantined events are stored; show them with --limit ${opts.limit * 10}.\n`);
+    return 0;
+  } finally {
+    handle.close();
+  }
+}
