@@ -325,7 +325,12 @@ describe('logging a quarantined event', () => {
 describe('npm run cli -- events quarantined', () => {
   const run = async (...args: string[]) => {
     let text = '';
-    const out = new Writable({ write: (chunk, _enc, cb) => ((text += String(chunk)), cb()) });
+    const out = new Writable({
+      write: (chunk, _enc, cb) => {
+        text += String(chunk);
+        cb();
+      },
+    });
     const code = await runCli(['events', 'quarantined', ...args], { NODE_ENV: 'test', DATABASE_PATH: t.deps.config.databasePath, STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, LOG_LEVEL: 'silent' }, { out, err: out });
     return { code, text };
   };

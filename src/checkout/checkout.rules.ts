@@ -16,7 +16,7 @@ const unreadable = (what: string) => `${what} contains characters we cannot read
  * in these fields.
  */
 export function isReadableText(s: string): boolean {
-  return s.isWellFormed() && !s.includes('\uFFFD') && !/[\u0000-\u001f\u007f]/.test(s);
+  return s.isWellFormed() && !s.includes('\uFFFD') && !/\p{Cc}/u.test(s);
 }
 
 /** `what` names the field in its messages: most of these are hidden fields the reader cannot see. */
@@ -98,6 +98,9 @@ function buildSchema(config: Config) {
  */
 export function parseCheckout(raw: RawCheckoutInput, config: Config): CheckoutRequest {
   let schema = schemas.get(config);
-  if (!schema) schemas.set(config, (schema = buildSchema(config)));
+  if (!schema) {
+    schema = buildSchema(config);
+    schemas.set(config, schema);
+  }
   return parseInput(schema, raw);
 }

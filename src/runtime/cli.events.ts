@@ -30,6 +30,6 @@ export async function eventsQuarantinedCommand(config: Config, opts: { limit: nu
     if (events.length > opts.limit) out.write(`\nMore quarantined events are stored; show them with --limit ${opts.limit * 10}.\n`);
     return 0;
   } finally {
-    handle.close();
+    await handle.close();
   }
 }
