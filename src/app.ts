@@ -5,6 +5,8 @@ import { appealRoutes } from './appeal/appeal.routes.js';
 import { checkoutRoutes } from './checkout/checkout.routes.js';
 import type { AppEnv, Deps } from './deps.js';
 import { AppError, prefersHtml, publicError, type PublicError } from './lib/errors.js';
+import { describeError } from './lib/log.js';
+import { newRequestId } from './lib/request-id.js';
 import { mailPreviewRoutes } from './mail/mail.routes.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
@@ -16,8 +18,20 @@ import { webhookRoutes } from './webhooks/webhooks.routes.js';
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
-    c.set('deps', deps);
+    const requestId = deps.trustedRequestId?.(c.req.raw.headers) ?? newRequestId();
+    const started = deps.now();
+    // Every line written while serving this request carries its id; the path is logged
+    // without its query string, which can hold tokens and addresses.
+    const log = deps.log.child({ requestId, method: c.req.method, path: c.req.path });
+    c.set('requestId', requestId);
+    c.set('deps', { ...deps, log });
     await next();
+    c.header('X-Request-Id', requestId);
+    // Successful requests are already counted by whatever is in front (a proxy, Cloudflare's
+    // request logs), so their line is debug; a 4xx or 5xx is info, so the reference a reader
+    // quotes from an error page is always found at the default level.
+    const status = c.res.status;
+    (status >= 400 ? log.info : log.debug)('request', { status, ms: deps.now() - started });
   });
 
   app.get('/health', (c) => c.json({ ok: true, stripe: deps.config.stripe.mode }));
@@ -37,34 +51,35 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.notFound((c) => {
     const message = 'There is no page at this address.';
+    const reference = c.var.requestId;
     if (prefersHtml(c.req.header('content-type'), c.req.header('accept'))) {
-      return c.html(renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(404), message }), 404);
+      return c.html(renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(404), message, reference }), 404);
     }
-    return c.json({ error: 'Not found' }, 404);
+    return c.json({ error: 'Not found', reference }, 404);
   });
   app.onError((err, c) => {
-    if (!(err instanceof AppError)) {
-      deps.log.error('unhandled error', { path: c.req.path, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-    } else if (err.status >= 500) {
-      deps.log.error(err.message, { code: err.code, path: c.req.path });
-    }
-    const e = publicError(err);
+    // c.var.deps is this request's (its logger bound to the request id), unless the error
+    // came before the first middleware set it
+    const { log } = c.var.deps ?? deps;
+    if (!(err instanceof AppError)) log.error('unhandled error', { error: describeError(err) });
+    else if (err.status >= 500) log.error(err.message, { code: err.code });
+    const e: PublicError = { ...publicError(err), reference: c.var.requestId };
     // a 401 names how to authenticate (RFC 9110 §15.5.2); the ops endpoints take a bearer token
     if (e.status === 401) c.header('www-authenticate', 'Bearer realm="storyfund"');
-    if (prefersHtml(c.req.header('content-type'), c.req.header('accept'))) return c.html(errorHtml(deps, e, c.get('htmlError')), e.status);
-    return c.json({ error: e.message, ...(Object.keys(e.fields).length ? { fields: e.fields } : {}) }, e.status);
+    if (prefersHtml(c.req.header('content-type'), c.req.header('accept'))) return c.html(errorHtml(deps, log, e, c.get('htmlError')), e.status);
+    return c.json({ error: e.message, ...(Object.keys(e.fields).length ? { fields: e.fields } : {}), reference: e.reference }, e.status);
   });
   return app;
 }
 
-function errorHtml(deps: Deps, e: PublicError, routePage: ((e: PublicError) => string) | undefined): string {
-  const shared = () => renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(e.status), message: e.message, fields: e.fields });
+function errorHtml(deps: Deps, log: Deps['log'], e: PublicError, routePage: ((e: PublicError) => string) | undefined): string {
+  const shared = () => renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(e.status), message: e.message, fields: e.fields, reference: e.reference });
   if (!routePage) return shared();
   try {
     return routePage(e);
   } catch (err) {
     // the reader still gets a page; the failure to render the better one is ours to fix
-    deps.log.error('error page failed to render', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    log.error('error page failed to render', { error: describeError(err) });
     return shared();
   }
 }

@@ -7,14 +7,11 @@ import type { SessionRow } from './auth/auth.repo.js';
 import type { Config } from './config.js';
 import type { PublicError } from './lib/errors.js';
 import type { MailPort } from './mail/mail.port.js';
+import type { Logger } from './lib/log.js';
+import { newRequestId } from './lib/request-id.js';
 
-export type LogFields = Record<string, unknown>;
-export type Logger = {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-};
+// The logger lives in lib/log.ts with its redaction; runtimes and tests build it from here.
+export { createLogger, type LogFields, type Logger } from './lib/log.js';
 
 export type Deps = {
   db: Db;
@@ -32,6 +29,12 @@ export type Deps = {
   clientAddress: (c: Context) => string | null;
   /** verifies webhook signatures: Node's crypto on Node, SubtleCrypto on Workers */
   webhookCrypto: Stripe.CryptoProvider;
+  /**
+   * Where this runtime's requests get a request id that a trusted party set: Workers take
+   * Cloudflare's `cf-ray`, which Cloudflare's edge sets on every request. Unset (Node, where
+   * any client could send any header): every request gets a fresh id.
+   */
+  trustedRequestId?: (headers: Headers) => string | null;
   /**
    * Node: a read-only connection of the export's own, opened per download. Absent on
    * Workers, where the export pages through `db` (D1 answers asynchronously).
@@ -56,7 +59,10 @@ export type ExportReader = {
  */
 export type AppEnv = {
   Variables: {
+    /** the app's deps, with `log` bound to this request (its id, method and path) */
     deps: Deps;
+    /** this request's id: the X-Request-Id header, and the reference on error pages */
+    requestId: string;
     htmlError?: (error: PublicError) => string;
     /** the request's session once looked up (null: none); see auth/auth.sessions.ts */
     session?: SessionRow | null;
@@ -73,16 +79,11 @@ export type StaffEnv = AppEnv & { Variables: { staff: StaffPrincipal; session: S
 /** Routes behind requireSupporter(). */
 export type SupporterEnv = AppEnv & { Variables: { supporter: SupporterPrincipal; session: SessionRow } };
 
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-
-/** One JSON line per log record, so both runtimes' log tooling can parse it. */
-export function createLogger(level: Config['logLevel'], write: (line: string) => void): Logger {
-  const min = LEVELS[level];
-  const at =
-    (lvl: keyof typeof LEVELS) =>
-    (msg: string, fields?: LogFields): void => {
-      if (LEVELS[lvl] < min) return;
-      write(JSON.stringify({ level: lvl, msg, ...fields }));
-    };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+/**
+ * Deps for one run of background work (the outbox, reconcile, a cron run): its lines carry
+ * the job's name and an id of their own, as a request's carry the request id. `fields` adds
+ * what started the run (the request whose reply queued an email, a cron expression).
+ */
+export function forJob<D extends { log: Logger }>(deps: D, job: string, fields: Record<string, unknown> = {}): D {
+  return { ...deps, log: deps.log.child({ job, jobId: newRequestId(), ...fields }) };
 }

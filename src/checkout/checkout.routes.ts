@@ -7,6 +7,7 @@ import type { AppEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { attachCheckoutSession, insertPendingGift } from '../ledger/ledger.repo.js';
 import { newId } from '../lib/ids.js';
+import { describeError } from '../lib/log.js';
 import { normalizeRaw, parseCheckout } from './checkout.rules.js';
 import { cancelUrl, idempotencyKey, publisherReturnUrl, sessionParams } from './checkout.session.js';
 import { renderCheckoutProblem, renderMessagePage, renderThankYou } from './checkout.view.js';
@@ -65,7 +66,9 @@ export function checkoutRoutes(): Hono<AppEnv> {
     try {
       session = await stripe.checkout.sessions.create(sessionParams(req, giftId, config, cancelUrl(config, from)), { idempotencyKey: idempotencyKey(giftId) });
     } catch (err) {
-      log.error('checkout session create failed', { gift: giftId, error: err instanceof Error ? err.message : String(err) });
+      // Stripe's messages can echo what it was sent (the reader's address): describeError
+      // keeps its type, code and parameter name only
+      log.error('checkout session create failed', { gift: giftId, error: describeError(err) });
       throw new AppError('upstream', 'We could not reach our payment provider. Nothing was charged; please try again in a moment.');
     }
     await attachCheckoutSession(db, giftId, session.id, now());

@@ -88,6 +88,7 @@ export function renderCheckoutProblem(config: Config, view: { error: PublicError
       // the message says why (Stripe, or us); the heading says what it means for the gift
       title="Your gift has not started yet"
       message={view.error.message}
+      reference={view.error.reference}
       back={{ href: view.back, label: 'Back to the story' }}
       head={<style>{raw(APPEAL_STYLES)}</style>}
     >

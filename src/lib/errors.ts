@@ -32,7 +32,13 @@ export class AppError extends Error {
 export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
 /** What a client may be told about an error: an AppError's own words, else a plain apology. */
-export type PublicError = { status: ErrorStatus; message: string; fields: Record<string, string> };
+export type PublicError = {
+  status: ErrorStatus;
+  message: string;
+  fields: Record<string, string>;
+  /** the request's id, for the reader to quote and staff to find in the logs */
+  reference?: string;
+};
 
 export const UNEXPECTED_ERROR_MESSAGE = 'Something went wrong on our side. Nothing was charged twice; please try again.';
 

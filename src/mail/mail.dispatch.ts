@@ -2,6 +2,7 @@
 // change that caused them, so an email is never lost to a crash and never sent for a
 // change that did not commit.
 import type { Deps } from '../deps.js';
+import { describeError } from '../lib/log.js';
 import { claim, dueEmails, markRetry, markSent } from './mail.repo.js';
 import { renderOutboxEmail } from './mail.templates.js';
 import type { Transport } from './mail.transport.js';
@@ -28,7 +29,8 @@ export async function dispatchOutbox(deps: Pick<Deps, 'db' | 'now' | 'log' | 'co
       const giveUp = attempt >= RETRY_MINUTES.length;
       const wait = RETRY_MINUTES[Math.min(attempt, RETRY_MINUTES.length - 1)]! * 60_000;
       await markRetry(deps.db, row.id, deps.now() + wait, message, giveUp);
-      deps.log.warn(giveUp ? 'email failed for good' : 'email send failed; will retry', { email: row.id, template: row.template, error: message });
+      // a transport's error can quote the recipient; the logger masks any address in it
+      deps.log.warn(giveUp ? 'email failed for good' : 'email send failed; will retry', { email: row.id, template: row.template, error: describeError(err) });
       result.failed += 1;
     }
   }

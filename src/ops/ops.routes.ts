@@ -6,6 +6,7 @@ import type { AppEnv, ExportReader } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { validate } from '../lib/validate.js';
 import { timingSafeEqualText } from '../lib/crypto.js';
+import { describeError } from '../lib/log.js';
 import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type ExportPage, type ExportRange } from '../ledger/ledger.export.js';
 
 /**
@@ -22,7 +23,7 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
   app.use(async (c, next) => {
     const { opsToken } = c.var.deps.config;
     // Unset means the feature does not exist here, so say nothing more than any unknown path.
-    if (!opsToken) return c.json({ error: 'Not found' }, 404);
+    if (!opsToken) return c.json({ error: 'Not found', reference: c.var.requestId }, 404);
     const given = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
     // onError answers the 401 with its WWW-Authenticate challenge
     if (!(await timingSafeEqualText(given, opsToken))) throw new AppError('unauthorized', 'A valid ops token is required (Authorization: Bearer …)');
@@ -80,7 +81,7 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
         } catch (err) {
           current = null;
           await finish();
-          log.error('contributions export failed mid-stream', { error: err instanceof Error ? err.message : String(err) });
+          log.error('contributions export failed mid-stream', { error: describeError(err) });
           // erroring the stream cuts the chunked body short, so the client sees a failed download
           controller.error(err);
         }

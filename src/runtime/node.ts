@@ -4,7 +4,8 @@ import Stripe from 'stripe';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { createApp } from '../app.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { createLogger, type Deps } from '../deps.js';
+import { createLogger, forJob, type Deps } from '../deps.js';
+import { describeError } from '../lib/log.js';
 import { dispatchOutbox } from '../mail/mail.dispatch.js';
 import { createTransport } from '../mail/mail.transport.js';
 import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
@@ -14,16 +15,21 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createMailPort } from '../mail/mail.port.js';
 import { pruneIdentity } from '../auth/auth.repo.js';
 
-export function startNode(env: Record<string, string | undefined>) {
+/**
+ * `writeLog` receives each JSON log line; stdout by default. Standard output carries log
+ * lines only (the start-up banner goes to stderr), so it can be piped to a log collector.
+ */
+export function startNode(env: Record<string, string | undefined>, opts: { writeLog?: (line: string) => void } = {}) {
   const config = loadConfig(env);
-  const log = createLogger(config.logLevel, (line) => console.log(line));
+  const now = () => Date.now();
+  const log = createLogger(config.logLevel, opts.writeLog ?? ((line) => process.stdout.write(`${line}\n`)), now);
+  const checkpointLog = log.child({ job: 'wal-checkpoint' });
   const handle = openNodeDb(config.databasePath, {
     checkpointEveryMs: CHECKPOINT_EVERY_MS,
     cacheKiB: PAGE_CACHE_KIB,
-    onCheckpointError: (error) => log.warn('WAL checkpoint failed; the next one retries', { error }),
+    onCheckpointError: (error) => checkpointLog.warn('WAL checkpoint failed; the next one retries', { error: describeError(error) }),
   });
   migrateNodeDb(handle);
-  const now = () => Date.now();
   const deps: Deps = {
     db: handle.db,
     // Node's http client (keep-alive by default on Node 20) costs about half the CPU of the
@@ -49,9 +55,9 @@ export function startNode(env: Record<string, string | undefined>) {
   };
   const app = createApp(deps);
   const transport = createTransport(config.mail);
-  const outbox = config.mail.transport === 'none' ? null : every(OUTBOX_INTERVAL_MS, () => dispatchOutbox(deps, transport), log, 'outbox');
-  const pruner = every(PRUNE_INTERVAL_MS, () => pruneIdentity(deps.db, deps.now()), log, 'identity prune');
-  const reconciler = config.reconcileIntervalHours > 0 ? every(config.reconcileIntervalHours * 3_600_000, () => scheduledReconcile(deps), log, 'reconcile') : null;
+  const outbox = config.mail.transport === 'none' ? null : every(OUTBOX_INTERVAL_MS, deps, 'outbox', (run) => dispatchOutbox(run, transport));
+  const pruner = every(PRUNE_INTERVAL_MS, deps, 'identity-prune', (run) => pruneIdentity(run.db, run.now()));
+  const reconciler = config.reconcileIntervalHours > 0 ? every(config.reconcileIntervalHours * 3_600_000, deps, 'reconcile', (run) => scheduledReconcile(run)) : null;
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     announce(config, info.port);
   });
@@ -82,15 +88,19 @@ const PAGE_CACHE_KIB = 32 * 1024;
 /** Emails are queued in the same write as their cause; this sends them shortly after. */
 const OUTBOX_INTERVAL_MS = 2_000;
 
-/** Runs `job` every `ms`, never overlapping itself, without keeping the process alive. */
-function every(ms: number, job: () => Promise<unknown>, log: Deps['log'], name: string): { stop(): void } {
+/**
+ * Runs `job` every `ms`, never overlapping itself, without keeping the process alive. Each
+ * run gets deps whose log lines carry the job's name and the run's own id.
+ */
+function every(ms: number, deps: Deps, name: string, job: (run: Deps) => Promise<unknown>): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const tick = async () => {
+    const run = forJob(deps, name);
     try {
-      await job();
+      await job(run);
     } catch (err) {
-      log.error(`${name} run failed`, { error: err instanceof Error ? err.message : String(err) });
+      run.log.error(`${name} run failed`, { error: describeError(err) });
     }
     if (!stopped) timer = setTimeout(tick, ms).unref();
   };
@@ -114,7 +124,7 @@ function announce(config: Config, port: number) {
     lines.push(`Stripe: ${config.stripe.secretKey.includes('_live_') ? 'LIVE' : 'test'} mode; webhooks at ${config.publicUrl}/webhooks/stripe`);
   }
   if (config.mail.transport === 'preview') lines.push(`Email: kept for preview at ${config.publicUrl}/dev/mail (MAIL_TRANSPORT=preview)`);
-  console.log(lines.join('\n'));
+  console.error(lines.join('\n'));
 }
 
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('runtime/node.ts');

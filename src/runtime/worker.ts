@@ -3,7 +3,9 @@ import Stripe from 'stripe';
 import { openD1Db } from '../../db/d1.js';
 import { createApp } from '../app.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { createLogger, type Deps } from '../deps.js';
+import { createLogger, forJob, type Deps } from '../deps.js';
+import { describeError } from '../lib/log.js';
+import { cloudflareRayId, newRequestId } from '../lib/request-id.js';
 import { dispatchOutbox } from '../mail/mail.dispatch.js';
 import { createTransport } from '../mail/mail.transport.js';
 import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
@@ -63,12 +65,13 @@ function buildApp(config: Config, binding: D1Database): { app: App; deps: Deps }
     stripe: createStripe(config, db, now),
     config,
     now,
-    log: createLogger(config.logLevel, (line) => console.log(line)),
+    log: createLogger(config.logLevel, (line) => console.log(line), now),
     mail: createMailPort(now),
     // set by Cloudflare's edge on every request (https://developers.cloudflare.com/fundamentals/reference/http-headers/#cf-connecting-ip)
     clientAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
     // node:crypto is not there without nodejs_compat; SubtleCrypto is native to workerd
     webhookCrypto: Stripe.createSubtleCryptoProvider(),
+    trustedRequestId: cloudflareRayId,
   };
   if (config.stripe.mode === 'sandbox') {
     // Workers have no start-up banner; the first request of each isolate says it instead.
@@ -82,29 +85,32 @@ async function sendEmails(deps: Deps) {
   try {
     return await dispatchOutbox(deps, createTransport(deps.config.mail));
   } catch (err) {
-    deps.log.error('outbox run failed', { error: err instanceof Error ? err.message : String(err) });
+    deps.log.error('outbox run failed', { error: describeError(err) });
     return null;
   }
 }
 
-function configErrorResponse(error: ConfigError): Response {
+/** With no valid settings there is no configured logger: this one logs errors only. */
+function configErrorResponse(error: ConfigError, requestId: string | null): Response {
+  const log = createLogger('error', (line) => console.error(line), () => Date.now());
   // The problems name settings, never their values, so they are safe to show the operator.
-  console.error(JSON.stringify({ level: 'error', msg: 'invalid configuration; refusing to serve', problems: error.problems }));
+  log.error('invalid configuration; refusing to serve', { problems: error.problems, ...(requestId ? { requestId } : {}) });
   return new Response(`Storyfund is not configured correctly, so it is not serving requests.\n\n${error.message}\n`, {
     status: 503,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '60' },
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '60', ...(requestId ? { 'x-request-id': requestId } : {}) },
   });
 }
 
 export default {
   async fetch(request, env, ctx): Promise<Response> {
     const b = build(env);
-    if (!b.ok) return configErrorResponse(b.error);
+    if (!b.ok) return configErrorResponse(b.error, cloudflareRayId(request.headers) ?? newRequestId());
     const response = await b.app.fetch(request, env, ctx);
     // A webhook may have queued a receipt, a sign-in form a link: send it after the reply
     // rather than waiting for the next cron run (https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil).
     if (response.ok && request.method === 'POST' && b.deps.config.mail.transport !== 'none' && MAIL_AFTER.has(new URL(request.url).pathname)) {
-      ctx.waitUntil(sendEmails(b.deps));
+      // its lines name the request whose reply queued the email
+      ctx.waitUntil(sendEmails(forJob(b.deps, 'outbox', { requestId: response.headers.get('x-request-id') })));
     }
     return response;
   },
@@ -112,17 +118,19 @@ export default {
   async scheduled(controller, env): Promise<void> {
     const b = build(env);
     if (!b.ok) {
-      configErrorResponse(b.error);
+      configErrorResponse(b.error, null);
       // a thrown error marks the cron run as failed in the dashboard, which is what it is
       throw b.error;
     }
     if (controller.cron === RECONCILE_CRON) {
       // scheduledReconcile logs its own report; drift is logged as an error for alerting
-      await scheduledReconcile(b.deps);
-      b.deps.log.info('expired sign-in state removed', await pruneIdentity(b.deps.db, b.deps.now()));
+      const run = forJob(b.deps, 'reconcile', { cron: controller.cron });
+      await scheduledReconcile(run);
+      run.log.info('expired sign-in state removed', await pruneIdentity(run.db, run.now()));
       return;
     }
-    const mail = b.deps.config.mail.transport === 'none' ? null : await sendEmails(b.deps);
-    b.deps.log.info('scheduled run', { cron: controller.cron, scheduledTime: controller.scheduledTime, emails: mail });
+    const run = forJob(b.deps, 'outbox', { cron: controller.cron });
+    const mail = run.config.mail.transport === 'none' ? null : await sendEmails(run);
+    run.log.info('scheduled run', { scheduledTime: controller.scheduledTime, emails: mail });
   },
 } satisfies ExportedHandler<WorkerEnv>;

@@ -7,6 +7,8 @@ export type ErrorPageProps = {
   message: string;
   /** field name -> what is wrong with it, listed under the message */
   fields?: Record<string, string>;
+  /** the request's id: quoted to staff, it finds this request's lines in the logs */
+  reference?: string;
   /** where the reader can go from here; the home page when not given */
   back?: { href: string; label: string };
   head?: Child;
@@ -30,6 +32,11 @@ export function ErrorPage(props: ErrorPageProps) {
               </li>
             ))}
           </ul>
+        ) : null}
+        {props.reference ? (
+          <p class="notice__reference">
+            If you contact us about this, please quote reference <code>{props.reference}</code>.
+          </p>
         ) : null}
         <p>
           <a href={back.href}>{back.label}</a>

@@ -4,6 +4,7 @@
 import { Hono } from 'hono';
 import type { AppEnv, Deps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
+import { describeError } from '../lib/log.js';
 import { fieldErrors, type FieldErrors } from '../lib/validate.js';
 import type { Write } from '../ledger/ledger.js';
 import { writeStatements } from '../ledger/ledger.repo.js';
@@ -40,9 +41,10 @@ export function webhookRoutes(): Hono<AppEnv> {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const stored = storedEvent(event);
-      deps.log.error('webhook handler failed; Stripe will retry', { event: stored.id, type: stored.type, error: message });
+      deps.log.error('webhook handler failed; Stripe will retry', { event: stored.id, type: stored.type, error: describeError(err) });
+      // the full message stays in the database, for staff; the log gets describeError's summary
       await recordFailure(deps.db, stored, payload, message, deps.now());
-      return c.json({ error: 'Could not apply this event yet; please retry.' }, 500);
+      return c.json({ error: 'Could not apply this event yet; please retry.', reference: c.var.requestId }, 500);
     }
     // A quarantined event is answered 2xx: Stripe would otherwise redeliver the same bytes
     // for three days, and they would fail the same way every time.

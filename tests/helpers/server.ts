@@ -58,7 +58,9 @@ async function spawnServer(env: Record<string, string>, onOutput: (text: string)
       clearTimeout(timer);
       rej(new Error(`server exited with ${code}:\n${own}`));
     };
+    // the banner is on stderr (stdout holds JSON log lines only)
     child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
     child.once('exit', exited);
   });
   return child;
