@@ -75,7 +75,7 @@ function buildApp(config: Config, binding: D1Database): { app: App; deps: Deps }
   };
   if (config.stripe.mode === 'sandbox') {
     // Workers have no start-up banner; the first request of each isolate says it instead.
-    deps.log.warn('Stripe: OFFLINE SANDBOX is active (no STRIPE_SECRET_KEY set). Payments are simulated on a local test page; no real money moves and nothing is sent to Stripe.');
+    deps.log.child({ job: 'start' }).warn('Stripe: OFFLINE SANDBOX is active (no STRIPE_SECRET_KEY set). Payments are simulated on a local test page; no real money moves and nothing is sent to Stripe.');
   }
   return { app: createApp(deps), deps };
 }

@@ -16,7 +16,36 @@ export const OPS_TOKEN = 'flow-ops-token-0123456789abcdef0123456789';
 /** a second secret, as while the endpoint's secret is rotated: events signed with either are accepted */
 export const ROTATED_WEBHOOK_SECRET = 'whsec_flow_rotated_out_secret';
 
-const SETTINGS = { STRIPE_WEBHOOK_SECRET: `${TEST_WEBHOOK_SECRET},${ROTATED_WEBHOOK_SECRET}`, OPS_TOKEN };
+// debug: the scan of the logs at the end of each describe sees every line the app can write
+const SETTINGS = { STRIPE_WEBHOOK_SECRET: `${TEST_WEBHOOK_SECRET},${ROTATED_WEBHOOK_SECRET}`, OPS_TOKEN, LOG_LEVEL: 'debug' };
+
+const STRIPE_KEY = 'sk_test_storyfund';
+/** a card number a reader typed where it does not belong */
+const CARD = '4242424242424242';
+const ANY_EMAIL = /[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/i;
+const ANY_CARD = /\b\d(?:[ -]?\d){12,18}\b/;
+
+/**
+ * The target's whole log stream after the describe's scenarios: every line JSON, filed
+ * under a request id or a background job, and nothing private in any of it.
+ */
+async function expectCleanLogs(t: Target, lastRequestId: string): Promise<void> {
+  // the access line of the last request is written as its reply goes out; a child
+  // process's stdout can arrive a moment after the reply
+  await expect.poll(() => t.logs().includes(lastRequestId)).toBe(true);
+  const lines = t.logs().split('\n').filter((l) => l.trim() !== '');
+  // at debug every request writes its access line, so an empty stream would be a broken capture
+  expect(lines.length).toBeGreaterThan(4);
+  for (const secret of [OPS_TOKEN, STRIPE_KEY, TEST_WEBHOOK_SECRET, ROTATED_WEBHOOK_SECRET, CARD]) expect(t.logs()).not.toContain(secret);
+  for (const line of lines) {
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    expect(parsed).toMatchObject({ time: expect.any(String), level: expect.any(String), msg: expect.any(String) });
+    expect(typeof parsed.requestId === 'string' || typeof parsed.job === 'string', line).toBe(true);
+    expect(line).not.toMatch(ANY_EMAIL);
+    expect(line).not.toMatch(ANY_CARD);
+    if (parsed.msg === 'request') expect(String(parsed.path)).not.toContain('?');
+  }
+}
 
 const form = (fields: Record<string, string>): RequestInit => ({
   method: 'POST',
@@ -320,6 +349,18 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(await bad.json()).toMatchObject({ fields: { from: expect.any(String) } });
     });
 
+    it('names every reply in X-Request-Id, and quotes it on error pages and in JSON error bodies', async () => {
+      const ids = await Promise.all([fetch(`${t.url}/`), fetch(`${t.url}/health`)].map(async (p) => (await p).headers.get('x-request-id')));
+      expect(ids.every((id) => /^[0-9a-f]{32}$/.test(id ?? ''))).toBe(true);
+      expect(ids[0]).not.toBe(ids[1]);
+      const page = await fetch(`${t.url}/readers/lost.reader@example.com?email=lost.reader@example.com`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(404);
+      expect(await page.text()).toContain(`quote reference <code>${page.headers.get('x-request-id')}</code>`);
+      const bad = await fetch(`${t.url}/checkout`, json({ frequency: 'one_off', amount: '5', currency: 'gbp', email: `${CARD.slice(0, 4)} ${CARD.slice(4, 8)} ${CARD.slice(8, 12)} ${CARD.slice(12)}`, campaign: CARD }));
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ fields: { email: expect.any(String) }, reference: bad.headers.get('x-request-id') });
+    });
+
     it('streams a large export page by page, every row once and in order', async () => {
       // 2,100 entries on 2020-01-01 (older than anything else here), three per timestamp,
       // so the 1,000-row page boundaries fall inside a run of equal timestamps.
@@ -332,6 +373,11 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(rows).toHaveLength(2100);
       expect(rows.map((r) => r.contribution_id)).toEqual(Array.from({ length: 2100 }, (_, i) => `le_seed_${String(i + 1).padStart(5, '0')}`));
       expect(rows[2099]).toMatchObject({ created_at: '2020-01-01T00:11:40.000Z', amount_minor: '2100', currency: 'usd' });
+    });
+
+    it('wrote only JSON log lines, each under a request id or a job, with no address, secret, token or card number', async () => {
+      const last = await fetch(`${t.url}/health?token=${OPS_TOKEN}`);
+      await expectCleanLogs(t, last.headers.get('x-request-id')!);
     });
   });
 
@@ -477,6 +523,11 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect((await deliver(t, event, signPayload(JSON.stringify(event), { secret: 'whsec_other' }))).status).toBe(400);
       const rows = parseCsv(await (await exportCsv(t)).text());
       expect(rows).toEqual([expect.objectContaining({ kind: 'gift', amount_minor: '2500', status: 'paid', supporter_email: 'live@example.com' })]);
+    });
+
+    it('wrote only JSON log lines, each under a request id or a job, with no address, secret, token or card number', async () => {
+      const last = await fetch(`${t.url}/health`);
+      await expectCleanLogs(t, last.headers.get('x-request-id')!);
     });
   });
 }

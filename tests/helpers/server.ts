@@ -23,6 +23,8 @@ export type RunningServer = {
   dbPath: string;
   env: Record<string, string>;
   output: () => string;
+  /** standard output alone: the JSON log lines */
+  stdout: () => string;
   stop(): Promise<void>;
   /** SIGKILL: no shutdown code runs, as in a crash; the database and port are kept for restart() */
   crash(): Promise<void>;
@@ -31,7 +33,7 @@ export type RunningServer = {
 };
 
 /** Spawns the server and resolves once it says it is listening (its own output only: a restart's log follows the last one's). */
-async function spawnServer(env: Record<string, string>, onOutput: (text: string) => void): Promise<ChildProcess> {
+async function spawnServer(env: Record<string, string>, onOutput: (text: string) => void, onStdout: (text: string) => void = () => {}): Promise<ChildProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -43,6 +45,7 @@ async function spawnServer(env: Record<string, string>, onOutput: (text: string)
     onOutput(d.toString());
   };
   child.stdout!.on('data', collect);
+  child.stdout!.on('data', (d: Buffer) => onStdout(d.toString()));
   child.stderr!.on('data', collect);
   await new Promise<void>((res, rej) => {
     // generous: a start under a busy machine's load (tsx compiling) has taken seconds, never minutes
@@ -74,13 +77,16 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   const url = `http://127.0.0.1:${port}`;
   const fullEnv = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATABASE_PATH: join(dir, 'storyfund.sqlite'), NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env };
   let out = '';
+  let stdout = '';
   const append = (text: string) => (out += text);
-  let child = await spawnServer(fullEnv, append);
+  const appendStdout = (text: string) => (stdout += text);
+  let child = await spawnServer(fullEnv, append, appendStdout);
   return {
     url,
     dbPath: fullEnv.DATABASE_PATH,
     env: fullEnv,
     output: () => out,
+    stdout: () => stdout,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = exitOf(child);
@@ -95,7 +101,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       await exited;
     },
     restart: async () => {
-      child = await spawnServer(fullEnv, append);
+      child = await spawnServer(fullEnv, append, appendStdout);
     },
   };
 }

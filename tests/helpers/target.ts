@@ -18,8 +18,10 @@ export type Target = {
   query<T = Record<string, unknown>>(sql: string, ...params: SqlParam[]): Promise<T[]>;
   /** one write or DDL statement against the app's database */
   exec(sql: string): Promise<void>;
-  /** what the app printed (logs) */
+  /** what the app printed (logs, and on Node the start-up banner) */
   output(): string;
+  /** the app's log stream only: Node's stdout, workerd's console.log */
+  logs(): string;
   stop(): Promise<void>;
 };
 
@@ -57,7 +59,7 @@ function sqliteAccess(path: string): Pick<Target, 'query' | 'exec'> {
 /** `npm start`'s entry as a child process: the Node server exactly as it ships. */
 export const startNodeSandbox: StartSandbox = async (env) => {
   const server = await startServer({ LOG_LEVEL: 'info', ...env });
-  return { runtime: 'node', url: server.url, ...sqliteAccess(server.dbPath), output: server.output, stop: server.stop };
+  return { runtime: 'node', url: server.url, ...sqliteAccess(server.dbPath), output: server.output, logs: server.stdout, stop: server.stop };
 };
 
 /**
@@ -75,13 +77,18 @@ export const startNodeLive: StartLive = async (env, store) => {
     },
   });
   const dbPath = join(dir, 'storyfund.sqlite');
-  const running = startNode({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATABASE_PATH: dbPath, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  let logs = '';
+  const running = startNode(
+    { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATABASE_PATH: dbPath, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
+    { writeLog: (line) => (logs += `${line}\n`) },
+  );
   await new Promise<void>((resolve) => (running.server.listening ? resolve() : running.server.once('listening', () => resolve())));
   return {
     runtime: 'node',
     url,
     ...sqliteAccess(dbPath),
-    output: () => '',
+    output: () => logs,
+    logs: () => logs,
     stop: async () => {
       await running.stop();
       msw.close();

@@ -40,6 +40,7 @@ export async function startWorkerd(opts: { env?: Record<string, string>; stripe?
   const url = `http://127.0.0.1:${port}`;
   const refusedOutbound: string[] = [];
   let output = '';
+  let logs = '';
   const handlers = opts.stripe ? stripeHandlers(opts.stripe) : [];
   const mf = new Miniflare({
     modules: true,
@@ -54,7 +55,10 @@ export async function startWorkerd(opts: { env?: Record<string, string>; stripe?
     port,
     log: new Log(LogLevel.NONE),
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      stdout.on('data', (d: Buffer) => (output += d.toString()));
+      stdout.on('data', (d: Buffer) => {
+        output += d.toString();
+        logs += d.toString();
+      });
       stderr.on('data', (d: Buffer) => (output += d.toString()));
     },
     async outboundService(request: MiniflareRequest) {
@@ -78,6 +82,7 @@ export async function startWorkerd(opts: { env?: Record<string, string>; stripe?
       await d1.prepare(sql).run();
     },
     output: () => output,
+    logs: () => logs,
     stop: async () => {
       await mf.dispose();
       rmSync(dir, { recursive: true, force: true });
