@@ -160,7 +160,7 @@ describe('POST /checkout (JSON)', () => {
   it('answers 400 with every bad field named', async () => {
     const res = await json({ frequency: 'weekly', amount: 'abc', currency: 'xyz' });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: expect.any(String), fields: { frequency: expect.any(String), currency: expect.stringContaining('GBP') } });
+    expect(await res.json()).toEqual({ error: expect.any(String), fields: { frequency: expect.any(String), currency: expect.stringContaining('GBP') }, reference: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
   it('answers 400, not 500, for a body that is not JSON', async () => {
@@ -228,7 +228,7 @@ describe('POST /checkout (form) when something fails after validation', () => {
     const res = await json({ frequency: 'one_off', amount: '25', currency: 'gbp' });
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await res.json()).toEqual({ error: expect.stringContaining('Something went wrong on our side') });
+    expect(await res.json()).toEqual({ error: expect.stringContaining('Something went wrong on our side'), reference: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
   it('sends a fragment gift back to the publisher\'s page, with origin and return address kept for the retry', async () => {
@@ -253,7 +253,7 @@ describe('POST /checkout (form) when something fails after validation', () => {
     expect(await page.text()).toContain('We could not reach our payment provider');
     const api = await t.app.request('/thank-you?session_id=cs_test_a1b2c3d4e5f6', { headers: { accept: '*/*' } });
     expect(api.status).toBe(502);
-    expect(await api.json()).toEqual({ error: expect.any(String) });
+    expect(await api.json()).toEqual({ error: expect.any(String), reference: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 });
 
@@ -265,7 +265,7 @@ describe('an address with no page', () => {
     expect(await page.text()).toContain('We could not find that page');
     const api = await t.app.request('/no-such-page', { headers: { accept: 'application/json' } });
     expect(api.status).toBe(404);
-    expect(await api.json()).toEqual({ error: 'Not found' });
+    expect(await api.json()).toEqual({ error: 'Not found', reference: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 });
 
