@@ -23,7 +23,7 @@ function withDeps<T>(config: Config, fn: (deps: Deps) => Promise<T>): Promise<T>
     config,
     now,
     // stdout carries the report; logs go to stderr
-    log: createLogger(config.logLevel, (line) => process.stderr.write(`${line}\n`)),
+    log: createLogger(config.logLevel, (line) => process.stderr.write(`${line}\n`), now),
     mail: createMailPort(now),
     // no requests reach the CLI
     clientAddress: () => null,
