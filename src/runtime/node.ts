@@ -16,10 +16,11 @@ import { createMailPort } from '../mail/mail.port.js';
 import { pruneIdentity } from '../auth/auth.repo.js';
 
 /**
- * `writeLog` receives each JSON log line; stdout by default. Standard output carries log
- * lines only (the start-up banner goes to stderr), so it can be piped to a log collector.
+ * `writeLog` receives each JSON log line, `writeBanner` the start-up banner for a person:
+ * stdout and stderr by default, so standard output carries log lines only and can be piped
+ * to a log collector.
  */
-export function startNode(env: Record<string, string | undefined>, opts: { writeLog?: (line: string) => void } = {}) {
+export function startNode(env: Record<string, string | undefined>, opts: { writeLog?: (line: string) => void; writeBanner?: (text: string) => void } = {}) {
   const config = loadConfig(env);
   const now = () => Date.now();
   const log = createLogger(config.logLevel, opts.writeLog ?? ((line) => process.stdout.write(`${line}\n`)), now);
@@ -59,7 +60,7 @@ export function startNode(env: Record<string, string | undefined>, opts: { write
   const pruner = every(PRUNE_INTERVAL_MS, deps, 'identity-prune', (run) => pruneIdentity(run.db, run.now()));
   const reconciler = config.reconcileIntervalHours > 0 ? every(config.reconcileIntervalHours * 3_600_000, deps, 'reconcile', (run) => scheduledReconcile(run)) : null;
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    announce(config, info.port);
+    (opts.writeBanner ?? ((text) => process.stderr.write(`${text}\n`)))(announcement(config, info.port));
   });
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -113,7 +114,7 @@ function every(ms: number, deps: Deps, name: string, job: (run: Deps) => Promise
   };
 }
 
-function announce(config: Config, port: number) {
+function announcement(config: Config, port: number): string {
   const lines = [`Storyfund is listening on ${config.publicUrl} (port ${port})`, `Database: ${config.databasePath}`];
   if (config.stripe.mode === 'sandbox') {
     lines.push(
@@ -124,7 +125,7 @@ function announce(config: Config, port: number) {
     lines.push(`Stripe: ${config.stripe.secretKey.includes('_live_') ? 'LIVE' : 'test'} mode; webhooks at ${config.publicUrl}/webhooks/stripe`);
   }
   if (config.mail.transport === 'preview') lines.push(`Email: kept for preview at ${config.publicUrl}/dev/mail (MAIL_TRANSPORT=preview)`);
-  console.error(lines.join('\n'));
+  return lines.join('\n');
 }
 
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('runtime/node.ts');

@@ -78,16 +78,17 @@ export const startNodeLive: StartLive = async (env, store) => {
   });
   const dbPath = join(dir, 'storyfund.sqlite');
   let logs = '';
+  let banner = '';
   const running = startNode(
     { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATABASE_PATH: dbPath, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
-    { writeLog: (line) => (logs += `${line}\n`) },
+    { writeLog: (line) => (logs += `${line}\n`), writeBanner: (text) => (banner += `${text}\n`) },
   );
   await new Promise<void>((resolve) => (running.server.listening ? resolve() : running.server.once('listening', () => resolve())));
   return {
     runtime: 'node',
     url,
     ...sqliteAccess(dbPath),
-    output: () => logs,
+    output: () => banner + logs,
     logs: () => logs,
     stop: async () => {
       await running.stop();
