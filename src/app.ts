@@ -5,7 +5,7 @@ import { appealRoutes } from './appeal/appeal.routes.js';
 import { checkoutRoutes } from './checkout/checkout.routes.js';
 import type { AppEnv, Deps } from './deps.js';
 import { AppError, prefersHtml, publicError, type PublicError } from './lib/errors.js';
-import { describeError } from './lib/log.js';
+import { describeError, type Logger } from './lib/log.js';
 import { newRequestId } from './lib/request-id.js';
 import { mailPreviewRoutes } from './mail/mail.routes.js';
 import { opsRoutes } from './ops/ops.routes.js';
@@ -17,12 +17,17 @@ import { webhookRoutes } from './webhooks/webhooks.routes.js';
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // Requests the app sends itself (the sandbox's webhook deliveries) and the logger of the
+  // request that sent each: their lines are filed under that request's id. Keyed by the
+  // Request object, which no client can forge, unlike a header.
+  const sentBy = new WeakMap<Request, Logger>();
   app.use(async (c, next) => {
     const requestId = deps.trustedRequestId?.(c.req.raw.headers) ?? newRequestId();
     const started = deps.now();
+    const parent = sentBy.get(c.req.raw);
     // Every line written while serving this request carries its id; the path is logged
     // without its query string, which can hold tokens and addresses.
-    const log = deps.log.child({ requestId, method: c.req.method, path: c.req.path });
+    const log = parent ? parent.child({ subrequestId: requestId, subrequestPath: c.req.path }) : deps.log.child({ requestId, method: c.req.method, path: c.req.path });
     c.set('requestId', requestId);
     c.set('deps', { ...deps, log });
     await next();
@@ -46,7 +51,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   if (deps.config.stripe.mode === 'sandbox') {
     // The sandbox delivers its signed events through this same app, exactly as an
     // HTTP request from Stripe would arrive.
-    app.route('/sandbox', sandboxRoutes((req) => Promise.resolve(app.fetch(req))));
+    app.route(
+      '/sandbox',
+      sandboxRoutes((req, log) => {
+        sentBy.set(req, log);
+        return Promise.resolve(app.fetch(req));
+      }),
+    );
   }
 
   app.notFound((c) => {

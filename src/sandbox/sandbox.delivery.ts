@@ -2,12 +2,15 @@
 // signed and posted on its own, with the outcome kept per event so a failed one can be
 // sent again.
 import type Stripe from 'stripe';
-import type { Deps } from '../deps.js';
+import type { Deps, Logger } from '../deps.js';
 import { eventPayload } from './sandbox.events.js';
 import { DELIVERY_TYPE, getObject, putObject, writeAll, type DeliveryRecord } from './sandbox.store.js';
 
-/** Posts one webhook request to the app; app.ts passes the app's own fetch, tests a recorder. */
-export type Deliver = (req: Request) => Promise<Response>;
+/**
+ * Posts one webhook request to the app; app.ts passes the app's own fetch, tests a recorder.
+ * `log` is the sending request's, so the delivery's lines are filed under its request id.
+ */
+export type Deliver = (req: Request, log: Logger) => Promise<Response>;
 
 export type DeliveryFailure = { id: string; type: string; status: number | null; detail: string };
 
@@ -45,6 +48,7 @@ export async function deliverPending(deps: Deps, deliver: Deliver, record: Deliv
           },
           body: payload,
         }),
+        deps.log,
       );
       status = res.status;
       if (!res.ok) detail = (await res.text()).slice(0, 2000);

@@ -361,6 +361,23 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(await bad.json()).toMatchObject({ fields: { email: expect.any(String) }, reference: bad.headers.get('x-request-id') });
     });
 
+    it('files the webhooks the sandbox sends while a reader pays under the id of the reader\'s request', async () => {
+      const checkout = await fetch(`${t.url}/checkout`, form({ frequency: 'one_off', amount: '6', amount_other: '', currency: 'gbp', email: 'sub.request@example.com', article: 'harbour-water' }));
+      const pay = await fetch(`${checkout.headers.get('location')!}/pay`, form({ email: 'sub.request@example.com', name: 'Sub Request' }));
+      expect(pay.status).toBe(303);
+      const payId = pay.headers.get('x-request-id')!;
+      const deliveries = () =>
+        t
+          .logs()
+          .split('\n')
+          .filter((l) => l.includes(payId))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => l.subrequestPath === '/webhooks/stripe' && l.msg === 'request');
+      // a one-off gift's events: the session completed, the charge and its payment intent
+      await expect.poll(() => deliveries().length).toBeGreaterThan(0);
+      for (const line of deliveries()) expect(line).toMatchObject({ requestId: payId, path: expect.stringMatching(/^\/sandbox\/checkout\/cs_test_\w+\/pay$/), status: 200, subrequestId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    });
+
     it('streams a large export page by page, every row once and in order', async () => {
       // 2,100 entries on 2020-01-01 (older than anything else here), three per timestamp,
       // so the 1,000-row page boundaries fall inside a run of equal timestamps.
