@@ -217,7 +217,7 @@ describe('signed-in pages', () => {
     expect(await (await b.get('/staff/signin?next=%2Ffinance%2Faudit')).text()).toContain('name="next" value="/finance/audit"');
     const api = await t.app.request('/finance', { headers: { accept: 'application/json' } });
     expect(api.status).toBe(401);
-    expect(await api.json()).toEqual({ error: 'Sign in first.' });
+    expect(await api.json()).toEqual({ error: 'Sign in first.', reference: api.headers.get('x-request-id') });
     const viewer = await insertStaffRow(t.deps, buildStaff());
     const s = await sessionFor(t.deps, 'staff', viewer.id);
     const denied = await browserClient(t.app, s.cookie).get('/finance/audit');
