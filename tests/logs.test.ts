@@ -1,4 +1,4 @@
-// What the logs hold while the app does its most sensitive work: every line JSON, every
+// What the logs hold while the app does its most sensitive work (payments, sign-in): every line JSON, every
 // line of a request filed under that request's id, and no address, key, token or card
 // number anywhere, whatever the requests and Stripe's answers contained.
 import { http, HttpResponse } from 'msw';
@@ -8,6 +8,8 @@ import { cloudflareRayId } from '../src/lib/request-id.js';
 import { dispatchOutbox } from '../src/mail/mail.dispatch.js';
 import { httpTransport } from '../src/mail/mail.transport.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
+import { buildStaff, insertStaffRow } from './factories/staff.js';
+import { browserClient } from './helpers/browser-client.js';
 import { buildCheckoutSession, buildEvent, TEST_WEBHOOK_SECRET } from './factories/stripe.js';
 import { startStripeMock } from './mocks/stripe-api.js';
 
@@ -185,5 +187,91 @@ describe('the request id', () => {
     } finally {
       t.deps.trustedRequestId = undefined;
     }
+  });
+});
+
+describe('the log lines of sign-in, sign-in links and passwords', () => {
+  const SUPPORTER = 'signin.reader@example.com';
+  const NEW_PASSWORD = 'a brand new sturdy password';
+  const WRONG_PASSWORD = 'definitely-not-the-password';
+  let s: TestContext;
+  const logged: string[] = [];
+  const served: { what: string; id: string | null; lines: string[]; status: number }[] = [];
+  const secrets: string[] = [SUPPORTER, NEW_PASSWORD, WRONG_PASSWORD, 'stranger.signin@example.com'];
+
+  beforeAll(async () => {
+    s = buildTestContext({ LOG_LEVEL: 'debug' });
+    s.deps.log = createLogger('debug', (line) => logged.push(line), s.deps.now);
+    const b = browserClient(s.app);
+    const step = async (what: string, run: () => Promise<Response>) => {
+      const before = logged.length;
+      const res = await run();
+      served.push({ what, id: res.headers.get('x-request-id'), lines: logged.slice(before), status: res.status });
+      return res;
+    };
+    const viewer = await insertStaffRow(s.deps, buildStaff());
+    secrets.push(viewer.email, viewer.password!);
+
+    await step('staff sign-in', () => browserClient(s.app).post('/staff/signin', { email: viewer.email, password: viewer.password! }));
+    await step('staff wrong password', () => b.post('/staff/signin', { email: viewer.email, password: WRONG_PASSWORD }));
+    await step('staff unknown', () => b.post('/staff/signin', { email: 'stranger.signin@example.com', password: WRONG_PASSWORD }));
+    await step('password reset asked', () => b.post('/staff/password/reset', { email: viewer.email }));
+    const resetUrl = new URL(JSON.parse((s.handle.sqlite.prepare('select props from outbox order by rowid desc').get() as { props: string }).props).url as string);
+    const resetToken = resetUrl.searchParams.get('token')!;
+    secrets.push(resetToken, encodeURIComponent(resetToken));
+    await step('password form', () => b.get(`${resetUrl.pathname}${resetUrl.search}`));
+    await step('password set', () => b.post('/staff/password', { token: resetToken, password: NEW_PASSWORD, confirm: NEW_PASSWORD }));
+
+    s.handle.sqlite.prepare(`insert into supporters (id, email, name, created_at) values ('sup_logs', ?, 'Sig Nin', 0)`).run(SUPPORTER);
+    await step('link asked', () => b.post('/signin', { email: SUPPORTER }));
+    const linkUrl = new URL(JSON.parse((s.handle.sqlite.prepare('select props from outbox order by rowid desc').get() as { props: string }).props).url as string);
+    const linkToken = linkUrl.searchParams.get('token')!;
+    secrets.push(linkToken, encodeURIComponent(linkToken));
+    await step('link opened', () => b.get(`${linkUrl.pathname}${linkUrl.search}`));
+    await step('link used', () => b.post('/signin/link', { token: linkToken }));
+    await step('link reused', () => browserClient(s.app).post('/signin/link', { token: linkToken }));
+    secrets.push(...(b.cookie ? [b.cookie.split('=')[1]!] : []));
+
+    // the sign-in emails bounced by an email API that quotes them, link and all
+    mock.server.use(
+      http.post(MAIL_API, async ({ request }) => {
+        const email = (await request.json()) as { to: string[]; text: string };
+        const link = /http\S+token=[^\s"]+/.exec(email.text)?.[0];
+        return HttpResponse.json({ message: `rejected for ${email.to[0]}: ${link}` }, { status: 422 });
+      }),
+    );
+    const run = await dispatchOutbox(forJob(s.deps, 'outbox'), httpTransport(MAIL_API, MAIL_TOKEN));
+    expect(run.failed).toBeGreaterThanOrEqual(2);
+    mock.server.resetHandlers();
+  });
+  afterAll(() => s.cleanup());
+
+  it('file every line under its request, and hold no address, password, link token or cookie', () => {
+    expect(Object.fromEntries(served.map((r) => [r.what, r.status]))).toEqual({
+      'staff sign-in': 303,
+      'staff wrong password': 401,
+      'staff unknown': 401,
+      'password reset asked': 200,
+      'password form': 200,
+      'password set': 303,
+      'link asked': 200,
+      'link opened': 200,
+      'link used': 303,
+      'link reused': 400,
+    });
+    for (const r of served) {
+      expect(r.lines.length, r.what).toBeGreaterThan(0);
+      for (const line of r.lines) expect(JSON.parse(line), r.what).toMatchObject({ requestId: r.id });
+    }
+    const text = logged.join('\n');
+    for (const secret of [...secrets, MAIL_TOKEN]) expect(text, secret).not.toContain(secret);
+    for (const line of logged) {
+      expect(() => JSON.parse(line)).not.toThrow();
+      expect(line).not.toMatch(ANY_EMAIL);
+    }
+    // the bounced sign-in emails were logged, with the link's token masked
+    const bounced = logged.filter((l) => JSON.parse(l).msg === 'email send failed; will retry');
+    expect(bounced.length).toBeGreaterThanOrEqual(2);
+    expect(bounced.join('\n')).toContain('token=***');
   });
 });

@@ -42,6 +42,12 @@ describe('scrubText', () => {
     expect(scrubText('pk_test_public')).toBe('pk_test_public');
   });
 
+  it('masks credentials in a URL\'s query, and only those', () => {
+    expect(scrubText('link http://localhost:8787/signin/link?token=AbC-123_x&next=/account failed')).toBe('link http://localhost:8787/signin/link?token=***&next=/account failed');
+    expect(scrubText('/staff/password?next=/finance&reset_token=zz;code=123456')).toBe('/staff/password?next=/finance&reset_token=***;code=***');
+    expect(scrubText('/thank-you?session_id=cs_test_abc&currency=gbp')).toBe('/thank-you?session_id=cs_test_abc&currency=gbp');
+  });
+
   it('masks bearer credentials and signature HMACs in text', () => {
     expect(scrubText('Authorization: Bearer abc.def-123')).toBe('Authorization: Bearer ***');
     expect(scrubText(`t=1764000000,v1=${'ab'.repeat(32)}`)).toBe('t=1764000000,v1=***');

@@ -75,6 +75,8 @@ const STRIPE_SECRET = /\b(sk_live_|sk_test_|rk_live_|rk_test_|rk_|whsec_)[A-Za-z
 // boundaries keep digits inside ids (`pi_3Mt…`) and longer numbers out.
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+// a credential in a URL's query (a sign-in link quoted in an error): `?token=…`, `&code=…`
+const QUERY_SECRET = /([?&;](?:[A-Za-z_]*token|[A-Za-z_]*secret|password|passwd|code|key|api_key|signature|sig)=)[^&#;\s"'<>]+/gi;
 // the v1=/v0= HMACs of a Stripe-Signature header
 const SIGNATURE_HMAC = /\b(v[01])=[0-9a-f]{16,}/gi;
 
@@ -90,7 +92,7 @@ export function scrubText(input: string): string {
   let text = input.length > MAX_TEXT ? `${input.slice(0, MAX_TEXT)}…[cut ${input.length - MAX_TEXT} chars]` : input;
   if (text.includes('_')) text = text.replace(STRIPE_SECRET, '$1***');
   if (text.includes(' ')) text = text.replace(BEARER, '$1 ***');
-  if (text.includes('=')) text = text.replace(SIGNATURE_HMAC, '$1=***');
+  if (text.includes('=')) text = text.replace(SIGNATURE_HMAC, '$1=***').replace(QUERY_SECRET, '$1***');
   if (text.includes('@') || text.includes('%40')) text = text.replace(EMAIL, '$1***$2$3');
   return /\d{4}/.test(text) ? text.replace(CARD, (digits) => maskCard(digits)) : text;
 }
