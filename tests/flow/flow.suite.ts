@@ -29,14 +29,14 @@ const ANY_CARD = /\b\d(?:[ -]?\d){12,18}\b/;
  * The target's whole log stream after the describe's scenarios: every line JSON, filed
  * under a request id or a background job, and nothing private in any of it.
  */
-async function expectCleanLogs(t: Target, lastRequestId: string): Promise<void> {
+async function expectCleanLogs(t: Target, lastRequestId: string, secrets: string[] = []): Promise<void> {
   // the access line of the last request is written as its reply goes out; a child
   // process's stdout can arrive a moment after the reply
   await expect.poll(() => t.logs().includes(lastRequestId)).toBe(true);
   const lines = t.logs().split('\n').filter((l) => l.trim() !== '');
   // at debug every request writes its access line, so an empty stream would be a broken capture
   expect(lines.length).toBeGreaterThan(4);
-  for (const secret of [OPS_TOKEN, STRIPE_KEY, TEST_WEBHOOK_SECRET, ROTATED_WEBHOOK_SECRET, CARD]) expect(t.logs()).not.toContain(secret);
+  for (const secret of [OPS_TOKEN, STRIPE_KEY, TEST_WEBHOOK_SECRET, ROTATED_WEBHOOK_SECRET, CARD, ...secrets]) expect(t.logs()).not.toContain(secret);
   for (const line of lines) {
     const parsed = JSON.parse(line) as Record<string, unknown>;
     expect(parsed).toMatchObject({ time: expect.any(String), level: expect.any(String), msg: expect.any(String) });
@@ -501,6 +501,14 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(await account.text()).toContain('Signed in as linked@example.com');
       expect((await post('/signin/link', { token })).status).toBe(400);
       expect(await t.query(`select action from audit_log where actor = 'supporter:sup_flow_link' order by at`)).toEqual([{ action: 'signin.link_sent' }, { action: 'signin.link_used' }]);
+    });
+
+    it('wrote only JSON log lines, each under a request id or a job, with no address, password, link token or session', async () => {
+      const links = await t.query<{ props: string }>(`select props from outbox where template = 'signin_link'`);
+      const tokens = links.map((l) => new URL((JSON.parse(l.props) as { url: string }).url).searchParams.get('token')!);
+      expect(tokens.length).toBeGreaterThan(0);
+      const last = await get('/staff/signin');
+      await expectCleanLogs(t, last.headers.get('x-request-id')!, ['flow viewer password', 'flow finance password', 'wrong password', ...tokens]);
     });
   });
 
