@@ -98,7 +98,7 @@ describe('POST /checkout with text that is not well-formed', () => {
       // JSON.stringify escapes a lone surrogate as \udXXX, exactly what a client would send
       const res = await json({ frequency: 'one_off', amount: '10', currency: 'gbp', [field]: field === 'email' ? 'reader\ud800@example.com' : 'harbour\ud800' });
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ error: expect.any(String), fields: { [field]: expect.stringContaining('contains characters we cannot read') } });
+      expect(await res.json()).toEqual({ error: expect.any(String), fields: { [field]: expect.stringContaining('contains characters we cannot read') }, reference: res.headers.get('x-request-id') });
     });
     expect(calls).toEqual([]);
     expect(count(t.handle, 'gifts')).toBe(0);

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/runtime/cli.js';
 import { runReconcile } from '../src/webhooks/webhooks.reconcile.js';
 import { formatReport } from '../src/ledger/ledger.reconcile.js';
+import { createLogger } from '../src/deps.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { TEST_WEBHOOK_SECRET } from './factories/stripe.js';
 import { startStripeMock } from './mocks/stripe-api.js';
@@ -22,8 +23,8 @@ let logged: Record<string, unknown>[];
 beforeEach(() => {
   t = buildTestContext({ OPS_TOKEN });
   logged = [];
-  const capture = (level: string) => (msg: string, fields?: Record<string, unknown>) => void logged.push({ level, msg, ...fields });
-  t.deps.log = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
+  // the app's own logger, redaction and all, writing into the test
+  t.deps.log = createLogger('debug', (line) => logged.push(JSON.parse(line) as Record<string, unknown>), t.deps.now);
   mock.store.events = [];
   mock.store.objects.clear();
   mock.store.subscriptions.clear();

@@ -9,6 +9,7 @@ import { insertPendingGift } from '../src/ledger/ledger.repo.js';
 import { runCli } from '../src/runtime/cli.js';
 import { HANDLERS } from '../src/webhooks/webhooks.handlers.js';
 import { listQuarantinedEvents } from '../src/webhooks/webhooks.repo.js';
+import { createLogger } from '../src/deps.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import {
   buildCharge,
@@ -37,8 +38,8 @@ let logged: Record<string, unknown>[];
 beforeEach(() => {
   t = buildTestContext();
   logged = [];
-  const capture = (level: string) => (msg: string, fields?: Record<string, unknown>) => void logged.push({ level, msg, ...fields });
-  t.deps.log = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
+  // the app's own logger, redaction and all, writing into the test
+  t.deps.log = createLogger('debug', (line) => logged.push(JSON.parse(line) as Record<string, unknown>), t.deps.now);
   mock.store.subscriptions.clear();
   mock.store.objects.clear();
 });
