@@ -103,6 +103,16 @@ const envSchema = z
     SUPPORTER_SESSION_IDLE_DAYS: z.coerce.number({ error: 'must be a number of days' }).int('must be a whole number').min(1, 'must be at least 1').max(365, 'must be at most 365').default(30),
     SUPPORTER_SESSION_MAX_DAYS: z.coerce.number({ error: 'must be a number of days' }).int('must be a whole number').min(1, 'must be at least 1').max(400, 'must be at most 400 (browsers cap cookies there)').default(90),
     OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+    // Card testing: checkouts started per client address and per email address in one window.
+    CHECKOUT_LIMIT_PER_ADDRESS: z.coerce.number({ error: 'must be a number of checkouts' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(10),
+    CHECKOUT_LIMIT_PER_EMAIL: z.coerce.number({ error: 'must be a number of checkouts' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(5),
+    CHECKOUT_LIMIT_WINDOW_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int('must be a whole number').min(1, 'must be at least 1').max(24 * 60, 'must be at most 1440 (a day)').default(10),
+    TURNSTILE_SITE_KEY: z.string().min(8, 'must be a Turnstile site key').optional(),
+    TURNSTILE_SECRET_KEY: z.string().min(8, 'must be a Turnstile secret key').optional(),
+    // always: every checkout needs a Turnstile pass; declines: only while the decline breaker is open
+    TURNSTILE_MODE: z.enum(['always', 'declines']).default('always'),
+    DECLINE_BREAKER_THRESHOLD: z.coerce.number({ error: 'must be a number of declines' }).int('must be a whole number').min(1, 'must be at least 1').default(20),
+    DECLINE_BREAKER_WINDOW_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int('must be a whole number').min(1, 'must be at least 1').max(24 * 60, 'must be at most 1440 (a day)').default(15),
   });
 
 /** http(s), a host, an optional port, and nothing after it (a trailing slash is allowed). */
@@ -127,6 +137,7 @@ function crossFieldProblems(raw: RawEnv): string[] {
   if (raw.STRIPE_SECRET_KEY && !raw.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set');
   // A stand-in Stripe (tests, benchmarks) must never take a production key's traffic.
   if (raw.STRIPE_API_BASE && raw.NODE_ENV === 'production') problems.push('STRIPE_API_BASE is for tests and benchmarks only and is refused when NODE_ENV=production');
+  if (!raw.TURNSTILE_SITE_KEY !== !raw.TURNSTILE_SECRET_KEY) problems.push('TURNSTILE_SITE_KEY and TURNSTILE_SECRET_KEY go together: set both, or neither');
   if (raw.STRIPE_API_BASE && !raw.STRIPE_SECRET_KEY) problems.push('STRIPE_API_BASE needs STRIPE_SECRET_KEY (without a key the offline sandbox is used)');
   if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_HTTP_TOKEN) problems.push('MAIL_HTTP_TOKEN is required when MAIL_TRANSPORT=http');
   // an email API rejects, or a mailbox bins, mail from a domain the publisher has not verified
@@ -174,6 +185,17 @@ export type Config = {
   publisherOrigins: string[];
   /** idle and absolute session lifetimes in ms, per kind of person */
   sessions: Record<'staff' | 'supporter', { idleMs: number; maxMs: number }>;
+  /** card testing defences (checkout/checkout.guard.ts) */
+  guard: {
+    /** checkouts started per window from one address, and for one email address */
+    perAddress: number;
+    perEmail: number;
+    windowMs: number;
+    /** Cloudflare Turnstile; null when not configured */
+    turnstile: { siteKey: string; secretKey: string; mode: 'always' | 'declines' } | null;
+    /** declines within windowMs that open the breaker */
+    breaker: { threshold: number; windowMs: number };
+  };
   /** bearer token for /ops/*; null turns those routes off */
   opsToken: string | null;
   /** Node: reconcile against Stripe every this many hours; 0 = off */
@@ -252,6 +274,13 @@ export function loadConfig(raw: Record<string, unknown>): Config {
     publicationName: e.PUBLICATION_NAME,
     logLevel: e.LOG_LEVEL,
     opsToken: e.OPS_TOKEN ?? null,
+    guard: {
+      perAddress: e.CHECKOUT_LIMIT_PER_ADDRESS,
+      perEmail: e.CHECKOUT_LIMIT_PER_EMAIL,
+      windowMs: e.CHECKOUT_LIMIT_WINDOW_MINUTES * 60_000,
+      turnstile: e.TURNSTILE_SITE_KEY && e.TURNSTILE_SECRET_KEY ? { siteKey: e.TURNSTILE_SITE_KEY, secretKey: e.TURNSTILE_SECRET_KEY, mode: e.TURNSTILE_MODE } : null,
+      breaker: { threshold: e.DECLINE_BREAKER_THRESHOLD, windowMs: e.DECLINE_BREAKER_WINDOW_MINUTES * 60_000 },
+    },
     sessions: {
       staff: { idleMs: e.STAFF_SESSION_IDLE_MINUTES * 60_000, maxMs: e.STAFF_SESSION_MAX_HOURS * 3_600_000 },
       supporter: { idleMs: e.SUPPORTER_SESSION_IDLE_DAYS * 86_400_000, maxMs: e.SUPPORTER_SESSION_MAX_DAYS * 86_400_000 },

@@ -185,6 +185,12 @@ export function hitThrottle(db: Db, key: string, now: number, staleBefore: numbe
     });
 }
 
+/** Takes `key` if no one has: true for the first caller only (a once-per-window action). */
+export async function claimThrottleKey(db: Db, key: string, now: number): Promise<boolean> {
+  const rows = await db.insert(throttles).values({ key, windowStart: now, count: 1 }).onConflictDoNothing().returning({ key: throttles.key });
+  return rows.length === 1;
+}
+
 export function clearThrottle(db: Db, key: string): Statement {
   return db.delete(throttles).where(eq(throttles.key, key));
 }

@@ -9,6 +9,9 @@ import { attachCheckoutSession, insertPendingGift } from '../ledger/ledger.repo.
 import { newId } from '../lib/ids.js';
 import { describeError } from '../lib/log.js';
 import { normalizeRaw, parseCheckout } from './checkout.rules.js';
+import { atomic } from '../../db/db.js';
+import { waitText } from '../auth/auth.throttle.js';
+import { checkCheckout, countCheckout, TURNSTILE_FIELD, verifyTurnstile } from './checkout.guard.js';
 import { cancelUrl, idempotencyKey, publisherReturnUrl, sessionParams } from './checkout.session.js';
 import { renderCheckoutProblem, renderMessagePage, renderThankYou } from './checkout.view.js';
 
@@ -41,6 +44,28 @@ export function checkoutRoutes(): Hono<AppEnv> {
       // with the appeal filled in again, so trying again is one click.
       const back = publisherReturnUrl(config, from) ?? '/';
       c.set('htmlError', (error) => renderCheckoutProblem(config, { error, values: raw, currency: req.currency, back }));
+    }
+    // Card testing: budgets first (a limited attempt writes nothing and reaches no one),
+    // then the Turnstile check, before the pending gift exists.
+    const address = c.var.deps.clientAddress(c);
+    const guard = await checkCheckout(c.var.deps, address, req.email);
+    if (guard.limited) {
+      const seconds = Math.max(1, Math.ceil(guard.retryAfterMs / 1000));
+      c.header('retry-after', String(seconds));
+      const message = `Too many gifts have been started from your connection or with your email address in the last few minutes, so we have paused new ones for a while. Nothing has been charged. Please try again in ${waitText(guard.retryAfterMs)}.`;
+      if (wantsJson) return c.json({ error: message, retry_after: seconds }, 429);
+      const back = publisherReturnUrl(config, from) ?? '/';
+      return c.html(renderCheckoutProblem(config, { error: { status: 429, message, fields: {} }, values: raw, currency: req.currency, back }), 429);
+    }
+    await atomic(db, countCheckout(c.var.deps, guard.count));
+    if (guard.needsTurnstile) {
+      const token = raw[TURNSTILE_FIELD]?.trim() ?? '';
+      const check = token ? await verifyTurnstile(c.var.deps, token, address) : null;
+      if (!check?.ok) {
+        if (check) log.info('turnstile check failed', { reason: check.reason });
+        const field = token ? 'The check that you are a person did not pass. Please complete it again.' : 'Please complete the check that you are a person, then send the form again.';
+        throw new AppError('bad_request', field, { [TURNSTILE_FIELD]: token ? 'did not pass' : 'required' });
+      }
     }
     const giftId = newId('gift', now());
     await insertPendingGift(

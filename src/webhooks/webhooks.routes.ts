@@ -9,6 +9,7 @@ import { fieldErrors, type FieldErrors } from '../lib/validate.js';
 import type { Write } from '../ledger/ledger.js';
 import { writeStatements } from '../ledger/ledger.repo.js';
 import { atomic } from '../../db/db.js';
+import { noteDecline } from '../checkout/checkout.guard.js';
 import { HANDLERS } from './webhooks.handlers.js';
 import { isProcessed, recordEventApplied, recordEventQuarantined, recordFailure, type StoredEvent } from './webhooks.repo.js';
 import { eventEnvelopeSchema, MalformedStripeObject, prefixed, usableEventId } from './webhooks.schemas.js';
@@ -49,6 +50,11 @@ export function webhookRoutes(): Hono<AppEnv> {
     // A quarantined event is answered 2xx: Stripe would otherwise redeliver the same bytes
     // for three days, and they would fail the same way every time.
     if (outcome.quarantined) return c.json({ received: true, quarantined: true });
+    // After the event is recorded, so a redelivery is not counted twice. Counting is a
+    // defence, not money: its failure is logged and Stripe still gets its 200.
+    await noteDecline(deps, event).catch((err: unknown) => {
+      deps.log.error('could not count a declined payment', { event: event.id, error: err instanceof Error ? err.message : String(err) });
+    });
     return c.json({ received: true });
   });
 
