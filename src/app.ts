@@ -14,6 +14,11 @@ import { financeRoutes } from './finance/finance.routes.js';
 import { supporterRoutes } from './supporters/supporters.routes.js';
 import { errorTitle, renderErrorPage } from './ui/error-page.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
+import { APPEAL_ASSETS, ENHANCE_SCRIPT } from './appeal/appeal.view.js';
+import { SANDBOX_PAGE_STYLES } from './sandbox/sandbox.page.js';
+import { assetRoutes } from './ui/assets.js';
+import { securityHeaders } from './ui/security.js';
+import { STYLES } from './ui/styles.js';
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -44,6 +49,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const status = c.res.status;
     (status >= 400 ? log.info : log.debug)('request', { status, ms: deps.now() - started });
   });
+  // GET / and GET /appeal are served from cached bytes with headers built once (appeal.routes.tsx)
+  app.use(securityHeaders(deps.config, [{ method: 'GET', path: '/' }, { method: 'GET', path: '/appeal' }]));
+  app.route('/', assetRoutes({ '/assets/site.css': STYLES, '/assets/appeal.js': ENHANCE_SCRIPT, ...APPEAL_ASSETS, ...(deps.config.stripe.mode === 'sandbox' ? { '/assets/sandbox.css': SANDBOX_PAGE_STYLES } : {}) }));
 
   app.get('/health', (c) => c.json({ ok: true, stripe: deps.config.stripe.mode }));
   app.route('/', appealRoutes());

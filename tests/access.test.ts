@@ -28,6 +28,11 @@ const TABLE: Record<string, Row> = {
   'GET /': { expect: everyone('2xx') },
   'GET /appeal': { expect: everyone('2xx') },
   'POST /checkout': { expect: everyone('4xx') },
+  'GET /assets/site.css': { expect: everyone('2xx') },
+  'GET /assets/appeal.css': { expect: everyone('2xx') },
+  'GET /assets/article.css': { expect: everyone('2xx') },
+  'GET /assets/appeal.js': { expect: everyone('2xx') },
+  'GET /assets/sandbox.css': { expect: everyone('2xx') },
   'GET /thank-you': { expect: everyone('4xx') },
   'POST /webhooks/stripe': { expect: everyone('4xx') },
   // a bearer token of its own; no session opens it

@@ -38,11 +38,12 @@ describe('staff sign-in with a password', () => {
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(await page.text()).toContain('Signed in as Vera Viewer, role viewer');
-    // the reader's pages stay cacheable and embeddable: the private headers do not spread
+    // the reader's pages stay cacheable and run their script: the private headers do not spread
     const article = await b.get('/');
-    expect(article.headers.get('x-frame-options')).toBeNull();
     expect(article.headers.get('cache-control')).not.toBe('no-store');
-    expect((await b.get('/dev/mail')).headers.get('x-frame-options')).toBeNull();
+    expect(article.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(article.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect((await b.get('/dev/mail')).headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
     expect(audit()).toEqual([{ action: 'signin', actor: `staff:${viewer.id}`, target: `staff:${viewer.id}` }]);
   });
 

@@ -103,7 +103,7 @@ describe('GET /appeal', () => {
     expect(res.headers.get('cache-control')).toMatch(/public, max-age=60/);
     const html = await res.text();
     expect(html).not.toMatch(/<html|<head|<body/);
-    expect(html).toMatch(/^<style>\.appeal|^<style>\s*\.appeal/);
+    expect(html).toMatch(/^<link rel="stylesheet" href="http:\/\/localhost:8787\/assets\/appeal\.css"\/>/);
     expect(html).toContain('Your support helps us to tell the story');
     expect(html).toContain('action="http://localhost:8787/checkout"');
     expect(html).toContain('target="_top"');

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Config } from '../config.js';
 import type { AppEnv } from '../deps.js';
 import { escapeHtml } from '../lib/html.js';
+import { staticSecurityHeaders } from '../ui/security.js';
 import { resolveCurrency } from './appeal.js';
 import { AppealFragment, renderArticlePage, type AppealValues } from './appeal.view.js';
 
@@ -49,12 +50,15 @@ function fillFragment(template: Template, values: Record<Slot, string>): Uint8Ar
   return out;
 }
 
-const PAGE_HEADERS = { 'content-type': HTML };
-const FRAGMENT_HEADERS = {
+// Built once per config, like the bytes: a plain object keeps @hono/node-server's fast path.
+const pageHeaders = (config: Config) => ({ 'content-type': HTML, ...staticSecurityHeaders(config, 'none') });
+const fragmentHeaders = (config: Config) => ({
   'content-type': HTML,
   'cache-control': 'public, max-age=60, stale-while-revalidate=300',
   'access-control-allow-origin': '*',
-};
+  // framed by the publisher's own pages only (PUBLISHER_ORIGINS)
+  ...staticSecurityHeaders(config, 'publishers'),
+});
 
 /** Limits for attribution values taken from the query; longer ones are cut, not refused. */
 // return_to is only carried here; POST /checkout checks it against PUBLISHER_ORIGINS.
@@ -67,6 +71,15 @@ export function appealRoutes(): Hono<AppEnv> {
   // config (tests, a Worker isolate rebuilding deps) never sees a stale page.
   const pages = new WeakMap<Config, Map<string, Uint8Array<ArrayBuffer>>>();
   const fragments = new WeakMap<Config, Map<string, Template>>();
+  const headers = new WeakMap<Config, { page: Record<string, string>; fragment: Record<string, string> }>();
+  const headersFor = (config: Config) => {
+    let h = headers.get(config);
+    if (!h) {
+      h = { page: pageHeaders(config), fragment: fragmentHeaders(config) };
+      headers.set(config, h);
+    }
+    return h;
+  };
 
   const cached = <T,>(store: WeakMap<Config, Map<string, T>>, config: Config, currency: string, build: () => T): T => {
     let byCurrency = store.get(config);
@@ -86,7 +99,7 @@ export function appealRoutes(): Hono<AppEnv> {
     const { config } = c.var.deps;
     const currency = resolveCurrency(config, c.req.query('currency'));
     // a plain Response with plain headers takes @hono/node-server's fastest path
-    return new Response(cached(pages, config, currency, () => utf8.encode(renderArticlePage(config, { currency }))), { headers: PAGE_HEADERS });
+    return new Response(cached(pages, config, currency, () => utf8.encode(renderArticlePage(config, { currency }))), { headers: headersFor(config).page });
   });
 
   app.get('/appeal', (c) => {
@@ -97,7 +110,7 @@ export function appealRoutes(): Hono<AppEnv> {
     const template = cached(fragments, config, currency, () => compileFragment(config, currency));
     const values = {} as Record<Slot, string>;
     for (const s of SLOTS) values[s] = (query[s] ?? '').trim().slice(0, QUERY_LIMITS[s]);
-    return new Response(fillFragment(template, values), { headers: FRAGMENT_HEADERS });
+    return new Response(fillFragment(template, values), { headers: headersFor(config).fragment });
   });
 
   return app;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { chooseAmount, presetOptions, resolveCurrency, resolveFrequency } from './appeal.js';
-import { renderArticlePage } from './appeal.view.js';
+import { ENHANCE_SCRIPT, renderArticlePage } from './appeal.view.js';
 
 const config = loadConfig({ NODE_ENV: 'test' });
 
@@ -46,10 +46,10 @@ describe('appeal rules', () => {
 });
 
 describe('the enhancement script', () => {
-  it('is valid JavaScript once it is in the page', () => {
+  it('is a served file the page links to, never inline (the CSP allows only this site\'s scripts)', () => {
     const html = renderArticlePage(config);
-    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
-    expect(scripts).toHaveLength(1);
-    expect(() => new Function(scripts[0]!)).not.toThrow();
+    expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual(['<script src="/assets/appeal.js" defer="">']);
+    expect(html).not.toMatch(/<script[^>]*>[^<]+<\/script>|<style\b/);
+    expect(() => new Function(ENHANCE_SCRIPT)).not.toThrow();
   });
 });

@@ -1,8 +1,11 @@
-import { raw } from 'hono/html';
 import { FREQUENCIES, type Frequency } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import { currencyInfo } from '../lib/money.js';
 import { Layout, toHtml } from '../ui/layout.js';
+import { TURNSTILE_ORIGIN } from '../ui/security.js';
+
+/** Cloudflare's own script for the Turnstile widget (it must come from their origin). */
+export const TURNSTILE_SCRIPT = `${TURNSTILE_ORIGIN}/turnstile/v0/api.js`;
 import { chooseAmount, FREQUENCY_LABELS, presetOptions, resolveCurrency, resolveFrequency } from './appeal.js';
 import { DEMO_ARTICLE, type Article } from './appeal.article.js';
 import { APPEAL_STYLES, ARTICLE_STYLES } from './appeal.styles.js';
@@ -34,7 +37,25 @@ export type AppealProps = {
   action?: string;
   /** '_top' for the fragment: Stripe Checkout refuses to load inside a frame */
   target?: string;
+  /** where /assets/ lives: empty on our own pages, our absolute URL in the fragment */
+  assetBase?: string;
 };
+
+/** The stylesheets and script the appeal pages link to (served by ui/assets.ts, never inlined: see the CSP in ui/security.ts). */
+export const APPEAL_ASSETS = {
+  '/assets/appeal.css': APPEAL_STYLES,
+  '/assets/article.css': ARTICLE_STYLES,
+} as const;
+
+export function AppealStyles(props: { base?: string; article?: boolean }) {
+  const base = props.base ?? '';
+  return (
+    <>
+      {props.article ? <link rel="stylesheet" href={`${base}/assets/article.css`} /> : null}
+      <link rel="stylesheet" href={`${base}/assets/appeal.css`} />
+    </>
+  );
+}
 
 const AMOUNT_LEGENDS: Record<Frequency, string> = {
   one_off: 'Choose an amount',
@@ -103,7 +124,7 @@ function presetData(config: Config): string {
 // it was rendered with, and the server prefers amount_other when it is filled in.
 // Written as ES5 so it runs on any reader's browser; it is idempotent because a CMS
 // page may include the fragment more than once.
-const ENHANCE_SCRIPT = `(function(){
+export const ENHANCE_SCRIPT = `(function(){
 var forms=document.querySelectorAll('form[data-appeal]:not([data-appeal-ready])');
 for(var i=0;i<forms.length;i++)enhance(forms[i]);
 function enhance(form){
@@ -156,6 +177,7 @@ export function AppealForm(props: AppealProps) {
   const choice = chooseAmount(presets, values.amount ?? (errors.amount ? '' : undefined), currency);
   const hasCurrencySelect = config.currencies.length > 1;
   const amountInvalid = Boolean(errors.amount);
+  const turnstile = config.guard.turnstile;
 
   return (
     <section class="appeal" id="support" aria-labelledby="appeal-heading">
@@ -271,12 +293,15 @@ export function AppealForm(props: AppealProps) {
           </>
         ) : null}
 
+        {/* the widget adds its token to the form as cf-turnstile-response */}
+        {turnstile ? <div class="cf-turnstile appeal__turnstile" data-sitekey={turnstile.siteKey} /> : null}
         <button type="submit" class="appeal__submit">
           {copy.button}
         </button>
         {copy.reassurance ? <p class="appeal__reassurance">{copy.reassurance}</p> : null}
       </form>
-      <script>{raw(ENHANCE_SCRIPT)}</script>
+      <script src={`${props.assetBase ?? ''}/assets/appeal.js`} defer />
+      {turnstile ? <script src={TURNSTILE_SCRIPT} async defer /> : null}
     </section>
   );
 }
@@ -285,8 +310,8 @@ export function AppealForm(props: AppealProps) {
 export function AppealFragment(props: AppealProps) {
   return (
     <>
-      <style>{raw(APPEAL_STYLES)}</style>
-      <AppealForm {...props} values={{ ...props.values, origin: 'fragment' }} />
+      <AppealStyles base={props.config.publicUrl} />
+      <AppealForm {...props} assetBase={props.config.publicUrl} values={{ ...props.values, origin: 'fragment' }} />
     </>
   );
 }
@@ -331,7 +356,7 @@ export function ArticlePage(props: AppealProps & { article?: Article }) {
       head={
         <>
           <meta name="description" content={article.standfirst} />
-          <style>{raw(ARTICLE_STYLES + APPEAL_STYLES)}</style>
+          <AppealStyles article />
         </>
       }
       masthead={
@@ -363,7 +388,7 @@ export function AppealPage(props: AppealProps) {
     <Layout
       title={`${hasErrors ? 'Error: ' : ''}Support ${props.config.publicationName}`}
       publication={props.config.publicationName}
-      head={<style>{raw(APPEAL_STYLES)}</style>}
+      head={<AppealStyles />}
     >
       <AppealForm {...props} />
     </Layout>

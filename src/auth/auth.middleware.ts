@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { csrf } from 'hono/csrf';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
-import { secureHeaders } from 'hono/secure-headers';
+import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { StaffRole } from '../../db/schema.js';
 import type { AppEnv, StaffEnv, SupporterEnv } from '../deps.js';
 import { timingSafeEqualText } from '../lib/crypto.js';
@@ -132,16 +132,18 @@ export function requireSession(): MiddlewareHandler<AppEnv & { Variables: { sess
 /**
  * Headers for pages that belong to one person or carry a token: never stored by a browser
  * or proxy, never framed (clickjacking a sign-in or sign-out button), no Referer leaving
- * with a token in the URL, and a CSP that allows this site's own forms and inline styles only.
+ * with a token in the URL, and a CSP that allows this site's own forms and stylesheets, and no script.
  */
 export function privatePage(): MiddlewareHandler {
   const headers = secureHeaders({
     referrerPolicy: 'no-referrer',
     xFrameOptions: 'DENY',
+    // left to the app-wide headers, which know whether this is development
+    strictTransportSecurity: false,
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
-      // the shared layout inlines its stylesheet; the QR code is inline SVG
-      styleSrc: ["'unsafe-inline'"],
+      // the shared layout's stylesheet is a served file; the QR code is inline SVG (no style needed)
+      styleSrc: ["'self'", NONCE],
       imgSrc: ["'self'", 'data:'],
       scriptSrc: ["'none'"],
       formAction: ["'self'"],

@@ -1,7 +1,5 @@
-import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
-import { AppealForm, type AppealValues } from '../appeal/appeal.view.js';
-import { APPEAL_STYLES } from '../appeal/appeal.styles.js';
+import { AppealForm, AppealStyles, type AppealValues } from '../appeal/appeal.view.js';
 import type { Config } from '../config.js';
 import type { PublicError } from '../lib/errors.js';
 import { formatMoney } from '../lib/money.js';
@@ -90,7 +88,7 @@ export function renderCheckoutProblem(config: Config, view: { error: PublicError
       message={view.error.message}
       reference={view.error.reference}
       back={{ href: view.back, label: 'Back to the story' }}
-      head={<style>{raw(APPEAL_STYLES)}</style>}
+      head={<AppealStyles />}
     >
       <AppealForm config={config} currency={view.currency} values={view.values} />
     </ErrorPage>,

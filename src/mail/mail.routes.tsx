@@ -53,6 +53,8 @@ export function mailPreviewRoutes(): Hono<AppEnv> {
     if (!row) return c.json({ error: 'No such email' }, 404);
     const email = renderOutboxEmail(row.template, row.props, row.createdAt);
     if (c.req.query('format') === 'text') return c.text(`To: ${row.to}\nSubject: ${email.subject}\n\n${email.text}`);
+    // an email is styled inline (mail clients drop stylesheets); it never needs script
+    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     return c.html(email.html);
   });
 

@@ -29,7 +29,7 @@ export function successUrl(session: Stripe.Checkout.Session): string | null {
   return session.success_url ? session.success_url.replaceAll('{CHECKOUT_SESSION_ID}', session.id) : null;
 }
 
-const PAGE_STYLES = `
+export const SANDBOX_PAGE_STYLES = `
 .sandbox-banner{background:#fff4ce;border:2px dashed #9a6700;color:#4d3800;font:700 16px/1.4 system-ui,sans-serif;padding:.6rem .9rem;margin:1rem 0;text-align:center}
 .sandbox-summary{font:600 1.5rem/1.3 system-ui,sans-serif;margin:.25rem 0 1rem}
 .sandbox-form label{display:block;font:600 15px/1.4 system-ui,sans-serif;margin:.9rem 0 .25rem}
@@ -44,7 +44,7 @@ const PAGE_STYLES = `
 
 function Page(props: { title: string; publication: string; children: Child }) {
   return (
-    <Layout title={`${props.title} · test checkout`} publication={props.publication} head={<style>{PAGE_STYLES}</style>}>
+    <Layout title={`${props.title} · test checkout`} publication={props.publication} head={<link rel="stylesheet" href="/assets/sandbox.css" />}>
       <p class="sandbox-banner" role="note">
         Test mode: no real money moves. This page stands in for Stripe Checkout.
       </p>

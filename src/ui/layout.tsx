@@ -1,6 +1,4 @@
 import type { Child } from 'hono/jsx';
-import { raw } from 'hono/html';
-import { STYLES } from './styles.js';
 
 export function Layout(props: { title: string; publication: string; children: Child; head?: Child; masthead?: Child }) {
   return (
@@ -9,8 +7,8 @@ export function Layout(props: { title: string; publication: string; children: Ch
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
-        {/* Raw: <style> is a raw-text element, so HTML escaping would corrupt the CSS ('Times New Roman' became &#39;…). */}
-        <style>{raw(STYLES)}</style>
+        {/* linked, never inline: the Content-Security-Policy allows only this site's stylesheets */}
+        <link rel="stylesheet" href="/assets/site.css" />
         {props.head}
       </head>
       <body>
