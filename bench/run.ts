@@ -231,6 +231,10 @@ async function main() {
     // emails are queued in the outbox (part of the measured write) but not sent during the run
     MAIL_TRANSPORT: 'none',
     OPS_TOKEN,
+    // one address posting thousands of checkouts is what the budget refuses; the row measures the accepted path
+    CHECKOUT_LIMIT_PER_ADDRESS: '1000000',
+    CHECKOUT_LIMIT_PER_EMAIL: '1000000',
+    CHECKOUT_LIMIT_WINDOW_MINUTES: '1',
   };
   const app = await startServer({
     name: 'storyfund',

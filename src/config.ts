@@ -104,8 +104,8 @@ const envSchema = z
     SUPPORTER_SESSION_MAX_DAYS: z.coerce.number({ error: 'must be a number of days' }).int('must be a whole number').min(1, 'must be at least 1').max(400, 'must be at most 400 (browsers cap cookies there)').default(90),
     OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
     // Card testing: checkouts started per client address and per email address in one window.
-    CHECKOUT_LIMIT_PER_ADDRESS: z.coerce.number({ error: 'must be a number of checkouts' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(10),
-    CHECKOUT_LIMIT_PER_EMAIL: z.coerce.number({ error: 'must be a number of checkouts' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(5),
+    CHECKOUT_LIMIT_PER_ADDRESS: z.coerce.number({ error: 'must be a number of checkouts' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').default(10),
+    CHECKOUT_LIMIT_PER_EMAIL: z.coerce.number({ error: 'must be a number of checkouts' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').default(5),
     CHECKOUT_LIMIT_WINDOW_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int('must be a whole number').min(1, 'must be at least 1').max(24 * 60, 'must be at most 1440 (a day)').default(10),
     TURNSTILE_SITE_KEY: z.string().min(8, 'must be a Turnstile site key').optional(),
     TURNSTILE_SECRET_KEY: z.string().min(8, 'must be a Turnstile secret key').optional(),

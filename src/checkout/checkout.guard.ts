@@ -12,7 +12,7 @@ import type { Deps } from '../deps.js';
 import { TURNSTILE_ORIGIN } from '../ui/security.js';
 
 export const guardKeys = {
-  address: (ip: string | null) => `checkout:addr:${ip ?? 'unknown'}`,
+  address: (ip: string) => `checkout:addr:${ip}`,
   email: (email: string) => `checkout:email:${email.toLowerCase()}`,
   declines: 'checkout:declines',
   alerted: (windowStart: number) => `checkout:declines:alerted:${windowStart}`,
@@ -32,7 +32,9 @@ export type GuardVerdict = { limited: true; retryAfterMs: number } | { limited: 
 
 function checksFor(config: Config, address: string | null, email: string | null): ThrottleCheck[] {
   const window = config.guard.windowMs;
-  const checks: ThrottleCheck[] = [{ key: guardKeys.address(address), rule: { limit: config.guard.perAddress, windowMs: window } }];
+  // An unknown address is not one client: a shared budget would let one tester lock out every reader.
+  // (Workers always know it from CF-Connecting-IP; Node from the socket.)
+  const checks: ThrottleCheck[] = address ? [{ key: guardKeys.address(address), rule: { limit: config.guard.perAddress, windowMs: window } }] : [];
   if (email) checks.push({ key: guardKeys.email(email), rule: { limit: config.guard.perEmail, windowMs: window } });
   return checks;
 }
