@@ -104,6 +104,8 @@ export function checkoutRoutes(): Hono<AppEnv> {
 
   app.get('/thank-you', async (c) => {
     const { config, stripe } = c.var.deps;
+    // the page names the payer's email address: never kept by a shared cache or the back button
+    c.header('cache-control', 'no-store');
     const sessionId = c.req.query('session_id') ?? '';
     if (!SESSION_ID.test(sessionId)) {
       return c.html(renderMessagePage(config, 'We could not find that gift', 'The link is missing its checkout reference (session_id).'), 400);

@@ -8,6 +8,11 @@ import { renderOutboxEmail } from './mail.templates.js';
 
 export function mailPreviewRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // supporters' addresses and sign-in links: never kept by a browser or proxy
+  app.use(async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+  });
 
   app.get('/', async (c) => {
     const { db, config } = c.var.deps;
