@@ -16,8 +16,12 @@ export const OPS_TOKEN = 'flow-ops-token-0123456789abcdef0123456789';
 /** a second secret, as while the endpoint's secret is rotated: events signed with either are accepted */
 export const ROTATED_WEBHOOK_SECRET = 'whsec_flow_rotated_out_secret';
 
+/** gifts one email address may start per window (the default, named here for the limit test) */
+const PER_EMAIL = 5;
+
 // debug: the scan of the logs at the end of each describe sees every line the app can write
-const SETTINGS = { STRIPE_WEBHOOK_SECRET: `${TEST_WEBHOOK_SECRET},${ROTATED_WEBHOOK_SECRET}`, OPS_TOKEN, LOG_LEVEL: 'debug' };
+// every gift in this suite comes from one address (loopback): the per-address budget is the in-process tests' to try
+const SETTINGS = { STRIPE_WEBHOOK_SECRET: `${TEST_WEBHOOK_SECRET},${ROTATED_WEBHOOK_SECRET}`, OPS_TOKEN, LOG_LEVEL: 'debug', CHECKOUT_LIMIT_PER_ADDRESS: '1000', CHECKOUT_LIMIT_PER_EMAIL: String(PER_EMAIL) };
 
 const STRIPE_KEY = 'sk_test_storyfund';
 /** a card number a reader typed where it does not belong */
@@ -144,6 +148,31 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(session.url).toBe(`${t.url}/sandbox/checkout/${session.id}`);
       const [gift] = await t.query('select status, frequency, amount_minor, currency, email, article, campaign, checkout_session_id from gifts where id = ?', session.gift_id);
       expect(gift).toEqual({ status: 'pending', frequency: 'annual', amount_minor: 6000, currency: 'gbp', email: 'annual@example.com', article: 'harbour-water', campaign: 'winter', checkout_session_id: session.id });
+    });
+
+    it('limits the gifts one email address may start: 429 with Retry-After, nothing written, a page for a reader', async () => {
+      const email = `card-testing-${runtime}@example.com`;
+      const attempt = () => fetch(`${t.url}/checkout`, json({ frequency: 'one_off', amount: '5', currency: 'gbp', email }));
+      const statuses: number[] = [];
+      let last: Response | null = null;
+      for (let i = 0; i < PER_EMAIL + 2; i++) {
+        last = await attempt();
+        statuses.push(last.status);
+        if (i < PER_EMAIL + 1) await last.body?.cancel();
+      }
+      expect(statuses).toEqual([...Array(PER_EMAIL).fill(201), 429, 429]);
+      const retryAfter = Number(last!.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(600);
+      expect(await last!.json()).toEqual({ error: expect.stringContaining('Please try again in'), retry_after: retryAfter });
+      expect(await t.query('select count(*) as n from gifts where email = ?', email)).toEqual([{ n: PER_EMAIL }]);
+      expect(await t.query('select count from throttles where key = ?', `checkout:email:${email}`)).toEqual([{ count: PER_EMAIL }]);
+      // a reader's form post: a page in plain words, with their gift filled in again
+      const page = await fetch(`${t.url}/checkout`, form({ frequency: 'one_off', amount: '', amount_other: '12', currency: 'gbp', email }));
+      expect(page.status).toBe(429);
+      const html = await page.text();
+      expect(html).toContain('Nothing has been charged. Please try again in');
+      expect(html).toContain('value="12"');
     });
 
     it('takes a £10 monthly gift end to end, thanks the reader and exports it exactly once', async () => {
