@@ -6,6 +6,7 @@ import { Secret, TOTP } from 'otpauth';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/auth.crypto.js';
+import { watchCsp } from '../helpers/csp.js';
 import { runCli, startServer, type RunningServer } from '../helpers/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -59,6 +60,7 @@ describe('staff sign-in in the browser', () => {
     const link = /http:\/\/\S+\/staff\/password\?token=\S+/.exec(cli.stdout)![0];
 
     const context = await browser.newContext();
+    const refused = watchCsp(context);
     const page = await context.newPage();
     await page.goto(link);
     await shot(page, '1-set-password');
@@ -83,12 +85,14 @@ describe('staff sign-in in the browser', () => {
     await page.waitForURL(/\/finance$/);
     await shot(page, '4-finance');
     expect(await page.locator('main').textContent()).toContain('Signed in as Ada Admin, role admin');
+    expect(refused).toEqual([]);
     await context.close();
   });
 
   it('signs a viewer in with a password alone, and refuses them the audit log', async () => {
     await addViewer('viewer@example.org', 'Vic Viewer', 'a viewer password here');
     const context = await browser.newContext();
+    const refused = watchCsp(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/finance`);
     await page.waitForURL(/\/staff\/signin\?next=%2Ffinance/);
@@ -103,12 +107,14 @@ describe('staff sign-in in the browser', () => {
     await page.waitForURL(/\/staff\/signin\?notice=signed_out/);
     await page.goto(`${server.url}/finance`);
     await page.waitForURL(/\/staff\/signin\?next=/);
+    expect(refused).toEqual([]);
     await context.close();
   });
 
   it('pauses sign-in after ten wrong passwords with a message saying how long to wait', async () => {
     await addViewer('forgetful@example.org', 'Fay Forgetful', 'the real password is this');
     const context = await browser.newContext();
+    const refused = watchCsp(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/staff/signin`);
     for (let i = 1; i <= 10; i++) await signIn(page, 'forgetful@example.org', `guess number ${i}`);
@@ -117,6 +123,7 @@ describe('staff sign-in in the browser', () => {
     await signIn(page, 'forgetful@example.org', 'the real password is this');
     expect(page.url()).toContain('/staff/signin');
     expect(await page.getByRole('alert').textContent()).toContain('please wait');
+    expect(refused).toEqual([]);
     await context.close();
   });
 

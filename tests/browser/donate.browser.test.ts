@@ -2,6 +2,7 @@
 // with the page's script, and with JavaScript turned off.
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watchCsp } from '../helpers/csp.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,9 +29,12 @@ describe.each([
 ])('a reader gives $label', ({ js }) => {
   it('chooses £10 monthly, pays on the sandbox page and is thanked for it', async () => {
     const context = await browser.newContext({ javaScriptEnabled: js });
+    const refused = watchCsp(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
     await expect(page.getByRole('heading', { name: 'Your support helps us to tell the story' }).count()).resolves.toBe(1);
+    // the stylesheets are served files the policy allows: the appeal's panel colour is applied
+    expect(await page.locator('.appeal').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(246, 243, 236)');
 
     await page.getByLabel('Monthly').check();
     await page.getByLabel('£10', { exact: true }).check();
@@ -44,11 +48,18 @@ describe.each([
 
     await page.waitForURL(/\/thank-you\?session_id=cs_test_/);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you for your £10 monthly gift');
+    // the receipt in the development mail preview, and the email itself
+    await page.goto(`${server.url}/dev/mail`);
+    await page.getByRole('link', { name: /receipt|Thank you/i }).first().click();
+    await page.waitForLoadState();
+    expect(await page.textContent('body')).toContain('£10');
+    expect(refused).toEqual([]);
     await context.close();
   });
 
   it('shows a bad amount next to its field and keeps what the reader typed', async () => {
     const context = await browser.newContext({ javaScriptEnabled: js });
+    const refused = watchCsp(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
     await page.getByLabel('One-off').check();
@@ -60,17 +71,21 @@ describe.each([
     expect(await page.getByLabel('Other amount').inputValue()).toBe('0.10');
     expect(await page.getByLabel(/Email/).inputValue()).toBe('kept@example.com');
     expect(await page.getByLabel('One-off').isChecked()).toBe(true);
+    expect(refused).toEqual([]);
     await context.close();
   });
 });
 
 describe('the frequency toggle (script)', () => {
   it('shows the annual amounts when Annual is chosen', async () => {
-    const page = await browser.newPage();
+    const context = await browser.newContext();
+    const refused = watchCsp(context);
+    const page = await context.newPage();
     await page.goto(`${server.url}/`);
     await page.getByLabel('Annual').check();
     await expect(page.getByLabel('£120', { exact: true }).count()).resolves.toBe(1);
     await expect(page.getByLabel('£3', { exact: true }).count()).resolves.toBe(0);
-    await page.close();
+    expect(refused).toEqual([]);
+    await context.close();
   });
 });
