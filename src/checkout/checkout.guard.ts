@@ -3,7 +3,6 @@
 // anything is written or Stripe is called: a budget of checkouts per client address and
 // per email address (the auth throttle counters, shared by every process and isolate),
 // Cloudflare Turnstile when configured, and a breaker that notices a run of declines.
-import type Stripe from 'stripe';
 import { atomic } from '../../db/db.js';
 import { claimThrottleKey, listStaff, readThrottles } from '../auth/auth.repo.js';
 import { countAttempt, type ThrottleCheck, verdictOf } from '../auth/auth.throttle.js';
@@ -91,8 +90,8 @@ export async function verifyTurnstile(deps: Deps, token: string, address: string
  * Counts a decline Stripe reported (called once per new event). When the count reaches the
  * threshold, staff hear of it once per window: an error log line and an email to each admin.
  */
-export async function noteDecline(deps: Deps, event: Pick<Stripe.Event, 'id' | 'type'>): Promise<void> {
-  if (!DECLINE_EVENTS.has(event.type)) return;
+export async function noteDecline(deps: Deps, event: { id: string; type?: unknown }): Promise<void> {
+  if (typeof event.type !== 'string' || !DECLINE_EVENTS.has(event.type)) return;
   const { config, db } = deps;
   const { threshold, windowMs } = config.guard.breaker;
   const now = deps.now();
