@@ -8,6 +8,7 @@ import { claimThrottleKey, listStaff, readThrottles } from '../auth/auth.repo.js
 import { countAttempt, type ThrottleCheck, verdictOf } from '../auth/auth.throttle.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
+import { describeError } from '../lib/log.js';
 import { TURNSTILE_ORIGIN } from '../ui/security.js';
 
 export const guardKeys = {
@@ -81,7 +82,7 @@ export async function verifyTurnstile(deps: Deps, token: string, address: string
     const codes = Array.isArray(answer['error-codes']) ? answer['error-codes'].filter((x) => typeof x === 'string').join(',') : '';
     return { ok: false, reason: codes || `status ${res.status}` };
   } catch (err) {
-    deps.log.warn('turnstile siteverify unreachable', { error: err instanceof Error ? err.message : String(err) });
+    deps.log.warn('turnstile siteverify unreachable', { error: describeError(err) });
     return { ok: false, reason: 'siteverify unreachable' };
   }
 }

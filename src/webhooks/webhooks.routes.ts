@@ -53,7 +53,7 @@ export function webhookRoutes(): Hono<AppEnv> {
     // After the event is recorded, so a redelivery is not counted twice. Counting is a
     // defence, not money: its failure is logged and Stripe still gets its 200.
     await noteDecline(deps, event).catch((err: unknown) => {
-      deps.log.error('could not count a declined payment', { event: event.id, error: err instanceof Error ? err.message : String(err) });
+      deps.log.error('could not count a declined payment', { event: event.id, error: describeError(err) });
     });
     return c.json({ received: true });
   });
