@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { atomic } from './db.js';
 import type { CheckpointResult } from './checkpoint.js';
 import { migrateNodeDb, openNodeDb, type NodeDb } from './node.js';
 import { sandboxObjects } from './schema.js';
@@ -25,8 +24,8 @@ describe('WAL checkpoints on a worker thread', () => {
     expect(handle.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(20_000);
     const copied = new Promise<CheckpointResult>((resolve) => handle!.checkpointer!.onCheckpoint((r) => r.checkpointed > 0 && resolve(r)));
     const sizeBefore = statSync(path).size;
-    const rows = Array.from({ length: 500 }, (_, i) => handle!.db.insert(sandboxObjects).values({ id: `obj_${i}`, type: 'test', data: 'x'.repeat(200), createdAt: i }));
-    await atomic(handle.db, rows);
+    const rows = Array.from({ length: 500 }, (_, i) => handle!.db.orm.insert(sandboxObjects).values({ id: `obj_${i}`, type: 'test', data: 'x'.repeat(200), createdAt: i }));
+    await handle.db.atomic(rows);
     const result = await copied;
     expect(result.checkpointed).toBeGreaterThan(0);
     expect(statSync(path).size).toBeGreaterThan(sizeBefore);

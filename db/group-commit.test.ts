@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { atomic } from './db.js';
 import { migrateNodeDb, openNodeDb, type NodeDb } from './node.js';
 import { sandboxObjects } from './schema.js';
 
@@ -18,12 +17,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const put = (id: string) => handle.db.insert(sandboxObjects).values({ id, type: 'test', data: '{}', createdAt: 1 });
+const put = (id: string) => handle.db.orm.insert(sandboxObjects).values({ id, type: 'test', data: '{}', createdAt: 1 });
 const ids = () => (handle.sqlite.prepare('select id from sandbox_objects order by id').all() as { id: string }[]).map((r) => r.id);
 
 describe('atomic() on Node: group commit', () => {
   it('commits the writes of one event-loop turn together, and settles each only after the commit', async () => {
-    const writes = [atomic(handle.db, [put('a1'), put('a2')]), atomic(handle.db, [put('b1')]), atomic(handle.db, [put('c1')])];
+    const writes = [handle.db.atomic([put('a1'), put('a2')]), handle.db.atomic([put('b1')]), handle.db.atomic([put('c1')])];
     // nothing is written until the turn's writes are flushed
     expect(ids()).toEqual([]);
     await Promise.all(writes);
@@ -31,12 +30,12 @@ describe('atomic() on Node: group commit', () => {
   });
 
   it('rolls back a failing write alone: the others in the same commit stand', async () => {
-    await atomic(handle.db, [put('taken')]);
+    await handle.db.atomic([put('taken')]);
     const results = await Promise.allSettled([
-      atomic(handle.db, [put('first')]),
+      handle.db.atomic([put('first')]),
       // the second statement violates the primary key: its first must not stay either
-      atomic(handle.db, [put('half'), put('taken')]),
-      atomic(handle.db, [put('last')]),
+      handle.db.atomic([put('half'), put('taken')]),
+      handle.db.atomic([put('last')]),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(ids()).toEqual(['first', 'last', 'taken']);
@@ -48,9 +47,9 @@ describe('atomic() on Node: group commit', () => {
       // data_version on another connection counts the commits it has not made itself
       const seen = () => (other.sqlite.prepare('pragma data_version').get() as { data_version: number }).data_version;
       const start = seen();
-      await Promise.all([atomic(handle.db, [put('x1')]), atomic(handle.db, [put('x2')]), atomic(handle.db, [put('x3')])]);
+      await Promise.all([handle.db.atomic([put('x1')]), handle.db.atomic([put('x2')]), handle.db.atomic([put('x3')])]);
       expect(seen() - start).toBe(1);
-      await atomic(handle.db, [put('y1')]);
+      await handle.db.atomic([put('y1')]);
       expect(seen() - start).toBe(2);
     } finally {
       await other.close();
@@ -66,7 +65,7 @@ describe('atomic() on Node: durable acknowledgements', () => {
 
   it('commits a group at synchronous=FULL (2) and leaves the connection at NORMAL (1) for other writes', async () => {
     expect(setting()).toBe(1);
-    await Promise.all([atomic(handle.db, [seenBy('a')]), atomic(handle.db, [seenBy('b')])]);
+    await Promise.all([handle.db.atomic([seenBy('a')]), handle.db.atomic([seenBy('b')])]);
     expect(seen()).toEqual([
       { id: 'a', data: '2' },
       { id: 'b', data: '2' },
@@ -83,7 +82,7 @@ describe('atomic() on Node: durable acknowledgements', () => {
     handle.sqlite.pragma('busy_timeout = 0');
     other.sqlite.prepare('begin immediate').run();
     try {
-      await expect(atomic(handle.db, [seenBy('blocked')])).rejects.toThrow(/locked|busy/i);
+      await expect(handle.db.atomic([seenBy('blocked')])).rejects.toThrow(/locked|busy/i);
       expect(setting()).toBe(1);
     } finally {
       other.sqlite.prepare('rollback').run();

@@ -6,7 +6,9 @@
 // caller's promise settles after the COMMIT, so nobody replies before their write is
 // durable. One commit per turn measured ~29% of bare Hono vs ~12% for one per request
 // (docs/platform-notes.md, One commit per event-loop turn).
-import type { AtomicRunner, Statement } from './db.js';
+import type { Statement } from './db.js';
+
+type AtomicRunner = (statements: readonly Statement[]) => Promise<unknown[]>;
 
 type Pending = { statements: readonly Statement[]; resolve(results: unknown[]): void; reject(err: unknown): void };
 type Outcome = { ok: true; results: unknown[] } | { ok: false; error: unknown };

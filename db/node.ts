@@ -6,11 +6,11 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ATOMIC_RUNNER, runSync, type Db, type Statement } from './db.js';
+import { createDb, runSync, type Db, type Statement } from './db.js';
 import { startCheckpointer, type Checkpointer } from './checkpoint.js';
 import { createGroupCommit } from './group-commit.js';
 import * as schema from './schema.js';
-import { isSqlStatement, SQL_PORT, type SqlPort, type SqlStatement } from './sql.js';
+import { isSqlStatement, type SqlStatement } from './sql.js';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -45,17 +45,20 @@ export function openNodeDb(path: string, opts: NodeDbOptions = {}): NodeDb {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const { connection, prepare } = withStatementCache(sqlite);
-  const db = drizzle(connection, { schema }) as unknown as Db;
-  const port: SqlPort = {
-    all: <T>(s: SqlStatement) => Promise.resolve(prepare(s.sql).all(...s.params) as T[]),
-    run: (s: SqlStatement) => {
-      prepare(s.sql).run(...s.params);
-      return Promise.resolve();
-    },
-  };
   const run = (s: Statement): unknown => (isSqlStatement(s) ? prepare(s.sql).run(...s.params) : runSync(s));
-  Object.defineProperty(db, SQL_PORT, { value: port });
-  Object.defineProperty(db, ATOMIC_RUNNER, { value: createGroupCommit(sqlite, run, opts.readonly ? {} : { durably: fullSyncCommits(sqlite) }) });
+  const db = createDb({
+    orm: drizzle(connection, { schema }),
+    sql: {
+      all: <T>(s: SqlStatement) => Promise.resolve(prepare(s.sql).all(...s.params) as T[]),
+      // raw mode is switched back off by the statement cache when the text is next reused
+      values: <T extends unknown[]>(s: SqlStatement) => Promise.resolve(prepare(s.sql).raw(true).all(...s.params) as T[]),
+      run: (s: SqlStatement) => {
+        prepare(s.sql).run(...s.params);
+        return Promise.resolve();
+      },
+    },
+    runAtomic: createGroupCommit(sqlite, run, opts.readonly ? {} : { durably: fullSyncCommits(sqlite) }),
+  });
   let checkpointer: Checkpointer | null = null;
   if (opts.checkpointEveryMs && !opts.readonly && path !== ':memory:') {
     sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);

@@ -4,6 +4,7 @@
 // the hot statements are written here once and only their values change per event.
 // Both drivers compile each text once and keep it: better-sqlite3 through the
 // connection's statement cache (db/node.ts), D1 through its own prepared statements.
+// They run through the `sql` port of the Db (db/db.ts).
 
 /** What SQLite accepts as a bound value. Booleans are passed as 0 / 1. */
 export type SqlValue = string | number | null;
@@ -75,33 +76,13 @@ export function isSqlStatement(s: unknown): s is SqlStatement {
   return typeof s === 'object' && s !== null && typeof (s as SqlStatement).sql === 'string' && Array.isArray((s as SqlStatement).params);
 }
 
-/** How a driver runs SqlStatements; attached to the Db by db/node.ts and db/d1.ts. */
-export type SqlPort = {
-  all<T>(statement: SqlStatement): Promise<T[]>;
-  /** one statement on its own, committed when the promise settles (no group commit wait) */
-  run(statement: SqlStatement): Promise<void>;
-};
-
-export const SQL_PORT: unique symbol = Symbol('storyfund.sqlPort');
-
-function portOf(db: object): SqlPort {
-  const port = (db as { [SQL_PORT]?: SqlPort })[SQL_PORT];
-  if (!port) throw new Error('This database handle cannot run SQL statements: open it with openNodeDb or openD1Db');
-  return port;
-}
-
-/** Rows of a read, as objects keyed by the column names (or aliases) of the SQL. */
-export function queryAll<T>(db: object, statement: SqlStatement): Promise<T[]> {
-  return portOf(db).all<T>(statement);
-}
-
-/** A single write that needs no other statement with it (several together: atomic()). */
-export function runWrite(db: object, statement: SqlStatement): Promise<void> {
-  return portOf(db).run(statement);
-}
-
-export async function queryFirst<T>(db: object, statement: SqlStatement): Promise<T | null> {
-  return (await queryAll<T>(db, statement))[0] ?? null;
+/**
+ * For an upsert's SET list: \`col = excluded.col\` for each column, only where the incoming
+ * ordering key is newer than the one held (state that may arrive out of order).
+ */
+export function ifNewer(table: string, order: string, columns: readonly string[]): SqlFragment {
+  for (const name of [table, order, ...columns]) if (!/^"?[a-z_]+"?$/.test(name)) throw new Error(`not a column name: ${name}`);
+  return { fragment: columns.map((c) => `${c} = case when excluded.${order} > ${table}.${order} then excluded.${c} else ${table}.${c} end`).join(', ') };
 }
 
 export const bool = (b: boolean): 0 | 1 => (b ? 1 : 0);

@@ -16,19 +16,19 @@ export type SupporterRow = typeof supporters.$inferSelect;
 // ---- staff
 
 export async function findStaffByEmail(db: Db, email: string): Promise<StaffRow | null> {
-  return (await db.select().from(staff).where(eq(staff.email, email)).limit(1))[0] ?? null;
+  return (await db.orm.select().from(staff).where(eq(staff.email, email)).limit(1))[0] ?? null;
 }
 
 export async function findStaff(db: Db, id: string): Promise<StaffRow | null> {
-  return (await db.select().from(staff).where(eq(staff.id, id)).limit(1))[0] ?? null;
+  return (await db.orm.select().from(staff).where(eq(staff.id, id)).limit(1))[0] ?? null;
 }
 
 export async function listStaff(db: Db): Promise<StaffRow[]> {
-  return db.select().from(staff).orderBy(staff.email);
+  return db.orm.select().from(staff).orderBy(staff.email);
 }
 
 export function insertStaff(db: Db, row: { id: string; email: string; name: string; role: StaffRole; password: PasswordHash | null; now: number }): Statement {
-  return db.insert(staff).values({
+  return db.orm.insert(staff).values({
     id: row.id,
     email: row.email,
     name: row.name,
@@ -42,43 +42,43 @@ export function insertStaff(db: Db, row: { id: string; email: string; name: stri
 }
 
 export function setStaffPassword(db: Db, id: string, password: PasswordHash, now: number): Statement {
-  return db.update(staff).set({ passwordHash: password.hash, passwordSalt: password.salt, passwordIterations: password.iterations, updatedAt: now }).where(eq(staff.id, id));
+  return db.orm.update(staff).set({ passwordHash: password.hash, passwordSalt: password.salt, passwordIterations: password.iterations, updatedAt: now }).where(eq(staff.id, id));
 }
 
 export function setStaffRole(db: Db, id: string, role: StaffRole, now: number): Statement {
-  return db.update(staff).set({ role, updatedAt: now }).where(eq(staff.id, id));
+  return db.orm.update(staff).set({ role, updatedAt: now }).where(eq(staff.id, id));
 }
 
 export function setStaffDisabled(db: Db, id: string, disabled: boolean, now: number): Statement {
-  return db.update(staff).set({ disabled, updatedAt: now }).where(eq(staff.id, id));
+  return db.orm.update(staff).set({ disabled, updatedAt: now }).where(eq(staff.id, id));
 }
 
 /** A secret for enrolment; only trusted once enrolment confirms a code from it. */
 export function setPendingTotpSecret(db: Db, id: string, secret: string, now: number): Statement {
-  return db.update(staff).set({ totpSecret: secret, updatedAt: now }).where(and(eq(staff.id, id), isNull(staff.totpEnrolledAt)));
+  return db.orm.update(staff).set({ totpSecret: secret, updatedAt: now }).where(and(eq(staff.id, id), isNull(staff.totpEnrolledAt)));
 }
 
 export function confirmTotp(db: Db, id: string, step: number, now: number): Statement {
-  return db.update(staff).set({ totpEnrolledAt: now, totpLastStep: step, updatedAt: now }).where(eq(staff.id, id));
+  return db.orm.update(staff).set({ totpEnrolledAt: now, totpLastStep: step, updatedAt: now }).where(eq(staff.id, id));
 }
 
 /** Records the step just used; a concurrent use of the same step updates nothing. */
 export function useTotpStep(db: Db, id: string, step: number) {
   return db
-    .update(staff)
+    .orm.update(staff)
     .set({ totpLastStep: step })
     .where(and(eq(staff.id, id), or(isNull(staff.totpLastStep), lt(staff.totpLastStep, step))))
     .returning({ id: staff.id });
 }
 
 export function replaceRecoveryCodes(db: Db, staffId: string, codeHashes: string[], now: number): Statement[] {
-  return [db.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId)), ...codeHashes.map((codeHash) => db.insert(staffRecoveryCodes).values({ codeHash, staffId, createdAt: now }))];
+  return [db.orm.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId)), ...codeHashes.map((codeHash) => db.orm.insert(staffRecoveryCodes).values({ codeHash, staffId, createdAt: now }))];
 }
 
 /** Marks an unused recovery code used; true when this call was the one that used it. */
 export async function useRecoveryCode(db: Db, staffId: string, codeHash: string, now: number): Promise<boolean> {
   const used = await db
-    .update(staffRecoveryCodes)
+    .orm.update(staffRecoveryCodes)
     .set({ usedAt: now })
     .where(and(eq(staffRecoveryCodes.codeHash, codeHash), eq(staffRecoveryCodes.staffId, staffId), isNull(staffRecoveryCodes.usedAt)))
     .returning({ codeHash: staffRecoveryCodes.codeHash });
@@ -87,7 +87,7 @@ export async function useRecoveryCode(db: Db, staffId: string, codeHash: string,
 
 export async function unusedRecoveryCodes(db: Db, staffId: string): Promise<number> {
   const rows = await db
-    .select({ n: sql<number>`count(*)` })
+    .orm.select({ n: sql<number>`count(*)` })
     .from(staffRecoveryCodes)
     .where(and(eq(staffRecoveryCodes.staffId, staffId), isNull(staffRecoveryCodes.usedAt)));
   return rows[0]?.n ?? 0;
@@ -96,38 +96,38 @@ export async function unusedRecoveryCodes(db: Db, staffId: string): Promise<numb
 // ---- supporters (the table is the ledger's; identity only reads it)
 
 export async function findSupporterByEmail(db: Db, email: string): Promise<SupporterRow | null> {
-  return (await db.select().from(supporters).where(eq(supporters.email, email)).limit(1))[0] ?? null;
+  return (await db.orm.select().from(supporters).where(eq(supporters.email, email)).limit(1))[0] ?? null;
 }
 
 export async function findSupporter(db: Db, id: string): Promise<SupporterRow | null> {
-  return (await db.select().from(supporters).where(eq(supporters.id, id)).limit(1))[0] ?? null;
+  return (await db.orm.select().from(supporters).where(eq(supporters.id, id)).limit(1))[0] ?? null;
 }
 
 // ---- sessions
 
 export function insertSession(db: Db, row: typeof sessions.$inferInsert): Statement {
-  return db.insert(sessions).values(row);
+  return db.orm.insert(sessions).values(row);
 }
 
 export async function findSession(db: Db, tokenHash: string): Promise<SessionRow | null> {
-  return (await db.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).limit(1))[0] ?? null;
+  return (await db.orm.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).limit(1))[0] ?? null;
 }
 
 export function deleteSession(db: Db, tokenHash: string): Statement {
-  return db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+  return db.orm.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
 }
 
 export function deleteSessionsOf(db: Db, kind: SessionKind, subjectId: string): Statement {
-  return db.delete(sessions).where(and(eq(sessions.kind, kind), eq(sessions.subjectId, subjectId)));
+  return db.orm.delete(sessions).where(and(eq(sessions.kind, kind), eq(sessions.subjectId, subjectId)));
 }
 
 export async function touchSession(db: Db, tokenHash: string, now: number): Promise<void> {
-  await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash));
+  await db.orm.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash));
 }
 
 export async function countSessions(db: Db, kind: SessionKind, subjectId: string): Promise<number> {
   const rows = await db
-    .select({ n: sql<number>`count(*)` })
+    .orm.select({ n: sql<number>`count(*)` })
     .from(sessions)
     .where(and(eq(sessions.kind, kind), eq(sessions.subjectId, subjectId)));
   return rows[0]?.n ?? 0;
@@ -136,13 +136,13 @@ export async function countSessions(db: Db, kind: SessionKind, subjectId: string
 // ---- sign-in links
 
 export function insertVerification(db: Db, row: { tokenHash: string; purpose: VerificationPurpose; email: string; subjectId: string | null; now: number; expiresAt: number }): Statement {
-  return db.insert(verifications).values({ tokenHash: row.tokenHash, purpose: row.purpose, email: row.email, subjectId: row.subjectId, createdAt: row.now, expiresAt: row.expiresAt });
+  return db.orm.insert(verifications).values({ tokenHash: row.tokenHash, purpose: row.purpose, email: row.email, subjectId: row.subjectId, createdAt: row.now, expiresAt: row.expiresAt });
 }
 
 /** The link if it can still be used (not used, not expired), without using it. */
 export async function findUsableVerification(db: Db, tokenHash: string, purpose: VerificationPurpose, now: number): Promise<VerificationRow | null> {
   const rows = await db
-    .select()
+    .orm.select()
     .from(verifications)
     .where(and(eq(verifications.tokenHash, tokenHash), eq(verifications.purpose, purpose), isNull(verifications.usedAt), sql`${verifications.expiresAt} > ${now}`))
     .limit(1);
@@ -152,7 +152,7 @@ export async function findUsableVerification(db: Db, tokenHash: string, purpose:
 /** Uses a link: one conditional update, so of two concurrent uses exactly one gets the row. */
 export async function useVerification(db: Db, tokenHash: string, purpose: VerificationPurpose, now: number): Promise<VerificationRow | null> {
   const rows = await db
-    .update(verifications)
+    .orm.update(verifications)
     .set({ usedAt: now })
     .where(and(eq(verifications.tokenHash, tokenHash), eq(verifications.purpose, purpose), isNull(verifications.usedAt), sql`${verifications.expiresAt} > ${now}`))
     .returning();
@@ -163,7 +163,7 @@ export async function useVerification(db: Db, tokenHash: string, purpose: Verifi
 
 export async function readThrottles(db: Db, keys: string[]): Promise<ThrottleRow[]> {
   if (!keys.length) return [];
-  return db.select().from(throttles).where(or(...keys.map((k) => eq(throttles.key, k))));
+  return db.orm.select().from(throttles).where(or(...keys.map((k) => eq(throttles.key, k))));
 }
 
 /**
@@ -174,7 +174,7 @@ export async function readThrottles(db: Db, keys: string[]): Promise<ThrottleRow
 export function hitThrottle(db: Db, key: string, now: number, staleBefore: number): Statement {
   const stale = sql`${throttles.windowStart} <= ${staleBefore}`;
   return db
-    .insert(throttles)
+    .orm.insert(throttles)
     .values({ key, windowStart: now, count: 1 })
     .onConflictDoUpdate({
       target: throttles.key,
@@ -187,22 +187,22 @@ export function hitThrottle(db: Db, key: string, now: number, staleBefore: numbe
 
 /** Takes `key` if no one has: true for the first caller only (a once-per-window action). */
 export async function claimThrottleKey(db: Db, key: string, now: number): Promise<boolean> {
-  const rows = await db.insert(throttles).values({ key, windowStart: now, count: 1 }).onConflictDoNothing().returning({ key: throttles.key });
+  const rows = await db.orm.insert(throttles).values({ key, windowStart: now, count: 1 }).onConflictDoNothing().returning({ key: throttles.key });
   return rows.length === 1;
 }
 
 export function clearThrottle(db: Db, key: string): Statement {
-  return db.delete(throttles).where(eq(throttles.key, key));
+  return db.orm.delete(throttles).where(eq(throttles.key, key));
 }
 
 // ---- audit log
 
 export function insertAudit(db: Db, row: typeof auditLog.$inferInsert): Statement {
-  return db.insert(auditLog).values(row);
+  return db.orm.insert(auditLog).values(row);
 }
 
 export async function recentAudit(db: Db, limit: number, before?: { at: number; id: string }): Promise<AuditRow[]> {
-  const q = db.select().from(auditLog);
+  const q = db.orm.select().from(auditLog);
   const filtered = before ? q.where(sql`(${auditLog.at}, ${auditLog.id}) < (${before.at}, ${before.id})`) : q;
   return filtered.orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit);
 }
@@ -217,8 +217,8 @@ const DAY_MS = 86_400_000;
  * a day old. Returns how many rows of each went.
  */
 export async function pruneIdentity(db: Db, now: number): Promise<{ sessions: number; links: number; throttles: number }> {
-  const s = await db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ k: sessions.tokenHash });
-  const v = await db.delete(verifications).where(lt(verifications.expiresAt, now - DAY_MS)).returning({ k: verifications.tokenHash });
-  const t = await db.delete(throttles).where(lt(throttles.windowStart, now - DAY_MS)).returning({ k: throttles.key });
+  const s = await db.orm.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ k: sessions.tokenHash });
+  const v = await db.orm.delete(verifications).where(lt(verifications.expiresAt, now - DAY_MS)).returning({ k: verifications.tokenHash });
+  const t = await db.orm.delete(throttles).where(lt(throttles.windowStart, now - DAY_MS)).returning({ k: throttles.key });
   return { sessions: s.length, links: v.length, throttles: t.length };
 }

@@ -3,7 +3,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { atomic, type Statement } from '../../db/db.js';
+import type { Statement } from '../../db/db.js';
 import type { AppEnv, Deps } from '../deps.js';
 import { timingSafeEqualText } from '../lib/crypto.js';
 import { normalizeEmail } from '../lib/email.js';
@@ -106,7 +106,7 @@ export function authRoutes(): Hono<AppEnv> {
     if (!matches || !person || person.disabled) {
       const at = now();
       const reason = !person ? 'unknown_email' : person.disabled ? 'disabled' : person.passwordHash ? 'wrong_password' : 'no_password_yet';
-      await atomic(db, [...countAttempt(db, checks, at), auditStatement(db, { actor: null, action: 'signin.failed', target: person ? `staff:${person.id}` : null, details: { reason } }, who, at)]);
+      await db.atomic([...countAttempt(db, checks, at), auditStatement(db, { actor: null, action: 'signin.failed', target: person ? `staff:${person.id}` : null, details: { reason } }, who, at)]);
       const after = await checkThrottles(db, checks, at);
       return after.blocked ? render(429, tooManyAttempts(after.retryAfterMs)) : render(401, WRONG_CREDENTIALS);
     }
@@ -118,7 +118,7 @@ export function authRoutes(): Hono<AppEnv> {
     // a hash made with fewer iterations than today's is made again while the password is at hand
     if ((person.passwordIterations ?? 0) < PBKDF2_ITERATIONS) statements.push(setStaffPassword(db, person.id, await hashPassword(parsed.data.password), at));
     if (stage === 'active') statements.push(resetThrottle(db, checks[0]!.key), auditStatement(db, { actor: `staff:${person.id}`, action: 'signin', target: `staff:${person.id}`, details: { factors: 'password' } }, who, at));
-    await atomic(db, statements);
+    await db.atomic(statements);
     issueSessionCookie(c, session);
     return c.redirect(stage === 'active' ? next : `/staff/signin/second-factor?next=${encodeURIComponent(next)}`, 303);
   });
@@ -137,7 +137,7 @@ export function authRoutes(): Hono<AppEnv> {
   async function enrolmentSecret(deps: Deps, person: StaffRow): Promise<string> {
     if (person.totpSecret) return person.totpSecret;
     const secret = newTotpSecret();
-    await atomic(deps.db, [setPendingTotpSecret(deps.db, person.id, secret, deps.now())]);
+    await deps.db.atomic([setPendingTotpSecret(deps.db, person.id, secret, deps.now())]);
     // re-read: a second tab may have written its own secret first, and the page must show the stored one
     return (await findStaff(deps.db, person.id))?.totpSecret ?? secret;
   }
@@ -187,7 +187,7 @@ export function authRoutes(): Hono<AppEnv> {
     if (!factor && enrolled && (await useRecoveryCode(db, person.id, await sha256Hex(normalizeRecoveryCode(code)), at))) factor = 'recovery_code';
 
     if (!factor) {
-      await atomic(db, [...countAttempt(db, checks, at), auditStatement(db, { actor: null, action: 'signin.second_factor_failed', target: `staff:${person.id}` }, who, at)]);
+      await db.atomic([...countAttempt(db, checks, at), auditStatement(db, { actor: null, action: 'signin.second_factor_failed', target: `staff:${person.id}` }, who, at)]);
       const after = await checkThrottles(db, checks, at);
       return secondFactorForm(c, p, next, after.blocked ? tooManyAttempts(after.retryAfterMs) : 'That code is not right, or was already used. Check the app and try again.', after.blocked ? 429 : 401);
     }
@@ -203,7 +203,7 @@ export function authRoutes(): Hono<AppEnv> {
     }
     if (factor === 'recovery_code') statements.push(auditStatement(db, { actor, action: 'signin.recovery_code_used', target: actor }, who, at));
     statements.push(auditStatement(db, { actor, action: 'signin', target: actor, details: { factors: `password+${factor}` } }, who, at));
-    await atomic(db, statements);
+    await db.atomic(statements);
     issueSessionCookie(c, active);
     if (!enrolled) return c.html(recoveryCodesPage({ publication: deps.config.publicationName, codes, next }));
     return c.redirect(next, 303);
@@ -238,7 +238,7 @@ export function authRoutes(): Hono<AppEnv> {
     const at = now();
     const actor = `staff:${person.id}`;
     // a new password ends every session: whoever knew the old one is signed out
-    await atomic(db, [setStaffPassword(db, person.id, password, at), deleteSessionsOf(db, 'staff', person.id), auditStatement(db, { actor, action: 'staff.password_set', target: actor }, requestOrigin(c), at)]);
+    await db.atomic([setStaffPassword(db, person.id, password, at), deleteSessionsOf(db, 'staff', person.id), auditStatement(db, { actor, action: 'staff.password_set', target: actor }, requestOrigin(c), at)]);
     return c.redirect('/staff/signin?notice=password_set', 303);
   });
 
@@ -286,7 +286,7 @@ export function authRoutes(): Hono<AppEnv> {
     const who = requestOrigin(c);
     const session = await newSession(deps, { kind: 'supporter', subjectId: person.id, stage: 'active', userAgent: who.userAgent, replacing: readSessionToken(c) });
     const actor = `supporter:${person.id}`;
-    await atomic(db, [...session.statements, auditStatement(db, { actor, action: 'signin.link_used', target: actor }, who, now())]);
+    await db.atomic([...session.statements, auditStatement(db, { actor, action: 'signin.link_used', target: actor }, who, now())]);
     issueSessionCookie(c, session);
     return c.redirect('/account', 303);
   });
@@ -297,7 +297,7 @@ export function authRoutes(): Hono<AppEnv> {
     const { db, now } = c.var.deps;
     const s = c.var.session;
     const actor = `${s.kind}:${s.subjectId}`;
-    await atomic(db, [deleteSession(db, s.tokenHash), auditStatement(db, { actor, action: 'signout', target: actor }, requestOrigin(c as Context<AppEnv>), now())]);
+    await db.atomic([deleteSession(db, s.tokenHash), auditStatement(db, { actor, action: 'signout', target: actor }, requestOrigin(c as Context<AppEnv>), now())]);
     clearSessionCookie(c as Context<AppEnv>);
     return c.redirect(s.kind === 'staff' ? '/staff/signin?notice=signed_out' : '/', 303);
   });
@@ -306,7 +306,7 @@ export function authRoutes(): Hono<AppEnv> {
     const { db, now } = c.var.deps;
     const s = c.var.session;
     const actor = `${s.kind}:${s.subjectId}`;
-    await atomic(db, [deleteSessionsOf(db, s.kind, s.subjectId), auditStatement(db, { actor, action: 'signout.everywhere', target: actor }, requestOrigin(c as Context<AppEnv>), now())]);
+    await db.atomic([deleteSessionsOf(db, s.kind, s.subjectId), auditStatement(db, { actor, action: 'signout.everywhere', target: actor }, requestOrigin(c as Context<AppEnv>), now())]);
     clearSessionCookie(c as Context<AppEnv>);
     return c.redirect(s.kind === 'staff' ? '/staff/signin?notice=signed_out' : '/', 303);
   });
@@ -345,6 +345,6 @@ async function askForLink(
     const link = await newLink(deps, { purpose, email: address, subjectId: subject.subjectId });
     statements.push(...link.statements, auditStatement(db, { actor: subject.actor, action: subject.action, target: subject.actor }, who, at));
   }
-  await atomic(db, statements);
+  await db.atomic(statements);
   return c.html(checkEmailPage({ publication: config.publicationName }));
 }

@@ -3,7 +3,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { CookieOptions } from 'hono/utils/cookie';
-import { atomic, type Db, type Statement } from '../../db/db.js';
+import type { Db, Statement } from '../../db/db.js';
 import type { SessionKind } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import type { AppEnv } from '../deps.js';
@@ -107,7 +107,7 @@ export async function loadSession(c: Context<AppEnv>): Promise<SessionRow | null
     row = await findSession(db, tokenHash);
     const at = now();
     if (row && sessionExpired(row, config, at)) {
-      await atomic(db, [deleteSession(db, tokenHash)]);
+      await db.atomic([deleteSession(db, tokenHash)]);
       row = null;
     } else if (row && at - row.lastSeenAt >= TOUCH_EVERY_MS) {
       await touchSession(db, tokenHash, at);

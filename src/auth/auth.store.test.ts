@@ -1,6 +1,5 @@
 // Throttles, sessions and sign-in links against a real SQLite database, time from deps.now.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { atomic } from '../../db/db.js';
 import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
 import { loadConfig } from '../config.js';
 import { createMailPort } from '../mail/mail.port.js';
@@ -27,21 +26,21 @@ describe('throttles', () => {
   const check = [{ key: 'signin:staff:a@example.org', rule }];
 
   it('blocks at the limit until the window ends, then counts afresh', async () => {
-    for (let i = 0; i < 2; i++) await atomic(handle.db, countAttempt(handle.db, check, clock + i * MIN));
+    for (let i = 0; i < 2; i++) await handle.db.atomic(countAttempt(handle.db, check, clock + i * MIN));
     expect(await checkThrottles(handle.db, check, clock + 2 * MIN)).toEqual({ blocked: false });
-    await atomic(handle.db, countAttempt(handle.db, check, clock + 2 * MIN));
+    await handle.db.atomic(countAttempt(handle.db, check, clock + 2 * MIN));
     expect(await checkThrottles(handle.db, check, clock + 3 * MIN)).toEqual({ blocked: true, retryAfterMs: 12 * MIN });
     // the window started at the first attempt and ends 15 minutes after it
     expect(await checkThrottles(handle.db, check, clock + 15 * MIN)).toEqual({ blocked: false });
-    await atomic(handle.db, countAttempt(handle.db, check, clock + 16 * MIN));
+    await handle.db.atomic(countAttempt(handle.db, check, clock + 16 * MIN));
     expect(await handle.sqlite.prepare('select window_start, count from throttles').all()).toEqual([{ window_start: clock + 16 * MIN, count: 1 }]);
   });
 
   it('keeps keys apart, and a reset clears one', async () => {
     const other = [{ key: 'signin:staff:b@example.org', rule }];
-    for (let i = 0; i < 3; i++) await atomic(handle.db, countAttempt(handle.db, check, clock));
+    for (let i = 0; i < 3; i++) await handle.db.atomic(countAttempt(handle.db, check, clock));
     expect((await checkThrottles(handle.db, other, clock)).blocked).toBe(false);
-    await atomic(handle.db, [resetThrottle(handle.db, check[0]!.key)]);
+    await handle.db.atomic([resetThrottle(handle.db, check[0]!.key)]);
     expect((await checkThrottles(handle.db, check, clock)).blocked).toBe(false);
   });
 
@@ -59,7 +58,7 @@ describe('throttles', () => {
 describe('sessions', () => {
   it('stores the token only as its hash, with a CSRF token of its own', async () => {
     const s = await newSession(deps(), { kind: 'staff', subjectId: 'stf_1', stage: 'active', userAgent: 'ua' });
-    await atomic(handle.db, s.statements);
+    await handle.db.atomic(s.statements);
     const rows = handle.sqlite.prepare('select * from sessions').all() as Record<string, unknown>[];
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(s.token);
@@ -68,7 +67,7 @@ describe('sessions', () => {
 
   it('ends after the idle time without a request, and at the absolute time whatever the activity', async () => {
     const s = await newSession(deps(), { kind: 'staff', subjectId: 'stf_1', stage: 'active', userAgent: null });
-    await atomic(handle.db, s.statements);
+    await handle.db.atomic(s.statements);
     const row = (await findSession(handle.db, s.tokenHash))!;
     expect(sessionExpired(row, config, clock + 29 * MIN)).toBe(false);
     expect(sessionExpired(row, config, clock + 30 * MIN)).toBe(true);
@@ -79,7 +78,7 @@ describe('sessions', () => {
 
   it('gives a half-finished sign-in (second factor to come) ten minutes', async () => {
     const s = await newSession(deps(), { kind: 'staff', subjectId: 'stf_1', stage: 'second_factor', userAgent: null });
-    await atomic(handle.db, s.statements);
+    await handle.db.atomic(s.statements);
     const row = (await findSession(handle.db, s.tokenHash))!;
     expect(row.expiresAt).toBe(clock + SECOND_FACTOR_MS);
     expect(sessionExpired(row, config, clock + SECOND_FACTOR_MS)).toBe(true);
@@ -87,9 +86,9 @@ describe('sessions', () => {
 
   it('ends the session it replaces', async () => {
     const first = await newSession(deps(), { kind: 'supporter', subjectId: 'sup_1', stage: 'active', userAgent: null });
-    await atomic(handle.db, first.statements);
+    await handle.db.atomic(first.statements);
     const second = await newSession(deps(), { kind: 'supporter', subjectId: 'sup_1', stage: 'active', userAgent: null, replacing: first.token });
-    await atomic(handle.db, second.statements);
+    await handle.db.atomic(second.statements);
     expect(await findSession(handle.db, first.tokenHash)).toBeNull();
     expect(await findSession(handle.db, second.tokenHash)).not.toBeNull();
   });
@@ -98,7 +97,7 @@ describe('sessions', () => {
 describe('sign-in links', () => {
   it('work once, store only a hash, and queue the email that carries them', async () => {
     const link = await newLink(deps(), { purpose: 'supporter_signin', email: 'reader@example.com', subjectId: 'sup_1' });
-    await atomic(handle.db, link.statements);
+    await handle.db.atomic(link.statements);
     const token = new URL(link.url).searchParams.get('token')!;
     expect(link.url.startsWith('https://support.example.org/signin/link?token=')).toBe(true);
     expect(JSON.stringify(handle.sqlite.prepare('select * from verifications').all())).not.toContain(token);
@@ -115,7 +114,7 @@ describe('sign-in links', () => {
 
   it('stop working 15 minutes after they are made', async () => {
     const link = await newLink(deps(), { purpose: 'staff_password', email: 'staff@example.org', subjectId: 'stf_1', send: false });
-    await atomic(handle.db, link.statements);
+    await handle.db.atomic(link.statements);
     const token = new URL(link.url).searchParams.get('token')!;
     expect(handle.sqlite.prepare('select count(*) as n from outbox').get()).toEqual({ n: 0 });
     expect(await peekLink(handle.db, token, 'staff_password', clock + LINK_VALID_MS - 1)).not.toBeNull();
@@ -134,7 +133,7 @@ describe('housekeeping', () => {
     const live = await newSession(deps(), { kind: 'supporter', subjectId: 'sup_1', stage: 'active', userAgent: null });
     const done = await newSession(deps(), { kind: 'staff', subjectId: 'stf_1', stage: 'second_factor', userAgent: null });
     const link = await newLink(deps(), { purpose: 'supporter_signin', email: 'a@example.com', subjectId: 'sup_1', send: false });
-    await atomic(handle.db, [...live.statements, ...done.statements, ...link.statements, ...countAttempt(handle.db, [{ key: 'k', rule: { limit: 1, windowMs: MIN } }], clock)]);
+    await handle.db.atomic([...live.statements, ...done.statements, ...link.statements, ...countAttempt(handle.db, [{ key: 'k', rule: { limit: 1, windowMs: MIN } }], clock)]);
     const later = clock + 86_400_000 + LINK_VALID_MS + 1;
     expect(await pruneIdentity(handle.db, later)).toEqual({ sessions: 1, links: 1, throttles: 1 });
     expect(await findSession(handle.db, live.tokenHash)).not.toBeNull();

@@ -3,7 +3,6 @@
 // anything is written or Stripe is called: a budget of checkouts per client address and
 // per email address (the auth throttle counters, shared by every process and isolate),
 // Cloudflare Turnstile when configured, and a breaker that notices a run of declines.
-import { atomic } from '../../db/db.js';
 import { claimThrottleKey, listStaff, readThrottles } from '../auth/auth.repo.js';
 import { countAttempt, type ThrottleCheck, verdictOf } from '../auth/auth.throttle.js';
 import type { Config } from '../config.js';
@@ -97,7 +96,7 @@ export async function noteDecline(deps: Deps, event: { id: string; type?: unknow
   const { threshold, windowMs } = config.guard.breaker;
   const now = deps.now();
   const check: ThrottleCheck = { key: guardKeys.declines, rule: { limit: threshold, windowMs } };
-  await atomic(db, countAttempt(db, [check], now));
+  await db.atomic(countAttempt(db, [check], now));
   const [row] = await readThrottles(db, [guardKeys.declines]);
   if (!row || row.count < threshold) return;
   if (!(await claimThrottleKey(db, guardKeys.alerted(row.windowStart), now))) return;
@@ -115,5 +114,5 @@ export async function noteDecline(deps: Deps, event: { id: string; type?: unknow
       props: { publicationName: config.publicationName, declines: row.count, windowMinutes, response },
     }),
   );
-  await atomic(db, emails);
+  await db.atomic(emails);
 }

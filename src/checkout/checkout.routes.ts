@@ -9,7 +9,6 @@ import { attachCheckoutSession, insertPendingGift } from '../ledger/ledger.repo.
 import { newId } from '../lib/ids.js';
 import { describeError } from '../lib/log.js';
 import { normalizeRaw, parseCheckout } from './checkout.rules.js';
-import { atomic } from '../../db/db.js';
 import { waitText } from '../auth/auth.throttle.js';
 import { checkCheckout, countCheckout, TURNSTILE_FIELD, verifyTurnstile } from './checkout.guard.js';
 import { cancelUrl, idempotencyKey, publisherReturnUrl, sessionParams } from './checkout.session.js';
@@ -57,7 +56,7 @@ export function checkoutRoutes(): Hono<AppEnv> {
       const back = publisherReturnUrl(config, from) ?? '/';
       return c.html(renderCheckoutProblem(config, { error: { status: 429, message, fields: {} }, values: raw, currency: req.currency, back }), 429);
     }
-    await atomic(db, countCheckout(c.var.deps, guard.count));
+    await db.atomic(countCheckout(c.var.deps, guard.count));
     if (guard.needsTurnstile) {
       const token = raw[TURNSTILE_FIELD]?.trim() ?? '';
       const check = token ? await verifyTurnstile(c.var.deps, token, address) : null;

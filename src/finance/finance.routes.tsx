@@ -1,7 +1,6 @@
 // Staff-only pages. For now: who is signed in, and the audit log for admins; the dashboard
 // grows here on top of requireStaff.
 import { type Context, Hono } from 'hono';
-import { atomic } from '../../db/db.js';
 import { STAFF_ROLES } from '../../db/schema.js';
 import { requestOrigin } from '../auth/auth.audit.js';
 import { staffChangeStatements } from '../auth/auth.staff.js';
@@ -231,7 +230,7 @@ export function financeRoutes(): Hono<StaffEnv> {
     const { deps, staff: me } = c.var;
     const person = await otherStaff(c);
     const { role } = c.req.valid('form');
-    await atomic(deps.db, staffChangeStatements(deps.db, person, { kind: 'role', role }, { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) }, deps.now()));
+    await deps.db.atomic(staffChangeStatements(deps.db, person, { kind: 'role', role }, { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) }, deps.now()));
     return c.redirect('/finance/staff?changed=1', 303);
   });
 
@@ -239,7 +238,7 @@ export function financeRoutes(): Hono<StaffEnv> {
     const { deps, staff: me } = c.var;
     const person = await otherStaff(c);
     const disabled = c.req.valid('form').disabled === 'true';
-    await atomic(deps.db, staffChangeStatements(deps.db, person, { kind: 'disabled', disabled }, { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) }, deps.now()));
+    await deps.db.atomic(staffChangeStatements(deps.db, person, { kind: 'disabled', disabled }, { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) }, deps.now()));
     return c.redirect('/finance/staff?changed=1', 303);
   });
 

@@ -2,9 +2,9 @@
 // to csvLine's bytes (exportRowToCsv over the row's values, as the export always wrote)
 // for values chosen to break CSV: quotes, commas, CR/LF, formula starts, unicode, NUL, nulls.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
-import { CLEAN_LINE, EXPORT_HEADER, exportLinesQuery, exportQuery, exportRowToCsv, readExportPage, type Cursor, type ExportRange } from './ledger.export.js';
+import { CLEAN_LINE, EXPORT_HEADER, exportRowToCsv, readExportPage, type Cursor, type ExportRange } from './ledger.export.js';
+import { exportLinesQuery, exportQuery } from './ledger.export.repo.js';
 
 let handle: NodeDb | undefined;
 afterEach(() => handle?.close());
@@ -179,7 +179,7 @@ describe('the export lines SQLite builds', () => {
     const h = open();
     seedTricky(h, 3000, 7);
     const oneOff = seedOneOff(h);
-    const q = new SQLiteSyncDialect().sqlToQuery(exportLinesQuery({}, null, 1_000_000));
+    const q = exportLinesQuery({}, null, 1_000_000);
     const rows = h.sqlite.prepare(q.sql).raw(true).all(...q.params) as [string, number, string][];
     const ref = reference(h);
     expect(rows).toHaveLength(ref.length);

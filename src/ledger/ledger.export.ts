@@ -1,12 +1,10 @@
 // The contributions export: one row per recorded money fact, oldest first. Refunds and
 // disputes are rows of their own with negative amounts, linked to their gift by gift_id;
 // fee and net are in the settlement currency, at Stripe's exchange rate when it converted.
-import { and, asc, eq, gte, inArray, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from '../../db/db.js';
-import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
-import { gifts, ledgerEntries } from '../../db/schema.js';
 import { csvLine, type CsvCell } from '../lib/csv.js';
 import { storedCurrency, storedId, storedIsoTime, storedMinor, UNREADABLE } from './ledger.cells.js';
+import { exportLinesQuery, exportQuery, type Cursor, type ExportRange } from './ledger.export.repo.js';
 
 export const EXPORT_COLUMNS = [
   'contribution_id',
@@ -31,52 +29,7 @@ export const EXPORT_COLUMNS = [
 
 export const EXPORT_HEADER = csvLine(EXPORT_COLUMNS);
 
-/** Half-open UTC range in ms: from <= occurred_at < to. */
-export type ExportRange = { fromMs?: number; toMs?: number };
-
-/** Where the next page starts: the last row's sort key (exclusive). */
-export type Cursor = { occurredAt: number; id: string };
-
-function rangeWhere(range: ExportRange): SQL[] {
-  const where: SQL[] = [];
-  if (range.fromMs != null) where.push(gte(ledgerEntries.occurredAt, range.fromMs));
-  if (range.toMs != null) where.push(lt(ledgerEntries.occurredAt, range.toMs));
-  return where;
-}
-
-/**
- * The export's rows as values, in EXPORT_COLUMNS order: the reference that every line
- * SQLite builds must equal once formatted by exportRowToCsv, and the path for the lines
- * it cannot vouch for.
- */
-export function exportQuery(db: Db, range: ExportRange, filter?: SQL) {
-  const where = [...rangeWhere(range), ...(filter ? [filter] : [])];
-  return db
-    .select({
-      id: ledgerEntries.id,
-      occurredAt: ledgerEntries.occurredAt,
-      kind: ledgerEntries.kind,
-      frequency: ledgerEntries.frequency,
-      currency: ledgerEntries.currency,
-      amountMinor: ledgerEntries.amountMinor,
-      feeMinor: ledgerEntries.feeMinor,
-      netMinor: ledgerEntries.netMinor,
-      settlementCurrency: ledgerEntries.settlementCurrency,
-      exchangeRate: ledgerEntries.exchangeRate,
-      status: gifts.status,
-      email: ledgerEntries.email,
-      stripeId: ledgerEntries.stripeId,
-      giftId: ledgerEntries.giftId,
-      article: gifts.article,
-      campaign: gifts.campaign,
-      variant: gifts.variant,
-      balanceTransactionId: ledgerEntries.balanceTransactionId,
-    })
-    .from(ledgerEntries)
-    .leftJoin(gifts, eq(gifts.id, ledgerEntries.giftId))
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
-}
+export type { Cursor, ExportRange } from './ledger.export.repo.js';
 
 /** A cell of a stored row the export cannot vouch for: written empty, and reported with the entry's id. */
 export type ExportProblem = { id: string; column: (typeof EXPORT_COLUMNS)[number]; reason: string };
@@ -120,33 +73,6 @@ export function exportRowToCsv(row: readonly unknown[]): string {
   return exportRowCells(row).line;
 }
 
-// What SQLite puts in each cell of a line it builds, in EXPORT_COLUMNS order. Text and
-// numbers go in as they are: the line is only used when CLEAN_LINE proves that csvLine
-// would have written exactly that.
-const t = (column: SQLWrapper) => sql`coalesce(${column}, '')`;
-const LINE_CELLS: SQL[] = [
-  t(ledgerEntries.id),
-  // as Date#toISOString writes it; a value that is not whole milliseconds leaves the cell
-  // empty, which CLEAN_LINE refuses
-  sql`coalesce(case when typeof(${ledgerEntries.occurredAt}) = 'integer' then strftime('%Y-%m-%dT%H:%M:%fZ', ${ledgerEntries.occurredAt} / 1000.0, 'unixepoch') end, '')`,
-  t(ledgerEntries.kind),
-  t(ledgerEntries.frequency),
-  t(ledgerEntries.currency),
-  t(ledgerEntries.amountMinor),
-  t(ledgerEntries.feeMinor),
-  t(ledgerEntries.netMinor),
-  t(ledgerEntries.settlementCurrency),
-  t(ledgerEntries.exchangeRate),
-  t(gifts.status),
-  t(ledgerEntries.email),
-  t(ledgerEntries.stripeId),
-  t(ledgerEntries.giftId),
-  t(gifts.article),
-  t(gifts.campaign),
-  t(gifts.variant),
-  t(ledgerEntries.balanceTransactionId),
-];
-
 // A line SQLite built by joining the cells with commas is byte for byte csvLine's when no
 // text cell needs quoting (no " , CR LF), none starts a formula (= + - @ tab; a CR start is
 // refused by the first rule), each number is an integer JavaScript holds exactly (at most
@@ -181,28 +107,6 @@ const CELL_PATTERNS: Record<(typeof EXPORT_COLUMNS)[number], string> = {
 };
 export const CLEAN_LINE = new RegExp(`^${EXPORT_COLUMNS.map((c) => CELL_PATTERNS[c]).join(',')}\\r\\n$`);
 
-/**
- * One page of the export as [line, occurred_at, id] rows, with the line built by SQLite:
- * one string per row crosses into JavaScript instead of 18 values that would then be
- * formatted one by one (the export's main cost).
- */
-export function exportLinesQuery(range: ExportRange, after: Cursor | null, limit: number): SQL {
-  const where = rangeWhere(range);
-  // a row-value comparison keeps each page an index range scan (docs/platform-notes.md, Keyset paging)
-  if (after) where.push(sql`(${ledgerEntries.occurredAt}, ${ledgerEntries.id}) > (${after.occurredAt}, ${after.id})`);
-  return sql`${SELECT_LINES}
-    ${where.length ? sql`where ${and(...where)}` : sql``}
-    order by ${ledgerEntries.occurredAt}, ${ledgerEntries.id}
-    limit ${limit}`;
-}
-
-// The select list and join hold no parameters: rendered to text once, so a page's query is
-// a few pieces for drizzle to assemble (it took ~60 µs per page for the ~100 pieces).
-const SELECT_LINES = sql.raw(
-  new SQLiteSyncDialect().sqlToQuery(sql`select ${sql.join(LINE_CELLS, sql` || ',' || `)} || char(13, 10), ${ledgerEntries.occurredAt}, ${ledgerEntries.id}
-    from ${ledgerEntries} left join ${gifts} indexed by gifts_export on ${gifts.id} = ${ledgerEntries.giftId}`).sql,
-);
-
 type LineRow = [line: string, occurredAt: number, id: string];
 
 /** D1 binds at most 100 parameters per query. */
@@ -233,7 +137,7 @@ const keyOf = storedId;
  * both drivers; on Node give it the export's own read-only connection.
  */
 export async function readExportPage(db: Db, range: ExportRange, after: Cursor | null, limit: number): Promise<ExportPage> {
-  const rows = (await db.values(exportLinesQuery(range, after, limit))) as LineRow[];
+  const rows = await db.sql.values<LineRow>(exportLinesQuery(range, after, limit));
   // the rows whose lines CLEAN_LINE refused, by position: only those are rebuilt
   const dirty = new Set<number>();
   for (let i = 0; i < rows.length; i++) if (!CLEAN_LINE.test(rows[i]![0])) dirty.add(i);
@@ -268,7 +172,7 @@ export async function readExportPage(db: Db, range: ExportRange, after: Cursor |
 async function rebuildLines(db: Db, ids: readonly unknown[], problems: ExportProblem[]): Promise<Map<string, string>> {
   const rebuilt = new Map<string, string>();
   for (let i = 0; i < ids.length; i += REBUILD_BATCH) {
-    const found = await exportQuery(db, {}, inArray(ledgerEntries.id, ids.slice(i, i + REBUILD_BATCH) as string[]));
+    const found = await exportQuery(db, {}, ids.slice(i, i + REBUILD_BATCH) as string[]);
     for (const r of found) {
       // the select keeps EXPORT_COLUMNS order
       const row = exportRowCells(Object.values(r));

@@ -2,13 +2,11 @@
 // statement is idempotent and independent of arrival order: a fact learned early waits in
 // its own table and the statement that writes the later fact picks it up, in SQL, inside
 // the same atomic write (D1 allows no reads between writes).
-import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Db, Statement } from '../../db/db.js';
-import { disputes, ledgerEntries, payoutItems, payouts, stripeCharges } from '../../db/schema.js';
-import { bool, sqlList, sqlTemplate } from '../../db/sql.js';
+import type { Statement } from '../../db/db.js';
+import { bool, ifNewer, sqlList, sqlTemplate, type SqlFragment } from '../../db/sql.js';
 import { normalizeEmailOrNull } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
-import { PAYMENT_KINDS, type EntryFacts, type Settlement, type Write } from './ledger.js';
+import { PAYMENT_KINDS, type EntryFacts, type MoneyWrite, type Settlement, type Write } from './ledger.js';
 
 type Ctx = { now: number; eventId: string | null };
 
@@ -159,12 +157,78 @@ const recordInvoicePayment = sqlTemplate`
     currency = coalesce(invoice_payments.currency, excluded.currency),
     paid_at = coalesce(invoice_payments.paid_at, excluded.paid_at)`;
 
+/** A charge's facts: links fill what is unknown; fee and net are kept once its balance transaction is. */
+const upsertCharge = sqlTemplate`
+  insert into stripe_charges (id, payment_intent_id, amount_minor, currency, balance_transaction_id, fee_minor, net_minor,
+    settlement_currency, exchange_rate, stripe_created, created_at, updated_at)
+  values (${'chargeId'}, ${'paymentIntentId'}, ${'amountMinor'}, ${'currency'}, ${'balanceTransactionId'}, ${'feeMinor'}, ${'netMinor'},
+    ${'settlementCurrency'}, ${'exchangeRate'}, ${'stripeCreated'}, ${'now'}, ${'now'})
+  on conflict (id) do update set
+    payment_intent_id = coalesce(stripe_charges.payment_intent_id, excluded.payment_intent_id),
+    amount_minor = coalesce(stripe_charges.amount_minor, excluded.amount_minor),
+    currency = coalesce(stripe_charges.currency, excluded.currency),
+    stripe_created = coalesce(stripe_charges.stripe_created, excluded.stripe_created),
+    fee_minor = case when stripe_charges.balance_transaction_id is null then excluded.fee_minor else stripe_charges.fee_minor end,
+    net_minor = case when stripe_charges.balance_transaction_id is null then excluded.net_minor else stripe_charges.net_minor end,
+    settlement_currency = case when stripe_charges.balance_transaction_id is null then excluded.settlement_currency else stripe_charges.settlement_currency end,
+    exchange_rate = case when stripe_charges.balance_transaction_id is null then excluded.exchange_rate else stripe_charges.exchange_rate end,
+    balance_transaction_id = coalesce(stripe_charges.balance_transaction_id, excluded.balance_transaction_id),
+    updated_at = ${'now'}`;
+
+/** The payment entries of a payment intent learn their charge before its fee is known. */
+const linkEntryCharge = sqlTemplate`
+  update ledger_entries set charge_id = ${'chargeId'}
+  where payment_intent_id = ${'paymentIntentId'} and kind in (${PAYMENT_KIND_LIST}) and charge_id is null`;
+
+const recordFraudWarning = sqlTemplate`
+  insert into stripe_charges (id, payment_intent_id, early_fraud_warning_id, fraud_type, created_at, updated_at)
+  values (${'chargeId'}, ${'paymentIntentId'}, ${'warningId'}, ${'fraudType'}, ${'now'}, ${'now'})
+  on conflict (id) do update set
+    payment_intent_id = coalesce(stripe_charges.payment_intent_id, excluded.payment_intent_id),
+    early_fraud_warning_id = coalesce(stripe_charges.early_fraud_warning_id, excluded.early_fraud_warning_id),
+    fraud_type = coalesce(stripe_charges.fraud_type, excluded.fraud_type),
+    updated_at = ${'now'}`;
+
+/** A dispute's state, applied only if newer than what we hold (state_order); links fill what is unknown. */
+const applyDisputeState = sqlTemplate`
+  insert into disputes (id, charge_id, payment_intent_id, amount_minor, currency, reason, status, evidence_due_by,
+    canceled_subscription_id, state_order, stripe_created, created_at, updated_at)
+  values (${'disputeId'}, ${'chargeId'}, ${'paymentIntentId'}, ${'amountMinor'}, ${'currency'}, ${'reason'}, ${'status'}, ${'evidenceDueBy'},
+    ${'canceledSubscriptionId'}, ${'order'}, ${'stripeCreated'}, ${'now'}, ${'now'})
+  on conflict (id) do update set
+    charge_id = coalesce(disputes.charge_id, excluded.charge_id),
+    payment_intent_id = coalesce(disputes.payment_intent_id, excluded.payment_intent_id),
+    ${ifNewer('disputes', 'state_order', ['status', 'reason', 'amount_minor', 'evidence_due_by'])},
+    canceled_subscription_id = coalesce(disputes.canceled_subscription_id, excluded.canceled_subscription_id),
+    state_order = max(disputes.state_order, excluded.state_order),
+    updated_at = ${'now'}`;
+
+// a payout's status only moves forward; paid can still turn failed days later
+// (https://docs.stripe.com/api/payouts/object#payout_object-status)
+const payoutRank = (col: string) => `(case ${col} when 'pending' then 0 when 'in_transit' then 1 when 'paid' then 2 when 'failed' then 3 when 'canceled' then 3 else 0 end)`;
+const PAYOUT_FORWARD: SqlFragment = { fragment: `${payoutRank('excluded.status')} >= ${payoutRank('payouts.status')}` };
+
+const applyPayoutState = sqlTemplate`
+  insert into payouts (id, amount_minor, currency, status, reconciliation_status, automatic, arrival_date, stripe_created, created_at, updated_at)
+  values (${'payoutId'}, ${'amountMinor'}, ${'currency'}, ${'status'}, ${'reconciliationStatus'}, ${'automatic'}, ${'arrivalDate'}, ${'stripeCreated'}, ${'now'}, ${'now'})
+  on conflict (id) do update set
+    status = case when ${PAYOUT_FORWARD} then excluded.status else payouts.status end,
+    arrival_date = case when ${PAYOUT_FORWARD} then excluded.arrival_date else payouts.arrival_date end,
+    reconciliation_status = case when payouts.reconciliation_status = 'completed' then payouts.reconciliation_status else excluded.reconciliation_status end,
+    updated_at = ${'now'}`;
+
+const insertPayoutItem = sqlTemplate`
+  insert into payout_items (balance_transaction_id, payout_id, type, reporting_category, source_id, payment_intent_id, amount_minor, fee_minor, net_minor, currency, stripe_created)
+  values (${'balanceTransactionId'}, ${'payoutId'}, ${'type'}, ${'reportingCategory'}, ${'sourceId'}, ${'paymentIntentId'}, ${'amountMinor'}, ${'feeMinor'}, ${'netMinor'}, ${'currency'}, ${'stripeCreated'})
+  on conflict do nothing`;
+
 function settleStatement(match: { key: string } | { paymentIntentId: string }, s: Settlement, chargeId: string | null): Statement {
   const values = { feeMinor: s.feeMinor, netMinor: s.netMinor, currency: s.currency, exchangeRate: s.exchangeRate, balanceTransactionId: s.balanceTransactionId, chargeId };
   return 'key' in match ? settleByKey.bind({ ...values, key: match.key }) : settleByPaymentIntent.bind({ ...values, key: match.paymentIntentId });
 }
 
-export function moneyStatements(db: Db, w: Write, ctx: Ctx): Statement[] | null {
+/** The statements of one money write; every kind has its case, or this does not compile. */
+export function moneyStatements(w: MoneyWrite, ctx: Ctx): Statement[] {
   switch (w.type) {
     case 'entry':
       return [entryStatement(w.entry, ctx)];
@@ -194,162 +258,87 @@ export function moneyStatements(db: Db, w: Write, ctx: Ctx): Statement[] | null 
     case 'charge.facts': {
       const c = w.charge;
       const s = c.settlement;
-      const unset = sql`${stripeCharges.balanceTransactionId} is null`;
-      const pick = (col: string, current: unknown) => sql`case when ${unset} then excluded.${sql.raw(col)} else ${current} end`;
       const out: Statement[] = [
-        db
-          .insert(stripeCharges)
-          .values({
-            id: c.chargeId,
-            paymentIntentId: c.paymentIntentId,
-            amountMinor: c.amountMinor,
-            currency: c.currency,
-            balanceTransactionId: s?.balanceTransactionId ?? null,
-            feeMinor: s?.feeMinor ?? null,
-            netMinor: s?.netMinor ?? null,
-            settlementCurrency: s?.currency ?? null,
-            exchangeRate: s?.exchangeRate ?? null,
-            stripeCreated: c.stripeCreated,
-            createdAt: ctx.now,
-            updatedAt: ctx.now,
-          })
-          .onConflictDoUpdate({
-            target: stripeCharges.id,
-            set: {
-              paymentIntentId: sql`coalesce(${stripeCharges.paymentIntentId}, excluded.payment_intent_id)`,
-              amountMinor: sql`coalesce(${stripeCharges.amountMinor}, excluded.amount_minor)`,
-              currency: sql`coalesce(${stripeCharges.currency}, excluded.currency)`,
-              stripeCreated: sql`coalesce(${stripeCharges.stripeCreated}, excluded.stripe_created)`,
-              feeMinor: pick('fee_minor', stripeCharges.feeMinor),
-              netMinor: pick('net_minor', stripeCharges.netMinor),
-              settlementCurrency: pick('settlement_currency', stripeCharges.settlementCurrency),
-              exchangeRate: pick('exchange_rate', stripeCharges.exchangeRate),
-              balanceTransactionId: sql`coalesce(${stripeCharges.balanceTransactionId}, excluded.balance_transaction_id)`,
-              updatedAt: ctx.now,
-            },
-          }),
+        upsertCharge.bind({
+          chargeId: c.chargeId,
+          paymentIntentId: c.paymentIntentId,
+          amountMinor: c.amountMinor,
+          currency: c.currency,
+          balanceTransactionId: s?.balanceTransactionId ?? null,
+          feeMinor: s?.feeMinor ?? null,
+          netMinor: s?.netMinor ?? null,
+          settlementCurrency: s?.currency ?? null,
+          exchangeRate: s?.exchangeRate ?? null,
+          stripeCreated: c.stripeCreated,
+          now: ctx.now,
+        }),
       ];
       if (c.paymentIntentId) {
         if (s) out.push(settleStatement({ paymentIntentId: c.paymentIntentId }, s, c.chargeId));
-        else
-          out.push(
-            db
-              .update(ledgerEntries)
-              .set({ chargeId: c.chargeId })
-              .where(and(eq(ledgerEntries.paymentIntentId, c.paymentIntentId), inArray(ledgerEntries.kind, [...PAYMENT_KINDS]), isNull(ledgerEntries.chargeId))),
-          );
+        else out.push(linkEntryCharge.bind({ chargeId: c.chargeId, paymentIntentId: c.paymentIntentId }));
       }
       return out;
     }
     case 'charge.fraudWarning': {
       const f = w.warning;
-      return [
-        db
-          .insert(stripeCharges)
-          .values({ id: f.chargeId, paymentIntentId: f.paymentIntentId, earlyFraudWarningId: f.warningId, fraudType: f.fraudType, createdAt: ctx.now, updatedAt: ctx.now })
-          .onConflictDoUpdate({
-            target: stripeCharges.id,
-            set: {
-              paymentIntentId: sql`coalesce(${stripeCharges.paymentIntentId}, excluded.payment_intent_id)`,
-              earlyFraudWarningId: sql`coalesce(${stripeCharges.earlyFraudWarningId}, excluded.early_fraud_warning_id)`,
-              fraudType: sql`coalesce(${stripeCharges.fraudType}, excluded.fraud_type)`,
-              updatedAt: ctx.now,
-            },
-          }),
-      ];
+      return [recordFraudWarning.bind({ chargeId: f.chargeId, paymentIntentId: f.paymentIntentId, warningId: f.warningId, fraudType: f.fraudType, now: ctx.now })];
     }
     case 'dispute.state': {
       const d = w.dispute;
-      const newer = sql`excluded.state_order > ${disputes.stateOrder}`;
-      const ifNewer = (col: string, current: unknown) => sql`case when ${newer} then excluded.${sql.raw(col)} else ${current} end`;
       return [
-        db
-          .insert(disputes)
-          .values({
-            id: d.disputeId,
-            chargeId: d.chargeId,
-            paymentIntentId: d.paymentIntentId,
-            amountMinor: d.amountMinor,
-            currency: d.currency,
-            reason: d.reason,
-            status: d.status,
-            evidenceDueBy: d.evidenceDueBy,
-            canceledSubscriptionId: d.canceledSubscriptionId,
-            stateOrder: d.order,
-            stripeCreated: d.stripeCreated,
-            createdAt: ctx.now,
-            updatedAt: ctx.now,
-          })
-          .onConflictDoUpdate({
-            target: disputes.id,
-            set: {
-              chargeId: sql`coalesce(${disputes.chargeId}, excluded.charge_id)`,
-              paymentIntentId: sql`coalesce(${disputes.paymentIntentId}, excluded.payment_intent_id)`,
-              status: ifNewer('status', disputes.status),
-              reason: ifNewer('reason', disputes.reason),
-              amountMinor: ifNewer('amount_minor', disputes.amountMinor),
-              evidenceDueBy: ifNewer('evidence_due_by', disputes.evidenceDueBy),
-              canceledSubscriptionId: sql`coalesce(${disputes.canceledSubscriptionId}, excluded.canceled_subscription_id)`,
-              stateOrder: sql`max(${disputes.stateOrder}, excluded.state_order)`,
-              updatedAt: ctx.now,
-            },
-          }),
+        applyDisputeState.bind({
+          disputeId: d.disputeId,
+          chargeId: d.chargeId,
+          paymentIntentId: d.paymentIntentId,
+          amountMinor: d.amountMinor,
+          currency: d.currency,
+          reason: d.reason,
+          status: d.status,
+          evidenceDueBy: d.evidenceDueBy,
+          canceledSubscriptionId: d.canceledSubscriptionId,
+          order: d.order,
+          stripeCreated: d.stripeCreated,
+          now: ctx.now,
+        }),
       ];
     }
     case 'payout.state': {
       const p = w.payout;
-      // a payout's status only moves forward; paid can still turn failed days later
-      // (https://docs.stripe.com/api/payouts/object#payout_object-status)
-      const rank = (col: SQL) => sql`(case ${col} when 'pending' then 0 when 'in_transit' then 1 when 'paid' then 2 when 'failed' then 3 when 'canceled' then 3 else 0 end)`;
-      const forward = sql`${rank(sql`excluded.status`)} >= ${rank(sql`${payouts.status}`)}`;
       return [
-        db
-          .insert(payouts)
-          .values({
-            id: p.payoutId,
-            amountMinor: p.amountMinor,
-            currency: p.currency,
-            status: p.status,
-            reconciliationStatus: p.reconciliationStatus,
-            automatic: p.automatic,
-            arrivalDate: p.arrivalDate,
-            stripeCreated: p.stripeCreated,
-            createdAt: ctx.now,
-            updatedAt: ctx.now,
-          })
-          .onConflictDoUpdate({
-            target: payouts.id,
-            set: {
-              status: sql`case when ${forward} then excluded.status else ${payouts.status} end`,
-              arrivalDate: sql`case when ${forward} then excluded.arrival_date else ${payouts.arrivalDate} end`,
-              reconciliationStatus: sql`case when ${payouts.reconciliationStatus} = 'completed' then ${payouts.reconciliationStatus} else excluded.reconciliation_status end`,
-              updatedAt: ctx.now,
-            },
-          }),
+        applyPayoutState.bind({
+          payoutId: p.payoutId,
+          amountMinor: p.amountMinor,
+          currency: p.currency,
+          status: p.status,
+          reconciliationStatus: p.reconciliationStatus,
+          automatic: bool(p.automatic),
+          arrivalDate: p.arrivalDate,
+          stripeCreated: p.stripeCreated,
+          now: ctx.now,
+        }),
       ];
     }
     case 'payout.item': {
       const it = w.item;
       return [
-        db
-          .insert(payoutItems)
-          .values({
-            balanceTransactionId: it.balanceTransactionId,
-            payoutId: it.payoutId,
-            type: it.type,
-            reportingCategory: it.reportingCategory,
-            sourceId: it.sourceId,
-            paymentIntentId: it.paymentIntentId,
-            amountMinor: it.amountMinor,
-            feeMinor: it.feeMinor,
-            netMinor: it.netMinor,
-            currency: it.currency,
-            stripeCreated: it.stripeCreated,
-          })
-          .onConflictDoNothing(),
+        insertPayoutItem.bind({
+          balanceTransactionId: it.balanceTransactionId,
+          payoutId: it.payoutId,
+          type: it.type,
+          reportingCategory: it.reportingCategory,
+          sourceId: it.sourceId,
+          paymentIntentId: it.paymentIntentId,
+          amountMinor: it.amountMinor,
+          feeMinor: it.feeMinor,
+          netMinor: it.netMinor,
+          currency: it.currency,
+          stripeCreated: it.stripeCreated,
+        }),
       ];
     }
-    default:
-      return null;
+    default: {
+      const unhandled: never = w;
+      throw new Error(`no statement for money write ${(unhandled as Write).type}`);
+    }
   }
 }

@@ -61,13 +61,13 @@ export async function payoutReports(db: Db, filter: { payoutId?: string; sinceSe
   const where: SQL[] = [];
   if (filter.payoutId) where.push(eq(payouts.id, filter.payoutId));
   if (filter.sinceSec != null) where.push(gte(payouts.stripeCreated, filter.sinceSec));
-  const rows = await db.select().from(payouts).where(where.length ? and(...where) : undefined).orderBy(desc(payouts.stripeCreated));
+  const rows = await db.orm.select().from(payouts).where(where.length ? and(...where) : undefined).orderBy(desc(payouts.stripeCreated));
   if (!rows.length) return [];
   // refunds and disputes name their own entries; charges are matched by payment intent
   const gift = sql<string | null>`coalesce(
     (select e.gift_id from ${ledgerEntries} e where e.payment_intent_id = ${payoutItems.paymentIntentId} and e.kind in (${sql.join(PAYMENT_KINDS.map((k) => sql`${k}`), sql`, `)}) limit 1),
     (select e.gift_id from ${ledgerEntries} e where e.stripe_id = ${payoutItems.sourceId} and e.gift_id is not null limit 1))`;
-  const items = await db
+  const items = await db.orm
     .select({
       payoutId: payoutItems.payoutId,
       balanceTransactionId: payoutItems.balanceTransactionId,

@@ -10,7 +10,6 @@
 //     per settlement currency. Any difference is drift.
 import { and, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { atomic } from '../../db/db.js';
 import { ledgerEntries, stripeEvents, type EntryKind } from '../../db/schema.js';
 import type { Deps } from '../deps.js';
 import { isKnownCurrency, minorToMajorString } from '../lib/money.js';
@@ -142,7 +141,7 @@ async function recoverEvents(deps: Deps, opts: ReconcileOptions): Promise<Reconc
     const wanted = page.filter((e) => opts.handles(e.type));
     page = [];
     if (!wanted.length) return;
-    const done = await deps.db
+    const done = await deps.db.orm
       .select({ id: stripeEvents.id })
       .from(stripeEvents)
       .where(and(inArray(stripeEvents.id, wanted.map((e) => e.id)), sql`${stripeEvents.processedAt} is not null`));
@@ -175,7 +174,7 @@ async function recoverEvents(deps: Deps, opts: ReconcileOptions): Promise<Reconc
 
 /** Step 2. Each fill is its own atomic write of idempotent, guarded statements. */
 async function fillMissingFees(deps: Deps, opts: ReconcileOptions): Promise<number> {
-  const rows = await deps.db
+  const rows = await deps.db.orm
     .select(entryColumns)
     .from(ledgerEntries)
     .where(
@@ -223,8 +222,8 @@ async function fillMissingFees(deps: Deps, opts: ReconcileOptions): Promise<numb
       if (ref && typeof ref !== 'string') writes.push({ type: 'entry.settle', match: { key: e.key }, settlement: settlementOf(balanceTransactionFacts(ref)) });
     }
     if (writes.length) {
-      await atomic(deps.db, writeStatements(deps.db, writes, { now: deps.now(), eventId: null }));
-      const after = await deps.db.select({ bt: ledgerEntries.balanceTransactionId }).from(ledgerEntries).where(sql`${ledgerEntries.key} = ${e.key}`);
+      await deps.db.atomic(writeStatements(writes, { now: deps.now(), eventId: null }));
+      const after = await deps.db.orm.select({ bt: ledgerEntries.balanceTransactionId }).from(ledgerEntries).where(sql`${ledgerEntries.key} = ${e.key}`);
       if (after[0]?.bt) filled += 1;
     }
   }
@@ -310,9 +309,9 @@ async function measureDrift(deps: Deps, opts: ReconcileOptions): Promise<Pick<Re
       return [];
     });
   for (const ids of chunks([...stripeBts.keys()], 100)) {
-    for (const e of readable(await deps.db.select(entryColumns).from(ledgerEntries).where(inArray(ledgerEntries.balanceTransactionId, ids)))) add(e);
+    for (const e of readable(await deps.db.orm.select(entryColumns).from(ledgerEntries).where(inArray(ledgerEntries.balanceTransactionId, ids)))) add(e);
   }
-  const inWindow = readable(await deps.db.select(entryColumns).from(ledgerEntries).where(gte(ledgerEntries.occurredAt, opts.sinceSec * 1000)));
+  const inWindow = readable(await deps.db.orm.select(entryColumns).from(ledgerEntries).where(gte(ledgerEntries.occurredAt, opts.sinceSec * 1000)));
   const unsettled: EntryRow[] = [];
   for (const e of inWindow) {
     if (!e.balanceTransactionId) {

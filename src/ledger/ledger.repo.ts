@@ -1,14 +1,15 @@
 // The ledger's reads and writes in SQL. Writes become statements for one atomic() call:
 // every statement is idempotent (unique keys, ON CONFLICT), so a redelivered or
 // concurrently processed event can never record the same money twice.
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
-import type { Frequency } from '../../db/schema.js';
-import { bool, queryFirst, runWrite, sqlJoin, sqlList, sqlTemplate, type SqlFragment, type SqlTemplate } from '../../db/sql.js';
+import { gifts, ledgerEntries, recurringGifts, type Frequency } from '../../db/schema.js';
+import { bool, ifNewer, sqlJoin, sqlList, sqlTemplate, type SqlTemplate } from '../../db/sql.js';
 import { normalizeEmail, normalizeEmailOrNull } from '../lib/email.js';
 import { queueEmailStatement } from '../mail/mail.port.js';
 import { newId } from '../lib/ids.js';
 import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
-import type { GiftRef, Write } from './ledger.js';
+import { isMoneyWrite, PAYMENT_KINDS, type GiftRef, type GiftWrite, type Write } from './ledger.js';
 import { moneyStatements } from './ledger.money.repo.js';
 
 /** The columns of a GiftRef. */
@@ -21,19 +22,19 @@ const giftBySubscription = sqlTemplate`${GIFT_REF} where subscription_id = ${'id
 const recurringBySubscription = sqlTemplate`select gift_id as giftId, "interval" from recurring_gifts where stripe_subscription_id = ${'id'}`;
 
 export function findGift(db: Db, id: string): Promise<GiftRef | null> {
-  return queryFirst<GiftRef>(db, giftById.bind({ id }));
+  return db.sql.first<GiftRef>(giftById.bind({ id }));
 }
 
 export function findGiftBySession(db: Db, sessionId: string): Promise<GiftRef | null> {
-  return queryFirst<GiftRef>(db, giftBySession.bind({ id: sessionId }));
+  return db.sql.first<GiftRef>(giftBySession.bind({ id: sessionId }));
 }
 
 export function findGiftBySubscription(db: Db, subscriptionId: string): Promise<GiftRef | null> {
-  return queryFirst<GiftRef>(db, giftBySubscription.bind({ id: subscriptionId }));
+  return db.sql.first<GiftRef>(giftBySubscription.bind({ id: subscriptionId }));
 }
 
 export function findRecurring(db: Db, subscriptionId: string): Promise<{ giftId: string | null; interval: 'month' | 'year' | null } | null> {
-  return queryFirst(db, recurringBySubscription.bind({ id: subscriptionId }));
+  return db.sql.first(recurringBySubscription.bind({ id: subscriptionId }));
 }
 
 /** Resolves a gift from our id (client_reference_id / metadata), then Stripe's ids. */
@@ -55,11 +56,11 @@ export async function resolveGift(db: Db, refs: { giftId?: string | null; sessio
   return null;
 }
 
-export function writeStatements(db: Db, writes: readonly Write[], ctx: { now: number; eventId: string | null }): Statement[] {
+/** The ledger's writes as statements for one atomic() call, in order. */
+export function writeStatements(writes: readonly Write[], ctx: { now: number; eventId: string | null }): Statement[] {
   const out: Statement[] = [];
   for (const w of writes) {
-    const money = moneyStatements(db, w, ctx);
-    if (money) out.push(...money);
+    if (isMoneyWrite(w)) out.push(...moneyStatements(w, ctx));
     else out.push(giftStatement(w, ctx));
   }
   return out;
@@ -136,11 +137,6 @@ const ensureRecurring = sqlTemplate`
   where recurring_gifts.gift_id is null or recurring_gifts.supporter_id is null or recurring_gifts.stripe_customer_id is null
     or recurring_gifts."interval" is null or recurring_gifts.amount_minor is null or recurring_gifts.currency is null`;
 
-/** `col = excluded.col` for each column, only where the incoming ordering key is newer than the one held. */
-function ifNewer(table: string, order: string, columns: readonly string[]): SqlFragment {
-  return { fragment: columns.map((c) => `${c} = case when excluded.${order} > ${table}.${order} then excluded.${c} else ${table}.${c} end`).join(', ') };
-}
-
 /**
  * Subscription state, applied only if newer than what we hold (state_order). Invoice
  * events move the status alone, so it has its own ordering key (status_order). Every SET
@@ -179,7 +175,8 @@ const applyRecurringHealth = sqlTemplate`
     health_order = max(recurring_gifts.health_order, excluded.health_order),
     updated_at = ${'now'}`;
 
-function giftStatement(w: Write, ctx: { now: number; eventId: string | null }): Statement {
+/** The statement of one gift or supporter write; every kind has its case, or this does not compile. */
+function giftStatement(w: GiftWrite, ctx: { now: number; eventId: string | null }): Statement {
   const now = ctx.now;
   switch (w.type) {
     case 'supporter.upsert': {
@@ -253,8 +250,10 @@ function giftStatement(w: Write, ctx: { now: number; eventId: string | null }): 
     }
     case 'email':
       return queueEmailStatement({ key: w.key, template: w.template, to: normalizeEmail(w.to), props: w.props }, now);
-    default:
-      throw new Error(`no statement for write ${w.type}`);
+    default: {
+      const unhandled: never = w;
+      throw new Error(`no statement for write ${(unhandled as Write).type}`);
+    }
   }
 }
 
@@ -278,8 +277,7 @@ const insertPending = sqlTemplate`
 
 /** The gift's attribution row, written by POST /checkout before Stripe is called so a webhook can always join to it. */
 export async function insertPendingGift(db: Db, g: NewGift, now: number): Promise<void> {
-  await runWrite(
-    db,
+  await db.sql.run(
     insertPending.bind({
       id: g.id,
       frequency: g.frequency,
@@ -302,5 +300,22 @@ const attachSession = sqlTemplate`
   update gifts set checkout_session_id = ${'sessionId'}, updated_at = ${'now'} where id = ${'id'} and checkout_session_id is null`;
 
 export async function attachCheckoutSession(db: Db, giftId: string, sessionId: string, now: number): Promise<void> {
-  await runWrite(db, attachSession.bind({ id: giftId, sessionId, now }));
+  await db.sql.run(attachSession.bind({ id: giftId, sessionId, now }));
+}
+
+/**
+ * The subscription a recorded payment belongs to: `{ subscriptionId: null }` for a one-off
+ * gift, null when the ledger has not recorded the payment at all. Read once per lost
+ * dispute, so through drizzle.
+ */
+export async function findPaymentSubscription(db: Db, paymentIntentId: string): Promise<{ subscriptionId: string | null } | null> {
+  const entries = await db.orm
+    .select({ subscriptionId: recurringGifts.stripeSubscriptionId })
+    .from(ledgerEntries)
+    .leftJoin(recurringGifts, eq(recurringGifts.id, ledgerEntries.recurringGiftId))
+    .where(and(eq(ledgerEntries.paymentIntentId, paymentIntentId), inArray(ledgerEntries.kind, [...PAYMENT_KINDS])))
+    .limit(1);
+  if (entries[0]) return { subscriptionId: entries[0].subscriptionId };
+  const oneOff = await db.orm.select({ id: gifts.id }).from(gifts).where(eq(gifts.paymentIntentId, paymentIntentId)).limit(1);
+  return oneOff[0] ? { subscriptionId: null } : null;
 }

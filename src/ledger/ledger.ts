@@ -205,6 +205,27 @@ export type Write =
     }
   | { type: 'email'; key: string; template: 'receipt'; to: string; props: ReceiptProps };
 
+/** The writes about money (ledger.money.repo.ts); the rest are about gifts and supporters (ledger.repo.ts). */
+export const MONEY_WRITES = [
+  'entry',
+  'entry.settle',
+  'entry.paymentIntent',
+  'payment.link',
+  'invoice.payment',
+  'charge.facts',
+  'charge.fraudWarning',
+  'dispute.state',
+  'payout.state',
+  'payout.item',
+] as const satisfies readonly Write['type'][];
+
+export type MoneyWrite = Extract<Write, { type: (typeof MONEY_WRITES)[number] }>;
+export type GiftWrite = Exclude<Write, MoneyWrite>;
+
+export function isMoneyWrite(w: Write): w is MoneyWrite {
+  return (MONEY_WRITES as readonly string[]).includes(w.type);
+}
+
 /** A receipt keyed by its entry, so a redelivered event cannot send a second one. */
 export function receipt(entryKey: string, to: string, props: ReceiptProps): Write {
   return { type: 'email', key: `receipt:${entryKey}`, template: 'receipt', to, props };

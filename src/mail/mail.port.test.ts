@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { atomic } from '../../db/db.js';
 import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
 import { signInLinkEmail } from '../../emails/signin-link.js';
 import { createMailPort } from './mail.port.js';
@@ -19,7 +18,7 @@ describe('the mail port', () => {
   it('queues a typed email as one statement of the caller, once per key', async () => {
     const mail = createMailPort(() => NOW);
     const email = { key: 'link:1', template: 'signin_link' as const, to: 'reader@example.com', props };
-    await atomic(handle.db, [mail.queue(email), mail.queue(email)]);
+    await handle.db.atomic([mail.queue(email), mail.queue(email)]);
     const rows = handle.sqlite.prepare('select "key", template, to_address, props, status, next_attempt_at from outbox').all();
     expect(rows).toEqual([{ key: 'link:1', template: 'signin_link', to_address: 'reader@example.com', props: JSON.stringify(props), status: 'pending', next_attempt_at: NOW }]);
     expect(renderOutboxEmail('signin_link', JSON.stringify(props), NOW).subject).toBe('Your sign-in link for The Harbour Ledger');

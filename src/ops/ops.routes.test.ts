@@ -1,4 +1,3 @@
-import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { Hono } from 'hono';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +10,8 @@ import { gifts, ledgerEntries } from '../../db/schema.js';
 import { loadConfig } from '../config.js';
 import { createLogger, type AppEnv, type Deps, type ExportReader } from '../deps.js';
 import { AppError } from '../lib/errors.js';
-import { EXPORT_HEADER, exportLinesQuery } from '../ledger/ledger.export.js';
+import { EXPORT_HEADER } from '../ledger/ledger.export.js';
+import { exportLinesQuery } from '../ledger/ledger.export.repo.js';
 import { nodeExportReader } from '../runtime/node.export.js';
 import { opsRoutes } from './ops.routes.js';
 import { createMailPort } from '../mail/mail.port.js';
@@ -68,7 +68,7 @@ function appWith(deps: Deps, pageRows: number) {
 /** n entries; several share one occurred_at so a page boundary falls inside a tie. */
 async function seed(db: Deps['db'], n: number, at: (i: number) => number) {
   for (let i = 0; i < n; i++) {
-    await db.insert(ledgerEntries).values({
+    await db.orm.insert(ledgerEntries).values({
       id: `le_${String(i).padStart(4, '0')}`,
       key: `payment:pi_${i}`,
       kind: 'gift',
@@ -149,7 +149,7 @@ describe('GET /ops/contributions.csv', () => {
 
   it('reads each page as an index range scan of ledger_entries_occurred, and each gift from its covering index', () => {
     setup();
-    const q = new SQLiteSyncDialect().sqlToQuery(exportLinesQuery({ fromMs: NOV_1, toMs: NOV_1 + DAY }, { occurredAt: NOV_1, id: 'le_0001' }, 1000));
+    const q = exportLinesQuery({ fromMs: NOV_1, toMs: NOV_1 + DAY }, { occurredAt: NOV_1, id: 'le_0001' }, 1000);
     const plan = (handle!.sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as { detail: string }[]).map((r) => r.detail);
     expect(plan[0]).toMatch(/^SEARCH ledger_entries USING INDEX ledger_entries_occurred \(occurred_at>\? AND occurred_at<\?\)/);
     expect(plan[1]).toMatch(/^SEARCH gifts USING COVERING INDEX gifts_export \(id=\?\)/);
@@ -182,9 +182,9 @@ describe('GET /ops/contributions.csv on Node, from the export\'s own read-only c
   it('gives the same bytes as paging through the app connection, and closes its connection', async () => {
     const { counts, reader } = counting(4);
     const { app, db, deps } = setup({ OPS_TOKEN: TOKEN }, 3, reader);
-    await db.insert(gifts).values({ id: 'gift_1', status: 'paid', frequency: 'one_off', amountMinor: 500, currency: 'gbp', article: 'a,b', campaign: '=1+1', variant: 'b', createdAt: NOV_1, updatedAt: NOV_1 });
+    await db.orm.insert(gifts).values({ id: 'gift_1', status: 'paid', frequency: 'one_off', amountMinor: 500, currency: 'gbp', article: 'a,b', campaign: '=1+1', variant: 'b', createdAt: NOV_1, updatedAt: NOV_1 });
     await seed(db, 10, (i) => NOV_1 + Math.floor(i / 2) * 1000);
-    await db.update(ledgerEntries).set({ giftId: 'gift_1', email: '"quoted"@example.com' }).where(eq(ledgerEntries.id, 'le_0003'));
+    await db.orm.update(ledgerEntries).set({ giftId: 'gift_1', email: '"quoted"@example.com' }).where(eq(ledgerEntries.id, 'le_0003'));
     const viaReader = await (await get(app, '/ops/contributions.csv')).text();
     expect(counts).toEqual({ opened: 1, closed: 1 });
     const viaDb = await (await get(appWith({ ...deps, openExportReader: undefined }, 3), '/ops/contributions.csv')).text();

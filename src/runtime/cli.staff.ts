@@ -1,6 +1,6 @@
 // `npm run cli -- staff …`: staff accounts from the operator's shell. Each command is a
 // function of parsed values and its dependencies; STAFF_COMMANDS files them in the CLI's table.
-import { atomic, type Db } from '../../db/db.js';
+import type { Db } from '../../db/db.js';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { STAFF_ROLES, type StaffRole } from '../../db/schema.js';
 import { auditStatement, type RequestOrigin } from '../auth/auth.audit.js';
@@ -47,7 +47,7 @@ export async function staffAdd(deps: StaffCliDeps, args: { email?: string; role?
   const id = newId('stf', now);
   const password = args.password !== undefined ? await hashPassword(args.password) : null;
   const link = password ? null : await newLink(deps, { purpose: 'staff_password', email, subjectId: id, send: false });
-  await atomic(deps.db, [
+  await deps.db.atomic([
     insertStaff(deps.db, { id, email, name, role, password, now }),
     ...(link?.statements ?? []),
     auditStatement(deps.db, { actor: 'cli', action: 'staff.created', target: `staff:${id}`, details: { role, password: password ? 'set' : 'link' } }, CLI, now),
@@ -73,7 +73,7 @@ export async function staffDisable(deps: StaffCliDeps, args: { email?: string })
   const person = await findStaffByEmail(deps.db, email);
   if (!person) throw new StaffCliError(`no staff account for ${email}`);
   const now = deps.now();
-  await atomic(deps.db, staffChangeStatements(deps.db, person, { kind: 'disabled', disabled: true }, { actor: 'cli', origin: CLI }, now));
+  await deps.db.atomic(staffChangeStatements(deps.db, person, { kind: 'disabled', disabled: true }, { actor: 'cli', origin: CLI }, now));
   deps.out(`Disabled ${email}; their sessions have ended.\n`);
   return EXIT.ok;
 }
@@ -84,7 +84,7 @@ export async function staffSetRole(deps: StaffCliDeps, args: { email?: string; r
   const person = await findStaffByEmail(deps.db, email);
   if (!person) throw new StaffCliError(`no staff account for ${email}`);
   const now = deps.now();
-  await atomic(deps.db, staffChangeStatements(deps.db, person, { kind: 'role', role }, { actor: 'cli', origin: CLI }, now));
+  await deps.db.atomic(staffChangeStatements(deps.db, person, { kind: 'role', role }, { actor: 'cli', origin: CLI }, now));
   deps.out(`${email} is now ${role}${role !== 'viewer' && !person.totpEnrolledAt ? ' (they will set up a second factor at their next sign-in)' : ''}.\n`);
   return EXIT.ok;
 }

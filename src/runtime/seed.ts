@@ -1,12 +1,13 @@
 // Development data: a plausible ledger of contributions, for trying the export (and the
 // finance pages once they land) and for benchmarks (1M contributions in under a minute).
-// Node-only, refused in production. Rows go in through the drizzle schema, so new columns
-// with defaults need no change here; everything runs in one SQLite transaction with
-// prepared statements, because a commit per row would make a million rows take hours.
-import { is, Param, Placeholder, sql } from 'drizzle-orm';
+// Node-only, refused in production. The inserts are the ledger's (ledger/ledger.seed.repo.ts);
+// everything runs in one SQLite transaction with each statement compiled once, because a
+// commit per row would make a million rows take hours.
 import type { NodeDb } from '../../db/node.js';
-import { gifts, ledgerEntries, recurringGifts, supporters, type Frequency } from '../../db/schema.js';
+import type { Frequency } from '../../db/schema.js';
+import type { SqlTemplate, SqlValue } from '../../db/sql.js';
 import type { Config } from '../config.js';
+import { SEED_ENTRY, SEED_GIFT, SEED_RECURRING, SEED_SUPPORTER } from '../ledger/ledger.seed.repo.js';
 
 export type SeedOptions = {
   contributions: number;
@@ -60,26 +61,6 @@ function idMaker(random: () => number) {
   };
 }
 
-type CompiledInsert = { stmt: { run(...params: unknown[]): unknown }; bind(values: Record<string, unknown>): unknown[] };
-
-/**
- * drizzle's SQL for an insert, run straight on better-sqlite3 with each placeholder's
- * column encoding resolved once: drizzle's per-run placeholder filling was a tenth of
- * the seed's time.
- */
-function compileInsert(handle: NodeDb, query: { sql: string; params: unknown[] }): CompiledInsert {
-  const getters = query.params.map((p): ((v: Record<string, unknown>) => unknown) => {
-    if (is(p, Placeholder)) return (v) => v[p.name];
-    if (is(p, Param) && is(p.value, Placeholder)) {
-      const { name } = p.value;
-      const encoder = p.encoder as { mapToDriverValue(value: unknown): unknown } | undefined;
-      return encoder ? (v) => encoder.mapToDriverValue(v[name]) : (v) => v[name];
-    }
-    return () => p;
-  });
-  return { stmt: handle.sqlite.prepare(query.sql), bind: (v) => getters.map((g) => g(v)) };
-}
-
 type Sub = { recId: string; giftId: string; subscriptionId: string; supporterIndex: number; frequency: Frequency; amountMinor: number; currency: string };
 
 export function seedContributions(handle: NodeDb, config: Config, opts: SeedOptions): SeedResult {
@@ -90,69 +71,15 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
   const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const newId = idMaker(random);
   const currencies = config.currencies;
-  const { db } = handle;
-  const p = sql.placeholder;
-
-  // Placeholders make each insert one compiled statement, run once per row.
-  const compile = (q: { toSQL(): { sql: string; params: unknown[] } }) => compileInsert(handle, q.toSQL());
-  const insertSupporter = compile(
-    db.insert(supporters).values({ id: p('id'), email: p('email'), name: p('name'), stripeCustomerId: p('customer'), createdAt: p('at') }),
-  );
-  const insertGift = compile(
-    db.insert(gifts).values({
-      id: p('id'),
-      status: 'paid',
-      frequency: p('frequency'),
-      amountMinor: p('amount'),
-      currency: p('currency'),
-      email: p('email'),
-      supporterId: p('supporter'),
-      article: p('article'),
-      section: p('section'),
-      campaign: p('campaign'),
-      variant: p('variant'),
-      country: p('country'),
-      checkoutSessionId: p('session'),
-      paymentIntentId: p('paymentIntent'),
-      subscriptionId: p('subscription'),
-      createdAt: p('at'),
-      updatedAt: p('at'),
-    }),
-  );
-  const insertRecurring = compile(
-    db.insert(recurringGifts).values({
-      id: p('id'),
-      stripeSubscriptionId: p('subscription'),
-      giftId: p('gift'),
-      supporterId: p('supporter'),
-      stripeCustomerId: p('customer'),
-      status: 'active',
-      interval: p('interval'),
-      amountMinor: p('amount'),
-      currency: p('currency'),
-      createdAt: p('at'),
-      updatedAt: p('at'),
-    }),
-  );
-  const insertEntry = compile(
-    db.insert(ledgerEntries).values({
-      id: p('id'),
-      key: p('key'),
-      kind: p('kind'),
-      giftId: p('gift'),
-      recurringGiftId: p('recurring'),
-      frequency: p('frequency'),
-      amountMinor: p('amount'),
-      currency: p('currency'),
-      feeMinor: p('fee'),
-      netMinor: p('net'),
-      email: p('email'),
-      stripeId: p('stripeId'),
-      occurredAt: p('at'),
-      createdAt: p('at'),
-    }),
-  );
-  const run = (q: CompiledInsert, values: Record<string, unknown>) => void q.stmt.run(...q.bind(values));
+  // bound straight on the connection: the seed runs outside the app, a million times a statement
+  const compile = <N extends string>(template: SqlTemplate<N>) => {
+    const stmt = handle.sqlite.prepare(template.text);
+    return (values: { readonly [K in N]: SqlValue }) => void stmt.run(...template.bind(values).params);
+  };
+  const insertSupporter = compile(SEED_SUPPORTER);
+  const insertGift = compile(SEED_GIFT);
+  const insertRecurring = compile(SEED_RECURRING);
+  const insertEntry = compile(SEED_ENTRY);
 
   const n = opts.contributions;
   const supporterCount = Math.max(1, Math.ceil(n / 4));
@@ -171,7 +98,7 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
     if (!id) {
       id = newId('sup', at);
       supporterIds[i] = id;
-      run(insertSupporter, { id, email: emailOf(i), name: `Reader ${i}`, customer: customerOf(i), at });
+      insertSupporter({ id, email: emailOf(i), name: `Reader ${i}`, customer: customerOf(i), at });
       result.supporters += 1;
     }
     return id;
@@ -189,7 +116,7 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
         const entryId = newId('led', at);
         const invoice = `in_seed${entryId.slice(4)}`;
         const fee = Math.round(s.amountMinor * 0.014) + 20;
-        run(insertEntry, {
+        insertEntry({
           id: entryId,
           key: `invoice:${invoice}`,
           kind: 'renewal',
@@ -216,7 +143,7 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
       const tail = giftId.slice(5);
       const subscription = frequency === 'one_off' ? null : `sub_seed${tail}`;
       const paymentIntent = frequency === 'one_off' ? `pi_seed${tail}` : null;
-      run(insertGift, {
+      insertGift({
         id: giftId,
         frequency,
         amount,
@@ -237,7 +164,7 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
       let recurringId: string | null = null;
       if (subscription) {
         recurringId = newId('rec', at);
-        run(insertRecurring, {
+        insertRecurring({
           id: recurringId,
           subscription,
           gift: giftId,
@@ -253,7 +180,7 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
       }
       const stripeId = paymentIntent ?? `in_seed${tail}`;
       const fee = Math.round(amount * 0.014) + 20;
-      run(insertEntry, {
+      insertEntry({
         id: newId('led', at),
         key: paymentIntent ? `payment:${paymentIntent}` : `invoice:${stripeId}`,
         kind: 'gift',

@@ -13,7 +13,7 @@ import { checkoutSessionCompletedEvent, customerSubscriptionCreatedEvent, invoic
 import { stripeId, type NewStripeId } from './sandbox.ids.js';
 import { firstInvoice, invoicePaymentFor } from './sandbox.invoices.js';
 import { payByCard } from './sandbox.payments.js';
-import type { CheckoutSessionExtras } from './sandbox.store.js';
+import type { CheckoutSessionExtras } from './sandbox.repo.js';
 import { addInterval, newSubscription } from './sandbox.subscriptions.js';
 
 export type CheckoutCompletion = {

@@ -4,7 +4,7 @@
 import type Stripe from 'stripe';
 import type { Deps, Logger } from '../deps.js';
 import { eventPayload } from './sandbox.events.js';
-import { DELIVERY_TYPE, getObject, putObject, writeAll, type DeliveryRecord } from './sandbox.store.js';
+import { DELIVERY_TYPE, getObject, putObject, writeAll, type DeliveryRecord } from './sandbox.repo.js';
 
 /**
  * Posts one webhook request to the app; app.ts passes the app's own fetch, tests a recorder.

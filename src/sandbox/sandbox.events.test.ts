@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { completeCheckoutSession } from './sandbox.completion.js';
 import { eventPayload } from './sandbox.events.js';
 import type { NewStripeId } from './sandbox.ids.js';
-import type { CheckoutSessionExtras } from './sandbox.store.js';
+import type { CheckoutSessionExtras } from './sandbox.repo.js';
 import { addInterval } from './sandbox.subscriptions.js';
 
 const sec = (iso: string) => Date.parse(iso) / 1000;

@@ -12,7 +12,7 @@ import {
   IDEMPOTENCY_TYPE,
   withLazyExpiry,
   type CheckoutSessionExtras,
-} from './sandbox.store.js';
+} from './sandbox.repo.js';
 
 const INTERNAL_TYPES = new Set<string>([EXTRAS_TYPE, IDEMPOTENCY_TYPE, DELIVERY_TYPE]);
 // Stripe allows expansions up to four levels deep (https://docs.stripe.com/expand)

@@ -6,7 +6,7 @@ import type Stripe from 'stripe';
 import type { Db } from '../../db/db.js';
 import { expandList, expandPaths } from './sandbox.expand.js';
 import { queryParams } from './sandbox.form.js';
-import { listObjects } from './sandbox.store.js';
+import { listObjects } from './sandbox.repo.js';
 
 export function listsApi(opts: { db: Db; now: () => number }): Hono {
   const { db, now } = opts;

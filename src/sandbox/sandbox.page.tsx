@@ -6,7 +6,7 @@ import type Stripe from 'stripe';
 import { formatMoney, isKnownCurrency } from '../lib/money.js';
 import { Layout } from '../ui/layout.js';
 import type { DeliveryFailure } from './sandbox.delivery.js';
-import type { CheckoutSessionExtras } from './sandbox.store.js';
+import type { CheckoutSessionExtras } from './sandbox.repo.js';
 
 /** The test card Stripe documents for a successful payment (https://docs.stripe.com/testing#cards). */
 export const TEST_CARD = '4242 4242 4242 4242';

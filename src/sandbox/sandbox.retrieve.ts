@@ -4,7 +4,7 @@ import type { Db } from '../../db/db.js';
 import { notFound } from './sandbox.errors.js';
 import { expandList, expandPaths } from './sandbox.expand.js';
 import { queryParams } from './sandbox.form.js';
-import { getObject, type SandboxType } from './sandbox.store.js';
+import { getObject, type SandboxType } from './sandbox.repo.js';
 
 const RETRIEVABLE: Record<string, SandboxType> = {
   subscriptions: 'subscription',

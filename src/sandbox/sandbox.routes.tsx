@@ -23,7 +23,7 @@ import {
   writeAll,
   type CheckoutSessionExtras,
   type DeliveryRecord,
-} from './sandbox.store.js';
+} from './sandbox.repo.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { invalid, type SandboxApiError } from './sandbox.errors.js';
 import { checkoutSessionId, type NewStripeId } from './sandbox.ids.js';
 import type { CreateSessionParams } from './sandbox.sessions.params.js';
-import { extrasId, type CheckoutSessionExtras } from './sandbox.store.js';
+import { extrasId, type CheckoutSessionExtras } from './sandbox.repo.js';
 
 type BuiltSession = {
   session: Stripe.Checkout.Session;

@@ -20,7 +20,7 @@ import {
   writeAll,
   type CheckoutSessionExtras,
   type IdempotencyRecord,
-} from './sandbox.store.js';
+} from './sandbox.repo.js';
 
 export function sessionsApi(opts: { db: Db; now: () => number; publicUrl: string; newId: NewStripeId }): Hono {
   const { db, now, publicUrl, newId } = opts;

@@ -1,14 +1,13 @@
 // Handlers for the events that move money after a gift is made: charges and their fees,
 // refunds, disputes, fraud warnings and payouts. Each reads the payload, asks Stripe (through
 // the SDK) only for what the payload cannot settle, and returns the ledger's writes.
-import { and, eq, inArray } from 'drizzle-orm';
-import { gifts, ledgerEntries, recurringGifts } from '../../db/schema.js';
 import type { Deps } from '../deps.js';
 import { isLost, onDispute } from '../ledger/ledger.disputes.js';
 import { onChargeSeen, onEarlyFraudWarning } from '../ledger/ledger.fees.js';
-import { PAYMENT_KINDS, type Write } from '../ledger/ledger.js';
+import type { Write } from '../ledger/ledger.js';
 import { onPayout, payoutItemsListable, type PayoutFacts } from '../ledger/ledger.payouts.js';
 import { onRefund } from '../ledger/ledger.refunds.js';
+import { findPaymentSubscription } from '../ledger/ledger.repo.js';
 import { balanceTransactionFacts, fetchBalanceTransaction, payoutItemFacts, subscriptionOfPaymentIntent } from '../ledger/ledger.stripe.js';
 import {
   balanceTransactionSchema,
@@ -87,15 +86,8 @@ export async function chargeRefunded(charge: StripeCharge, _event: EventMeta, de
 
 /** The subscription a disputed payment belongs to: ours if we recorded the payment, else Stripe's answer. */
 async function subscriptionOfPayment(deps: Deps, paymentIntentId: string): Promise<string | null> {
-  const entries = await deps.db
-    .select({ subscriptionId: recurringGifts.stripeSubscriptionId })
-    .from(ledgerEntries)
-    .leftJoin(recurringGifts, eq(recurringGifts.id, ledgerEntries.recurringGiftId))
-    .where(and(eq(ledgerEntries.paymentIntentId, paymentIntentId), inArray(ledgerEntries.kind, [...PAYMENT_KINDS])))
-    .limit(1);
-  if (entries[0]) return entries[0].subscriptionId;
-  const oneOff = await deps.db.select({ id: gifts.id }).from(gifts).where(eq(gifts.paymentIntentId, paymentIntentId)).limit(1);
-  if (oneOff[0]) return null;
+  const recorded = await findPaymentSubscription(deps.db, paymentIntentId);
+  if (recorded) return recorded.subscriptionId;
   return subscriptionOfPaymentIntent(deps, paymentIntentId);
 }
 

@@ -1,83 +1,76 @@
-// stripe_events: the record that makes webhook processing exactly-once.
-import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
-import type Stripe from 'stripe';
-import type { Db, Statement } from '../../db/db.js';
+// stripe_events: the record that makes webhook processing exactly-once. One statement
+// records an event, whether it was applied, failed or quarantined; it and the duplicate
+// check run on every delivery, so their SQL is written once (db/sql.ts).
+import { and, desc, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { Db } from '../../db/db.js';
 import { stripeEvents } from '../../db/schema.js';
-import { bool, queryFirst, sqlTemplate } from '../../db/sql.js';
+import { bool, sqlTemplate, type SqlStatement } from '../../db/sql.js';
 import type { FieldErrors } from '../lib/validate.js';
 
 /** What a stripe_events row holds of an event besides its payload. */
 export type StoredEvent = { id: string; type: string; created: number; livemode: boolean };
 
-/** Records the event once. Returns 'new', 'pending' (seen, not yet applied) or 'done'. */
-export async function recordEvent(db: Db, event: Stripe.Event, payload: string, now: number): Promise<'new' | 'pending' | 'done'> {
-  const inserted = await db
-    .insert(stripeEvents)
-    .values({ id: event.id, type: event.type, stripeCreated: event.created, livemode: event.livemode, payload, receivedAt: now })
-    .onConflictDoNothing()
-    .returning({ id: stripeEvents.id });
-  if (inserted.length) return 'new';
-  const rows = await db.select({ processedAt: stripeEvents.processedAt }).from(stripeEvents).where(eq(stripeEvents.id, event.id)).limit(1);
-  return rows[0]?.processedAt != null ? 'done' : 'pending';
-}
-
 const processed = sqlTemplate`select processed_at as processedAt from stripe_events where id = ${'id'}`;
 
 /** Whether the event's effects are already applied: a redelivery is then a no-op. */
 export async function isProcessed(db: Db, eventId: string): Promise<boolean> {
-  const row = await queryFirst<{ processedAt: number | null }>(db, processed.bind({ id: eventId }));
+  const row = await db.sql.first<{ processedAt: number | null }>(processed.bind({ id: eventId }));
   return row?.processedAt != null;
 }
 
-const eventRow = (event: StoredEvent, payload: string, now: number) => ({
-  id: event.id,
-  type: event.type,
-  stripeCreated: event.created,
-  livemode: event.livemode,
-  payload,
-  receivedAt: now,
-});
+// A row left by an earlier attempt counts one more attempt: applied, it is marked processed
+// and its error cleared; failed, it keeps whatever processed_at it had and the new error.
+// A quarantined event is marked processed too: it has nothing left to apply, so Stripe's
+// redeliveries are duplicates (one indexed read) and reconcile does not try it again. The
+// quarantine's columns are only ever set, never cleared, by a later attempt.
+const upsertEvent = sqlTemplate`
+  insert into stripe_events (id, type, stripe_created, livemode, payload, received_at, processed_at, attempts, last_error, quarantined_at, quarantine_errors)
+  values (${'id'}, ${'type'}, ${'created'}, ${'livemode'}, ${'payload'}, ${'now'}, ${'processedAt'}, 1, ${'lastError'}, ${'quarantinedAt'}, ${'quarantineErrors'})
+  on conflict (id) do update set
+    processed_at = coalesce(excluded.processed_at, stripe_events.processed_at),
+    attempts = stripe_events.attempts + 1,
+    last_error = excluded.last_error,
+    quarantined_at = coalesce(excluded.quarantined_at, stripe_events.quarantined_at),
+    quarantine_errors = coalesce(excluded.quarantine_errors, stripe_events.quarantine_errors)`;
 
-// One statement records the event and marks it applied: it runs in the same atomic write
-// as the event's effects, so "processed" can never be true without them. A row left by an
-// earlier failed attempt is marked applied instead.
-const recordApplied = sqlTemplate`
-  insert into stripe_events (id, type, stripe_created, livemode, payload, received_at, processed_at, attempts)
-  values (${'id'}, ${'type'}, ${'created'}, ${'livemode'}, ${'payload'}, ${'now'}, ${'now'}, 1)
-  on conflict (id) do update set processed_at = excluded.processed_at, attempts = stripe_events.attempts + 1, last_error = null`;
+/**
+ * How an attempt ended: applied; failed (Stripe retries it); or quarantined, a signed event
+ * that failed parsing, stored with its field errors and nothing applied.
+ */
+export type EventOutcome = { status: 'applied' } | { status: 'failed'; error: string } | { status: 'quarantined'; errors: FieldErrors };
 
-/** Records the event, once, as applied: a statement of the atomic write that applies it. */
-export function recordEventApplied(event: StoredEvent, payload: string, now: number): Statement {
-  return recordApplied.bind({ id: event.id, type: event.type, created: event.created, livemode: bool(event.livemode), payload, now });
+/**
+ * The event as recorded after an attempt. Applied, it is a statement of the atomic write
+ * that applies the event, so "processed" can never be true without its effects.
+ */
+export function recordEvent(event: StoredEvent, payload: string, now: number, outcome: EventOutcome): SqlStatement {
+  return upsertEvent.bind({
+    id: event.id,
+    type: event.type,
+    created: event.created,
+    livemode: bool(event.livemode),
+    payload,
+    now,
+    processedAt: outcome.status === 'failed' ? null : now,
+    lastError: outcome.status === 'failed' ? outcome.error.slice(0, 2000) : null,
+    quarantinedAt: outcome.status === 'quarantined' ? now : null,
+    quarantineErrors: outcome.status === 'quarantined' ? JSON.stringify(outcome.errors) : null,
+  });
 }
 
 /** A failed attempt: the event stays recorded and unprocessed, with the error, for Stripe's retry. */
 export async function recordFailure(db: Db, event: StoredEvent, payload: string, error: string, now: number): Promise<void> {
-  const lastError = error.slice(0, 2000);
-  await db
-    .insert(stripeEvents)
-    .values({ ...eventRow(event, payload, now), attempts: 1, lastError })
-    .onConflictDoUpdate({ target: stripeEvents.id, set: { attempts: sql`${stripeEvents.attempts} + 1`, lastError } });
+  await db.sql.run(recordEvent(event, payload, now, { status: 'failed', error }));
 }
 
-export async function markFailed(db: Db, eventId: string, error: string): Promise<void> {
-  await db
-    .update(stripeEvents)
-    .set({ attempts: sql`${stripeEvents.attempts} + 1`, lastError: error.slice(0, 2000) })
-    .where(eq(stripeEvents.id, eventId));
-}
-
-// A quarantined event is marked processed too: it has nothing left to apply, so Stripe's
-// redeliveries are duplicates (one indexed read) and reconcile does not try it again.
-const recordQuarantined = sqlTemplate`
-  insert into stripe_events (id, type, stripe_created, livemode, payload, received_at, processed_at, attempts, quarantined_at, quarantine_errors)
-  values (${'id'}, ${'type'}, ${'created'}, ${'livemode'}, ${'payload'}, ${'now'}, ${'now'}, 1, ${'now'}, ${'errors'})
-  on conflict (id) do update set processed_at = excluded.processed_at, attempts = stripe_events.attempts + 1, last_error = null,
-    quarantined_at = excluded.quarantined_at, quarantine_errors = excluded.quarantine_errors`;
-
-/** Records a signed event that failed parsing: stored with its field errors, nothing applied. */
-export function recordEventQuarantined(event: StoredEvent, payload: string, errors: FieldErrors, now: number): Statement {
-  return recordQuarantined.bind({ id: event.id, type: event.type, created: event.created, livemode: bool(event.livemode), payload, now, errors: JSON.stringify(errors) });
+/** Which of these events are already applied (reconcile's recovery, a page of ids at a time). */
+export async function processedEventIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await db.orm
+    .select({ id: stripeEvents.id })
+    .from(stripeEvents)
+    .where(and(inArray(stripeEvents.id, [...ids]), isNotNull(stripeEvents.processedAt)));
+  return new Set(rows.map((r) => r.id));
 }
 
 export type QuarantinedEvent = {
@@ -106,7 +99,7 @@ export async function listQuarantinedEvents(db: Db, opts: { limit: number; befor
   const { before } = opts;
   // a row-value comparison keeps the page an index range scan
   if (before) where.push(sql`(${stripeEvents.quarantinedAt}, ${stripeEvents.id}) < (${before.quarantinedAt}, ${before.id})`);
-  const rows = await db
+  const rows = await db.orm
     .select({
       id: stripeEvents.id,
       type: stripeEvents.type,

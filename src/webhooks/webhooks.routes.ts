@@ -8,10 +8,9 @@ import { describeError } from '../lib/log.js';
 import { fieldErrors, type FieldErrors } from '../lib/validate.js';
 import type { Write } from '../ledger/ledger.js';
 import { writeStatements } from '../ledger/ledger.repo.js';
-import { atomic } from '../../db/db.js';
 import { noteDecline } from '../checkout/checkout.guard.js';
 import { HANDLERS } from './webhooks.handlers.js';
-import { isProcessed, recordEventApplied, recordEventQuarantined, recordFailure, type StoredEvent } from './webhooks.repo.js';
+import { isProcessed, recordEvent, recordFailure, type StoredEvent } from './webhooks.repo.js';
 import { eventEnvelopeSchema, MalformedStripeObject, prefixed, usableEventId } from './webhooks.schemas.js';
 
 export function webhookRoutes(): Hono<AppEnv> {
@@ -157,13 +156,13 @@ export async function applyEvent(deps: Deps, raw: unknown, payload: string = JSO
       throw err;
     }
   }
-  await atomic(deps.db, [...writeStatements(deps.db, writes, { now, eventId: event.id }), recordEventApplied(event, payload, now)]);
+  await deps.db.atomic([...writeStatements(writes, { now, eventId: event.id }), recordEvent(event, payload, now, { status: 'applied' })]);
   return { quarantined: false };
 }
 
 async function quarantine(deps: Deps, raw: unknown, payload: string, errors: FieldErrors, now: number): Promise<ApplyOutcome> {
   const stored = storedEvent(raw);
-  await atomic(deps.db, [recordEventQuarantined(stored, payload, errors, now)]);
+  await deps.db.sql.run(recordEvent(stored, payload, now, { status: 'quarantined', errors }));
   // field names and zod's messages only: never a value from the payload, which may hold an email
   deps.log.error('Stripe event quarantined: it failed parsing and changed nothing', { event: stored.id, type: stored.type, fields: errors });
   return { quarantined: true, errors };

@@ -1,5 +1,4 @@
 // Staff accounts and signed-in sessions for tests, built through the app's own modules.
-import { atomic } from '../../db/db.js';
 import { staff, type StaffRole } from '../../db/schema.js';
 import { eq } from 'drizzle-orm';
 import { hashPassword } from '../../src/auth/auth.crypto.js';
@@ -40,10 +39,10 @@ export function buildStaff(overrides: Partial<Staff> = {}): Staff {
 /** Writes a built staff member to the database (password hashed, TOTP enrolled when given a secret). */
 export async function insertStaffRow(deps: Pick<Deps, 'db' | 'now'>, s: Staff): Promise<Staff> {
   const now = deps.now();
-  await atomic(deps.db, [
+  await deps.db.atomic([
     insertStaff(deps.db, { id: s.id, email: s.email, name: s.name, role: s.role, password: s.password ? await hashPassword(s.password) : null, now }),
     deps.db
-      .update(staff)
+      .orm.update(staff)
       .set({ disabled: s.disabled, totpSecret: s.totpSecret, totpEnrolledAt: s.totpSecret ? now : null })
       .where(eq(staff.id, s.id)),
   ]);
@@ -55,6 +54,6 @@ export type SignedIn = { cookie: string; csrf: string };
 /** A live session as if the person had signed in with every factor, straight into the database. */
 export async function sessionFor(deps: Pick<Deps, 'db' | 'now' | 'config'>, kind: 'staff' | 'supporter', subjectId: string): Promise<SignedIn> {
   const s = await newSession(deps, { kind, subjectId, stage: 'active', userAgent: 'test' });
-  await atomic(deps.db, s.statements);
+  await deps.db.atomic(s.statements);
   return { cookie: `storyfund_session=${s.token}`, csrf: s.csrfToken };
 }

@@ -5,7 +5,7 @@
 // the app's own db.
 import { and, eq, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { atomic, type Db, type Statement } from '../../db/db.js';
+import type { Db, Statement } from '../../db/db.js';
 import { sandboxObjects } from '../../db/schema.js';
 
 /** Stripe object types the sandbox keeps, plus its own bookkeeping records. */
@@ -68,7 +68,7 @@ type Identified = { id: string };
 
 /** The stored JSON and its type, or null: lets `expand[]` resolve any id the sandbox holds. */
 export async function getTyped(db: Db, id: string): Promise<{ type: string; data: unknown } | null> {
-  const rows = await db
+  const rows = await db.orm
     .select({ type: sandboxObjects.type, data: sandboxObjects.data })
     .from(sandboxObjects)
     .where(eq(sandboxObjects.id, id))
@@ -86,13 +86,13 @@ export async function getObject<T>(db: Db, id: string, type?: SandboxType): Prom
 
 /** Every object of a type, as stored. The sandbox holds one reader's test payments, so a scan is fine. */
 export async function listObjects<T>(db: Db, type: SandboxType): Promise<T[]> {
-  const rows = await db.select({ data: sandboxObjects.data }).from(sandboxObjects).where(eq(sandboxObjects.type, type));
+  const rows = await db.orm.select({ data: sandboxObjects.data }).from(sandboxObjects).where(eq(sandboxObjects.type, type));
   return rows.map((r) => JSON.parse(r.data) as T);
 }
 
 /** Inserts a new object; a second insert of the same id does nothing (the idempotency primitive). */
 export function insertObject(db: Db, type: SandboxType, object: Identified, nowMs: number): Statement {
-  return db
+  return db.orm
     .insert(sandboxObjects)
     .values({ id: object.id, type, data: JSON.stringify(object), createdAt: nowMs })
     .onConflictDoNothing();
@@ -101,7 +101,7 @@ export function insertObject(db: Db, type: SandboxType, object: Identified, nowM
 /** Inserts or replaces an object. */
 export function putObject(db: Db, type: SandboxType, object: Identified, nowMs: number): Statement {
   const data = JSON.stringify(object);
-  return db
+  return db.orm
     .insert(sandboxObjects)
     .values({ id: object.id, type, data, createdAt: nowMs })
     .onConflictDoUpdate({ target: sandboxObjects.id, set: { data } });
@@ -113,7 +113,7 @@ export function putObject(db: Db, type: SandboxType, object: Identified, nowMs: 
  * request got there first; the caller re-reads to learn whether it won.
  */
 export function replaceObjectIf(db: Db, object: Identified, jsonPath: string, expected: string): Statement {
-  return db
+  return db.orm
     .update(sandboxObjects)
     .set({ data: JSON.stringify(object) })
     .where(and(eq(sandboxObjects.id, object.id), sql`json_extract(${sandboxObjects.data}, ${jsonPath}) = ${expected}`));
@@ -121,7 +121,7 @@ export function replaceObjectIf(db: Db, object: Identified, jsonPath: string, ex
 
 /** Runs every write or none (db.batch on D1, a transaction on SQLite). */
 export async function writeAll(db: Db, statements: readonly Statement[]): Promise<void> {
-  await atomic(db, statements);
+  await db.atomic(statements);
 }
 
 /**

@@ -1,0 +1,110 @@
+// The export's reads. Its lines are a measured hot path (a million rows a run), so they are
+// hand-written SQL (db/sql.ts); the few rows SQLite's line cannot vouch for are read again
+// as values through drizzle (exportQuery), the reference every line must equal.
+import { and, asc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/db.js';
+import { gifts, ledgerEntries } from '../../db/schema.js';
+import { sqlJoin, sqlTemplate, type SqlStatement, type SqlTemplate } from '../../db/sql.js';
+
+/** Half-open UTC range in ms: from <= occurred_at < to. */
+export type ExportRange = { fromMs?: number; toMs?: number };
+
+/** Where the next page starts: the last row's sort key (exclusive). */
+export type Cursor = { occurredAt: number; id: string };
+
+/**
+ * The export's rows as values, in EXPORT_COLUMNS order (ledger.export.ts), optionally only
+ * these ids: the reference that every line SQLite builds must equal once formatted by
+ * exportRowToCsv, and the path for the lines it cannot vouch for.
+ */
+export function exportQuery(db: Db, range: ExportRange, ids?: readonly string[]) {
+  const where: SQL[] = [];
+  if (range.fromMs != null) where.push(gte(ledgerEntries.occurredAt, range.fromMs));
+  if (range.toMs != null) where.push(lt(ledgerEntries.occurredAt, range.toMs));
+  if (ids) where.push(inArray(ledgerEntries.id, [...ids]));
+  return db.orm
+    .select({
+      id: ledgerEntries.id,
+      occurredAt: ledgerEntries.occurredAt,
+      kind: ledgerEntries.kind,
+      frequency: ledgerEntries.frequency,
+      currency: ledgerEntries.currency,
+      amountMinor: ledgerEntries.amountMinor,
+      feeMinor: ledgerEntries.feeMinor,
+      netMinor: ledgerEntries.netMinor,
+      settlementCurrency: ledgerEntries.settlementCurrency,
+      exchangeRate: ledgerEntries.exchangeRate,
+      status: gifts.status,
+      email: ledgerEntries.email,
+      stripeId: ledgerEntries.stripeId,
+      giftId: ledgerEntries.giftId,
+      article: gifts.article,
+      campaign: gifts.campaign,
+      variant: gifts.variant,
+      balanceTransactionId: ledgerEntries.balanceTransactionId,
+    })
+    .from(ledgerEntries)
+    .leftJoin(gifts, eq(gifts.id, ledgerEntries.giftId))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
+}
+
+// What SQLite puts in each cell of a line it builds, in EXPORT_COLUMNS order. Text and
+// numbers go in as they are: the line is only used when CLEAN_LINE (ledger.export.ts)
+// proves that csvLine would have written exactly that.
+const t = (column: string) => `coalesce(${column}, '')`;
+const LINE_CELLS = [
+  t('ledger_entries.id'),
+  // as Date#toISOString writes it; a value that is not whole milliseconds leaves the cell
+  // empty, which CLEAN_LINE refuses
+  `coalesce(case when typeof(ledger_entries.occurred_at) = 'integer' then strftime('%Y-%m-%dT%H:%M:%fZ', ledger_entries.occurred_at / 1000.0, 'unixepoch') end, '')`,
+  t('ledger_entries.kind'),
+  t('ledger_entries.frequency'),
+  t('ledger_entries.currency'),
+  t('ledger_entries.amount_minor'),
+  t('ledger_entries.fee_minor'),
+  t('ledger_entries.net_minor'),
+  t('ledger_entries.settlement_currency'),
+  t('ledger_entries.exchange_rate'),
+  t('gifts.status'),
+  t('ledger_entries.email'),
+  t('ledger_entries.stripe_id'),
+  t('ledger_entries.gift_id'),
+  t('gifts.article'),
+  t('gifts.campaign'),
+  t('gifts.variant'),
+  t('ledger_entries.balance_transaction_id'),
+];
+
+const SELECT_LINES = {
+  fragment: `select ${LINE_CELLS.join(` || ',' || `)} || char(13, 10) as line, ledger_entries.occurred_at as occurredAt, ledger_entries.id as id
+    from ledger_entries left join gifts indexed by gifts_export on gifts.id = ledger_entries.gift_id`,
+};
+
+type LineParam = 'fromMs' | 'toMs' | 'afterAt' | 'afterId' | 'limit';
+const FROM: SqlTemplate<LineParam> = sqlTemplate`ledger_entries.occurred_at >= ${'fromMs'}`;
+const TO: SqlTemplate<LineParam> = sqlTemplate`ledger_entries.occurred_at < ${'toMs'}`;
+// a row-value comparison keeps each page an index range scan (docs/platform-notes.md, Keyset paging)
+const AFTER: SqlTemplate<LineParam> = sqlTemplate`(ledger_entries.occurred_at, ledger_entries.id) > (${'afterAt'}, ${'afterId'})`;
+const SELECT = sqlTemplate<LineParam>`${SELECT_LINES}`;
+const WHERE = sqlTemplate<LineParam>`where`;
+const ORDER_LIMIT: SqlTemplate<LineParam> = sqlTemplate`order by ledger_entries.occurred_at, ledger_entries.id limit ${'limit'}`;
+const lineTemplates = new Map<string, SqlTemplate<LineParam>>();
+
+/**
+ * One page of the export as [line, occurred_at, id] rows, with the line built by SQLite:
+ * one string per row crosses into JavaScript instead of 18 values that would then be
+ * formatted one by one (the export's main cost).
+ */
+export function exportLinesQuery(range: ExportRange, after: Cursor | null, limit: number): SqlStatement {
+  const parts = [range.fromMs != null ? FROM : null, range.toMs != null ? TO : null, after ? AFTER : null];
+  const shape = parts.map((p) => (p ? '1' : '0')).join('');
+  let template = lineTemplates.get(shape);
+  if (!template) {
+    const conditions = parts.filter((p): p is SqlTemplate<LineParam> => p !== null);
+    const where: SqlTemplate<LineParam>[] = conditions.length ? [sqlJoin([WHERE, sqlJoin(conditions, ' and ')], ' ')] : [];
+    template = sqlJoin([SELECT, ...where, ORDER_LIMIT], ' ');
+    lineTemplates.set(shape, template);
+  }
+  return template.bind({ fromMs: range.fromMs ?? null, toMs: range.toMs ?? null, afterAt: after?.occurredAt ?? null, afterId: after?.id ?? null, limit });
+}

@@ -1,0 +1,22 @@
+// The development seed's inserts (runtime/seed.ts): made-up supporters, gifts, recurring
+// gifts and entries. A million rows go in at a time, so each is one statement compiled
+// once and run per row (db/sql.ts).
+import { sqlTemplate } from '../../db/sql.js';
+
+export const SEED_SUPPORTER = sqlTemplate`
+  insert into supporters (id, email, name, stripe_customer_id, created_at)
+  values (${'id'}, ${'email'}, ${'name'}, ${'customer'}, ${'at'})`;
+
+export const SEED_GIFT = sqlTemplate`
+  insert into gifts (id, status, frequency, amount_minor, currency, email, supporter_id, article, section, campaign, variant, country,
+    checkout_session_id, payment_intent_id, subscription_id, created_at, updated_at)
+  values (${'id'}, 'paid', ${'frequency'}, ${'amount'}, ${'currency'}, ${'email'}, ${'supporter'}, ${'article'}, ${'section'}, ${'campaign'}, ${'variant'}, ${'country'},
+    ${'session'}, ${'paymentIntent'}, ${'subscription'}, ${'at'}, ${'at'})`;
+
+export const SEED_RECURRING = sqlTemplate`
+  insert into recurring_gifts (id, stripe_subscription_id, gift_id, supporter_id, stripe_customer_id, status, "interval", amount_minor, currency, created_at, updated_at)
+  values (${'id'}, ${'subscription'}, ${'gift'}, ${'supporter'}, ${'customer'}, 'active', ${'interval'}, ${'amount'}, ${'currency'}, ${'at'}, ${'at'})`;
+
+export const SEED_ENTRY = sqlTemplate`
+  insert into ledger_entries (id, "key", kind, gift_id, recurring_gift_id, frequency, amount_minor, currency, fee_minor, net_minor, email, stripe_id, occurred_at, created_at)
+  values (${'id'}, ${'key'}, ${'kind'}, ${'gift'}, ${'recurring'}, ${'frequency'}, ${'amount'}, ${'currency'}, ${'fee'}, ${'net'}, ${'email'}, ${'stripeId'}, ${'at'}, ${'at'})`;
