@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/runtime/cli.js';
 import { runReconcile } from '../src/webhooks/webhooks.reconcile.js';
-import { formatReport } from '../src/ledger/ledger.reconcile.js';
+import { formatReport } from '../src/runtime/reconcile.report.js';
 import { createLogger } from '../src/deps.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { TEST_WEBHOOK_SECRET } from './factories/stripe.js';

@@ -3,7 +3,6 @@ import { disputeStateOrder, onDispute, type DisputeFacts } from './ledger.disput
 import type { BalanceTransactionFacts } from './ledger.fees.js';
 import { onChargeSeen, settlementOf } from './ledger.fees.js';
 import { payoutStatement } from './ledger.payouts.js';
-import { parseSince } from './ledger.reconcile.js';
 import { subscriptionStateOrder } from './ledger.recurring.js';
 import { onRefund, type RefundFacts } from './ledger.refunds.js';
 
@@ -123,15 +122,5 @@ describe('payout statement', () => {
     expect(s).toMatchObject({ grossMinor: 5000, feesMinor: 1580, refundsMinor: -1000, disputesMinor: -1000, otherMinor: 0, computedMinor: 1420, balanced: true });
     // a payout whose items do not add up to it is reported, not hidden
     expect(payoutStatement({ payoutId: 'po_1', amountMinor: 1500, currency: 'gbp' }, items).balanced).toBe(false);
-  });
-});
-
-describe('--since', () => {
-  const now = Date.parse('2026-11-20T10:00:00Z');
-  it('takes days, hours or a UTC day', () => {
-    expect(parseSince('30d', now)).toBe(now / 1000 - 30 * 86_400);
-    expect(parseSince('36h', now)).toBe(now / 1000 - 36 * 3_600);
-    expect(parseSince('2026-11-01', now)).toBe(Date.parse('2026-11-01T00:00:00Z') / 1000);
-    expect(() => parseSince('last week', now)).toThrow(/--since must be like 30d/);
   });
 });

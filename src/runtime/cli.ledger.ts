@@ -3,10 +3,10 @@ import Stripe from 'stripe';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import type { Config } from '../config.js';
 import { createLogger, type Deps } from '../deps.js';
-import { formatReport, parseSince, type ReconcileProgress } from '../ledger/ledger.reconcile.js';
 import { payoutReports } from '../ledger/ledger.payouts.repo.js';
 import { isKnownCurrency, minorToMajorString } from '../lib/money.js';
-import { runReconcile } from '../webhooks/webhooks.reconcile.js';
+import { runReconcile, type ReconcileProgress } from '../webhooks/webhooks.reconcile.js';
+import { formatReport, parseSince } from './reconcile.report.js';
 import { createStripe } from './stripe.js';
 import { createMailPort } from '../mail/mail.port.js';
 

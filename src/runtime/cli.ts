@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type Cursor } from '../ledger/ledger.export.js';
-import { parseSince } from '../ledger/ledger.reconcile.js';
+import { parseSince } from './reconcile.report.js';
 import { asUsage, type Cli, type CliCommand, type CliIo, defineCommand, EXIT, runCommandLine, UsageError } from './cli.kit.js';
 import { STAFF_COMMANDS } from './cli.staff.js';
 import { NODE_CLI_EXPORT, nodeExportReader } from './node.export.js';

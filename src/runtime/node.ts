@@ -8,7 +8,7 @@ import { createLogger, forJob, type Deps } from '../deps.js';
 import { describeError } from '../lib/log.js';
 import { dispatchOutbox } from '../mail/mail.dispatch.js';
 import { createTransport } from '../mail/mail.transport.js';
-import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
+import { scheduledReconcile } from './reconcile.js';
 import { nodeExportReader } from './node.export.js';
 import { createStripe } from './stripe.js';
 import { getConnInfo } from '@hono/node-server/conninfo';

@@ -8,7 +8,7 @@ import { describeError } from '../lib/log.js';
 import { cloudflareRayId, newRequestId } from '../lib/request-id.js';
 import { dispatchOutbox } from '../mail/mail.dispatch.js';
 import { createTransport } from '../mail/mail.transport.js';
-import { scheduledReconcile } from '../webhooks/webhooks.reconcile.js';
+import { scheduledReconcile } from './reconcile.js';
 import { createStripe } from './stripe.js';
 import { createMailPort } from '../mail/mail.port.js';
 import { pruneIdentity } from '../auth/auth.repo.js';

@@ -1,5 +1,5 @@
 // Turns one verified Stripe event into ledger writes. Reads what we hold, then calls the
-// ledger's pure rules; the route runs the writes and the processed mark atomically. Each
+// ledger's pure rules; webhooks.apply.ts runs the writes and the processed mark atomically. Each
 // event type names the schema of its object: applyEvent parses the object with it before
 // the handler runs, so a handler reads parsed, typed values only.
 import type { z } from 'zod';
@@ -11,7 +11,7 @@ import type { Write } from '../ledger/ledger.js';
 import { onInvoicePaymentIssue } from '../ledger/ledger.recurring.js';
 import { findRecurring, resolveGift } from '../ledger/ledger.repo.js';
 import { onSessionExpired, onSessionFailed, onSessionSettled } from '../ledger/ledger.sessions.js';
-import { invoicePayments, paidPaymentIntent } from '../ledger/ledger.stripe.js';
+import { invoicePayments, paidPaymentIntent } from './webhooks.stripe.js';
 import { chargeChanged, chargeRefunded, disputeChanged, earlyFraudWarning, payoutChanged, refundChanged } from './webhooks.money.js';
 import {
   chargeSchema,

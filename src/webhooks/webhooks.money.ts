@@ -8,7 +8,7 @@ import type { Write } from '../ledger/ledger.js';
 import { onPayout, payoutItemsListable, type PayoutFacts } from '../ledger/ledger.payouts.js';
 import { onRefund } from '../ledger/ledger.refunds.js';
 import { findPaymentSubscription } from '../ledger/ledger.repo.js';
-import { balanceTransactionFacts, fetchBalanceTransaction, payoutItemFacts, subscriptionOfPaymentIntent } from '../ledger/ledger.stripe.js';
+import { balanceTransactionFacts, fetchBalanceTransaction, payoutItemFacts, subscriptionOfPaymentIntent } from './webhooks.stripe.js';
 import {
   balanceTransactionSchema,
   chargeSchema,

@@ -5,13 +5,10 @@ import { Hono } from 'hono';
 import type { AppEnv, Deps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { describeError } from '../lib/log.js';
-import { fieldErrors, type FieldErrors } from '../lib/validate.js';
-import type { Write } from '../ledger/ledger.js';
-import { writeStatements } from '../ledger/ledger.repo.js';
 import { noteDecline } from '../checkout/checkout.guard.js';
-import { HANDLERS } from './webhooks.handlers.js';
-import { isProcessed, recordEvent, recordFailure, type StoredEvent } from './webhooks.repo.js';
-import { eventEnvelopeSchema, MalformedStripeObject, prefixed, usableEventId } from './webhooks.schemas.js';
+import { applyEvent, storedEvent, type ApplyOutcome } from './webhooks.apply.js';
+import { isProcessed, recordFailure } from './webhooks.repo.js';
+import { usableEventId } from './webhooks.schemas.js';
 
 export function webhookRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -26,7 +23,7 @@ export function webhookRoutes(): Hono<AppEnv> {
 
     // A duplicate costs one indexed read. Its id is read from the verified bytes without
     // parsing the whole event (most of a redelivery's cost); a new event is recorded in the
-    // same atomic write as its effects (applyEvent), so it costs one commit, not two; two
+    // same atomic write as its effects (webhooks.apply.ts), so it costs one commit, not two; two
     // deliveries racing both apply, which every ledger write tolerates (unique keys, ON CONFLICT).
     const leadingId = leadingEventId(payload);
     if (leadingId && (await isProcessed(deps.db, leadingId))) return c.json({ received: true, duplicate: true });
@@ -126,59 +123,4 @@ function parseBody(payload: string): EventBody {
   }
   if (!usableEventId(body)) throw new AppError('bad_request', 'The webhook event has no usable id', { id: 'required: the event id (evt_…)' });
   return body as EventBody;
-}
-
-export type ApplyOutcome = { quarantined: false } | { quarantined: true; errors: FieldErrors };
-
-/**
- * The one place an event is parsed and its handler looked up: the envelope, then the
- * object with its type's schema, then the handler, which parses anything it fetches with
- * the same schemas. Records the event (if nothing has yet; `payload` is the body as
- * delivered), applies its effects and marks it processed, all in one atomic write:
- * together or not at all. An event that fails parsing is quarantined instead: stored with
- * its field errors, no money and no email, logged for staff. Used by the webhook route,
- * reconcile and the replay tests alike.
- */
-export async function applyEvent(deps: Deps, raw: unknown, payload: string = JSON.stringify(raw)): Promise<ApplyOutcome> {
-  const now = deps.now();
-  const envelope = eventEnvelopeSchema.safeParse(raw);
-  if (!envelope.success) return quarantine(deps, raw, payload, fieldErrors(envelope.error), now);
-  const event = envelope.data;
-  const handler = HANDLERS.get(event.type);
-  let writes: Write[] = [];
-  if (handler) {
-    const object = handler.object.safeParse(event.data.object);
-    if (!object.success) return quarantine(deps, raw, payload, prefixed('data.object', fieldErrors(object.error)), now);
-    try {
-      writes = await handler.apply(object.data, event, deps);
-    } catch (err) {
-      if (err instanceof MalformedStripeObject) return quarantine(deps, raw, payload, err.fields, now);
-      throw err;
-    }
-  }
-  await deps.db.atomic([...writeStatements(writes, { now, eventId: event.id }), recordEvent(event, payload, now, { status: 'applied' })]);
-  return { quarantined: false };
-}
-
-async function quarantine(deps: Deps, raw: unknown, payload: string, errors: FieldErrors, now: number): Promise<ApplyOutcome> {
-  const stored = storedEvent(raw);
-  await deps.db.sql.run(recordEvent(stored, payload, now, { status: 'quarantined', errors }));
-  // field names and zod's messages only: never a value from the payload, which may hold an email
-  deps.log.error('Stripe event quarantined: it failed parsing and changed nothing', { event: stored.id, type: stored.type, fields: errors });
-  return { quarantined: true, errors };
-}
-
-/**
- * What a stripe_events row can hold of an event that may be malformed: the id (the caller
- * has checked it), the type, created and livemode when they are readable, else '' / 0 /
- * false (the quarantine errors say which field was not).
- */
-export function storedEvent(raw: unknown): StoredEvent {
-  const e = (raw ?? {}) as { id?: unknown; type?: unknown; created?: unknown; livemode?: unknown };
-  return {
-    id: String(e.id),
-    type: typeof e.type === 'string' ? e.type.slice(0, 200) : '',
-    created: Number.isSafeInteger(e.created) ? (e.created as number) : 0,
-    livemode: typeof e.livemode === 'boolean' ? e.livemode : false,
-  };
 }

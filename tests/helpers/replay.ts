@@ -7,8 +7,7 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPendingGift } from '../../src/ledger/ledger.repo.js';
-import { applyEvent } from '../../src/webhooks/webhooks.routes.js';
-import { isProcessed, recordFailure } from '../../src/webhooks/webhooks.repo.js';
+import { applyUnlessProcessed } from '../../src/webhooks/webhooks.apply.js';
 import { buildTestContext, type TestContext } from '../factories/deps.js';
 import { clearLedger, moneySnapshot } from './ledger.js';
 import { rng, shuffledWithDuplicates } from './random.js';
@@ -38,7 +37,7 @@ export function useReplay(): void {
 /**
  * Over HTTP: signed, verified, recorded once, applied. The random orders skip only the
  * signature and HTTP layers (covered by webhooks.test.ts) and take the same path after
- * verification as POST /webhooks/stripe: record once, then apply atomically.
+ * verification as POST /webhooks/stripe (webhooks.apply.ts): skip what is applied, then apply atomically.
  */
 async function deliver(e: Stripe.Event, via: 'http' | 'direct'): Promise<string | null> {
   if (via === 'http') {
@@ -47,12 +46,10 @@ async function deliver(e: Stripe.Event, via: 'http' | 'direct'): Promise<string 
     // a quarantined event is answered 200 too, but a realistic history must never need one
     return res.status === 200 && !JSON.parse(body).quarantined ? null : `${e.type} ${res.status}: ${body}`;
   }
-  if (await isProcessed(t.deps.db, e.id)) return null;
   try {
-    const outcome = await applyEvent(t.deps, e);
+    const outcome = await applyUnlessProcessed(t.deps, e);
     return outcome.quarantined ? `${e.type} quarantined: ${JSON.stringify(outcome.errors)}` : null;
   } catch (err) {
-    await recordFailure(t.deps.db, e, JSON.stringify(e), String(err), t.clock.ms);
     return `${e.type}: ${String(err)}`;
   }
 }

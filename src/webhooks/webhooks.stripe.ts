@@ -1,6 +1,6 @@
 // Stripe objects -> the plain facts the ledger rules take, and the few reads from Stripe's
-// API (through the SDK) the ledger needs where a webhook payload cannot settle a fact. What
-// the SDK returns is parsed by the same schemas as a webhook's payload.
+// API (through the SDK) the webhook handlers and reconcile need where a payload cannot settle
+// a fact. What the SDK returns is parsed by the same schemas as a webhook's payload.
 import type { Deps } from '../deps.js';
 import {
   balanceTransactionSchema,
@@ -9,9 +9,9 @@ import {
   parseStripe,
   type StripeBalanceTransaction,
   type StripeInvoicePayment,
-} from '../webhooks/webhooks.schemas.js';
-import type { BalanceTransactionFacts } from './ledger.fees.js';
-import type { PayoutItemFacts } from './ledger.payouts.js';
+} from './webhooks.schemas.js';
+import type { BalanceTransactionFacts } from '../ledger/ledger.fees.js';
+import type { PayoutItemFacts } from '../ledger/ledger.payouts.js';
 
 type Ref<T> = string | T | null | undefined;
 
