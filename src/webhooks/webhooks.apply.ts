@@ -48,7 +48,9 @@ export async function applyEvent(deps: Deps, raw: unknown, payload: string = JSO
 
 async function quarantine(deps: Deps, raw: unknown, payload: string, errors: FieldErrors, now: number): Promise<ApplyOutcome> {
   const stored = storedEvent(raw);
-  await deps.db.sql.run(recordEvent(stored, payload, now, { status: 'quarantined', errors }));
+  // through atomic, like an applied event: the 2xx that follows acknowledges it to Stripe, so
+  // its commit is one of the durable ones (db/node.ts)
+  await deps.db.atomic([recordEvent(stored, payload, now, { status: 'quarantined', errors })]);
   // field names and zod's messages only: never a value from the payload, which may hold an email
   deps.log.error('Stripe event quarantined: it failed parsing and changed nothing', { event: stored.id, type: stored.type, fields: errors });
   return { quarantined: true, errors };
