@@ -82,9 +82,37 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...live, MAIL_TRANSPORT: 'http', MAIL_HTTP_TOKEN: 'token_abcdefgh', MAIL_FROM: 'News <give@news.example>' }).mail).toEqual({
       transport: 'http',
       from: 'News <give@news.example>',
+      replyTo: null,
       httpUrl: 'https://api.resend.com/emails',
       httpToken: 'token_abcdefgh',
     });
+  });
+
+  it('takes SMTP settings, naming each bad or missing one', () => {
+    const live = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', MAIL_TRANSPORT: 'smtp' };
+    expect(problems(live)).toEqual(['SMTP_HOST is required when MAIL_TRANSPORT=smtp', expect.stringContaining('MAIL_FROM is required when MAIL_TRANSPORT=smtp')]);
+    const ok = { ...live, SMTP_HOST: 'smtp.news.example', MAIL_FROM: 'News <give@news.example>' };
+    expect(problems({ ...ok, SMTP_PORT: '99999', SMTP_SECURITY: 'ssl', SMTP_USER: 'mailer' })).toEqual([
+      'SMTP_PORT must be a port number (1-65535)',
+      'SMTP_SECURITY must be tls, starttls or none',
+      expect.stringContaining('SMTP_USER and SMTP_PASSWORD go together'),
+    ]);
+    expect(problems({ ...ok, SMTP_SECURITY: 'none', SMTP_USER: 'mailer', SMTP_PASSWORD: 'pw-123456' })).toEqual([expect.stringContaining('SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted')]);
+    expect(problems({ ...ok, MAIL_REPLY_TO: 'not an address' })).toEqual(['MAIL_REPLY_TO must be an email address, like supporters@news.example']);
+    expect(loadConfig({ ...ok, SMTP_PORT: '465', SMTP_SECURITY: 'tls', SMTP_USER: 'mailer', SMTP_PASSWORD: 'pw-123456', MAIL_REPLY_TO: 'help@news.example' }).mail).toEqual({
+      transport: 'smtp',
+      from: 'News <give@news.example>',
+      replyTo: 'help@news.example',
+      smtp: { host: 'smtp.news.example', port: 465, security: 'tls', auth: { user: 'mailer', pass: 'pw-123456' } },
+    });
+    // STARTTLS on 587 is the default, without sign-in for a local relay
+    expect(loadConfig({ MAIL_TRANSPORT: 'smtp', SMTP_HOST: 'localhost', MAIL_FROM: 'a@news.example' }).mail).toMatchObject({ smtp: { port: 587, security: 'starttls', auth: null } });
+  });
+
+  it('says whether gifts are tax-deductible, and only true or false', () => {
+    expect(loadConfig({}).taxDeductible).toBe(false);
+    expect(loadConfig({ TAX_DEDUCTIBLE: 'true' }).taxDeductible).toBe(true);
+    expect(problems({ TAX_DEDUCTIBLE: 'yes' })).toEqual(['TAX_DEDUCTIBLE must be true or false']);
   });
 
   it('takes an ops token only when it is long enough to be unguessable', () => {

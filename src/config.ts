@@ -85,8 +85,17 @@ const envSchema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     // 0 = off; the Workers runtime uses its cron trigger instead
     RECONCILE_INTERVAL_HOURS: z.coerce.number({ error: 'must be a number of hours (0 turns it off)' }).min(0, 'must be 0 (off) or more').max(24 * 7, 'must be at most 168 (a week)').default(0),
-    MAIL_TRANSPORT: z.enum(['preview', 'http', 'none']).optional(),
+    MAIL_TRANSPORT: z.enum(['preview', 'http', 'smtp', 'none'], { error: 'must be preview, http, smtp or none' }).optional(),
     MAIL_FROM: z.string().min(3).optional(),
+    // where a supporter's reply goes; without it emails say nothing about replying
+    MAIL_REPLY_TO: z.email({ error: 'must be an email address, like supporters@news.example' }).optional(),
+    TAX_DEDUCTIBLE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+    SMTP_HOST: z.string().min(1).optional(),
+    SMTP_PORT: z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a whole number').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)').default(587),
+    // tls: TLS from the first byte (port 465); starttls: plain, then upgraded and required (587); none: local relays only
+    SMTP_SECURITY: z.enum(['tls', 'starttls', 'none'], { error: 'must be tls, starttls or none' }).default('starttls'),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASSWORD: z.string().min(1).optional(),
     MAIL_HTTP_URL: z.url().default('https://api.resend.com/emails'),
     MAIL_HTTP_TOKEN: z.string().min(8).optional(),
     // Where Checkout's cancel button may send a reader who started in the CMS fragment.
@@ -139,11 +148,16 @@ function crossFieldProblems(raw: RawEnv): string[] {
   if (raw.STRIPE_API_BASE && raw.NODE_ENV === 'production') problems.push('STRIPE_API_BASE is for tests and benchmarks only and is refused when NODE_ENV=production');
   if (!raw.TURNSTILE_SITE_KEY !== !raw.TURNSTILE_SECRET_KEY) problems.push('TURNSTILE_SITE_KEY and TURNSTILE_SECRET_KEY go together: set both, or neither');
   if (raw.STRIPE_API_BASE && !raw.STRIPE_SECRET_KEY) problems.push('STRIPE_API_BASE needs STRIPE_SECRET_KEY (without a key the offline sandbox is used)');
+  if (raw.MAIL_TRANSPORT === 'smtp' && !raw.SMTP_HOST) problems.push('SMTP_HOST is required when MAIL_TRANSPORT=smtp');
+  if (raw.MAIL_TRANSPORT === 'smtp' && !raw.MAIL_FROM) problems.push('MAIL_FROM is required when MAIL_TRANSPORT=smtp (an address your SMTP server may send from)');
+  if (raw.MAIL_TRANSPORT === 'smtp' && Boolean(raw.SMTP_USER) !== Boolean(raw.SMTP_PASSWORD)) problems.push('SMTP_USER and SMTP_PASSWORD go together: set both, or neither for a relay without sign-in');
+  // a password sent before TLS is readable on the wire
+  if (raw.MAIL_TRANSPORT === 'smtp' && raw.SMTP_SECURITY === 'none' && raw.SMTP_PASSWORD && raw.NODE_ENV === 'production') problems.push('SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted; use tls or starttls in production');
   if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_HTTP_TOKEN) problems.push('MAIL_HTTP_TOKEN is required when MAIL_TRANSPORT=http');
   // an email API rejects, or a mailbox bins, mail from a domain the publisher has not verified
   if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_FROM) problems.push('MAIL_FROM is required when MAIL_TRANSPORT=http (an address on your verified sending domain)');
   if (raw.NODE_ENV === 'production' && (!raw.MAIL_TRANSPORT || raw.MAIL_TRANSPORT === 'preview')) {
-    problems.push('MAIL_TRANSPORT must be http (or none, to send no emails) in production: the preview keeps emails on this server');
+    problems.push('MAIL_TRANSPORT must be http or smtp (or none, to send no emails) in production: the preview keeps emails on this server');
   }
   if (raw.NODE_ENV === 'production' && raw.PUBLISHER_ORIGINS?.split(',').some((o) => o.trim().toLowerCase().startsWith('http:'))) {
     problems.push('PUBLISHER_ORIGINS must be https:// origins in production');
@@ -200,8 +214,15 @@ export type Config = {
   opsToken: string | null;
   /** Node: reconcile against Stripe every this many hours; 0 = off */
   reconcileIntervalHours: number;
-  /** preview: kept for /dev/mail (development); http: an email API; none: recorded, never sent */
-  mail: { transport: 'preview'; from: string } | { transport: 'none'; from: string } | { transport: 'http'; from: string; httpUrl: string; httpToken: string };
+  /** whether gifts are tax-deductible, as the annual statement says */
+  taxDeductible: boolean;
+  /** preview: kept for /dev/mail (development); http: an email API; smtp: a mail server (Node only); none: recorded, never sent */
+  mail: { from: string; replyTo: string | null } & (
+    | { transport: 'preview' }
+    | { transport: 'none' }
+    | { transport: 'http'; httpUrl: string; httpToken: string }
+    | { transport: 'smtp'; smtp: SmtpSettings }
+  );
   stripe:
     | {
         mode: 'live';
@@ -225,10 +246,18 @@ export type Config = {
   };
 };
 
+export type SmtpSettings = { host: string; port: number; security: 'tls' | 'starttls' | 'none'; auth: { user: string; pass: string } | null };
+
 function mailOf(e: z.infer<typeof envSchema>): Config['mail'] {
-  const from = e.MAIL_FROM ?? `${e.PUBLICATION_NAME} <supporters@example.org>`;
-  if (e.MAIL_TRANSPORT === 'http') return { transport: 'http', from, httpUrl: e.MAIL_HTTP_URL, httpToken: e.MAIL_HTTP_TOKEN! };
-  return { transport: e.MAIL_TRANSPORT ?? 'preview', from };
+  // the preview's sender is never sent anywhere; real transports require MAIL_FROM
+  const from = e.MAIL_FROM ?? `${e.PUBLICATION_NAME} <supporters@localhost>`;
+  const replyTo = e.MAIL_REPLY_TO ?? null;
+  if (e.MAIL_TRANSPORT === 'http') return { transport: 'http', from, replyTo, httpUrl: e.MAIL_HTTP_URL, httpToken: e.MAIL_HTTP_TOKEN! };
+  if (e.MAIL_TRANSPORT === 'smtp') {
+    const auth = e.SMTP_USER && e.SMTP_PASSWORD ? { user: e.SMTP_USER, pass: e.SMTP_PASSWORD } : null;
+    return { transport: 'smtp', from, replyTo, smtp: { host: e.SMTP_HOST!, port: e.SMTP_PORT, security: e.SMTP_SECURITY, auth } };
+  }
+  return { transport: e.MAIL_TRANSPORT ?? 'preview', from, replyTo };
 }
 
 function apiBaseOf(url: string): { protocol: 'http' | 'https'; host: string; port: number } {
@@ -288,6 +317,7 @@ export function loadConfig(raw: Record<string, unknown>): Config {
     publisherOrigins: [...new Set(e.PUBLISHER_ORIGINS.map((o) => new URL(o).origin))],
     reconcileIntervalHours: e.RECONCILE_INTERVAL_HOURS,
     mail: mailOf(e),
+    taxDeductible: e.TAX_DEDUCTIBLE === 'true',
     stripe: e.STRIPE_SECRET_KEY
       ? {
           mode: 'live',

@@ -44,9 +44,25 @@ describe('the email outbox', () => {
     expect(await dispatchOutbox(t.deps, transport)).toEqual({ sent: 0, failed: 0 });
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ auth: 'Bearer token_abcdefgh', key: `receipt:payment:${session.payment_intent}` });
-    expect(sent[0]!.body).toMatchObject({ to: ['reader@example.com'], subject: 'Thank you for your £15 gift to The Harbour Ledger' });
+    expect(sent[0]!.body).toMatchObject({ to: ['reader@example.com'], subject: 'Your receipt: £15 to The Harbour Ledger' });
+    expect(sent[0]!.body).not.toHaveProperty('reply_to');
+    expect(String(sent[0]!.body.text)).toContain(`Receipt number: ${session.payment_intent}\nDate: `);
     expect(String(sent[0]!.body.text)).toContain('Amount: £15');
     expect(status()).toMatchObject([{ status: 'sent', attempts: 1 }]);
+  });
+
+  it('sends the Reply-To setting with each email', async () => {
+    await t.cleanup();
+    t = buildTestContext({ MAIL_REPLY_TO: 'help@news.example' });
+    mock.server.use(
+      http.post(MAIL_API, async ({ request }) => {
+        sent.push({ auth: null, key: null, body: (await request.json()) as Record<string, unknown> });
+        return HttpResponse.json({ id: 'msg_2' });
+      }),
+    );
+    await payOneOff();
+    expect(await dispatchOutbox(t.deps, httpTransport(MAIL_API, 'token_abcdefgh'))).toEqual({ sent: 1, failed: 0 });
+    expect(sent[0]!.body).toMatchObject({ reply_to: 'help@news.example' });
   });
 
   it('retries a failed send with growing waits, then gives up', async () => {
@@ -71,10 +87,16 @@ describe('the email outbox', () => {
     await payOneOff('preview@example.com');
     const list = await (await t.app.request('/dev/mail')).text();
     expect(list).toContain('preview@example.com');
-    expect(list).toContain('Thank you for your £15 gift to The Harbour Ledger');
+    expect(list).toContain('Your receipt: £15 to The Harbour Ledger');
     const id = (t.handle.sqlite.prepare('select id from outbox').get() as { id: string }).id;
-    const html = await (await t.app.request(`/dev/mail/${id}`)).text();
-    expect(html).toContain('We have received your £15 gift.');
+    // HTML and text side by side: the HTML part in a frame, the text part beside it
+    const page = await (await t.app.request(`/dev/mail/${id}`)).text();
+    expect(page).toContain(`src="/dev/mail/${id}?format=html"`);
+    expect(page).toContain('<pre class="mail-text"');
+    expect(page).toContain('Amount: £15');
+    const html = await (await t.app.request(`/dev/mail/${id}?format=html`)).text();
+    expect(html).toContain('We have received your gift of £15.');
+    expect(html).toContain('href="http://localhost:8787/account"');
   });
 
   it('has no preview page when emails are really sent', async () => {

@@ -37,7 +37,7 @@ export async function newLink(
         key: `link:${tokenHash}`,
         template: 'signin_link',
         to: link.email,
-        props: { publicationName: deps.config.publicationName, url, purpose: link.purpose, validMinutes: LINK_VALID_MS / 60_000 },
+        props: { url, purpose: link.purpose, validMinutes: LINK_VALID_MS / 60_000 },
       }),
     );
   }

@@ -3,7 +3,7 @@
 import type { Frequency } from '../../db/schema.js';
 import { intervalOfFrequency } from './ledger.frequency.js';
 import { advanceGift, externalGiftId } from './ledger.gifts.js';
-import { receipt, type GiftRef, type Write } from './ledger.js';
+import { email, type GiftRef, receiptKey, type Write } from './ledger.js';
 import { subscriptionStateOrder } from './ledger.recurring.js';
 
 export type PaidInvoiceFacts = {
@@ -21,10 +21,12 @@ export type PaidInvoiceFacts = {
   paymentIntentId: string | null;
   /** the event's own created, seconds: orders the status it implies */
   eventCreated: number;
+  /** seconds; the end of the period this invoice paid for, which is when the next payment falls */
+  periodEnd?: number | null;
 };
 
 /** invoice.paid: every recurring payment, the first included, is one ledger entry. */
-export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequency: Frequency, publicationName: string): Write[] {
+export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequency: Frequency): Write[] {
   const writes: Write[] = [];
   if (inv.amountPaid <= 0) return writes; // a £0 invoice (a trial, say) moves no money
   if (inv.email) writes.push({ type: 'supporter.upsert', supporter: { email: inv.email, name: inv.name, stripeCustomerId: inv.customerId } });
@@ -77,7 +79,22 @@ export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequ
     },
   });
   writes.push({ type: 'payment.link', paymentIntentId: inv.paymentIntentId, entryKey: key });
-  if (inv.email) writes.push(receipt(key, inv.email, { amountMinor: inv.amountPaid, currency: inv.currency, frequency, publicationName }));
+  if (inv.email) {
+    const receipt = {
+      amountMinor: inv.amountPaid,
+      currency: inv.currency,
+      interval: frequency === 'annual' ? ('year' as const) : ('month' as const),
+      paidAt: inv.paidAt * 1000,
+      receiptNumber: inv.invoiceId,
+      nextPaymentAt: inv.periodEnd ? inv.periodEnd * 1000 : null,
+    };
+    // the first invoice of a subscription starts the gift; every later one renews it
+    writes.push(
+      inv.billingReason === 'subscription_create'
+        ? email(receiptKey(key), 'recurring_welcome', inv.email, receipt)
+        : email(receiptKey(key), 'renewal_receipt', inv.email, receipt),
+    );
+  }
   return writes;
 }
 

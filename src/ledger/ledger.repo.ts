@@ -249,7 +249,7 @@ function giftStatement(w: GiftWrite, ctx: { now: number; eventId: string | null 
       });
     }
     case 'email':
-      return queueEmailStatement({ key: w.key, template: w.template, to: normalizeEmail(w.to), props: w.props }, now);
+      return queueEmailStatement({ ...w.email, to: normalizeEmail(w.email.to) }, now);
     default: {
       const unhandled: never = w;
       throw new Error(`no statement for write ${(unhandled as Write).type}`);

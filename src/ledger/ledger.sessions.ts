@@ -2,7 +2,7 @@
 import type { Frequency } from '../../db/schema.js';
 import { frequencyOfInterval, intervalOfFrequency } from './ledger.frequency.js';
 import { advanceGift, externalGiftId } from './ledger.gifts.js';
-import { receipt, type GiftRef, type Write } from './ledger.js';
+import { email, type GiftRef, receiptKey, type Write } from './ledger.js';
 
 export type PaidSessionFacts = {
   sessionId: string;
@@ -21,6 +21,8 @@ export type PaidSessionFacts = {
   interval: 'month' | 'year' | null;
   /** seconds */
   stripeCreated: number;
+  /** "Visa ending 4242", when the payload says */
+  paymentMethod?: string | null;
 };
 
 /**
@@ -28,7 +30,7 @@ export type PaidSessionFacts = {
  * Payment mode: the gift is paid and its money recorded only when payment_status is paid.
  * Subscription mode: links supporter and recurring gift; money comes from invoice.paid.
  */
-export function onSessionSettled(s: PaidSessionFacts, gift: GiftRef | null, publicationName: string): Write[] {
+export function onSessionSettled(s: PaidSessionFacts, gift: GiftRef | null): Write[] {
   const writes: Write[] = [];
   if (s.email) writes.push({ type: 'supporter.upsert', supporter: { email: s.email, name: s.name, stripeCustomerId: s.customerId } });
 
@@ -68,7 +70,17 @@ export function onSessionSettled(s: PaidSessionFacts, gift: GiftRef | null, publ
         paymentIntentId: s.paymentIntentId,
       },
     });
-    if (s.email) writes.push(receipt(key, s.email, { amountMinor: s.amountTotal, currency: s.currency, frequency: 'one_off', publicationName }));
+    if (s.email) {
+      writes.push(
+        email(receiptKey(key), 'receipt', s.email, {
+          amountMinor: s.amountTotal,
+          currency: s.currency,
+          paidAt: s.stripeCreated * 1000,
+          receiptNumber: s.paymentIntentId ?? s.sessionId,
+          paymentMethod: s.paymentMethod ?? null,
+        }),
+      );
+    }
   }
   // an async payment's gift is linked to its payment intent before the money arrives
   if (s.paymentIntentId) writes.push({ type: 'payment.link', paymentIntentId: s.paymentIntentId });

@@ -3,7 +3,8 @@
 // (ledger.sessions.ts, ledger.invoices.ts, ledger.refunds.ts, ...), all without I/O;
 // ledger.repo.ts turns writes into SQL statements run atomically.
 import type { EntryKind, Frequency, GiftStatus } from '../../db/schema.js';
-import type { ReceiptProps } from '../../emails/receipt.js';
+import type { QueuedEmail } from '../mail/mail.port.js';
+import type { TemplateName, TemplateProps } from '../mail/mail.templates.js';
 
 export type GiftRef = {
   id: string;
@@ -203,7 +204,7 @@ export type Write =
         order: number;
       };
     }
-  | { type: 'email'; key: string; template: 'receipt'; to: string; props: ReceiptProps };
+  | { type: 'email'; email: AnyQueuedEmail };
 
 /** The writes about money (ledger.money.repo.ts); the rest are about gifts and supporters (ledger.repo.ts). */
 export const MONEY_WRITES = [
@@ -226,10 +227,19 @@ export function isMoneyWrite(w: Write): w is MoneyWrite {
   return (MONEY_WRITES as readonly string[]).includes(w.type);
 }
 
-/** A receipt keyed by its entry, so a redelivered event cannot send a second one. */
-export function receipt(entryKey: string, to: string, props: ReceiptProps): Write {
-  return { type: 'email', key: `receipt:${entryKey}`, template: 'receipt', to, props };
+/** Any one template's email, its props fixed by its name. */
+export type AnyQueuedEmail = { [K in TemplateName]: QueuedEmail<K> }[TemplateName];
+
+/**
+ * An email written with the change that causes it. Its key names that cause (an entry, an
+ * invoice attempt, an event), so a redelivered event cannot send a second one.
+ */
+export function email<T extends TemplateName>(key: string, template: T, to: string, props: TemplateProps[T]): Write {
+  return { type: 'email', email: { key, template, to, props } as AnyQueuedEmail };
 }
+
+/** A payment's receipt (one-off, welcome or renewal), keyed by its ledger entry. */
+export const receiptKey = (entryKey: string): string => `receipt:${entryKey}`;
 
 /** A payout as we hold it: arrivalDate in ms, stripeCreated in Stripe's seconds. */
 export type PayoutState = {

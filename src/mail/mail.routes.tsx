@@ -1,10 +1,10 @@
 // GET /dev/mail: the emails Storyfund would have sent, for development (preview transport
-// only; never mounted in production).
+// only; never mounted in production). Each email shows its HTML and text parts side by side.
 import { Hono } from 'hono';
 import type { AppEnv } from '../deps.js';
 import { Layout, toHtml } from '../ui/layout.js';
 import { findEmail, recentEmails } from './mail.repo.js';
-import { renderOutboxEmail } from './mail.templates.js';
+import { mailSite, renderOutboxEmail } from './mail.templates.js';
 
 export function mailPreviewRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -16,6 +16,7 @@ export function mailPreviewRoutes(): Hono<AppEnv> {
 
   app.get('/', async (c) => {
     const { db, config } = c.var.deps;
+    const site = mailSite(config);
     const rows = await recentEmails(db, 100);
     return c.html(
       toHtml(
@@ -40,7 +41,7 @@ export function mailPreviewRoutes(): Hono<AppEnv> {
                     <td>{new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19)}</td>
                     <td>{r.to}</td>
                     <td>
-                      <a href={`/dev/mail/${r.id}`}>{renderOutboxEmail(r.template, r.props, r.createdAt).subject}</a>
+                      <a href={`/dev/mail/${r.id}`}>{renderOutboxEmail(r.template, r.props, site).subject}</a>
                     </td>
                     <td>{r.status}</td>
                   </tr>
@@ -54,13 +55,53 @@ export function mailPreviewRoutes(): Hono<AppEnv> {
   });
 
   app.get('/:id', async (c) => {
-    const row = await findEmail(c.var.deps.db, c.req.param('id'));
+    const { db, config } = c.var.deps;
+    const row = await findEmail(db, c.req.param('id'));
     if (!row) return c.json({ error: 'No such email' }, 404);
-    const email = renderOutboxEmail(row.template, row.props, row.createdAt);
-    if (c.req.query('format') === 'text') return c.text(`To: ${row.to}\nSubject: ${email.subject}\n\n${email.text}`);
-    // an email is styled inline (mail clients drop stylesheets); it never needs script
-    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
-    return c.html(email.html);
+    const email = renderOutboxEmail(row.template, row.props, mailSite(config));
+    const format = c.req.query('format');
+    if (format === 'text') return c.text(`To: ${row.to}\nSubject: ${email.subject}\n\n${email.text}`);
+    // the email's own document, for the frame below (it carries its own inline styles)
+    if (format === 'html') {
+      // an email is styled inline (mail clients drop stylesheets) and never needs script; the
+      // preview page beside it frames it, so framing is allowed from this site only
+      c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+      c.header('x-frame-options', 'SAMEORIGIN');
+      return c.html(email.html);
+    }
+    return c.html(
+      toHtml(
+        <Layout title={`${email.subject} | Email preview`} publication={config.publicationName}>
+          <p>
+            <a href="/dev/mail">All emails</a>
+          </p>
+          <h1>{email.subject}</h1>
+          <dl class="mail-headers">
+            <dt>From</dt>
+            <dd>{config.mail.from}</dd>
+            <dt>Reply-To</dt>
+            <dd>{config.mail.replyTo ?? '(none)'}</dd>
+            <dt>To</dt>
+            <dd>{row.to}</dd>
+            <dt>Status</dt>
+            <dd>{row.status}</dd>
+          </dl>
+          <div class="mail-parts">
+            <section class="mail-part mail-part--html">
+              <h2>HTML</h2>
+              {/* sandboxed without scripts: the frame shows the email, it runs nothing */}
+              <iframe title="HTML part" class="mail-frame" sandbox="" src={`/dev/mail/${row.id}?format=html`} />
+            </section>
+            <section class="mail-part">
+              <h2>Text</h2>
+              <pre class="mail-text">
+                {email.text}
+              </pre>
+            </section>
+          </div>
+        </Layout>,
+      ),
+    );
   });
 
   return app;

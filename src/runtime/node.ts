@@ -9,6 +9,7 @@ import { describeError } from '../lib/log.js';
 import { dispatchOutbox } from '../mail/mail.dispatch.js';
 import { createTransport } from '../mail/mail.transport.js';
 import { scheduledReconcile } from './reconcile.js';
+import { smtpTransport } from './node.smtp.js';
 import { nodeExportReader } from './node.export.js';
 import { createStripe } from './stripe.js';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -22,6 +23,8 @@ import { pruneIdentity } from '../auth/auth.repo.js';
  */
 export function startNode(env: Record<string, string | undefined>, opts: { writeLog?: (line: string) => void; writeBanner?: (text: string) => void } = {}) {
   const config = loadConfig(env);
+  // a bad transport setting (SMTP on a runtime without it) stops start-up before anything opens
+  const transport = createTransport(config.mail, { smtp: smtpTransport });
   const now = () => Date.now();
   const log = createLogger(config.logLevel, opts.writeLog ?? ((line) => process.stdout.write(`${line}\n`)), now);
   const checkpointLog = log.child({ job: 'wal-checkpoint' });
@@ -55,7 +58,6 @@ export function startNode(env: Record<string, string | undefined>, opts: { write
     openExportReader: config.databasePath === ':memory:' ? undefined : nodeExportReader(config.databasePath),
   };
   const app = createApp(deps);
-  const transport = createTransport(config.mail);
   const outbox = config.mail.transport === 'none' ? null : every(OUTBOX_INTERVAL_MS, deps, 'outbox', (run) => dispatchOutbox(run, transport));
   const pruner = every(PRUNE_INTERVAL_MS, deps, 'identity-prune', (run) => pruneIdentity(run.db, run.now()));
   const reconciler = config.reconcileIntervalHours > 0 ? every(config.reconcileIntervalHours * 3_600_000, deps, 'reconcile', (run) => scheduledReconcile(run)) : null;

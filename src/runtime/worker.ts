@@ -48,6 +48,8 @@ function build(env: WorkerEnv): Built {
   let config: Config | null = null;
   try {
     config = loadConfig(settingsOf(env));
+    // Workers cannot open SMTP sockets: refuse the setting now rather than at the first send
+    createTransport(config.mail);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.unshift(...err.problems);

@@ -10,6 +10,11 @@ a{color:var(--accent)}
 .masthead__name{font:700 1.75rem/1.2 var(--serif);color:var(--ink);text-decoration:none}
 .site-footer{max-width:44rem;margin:2rem auto;padding:1rem;color:var(--muted);font:14px/1.5 var(--sans);border-top:1px solid #ddd}
 .error{color:var(--error);font:600 15px/1.4 var(--sans)}
+.mail-parts{display:flex;gap:16px;flex-wrap:wrap;align-items:flex-start}
+.mail-part{flex:1 1 360px}
+.mail-part--html{flex-basis:480px}
+.mail-frame{width:100%;height:720px;border:1px solid #ccc}
+.mail-text{white-space:pre-wrap;border:1px solid #ccc;padding:12px;font:13px/1.5 ui-monospace,monospace}
 .visually-hidden{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 button,.button{font:600 16px/1 var(--sans);background:var(--accent);color:var(--accent-ink);border:0;border-radius:4px;padding:.8rem 1.2rem;cursor:pointer;text-decoration:none;display:inline-block}
 

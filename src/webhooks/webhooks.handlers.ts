@@ -73,7 +73,6 @@ async function sessionSettled(session: StripeSettledSession, event: EventMeta, d
       stripeCreated: event.created,
     },
     gift,
-    deps.config.publicationName,
   );
 }
 
@@ -92,6 +91,13 @@ export async function retrieveSubscription(deps: Deps, subscriptionId: string): 
 function invoiceSubscription(invoice: StripeInvoiceIssue): { subscriptionId: string | null; giftId: string | null } {
   const details = invoice.parent?.subscription_details;
   return { subscriptionId: details?.subscription ?? null, giftId: details?.metadata?.gift_id ?? null };
+}
+
+/** The paid period's end, when the next payment falls: the subscription line's period (https://docs.stripe.com/api/invoices/line_item#invoice_line_item_object-period). */
+function nextPaymentOf(invoice: StripePaidInvoice): number | null {
+  const lines = invoice.lines?.data ?? [];
+  const line = lines.find((l) => l.parent?.type === 'subscription_item_details') ?? lines[0];
+  return line?.period?.end ?? null;
 }
 
 async function invoicePaid(invoice: StripePaidInvoice, event: EventMeta, deps: Deps): Promise<Write[]> {
@@ -116,10 +122,10 @@ async function invoicePaid(invoice: StripePaidInvoice, event: EventMeta, deps: D
       // call to Stripe holds up this reply (reconcile fills any link still missing).
       paymentIntentId: invoice.amount_paid > 0 && invoice.payments && !invoice.payments.has_more ? paidPaymentIntent(invoice.payments.data) : null,
       eventCreated: event.created,
+      periodEnd: nextPaymentOf(invoice),
     },
     gift,
     frequency,
-    deps.config.publicationName,
   );
 }
 
