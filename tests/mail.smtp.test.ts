@@ -35,7 +35,7 @@ async function startSmtp(opts: { starttls: boolean }) {
         .then((mail) => {
           received.push({
             mail,
-            envelopeFrom: session.envelope.mailFrom && session.envelope.mailFrom.address,
+            envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : false,
             envelopeTo: session.envelope.rcptTo.map((r) => r.address),
             user: session.user as string | undefined,
           });
