@@ -6,6 +6,7 @@ import type { Statement } from '../../db/db.js';
 import { bool, ifNewer, sqlList, sqlTemplate, type SqlFragment } from '../../db/sql.js';
 import { normalizeEmailOrNull } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
+import { refundNoticesStatement } from './ledger.notices.repo.js';
 import { PAYMENT_KINDS, type EntryFacts, type MoneyWrite, type Settlement, type Write } from './ledger.js';
 
 type Ctx = { now: number; eventId: string | null };
@@ -238,7 +239,8 @@ export function moneyStatements(w: MoneyWrite, ctx: Ctx): Statement[] {
       return [setEntryPaymentIntent.bind({ key: w.key, paymentIntentId: w.paymentIntentId }), settleEntryFromCharge.bind({ key: w.key, paymentIntentId: w.paymentIntentId })];
     case 'payment.link': {
       const link = { paymentIntentId: w.paymentIntentId, entryKey: w.entryKey ?? null };
-      return [linkReversals.bind(link), carryFraudWarning.bind(link)];
+      // linkReversals gives early refunds the payer's email; their emails can then go
+      return [linkReversals.bind(link), carryFraudWarning.bind(link), refundNoticesStatement(link, ctx.now)];
     }
     case 'invoice.payment': {
       const p = w.payment;

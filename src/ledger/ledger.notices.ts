@@ -20,22 +20,16 @@ export type SubscriptionChangeFacts = {
   pauseNow: { resumesAt: number | null } | null;
   /** ms; the end of the current period, when the next payment falls */
   periodEnd: number | null;
-  /** ms */
-  endedAt: number;
 };
 
 /**
- * customer.subscription.updated / .deleted. Keys carry the event id: a redelivered event
- * writes nothing new, while two real changes (paused twice in a year) each get their email.
- * A cancellation is keyed by the subscription, since it ends once.
+ * customer.subscription.updated. Keys carry the event id: a redelivered event writes
+ * nothing new, while two real changes (paused twice in a year) each get their email. The
+ * cancellation email is not here: it waits for the supporter to be known (notice.cancelled).
  */
 export function subscriptionNotices(f: SubscriptionChangeFacts): Write[] {
-  if (!f.to || !f.plan) return [];
+  if (f.eventType !== 'customer.subscription.updated' || !f.to || !f.plan) return [];
   const { plan } = f;
-  if (f.eventType === 'customer.subscription.deleted') {
-    return [email(`recurring_cancelled:${f.subscriptionId}`, 'recurring_cancelled', f.to, { ...plan, endedAt: f.endedAt })];
-  }
-  if (f.eventType !== 'customer.subscription.updated') return [];
   const writes: Write[] = [];
   const prev = f.previousPlan;
   if (prev && (prev.amountMinor !== plan.amountMinor || prev.interval !== plan.interval || prev.currency !== plan.currency)) {
@@ -77,31 +71,6 @@ export function paymentFailedNotice(f: PaymentFailedFacts): Write[] {
       interval: f.interval,
       declineCode: f.declineCode,
       nextPaymentAttemptAt: f.nextPaymentAttemptAt,
-    }),
-  ];
-}
-
-export type RefundNoticeFacts = {
-  refundId: string;
-  /** pending, succeeded, failed, ... */
-  status: string;
-  amountMinor: number;
-  currency: string;
-  /** seconds */
-  created: number;
-  payer: { email: string; receiptNumber: string | null } | null;
-};
-
-/** One email per refund, once Stripe has taken the money back out of the balance (pending or succeeded). */
-export function refundNotice(f: RefundNoticeFacts): Write[] {
-  if (!f.payer || !['pending', 'succeeded'].includes(f.status)) return [];
-  return [
-    email(`refund:${f.refundId}`, 'refund', f.payer.email, {
-      amountMinor: f.amountMinor,
-      currency: f.currency,
-      refundedAt: f.created * 1000,
-      refundId: f.refundId,
-      receiptNumber: f.payer.receiptNumber,
     }),
   ];
 }

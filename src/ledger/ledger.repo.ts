@@ -11,6 +11,7 @@ import { newId } from '../lib/ids.js';
 import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
 import { isMoneyWrite, PAYMENT_KINDS, type GiftRef, type GiftWrite, type Write } from './ledger.js';
 import { moneyStatements } from './ledger.money.repo.js';
+import { cancelledNoticeStatement, refundNoticesStatement } from './ledger.notices.repo.js';
 
 /** The columns of a GiftRef. */
 const GIFT_REF = {
@@ -248,6 +249,10 @@ function giftStatement(w: GiftWrite, ctx: { now: number; eventId: string | null 
         now,
       });
     }
+    case 'notice.refunds':
+      return refundNoticesStatement({ paymentIntentId: w.paymentIntentId, entryKey: null }, now);
+    case 'notice.cancelled':
+      return cancelledNoticeStatement(w.subscriptionId, now);
     case 'email':
       return queueEmailStatement({ ...w.email, to: normalizeEmail(w.email.to) }, now);
     default: {

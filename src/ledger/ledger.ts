@@ -204,7 +204,11 @@ export type Write =
         order: number;
       };
     }
-  | { type: 'email'; email: AnyQueuedEmail };
+  | { type: 'email'; email: AnyQueuedEmail }
+  /** the refund emails of a payment, for refunds whose payer is known by now (ledger.notices.repo.ts) */
+  | { type: 'notice.refunds'; paymentIntentId: string | null }
+  /** the cancellation email of an ended recurring gift, once its supporter is known */
+  | { type: 'notice.cancelled'; subscriptionId: string };
 
 /** The writes about money (ledger.money.repo.ts); the rest are about gifts and supporters (ledger.repo.ts). */
 export const MONEY_WRITES = [

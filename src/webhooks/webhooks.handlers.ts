@@ -8,6 +8,8 @@ import type { Deps } from '../deps.js';
 import { asInterval, frequencyOfInterval } from '../ledger/ledger.frequency.js';
 import { onInvoicePaid, onInvoicePaymentPaid } from '../ledger/ledger.invoices.js';
 import type { Write } from '../ledger/ledger.js';
+import { paymentFailedNotice, subscriptionNotices } from '../ledger/ledger.notices.js';
+import { subscriptionContact } from '../ledger/ledger.notices.repo.js';
 import { onInvoicePaymentIssue } from '../ledger/ledger.recurring.js';
 import { findRecurring, resolveGift } from '../ledger/ledger.repo.js';
 import { onSessionExpired, onSessionFailed, onSessionSettled } from '../ledger/ledger.sessions.js';
@@ -34,8 +36,9 @@ import {
   type StripeSessionRef,
   type StripeSettledSession,
   type StripeSubscription,
+  subscriptionPreviousSchema,
 } from './webhooks.schemas.js';
-import { subscriptionStateWrite } from './webhooks.subscriptions.js';
+import { subscriptionChangeFacts, subscriptionStateWrite } from './webhooks.subscriptions.js';
 
 /** An event type's handler: the schema of its `data.object`, and what the parsed object writes. */
 export type EventHandler = {
@@ -57,7 +60,7 @@ async function sessionSettled(session: StripeSettledSession, event: EventMeta, d
   const subscriptionId = session.subscription;
   const gift = await resolveGift(deps.db, { giftId: giftIdOf(session), sessionId: session.id, subscriptionId });
   const interval = subscriptionId && !gift ? await subscriptionInterval(deps, subscriptionId) : null;
-  return onSessionSettled(
+  const writes = onSessionSettled(
     {
       sessionId: session.id,
       mode: session.mode,
@@ -74,6 +77,8 @@ async function sessionSettled(session: StripeSettledSession, event: EventMeta, d
     },
     gift,
   );
+  if (subscriptionId) writes.push({ type: 'notice.cancelled', subscriptionId });
+  return writes;
 }
 
 /** Where a payload cannot settle a fact, ask Stripe for the current object. */
@@ -106,7 +111,7 @@ async function invoicePaid(invoice: StripePaidInvoice, event: EventMeta, deps: D
   const gift = await resolveGift(deps.db, { giftId, subscriptionId });
   const frequency: Frequency =
     gift && gift.frequency !== 'one_off' ? gift.frequency : (frequencyOfInterval(await subscriptionInterval(deps, subscriptionId)) ?? 'monthly');
-  return onInvoicePaid(
+  const writes = onInvoicePaid(
     {
       invoiceId: invoice.id,
       subscriptionId,
@@ -127,6 +132,9 @@ async function invoicePaid(invoice: StripePaidInvoice, event: EventMeta, deps: D
     gift,
     frequency,
   );
+  // the supporter is linked now: a cancellation recorded before them can be told
+  writes.push({ type: 'notice.cancelled', subscriptionId });
+  return writes;
 }
 
 async function invoicePaymentPaid(p: StripeInvoicePayment): Promise<Write[]> {
@@ -145,7 +153,15 @@ async function invoicePaymentPaid(p: StripeInvoicePayment): Promise<Write[]> {
 
 async function subscriptionChanged(sub: StripeSubscription, event: EventMeta, deps: Deps): Promise<Write[]> {
   const giftId = (await resolveGift(deps.db, { giftId: sub.metadata?.gift_id, subscriptionId: sub.id }))?.id ?? null;
-  return [subscriptionStateWrite(sub, event.type, event.created, giftId)];
+  // an ended gift's email waits until its supporter is known, so it is asked for on every subscription event
+  const writes: Write[] = [subscriptionStateWrite(sub, event.type, event.created, giftId), { type: 'notice.cancelled', subscriptionId: sub.id }];
+  if (event.type === 'customer.subscription.updated') {
+    // previous values that do not parse only cost the change's email, never the state
+    const previous = subscriptionPreviousSchema.safeParse(event.data?.previous_attributes ?? {});
+    const to = await subscriptionContact(deps.db, sub.id, sub.customer);
+    writes.push(...subscriptionNotices(subscriptionChangeFacts(event, sub, previous.success ? previous.data : null, to)));
+  }
+  return writes;
 }
 
 /** invoice.payment_failed / invoice.payment_action_required: the decline code is on the payment intent's last error. */
@@ -156,18 +172,36 @@ async function invoicePaymentIssue(invoice: StripeInvoiceIssue, event: EventMeta
   const ref = latest?.payment.payment_intent;
   const pi = typeof ref === 'string' ? parseStripe(paymentIntentSchema, await deps.stripe.paymentIntents.retrieve(ref), `payment_intent ${ref}`) : ref;
   const error = pi?.last_payment_error;
-  return onInvoicePaymentIssue(
+  const declineCode = error?.decline_code ?? error?.code ?? null;
+  const writes = onInvoicePaymentIssue(
     {
       invoiceId: invoice.id,
       subscriptionId,
       billingReason: invoice.billing_reason,
-      declineCode: error?.decline_code ?? error?.code ?? null,
+      declineCode,
       nextPaymentAttempt: invoice.next_payment_attempt,
     },
     event.type === 'invoice.payment_action_required' ? 'action_required' : 'payment_failed',
     event.type,
     event.created,
   );
+  if (event.type === 'invoice.payment_failed' && invoice.amount_due != null && invoice.currency) {
+    writes.push(
+      ...paymentFailedNotice({
+        invoiceId: invoice.id,
+        attemptCount: invoice.attempt_count ?? 1,
+        billingReason: invoice.billing_reason,
+        to: invoice.customer_email ?? (await subscriptionContact(deps.db, subscriptionId, invoice.customer)),
+        amountMinor: invoice.amount_due,
+        currency: invoice.currency,
+        interval: (await findRecurring(deps.db, subscriptionId))?.interval ?? 'month',
+        declineCode,
+        // when Smart Retries try again (https://docs.stripe.com/api/invoices/object#invoice_object-next_payment_attempt)
+        nextPaymentAttemptAt: invoice.next_payment_attempt != null ? invoice.next_payment_attempt * 1000 : null,
+      }),
+    );
+  }
+  return writes;
 }
 
 async function sessionFailed(session: StripeSessionRef, _event: EventMeta, deps: Deps): Promise<Write[]> {

@@ -51,10 +51,11 @@ export async function chargeChanged(charge: StripeCharge, _event: EventMeta, dep
 async function refundWrites(deps: Deps, refund: StripeRefund, paymentIntentId?: string | null): Promise<Write[]> {
   const chargeId = refund.charge;
   const failed = refund.status === 'failed';
-  return onRefund({
+  const pi = refund.payment_intent ?? paymentIntentId ?? (await paymentIntentOfCharge(deps, chargeId));
+  const writes = onRefund({
     refundId: refund.id,
     chargeId,
-    paymentIntentId: refund.payment_intent ?? paymentIntentId ?? (await paymentIntentOfCharge(deps, chargeId)),
+    paymentIntentId: pi,
     amountMinor: refund.amount,
     currency: refund.currency,
     status: refund.status ?? 'pending',
@@ -62,6 +63,9 @@ async function refundWrites(deps: Deps, refund: StripeRefund, paymentIntentId?: 
     balanceTransaction: await fetchBalanceTransaction(deps, refund.balance_transaction),
     failureBalanceTransaction: failed ? await fetchBalanceTransaction(deps, refund.failure_balance_transaction) : null,
   });
+  // the supporter's email, once the payment (and so the payer) is known; else payment.link sends it
+  if (writes.length && pi) writes.push({ type: 'notice.refunds', paymentIntentId: pi });
+  return writes;
 }
 
 /** refund.created, refund.updated, refund.failed, charge.refund.updated */
@@ -121,7 +125,7 @@ export async function disputeChanged(d: StripeDispute, event: EventMeta, deps: D
     if (subscriptionId) {
       const sub = await cancelForLostDispute(deps, subscriptionId, d.id);
       canceledSubscriptionId = subscriptionId;
-      extra.push(subscriptionStateWrite(sub, 'customer.subscription.deleted', sub.canceled_at ?? event.created, null));
+      extra.push(subscriptionStateWrite(sub, 'customer.subscription.deleted', sub.canceled_at ?? event.created, null), { type: 'notice.cancelled', subscriptionId });
     }
   }
   const writes = onDispute(

@@ -154,6 +154,12 @@ export const invoiceIssueSchema = z.object({
   billing_reason: opt(billingReason),
   next_payment_attempt: opt(seconds),
   parent: invoiceParent,
+  // for the failed-payment email only; an event without them records its state and sends none
+  attempt_count: opt(z.number().int('must be a whole number').min(0).max(1000)),
+  amount_due: opt(amount),
+  currency: opt(currency),
+  customer: opt(ref(ids.customer)),
+  customer_email: opt(text(512)),
   // rarely in a webhook payload; listed through the SDK when absent
   payments: opt(z.object({ data: z.array(invoicePaymentSchema).max(100), has_more: z.boolean() })),
 });
@@ -167,6 +173,8 @@ export const paidInvoiceSchema = invoiceIssueSchema.extend({
   customer_email: opt(text(512)),
   customer_name: opt(text(512)),
   status_transitions: opt(z.object({ paid_at: opt(seconds) })),
+  // the subscription line's period end is when the next payment falls (the welcome and renewal emails)
+  lines: opt(z.object({ data: z.array(z.object({ parent: opt(z.object({ type: opt(word) })), period: opt(z.object({ end: opt(seconds) })) })).max(100) })),
 });
 export type StripePaidInvoice = z.output<typeof paidInvoiceSchema>;
 
@@ -197,10 +205,24 @@ export const subscriptionSchema = z.object({
   cancel_at_period_end: opt(z.boolean()),
   cancel_at: opt(seconds),
   canceled_at: opt(seconds),
+  ended_at: opt(seconds),
+  // set while collection is paused (https://docs.stripe.com/api/subscriptions/object#subscription_object-pause_collection)
+  pause_collection: opt(z.object({ resumes_at: opt(seconds) })),
   metadata: giftMetadata,
   items: z.object({ data: z.array(subscriptionItem).max(20) }),
 });
 export type StripeSubscription = z.output<typeof subscriptionSchema>;
+
+/**
+ * An updated subscription's previous_attributes: only what changed is there, and a key
+ * present with null (pause_collection cleared) differs from a key absent, so absent stays
+ * undefined here (https://docs.stripe.com/api/events/object#event_object-data-previous_attributes).
+ */
+export const subscriptionPreviousSchema = z.object({
+  items: z.object({ data: z.array(subscriptionItem).max(20) }).optional(),
+  pause_collection: z.object({ resumes_at: opt(seconds) }).nullable().optional(),
+});
+export type StripeSubscriptionPrevious = z.output<typeof subscriptionPreviousSchema>;
 
 const sessionFields = {
   id: ids.session,
@@ -324,12 +346,15 @@ export const eventEnvelopeSchema = z.object({
   type: eventType,
   created: seconds,
   livemode: z.boolean({ error: 'must be true or false' }),
-  data: z.object({ object: objectValue }, { error: 'must be an object holding the event\'s object' }),
+  data: z.object({ object: objectValue, previous_attributes: opt(objectValue) }, { error: 'must be an object holding the event\'s object' }),
 });
 export type StripeEventEnvelope = z.output<typeof eventEnvelopeSchema>;
 
 /** What a handler knows of its event besides the object. */
-export type EventMeta = Pick<StripeEventEnvelope, 'id' | 'type' | 'created' | 'livemode'>;
+export type EventMeta = Pick<StripeEventEnvelope, 'id' | 'type' | 'created' | 'livemode'> & {
+  /** an *.updated event's previous values, still unparsed: the handler that reads them parses them */
+  data?: { previous_attributes?: Record<string, unknown> | null };
+};
 
 /** The event id, when the body names a usable one: without it nothing can be stored. */
 export function usableEventId(body: unknown): string | null {
