@@ -12,6 +12,7 @@ import { opsRoutes } from './ops/ops.routes.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
 import { financeRoutes } from './finance/finance.routes.js';
 import { supporterRoutes } from './supporters/supporters.routes.js';
+import { supporterStatementRoutes } from './supporters/supporters.statements.js';
 import { errorTitle, renderErrorPage } from './ui/error-page.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { APPEAL_ASSETS, ENHANCE_SCRIPT } from './appeal/appeal.view.js';
@@ -60,6 +61,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/ops', opsRoutes());
   app.route('/', authRoutes());
   app.route('/finance', financeRoutes());
+  app.route('/account/statements', supporterStatementRoutes());
   app.route('/account', supporterRoutes());
   if (deps.config.mail.transport === 'preview' && deps.config.env !== 'production') app.route('/dev/mail', mailPreviewRoutes());
   if (deps.config.stripe.mode === 'sandbox') {

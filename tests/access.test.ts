@@ -58,6 +58,7 @@ const TABLE: Record<string, Row> = {
   'POST /finance/staff/:id/role': { sample: '/finance/staff/stf_nobody/role', expect: staffOnly('4xx', 'admin') },
   'POST /finance/staff/:id/status': { sample: '/finance/staff/stf_nobody/status', expect: staffOnly('4xx', 'admin') },
   'GET /account': { expect: { anon: 401, supporter: '2xx', viewer: 401, finance: 401, admin: 401 } },
+  'GET /account/statements/:year': { sample: '/account/statements/2026', expect: { anon: 401, supporter: '2xx', viewer: 401, finance: 401, admin: 401 } },
   'GET /dev/mail': { expect: everyone('2xx') },
   'GET /dev/mail/:id': { sample: '/dev/mail/eml_unknown', expect: everyone('4xx') },
   'GET /sandbox/checkout/:id': { sample: '/sandbox/checkout/cs_test_unknown', expect: everyone('4xx') },

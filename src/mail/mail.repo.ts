@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
 import { outbox } from '../../db/schema.js';
 import { sqlTemplate } from '../../db/sql.js';
@@ -56,4 +56,11 @@ const insertEmail = sqlTemplate`
 /** The outbox insert of one email, for the caller's atomic() write (mail.port.ts). */
 export function queueEmailStatement<T extends TemplateName>(email: QueuedEmail<T>, now: number): Statement {
   return insertEmail.bind({ id: newId('eml', now), key: email.key, template: email.template, to: email.to, props: JSON.stringify(email.props), now });
+}
+
+/** Which of these keys the outbox already holds. */
+export async function queuedKeys(db: Db, keys: readonly string[]): Promise<Set<string>> {
+  if (!keys.length) return new Set();
+  const rows = await db.orm.select({ key: outbox.key }).from(outbox).where(inArray(outbox.key, [...keys]));
+  return new Set(rows.map((r) => r.key));
 }

@@ -183,8 +183,27 @@ const eventsQuarantined = defineCommand({
   },
 });
 
+const statementsSend = defineCommand({
+  name: 'statements send',
+  summary: "queue each supporter's annual giving statement (one email per supporter and currency)",
+  description: [
+    'Lists every gift, renewal and refund of the calendar year (UTC) by supporter and currency, with the total,',
+    'and says whether gifts are tax-deductible (TAX_DEDUCTIBLE). Run it again safely: a statement already',
+    'queued for that year, currency and supporter is not queued twice. The outbox sends them as usual.',
+  ].join('\n'),
+  options: { year: { type: 'string', value: 'YYYY', description: 'the calendar year (required)' } },
+  examples: ['npm run cli -- statements send --year 2026'],
+  async run({ values, io }) {
+    const year = Number(values.year);
+    if (!values.year || !/^\d{4}$/.test(values.year) || year < 2000 || year > 2100) throw new UsageError(`--year must be a year like 2026 (got ${values.year ?? 'nothing'}).`);
+    const config = loadConfig(io.env);
+    const { statementsSendCommand } = await import('./cli.statements.js');
+    return statementsSendCommand(config, { year, now: Date.now() }, io.out);
+  },
+});
+
 /** Every command the CLI has. A new command is one entry here; its --help comes with it. */
-export const COMMANDS: readonly CliCommand[] = [migrate, contributionsExport, devSeed, reconcile, payoutsStatement, backup, eventsQuarantined, ...STAFF_COMMANDS];
+export const COMMANDS: readonly CliCommand[] = [migrate, contributionsExport, devSeed, reconcile, payoutsStatement, backup, eventsQuarantined, statementsSend, ...STAFF_COMMANDS];
 
 export const CLI: Cli = {
   invocation: 'npm run cli --',
