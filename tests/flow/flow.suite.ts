@@ -208,6 +208,28 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ kind: 'gift', frequency: 'monthly', currency: 'gbp', amount_minor: '1000', status: 'paid', article: 'harbour-water' });
       expect(rows[0]!.stripe_id).toMatch(/^in_/);
+
+      // the welcome, written with the first payment, once despite the redeliveries, and in the preview
+      const emails = await t.query<{ id: string; key: string; template: string; props: string }>(`select id, "key", template, props from outbox where to_address = 'flow@example.com'`);
+      expect(emails.map((e) => [e.key, e.template])).toEqual([[`receipt:invoice:${rows[0]!.stripe_id}`, 'recurring_welcome']]);
+      const welcome = JSON.parse(emails[0]!.props) as { amountMinor: number; interval: string; nextPaymentAt: number | null; receiptNumber: string };
+      expect(welcome).toMatchObject({ amountMinor: 1000, interval: 'month', receiptNumber: rows[0]!.stripe_id });
+      expect(welcome.nextPaymentAt).toBeGreaterThan(Date.now());
+      const preview = await (await fetch(`${t.url}/dev/mail`)).text();
+      expect(preview).toContain('Welcome: your monthly gift to The Harbour Ledger');
+      const text = await (await fetch(`${t.url}/dev/mail/${emails[0]!.id}?format=text`)).text();
+      expect(text).toContain(`Receipt number: ${rows[0]!.stripe_id}\n`);
+      expect(text).toContain(`Amount: £10\nNext payment: `);
+      expect(text).toContain(`sign in at ${t.url}/signin`);
+    });
+
+    it('sends a one-off gift its receipt, seen in the preview', async () => {
+      await giveSandboxGift(t, { frequency: 'one_off', amount: '7.50', email: 'receipt@example.com', article: 'harbour-water' });
+      const emails = await t.query<{ id: string; template: string }>(`select id, template from outbox where to_address = 'receipt@example.com'`);
+      expect(emails.map((e) => e.template)).toEqual(['receipt']);
+      const html = await (await fetch(`${t.url}/dev/mail/${emails[0]!.id}?format=html`)).text();
+      expect(html).toContain('We have received your gift of £7.50.');
+      expect(html).toContain(`href="${t.url}/account"`);
     });
 
     it('shows the thank-you page only for a real checkout', async () => {
