@@ -41,6 +41,14 @@ describe('the Worker entry', () => {
     expect((await get(envWith({}), '/health')).status).toBe(200);
   });
 
+  it('refuses SMTP, which Workers cannot speak, naming the setting', async () => {
+    const errors = expectConsole('error');
+    const res = await get(envWith({ MAIL_TRANSPORT: 'smtp', SMTP_HOST: 'smtp.news.example', MAIL_FROM: 'give@news.example' }), '/health');
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('MAIL_TRANSPORT=smtp works only on Node; on Workers use MAIL_TRANSPORT=http');
+    expect(errors).toEqual([expect.stringContaining('MAIL_TRANSPORT=smtp works only on Node')]);
+  });
+
   it('refuses to start without the D1 binding', async () => {
     const errors = expectConsole('error');
     const res = await get({ PUBLICATION_NAME: 'No DB' } as unknown as WorkerEnv, '/health');
