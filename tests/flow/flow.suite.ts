@@ -220,7 +220,7 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const text = await (await fetch(`${t.url}/dev/mail/${emails[0]!.id}?format=text`)).text();
       expect(text).toContain(`Receipt number: ${rows[0]!.stripe_id}\n`);
       expect(text).toContain(`Amount: £10\nNext payment: `);
-      expect(text).toContain(`sign in at ${t.url}/signin`);
+      expect(text).toContain(`Sign in to see and manage your gifts: ${t.url}/signin\n`);
     });
 
     it('sends a one-off gift its receipt, seen in the preview', async () => {
