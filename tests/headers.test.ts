@@ -92,6 +92,7 @@ describe('security headers on every route', () => {
       ['/finance/audit', asStaff],
       ['/finance/staff', asStaff],
       ['/account', { cookie: supporter.cookie }],
+      ['/account/statements/2026', { cookie: supporter.cookie }],
       ['/signin', {}],
       ['/staff/signin', {}],
       ['/dev/mail', {}],

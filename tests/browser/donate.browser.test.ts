@@ -50,9 +50,11 @@ describe.each([
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you for your £10 monthly gift');
     // the receipt in the development mail preview, and the email itself
     await page.goto(`${server.url}/dev/mail`);
-    await page.getByRole('link', { name: /receipt|Thank you/i }).first().click();
+    await page.getByRole('link', { name: /Welcome: your monthly gift/ }).first().click();
     await page.waitForLoadState();
     expect(await page.textContent('body')).toContain('£10');
+    // the HTML part, framed beside the text part, renders under its own policy
+    expect(await page.frameLocator('iframe[title="HTML part"]').locator('p', { hasText: 'Welcome, and thank you.' }).textContent()).toContain('£10 a month');
     expect(refused).toEqual([]);
     await context.close();
   });
