@@ -9,7 +9,7 @@ import { PAYMENT_KINDS } from './ledger.js';
 
 /** The supporter's address for a subscription: its supporter, else its gift's email, else the Stripe customer's supporter. */
 export async function subscriptionContact(db: Db, subscriptionId: string, customerId: string | null): Promise<string | null> {
-  const rows = await db
+  const rows = await db.orm
     .select({ supporterEmail: supporters.email, giftEmail: gifts.email })
     .from(recurringGifts)
     .leftJoin(supporters, eq(supporters.id, recurringGifts.supporterId))
@@ -19,7 +19,7 @@ export async function subscriptionContact(db: Db, subscriptionId: string, custom
   const known = rows[0]?.supporterEmail ?? rows[0]?.giftEmail;
   if (known) return known;
   if (!customerId) return null;
-  const byCustomer = await db.select({ email: supporters.email }).from(supporters).where(eq(supporters.stripeCustomerId, customerId)).limit(1);
+  const byCustomer = await db.orm.select({ email: supporters.email }).from(supporters).where(eq(supporters.stripeCustomerId, customerId)).limit(1);
   return byCustomer[0]?.email ?? null;
 }
 

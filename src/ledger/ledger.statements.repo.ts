@@ -9,7 +9,7 @@ const KINDS = ['gift', 'renewal', 'refund'] as const;
 /** A year's entries, for every supporter or for one email. */
 export async function statementEntries(db: Db, year: number, email?: string): Promise<StatementEntry[]> {
   const { fromMs, toMs } = yearRange(year);
-  const rows = await db
+  const rows = await db.orm
     .select({
       email: ledgerEntries.email,
       currency: ledgerEntries.currency,

@@ -1,6 +1,5 @@
 // `npm run cli -- statements send --year 2026`: every supporter's annual statement, one
 // email per supporter and currency, queued in the outbox. Node-only.
-import { atomic } from '../../db/db.js';
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import type { Config } from '../config.js';
 import { buildStatements, statementKey } from '../ledger/ledger.statements.js';
@@ -22,8 +21,7 @@ export async function statementsSendCommand(config: Config, opts: { year: number
       const batch = statements.slice(i, i + BATCH).map((s) => ({ key: statementKey(opts.year, s.props.currency, s.email), s }));
       // the outbox's unique key drops a statement already queued by an earlier run
       const before = await queuedKeys(handle.db, batch.map((b) => b.key));
-      await atomic(
-        handle.db,
+      await handle.db.atomic(
         batch.map((b) => mail.queue({ key: b.key, template: 'statement', to: b.s.email, props: b.s.props })),
       );
       queued += batch.length - before.size;
