@@ -4,7 +4,7 @@ import { authRoutes } from './auth/auth.routes.js';
 import { appealRoutes } from './appeal/appeal.routes.js';
 import { checkoutRoutes } from './checkout/checkout.routes.js';
 import type { AppEnv, Deps } from './deps.js';
-import { AppError, prefersHtml, publicError, type PublicError } from './lib/errors.js';
+import { AppError, clientHttpException, prefersHtml, publicError, type PublicError } from './lib/errors.js';
 import { describeError, type Logger } from './lib/log.js';
 import { newRequestId } from './lib/request-id.js';
 import { mailPreviewRoutes } from './mail/mail.routes.js';
@@ -88,8 +88,10 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     // c.var.deps is this request's (its logger bound to the request id), unless the error
     // came before the first middleware set it
     const { log } = c.var.deps ?? deps;
-    if (!(err instanceof AppError)) log.error('unhandled error', { error: describeError(err) });
-    else if (err.status >= 500) log.error(err.message, { code: err.code });
+    // a 4xx HTTPException from Hono's own parsers is the client's error, not one to log
+    if (err instanceof AppError) {
+      if (err.status >= 500) log.error(err.message, { code: err.code });
+    } else if (!clientHttpException(err)) log.error('unhandled error', { error: describeError(err) });
     const e: PublicError = { ...publicError(err), reference: c.var.requestId };
     // a 401 names how to authenticate (RFC 9110 §15.5.2); the ops endpoints take a bearer token
     if (e.status === 401) c.header('www-authenticate', 'Bearer realm="storyfund"');

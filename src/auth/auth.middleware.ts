@@ -11,6 +11,7 @@ import type { StaffRole } from '../../db/schema.js';
 import type { AppEnv, StaffEnv, SupporterEnv } from '../deps.js';
 import { timingSafeEqualText } from '../lib/crypto.js';
 import { AppError, prefersHtml } from '../lib/errors.js';
+import { readForm } from '../lib/validate.js';
 import { findStaff, findSupporter, type SessionRow } from './auth.repo.js';
 import { loadSession } from './auth.sessions.js';
 
@@ -53,7 +54,7 @@ async function checkCsrfToken(c: Context<AppEnv>, session: SessionRow): Promise<
   if (!sent) {
     const type = c.req.header('content-type') ?? '';
     if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
-      const body = await c.req.parseBody();
+      const body = await readForm(c.req);
       const v = body[CSRF_FIELD];
       sent = typeof v === 'string' ? v : undefined;
     }

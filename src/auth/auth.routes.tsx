@@ -7,7 +7,7 @@ import type { Statement } from '../../db/db.js';
 import type { AppEnv, Deps } from '../deps.js';
 import { timingSafeEqualText } from '../lib/crypto.js';
 import { normalizeEmail } from '../lib/email.js';
-import { fieldErrors } from '../lib/validate.js';
+import { fieldErrors, readForm } from '../lib/validate.js';
 import { auditStatement, requestOrigin } from './auth.audit.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PBKDF2_ITERATIONS, sha256Hex, verifyPassword } from './auth.crypto.js';
 import { newLink, peekLink, useLink } from './auth.links.js';
@@ -85,7 +85,7 @@ export function authRoutes(): Hono<AppEnv> {
   app.post('/staff/signin', origin, async (c) => {
     const deps = c.var.deps;
     const { db, now } = deps;
-    const body = await c.req.parseBody();
+    const body = await readForm(c.req);
     const next = safeNext(text(body.next), '/finance');
     const render = (status: 400 | 401 | 429, error: string, typed?: string) =>
       c.html(staffSignInPage({ publication: deps.config.publicationName, next, error, email: typed ?? text(body.email) }), status);
@@ -161,7 +161,7 @@ export function authRoutes(): Hono<AppEnv> {
     const { db, now } = deps;
     const p = await pendingStaff(c);
     if (!p) return c.redirect('/staff/signin', 303);
-    const body = await c.req.parseBody();
+    const body = await readForm(c.req);
     const next = safeNext(text(body.next), '/finance');
     const { person, session } = p;
     if (!(await timingSafeEqualText(text(body[CSRF_FIELD]) ?? '', session.csrfToken))) return secondFactorForm(c, p, next, 'This form has expired. Please enter the code again.', 400);
@@ -222,7 +222,7 @@ export function authRoutes(): Hono<AppEnv> {
   app.post('/staff/password', origin, async (c) => {
     const deps = c.var.deps;
     const { db, now, config } = deps;
-    const body = await c.req.parseBody();
+    const body = await readForm(c.req);
     const expired = () => c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/staff/password/reset', label: 'Ask for a new link' } }), 400);
     const parsed = passwordSchema.safeParse(body);
     if (!parsed.success) {
@@ -279,7 +279,7 @@ export function authRoutes(): Hono<AppEnv> {
   app.post('/signin/link', origin, async (c) => {
     const deps = c.var.deps;
     const { db, now, config } = deps;
-    const body = await c.req.parseBody();
+    const body = await readForm(c.req);
     const link = await useLink(db, text(body.token), 'supporter_signin', now());
     const person = link?.subjectId ? await findSupporter(db, link.subjectId) : null;
     if (!link || !person) return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/signin', label: 'Email me a new link' } }), 400);
@@ -327,7 +327,7 @@ async function askForLink(
 ) {
   const deps = c.var.deps;
   const { db, now, config } = deps;
-  const body = await c.req.parseBody();
+  const body = await readForm(c.req);
   const parsed = z.object({ email }).safeParse(body);
   const page = { publication: config.publicationName, ...form };
   if (!parsed.success) return c.html(askLinkPage({ ...page, email: text(body.email), error: fieldErrors(parsed.error).email ?? 'Enter your email address' }), 400);

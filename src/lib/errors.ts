@@ -1,4 +1,6 @@
 // One error type for the whole app; onError maps its code to an HTTP status.
+import { HTTPException } from 'hono/http-exception';
+
 export const ERROR_STATUS = {
   bad_request: 400,
   invalid_signature: 400,
@@ -44,6 +46,8 @@ export const UNEXPECTED_ERROR_MESSAGE = 'Something went wrong on our side. Nothi
 
 export function publicError(err: unknown): PublicError {
   if (err instanceof AppError) return { status: err.status, message: err.message, fields: err.fields };
+  const client = clientHttpException(err);
+  if (client) return { status: client.status, message: client.message, fields: client.fields };
   // an unexpected error's message may hold SQL, paths or keys: it goes to the log only
   return { status: 500, message: UNEXPECTED_ERROR_MESSAGE, fields: {} };
 }
@@ -57,4 +61,16 @@ export function prefersHtml(contentType: string | undefined, accept: string | un
   if (type === 'application/json') return false;
   if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') return true;
   return /(^|[\s,])text\/html\b/i.test(accept ?? '');
+}
+
+const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 429: 'too_many_requests' };
+
+/**
+ * Hono's own middleware and validators refuse bad requests with an HTTPException (a 400 for
+ * "Malformed JSON in request body" or a multipart body without its boundary): the client's
+ * error, as an AppError, never our 500. Any 4xx without a code of ours is a 400.
+ */
+export function clientHttpException(err: unknown): AppError | null {
+  if (!(err instanceof HTTPException) || err.status < 400 || err.status >= 500) return null;
+  return new AppError(CODE_OF_STATUS[err.status] ?? 'bad_request', err.message || 'The request could not be read', { body: 'could not be read' });
 }

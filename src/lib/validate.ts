@@ -2,7 +2,8 @@
 // field. Routes use `validate(target, schema)` (Hono middleware over @hono/zod-validator
 // with this hook) or `parseInput(schema, value)` where the value is read by hand first.
 import { zValidator } from '@hono/zod-validator';
-import type { ValidationTargets } from 'hono';
+import type { HonoRequest, ValidationTargets } from 'hono';
+import type { BodyData } from 'hono/utils/body';
 import type { z } from 'zod';
 import { AppError } from './errors.js';
 
@@ -38,4 +39,17 @@ export function validate<T extends keyof ValidationTargets, S extends z.ZodType>
   return zValidator(target, schema, (result) => {
     if (!result.success) throw new AppError('bad_request', INPUT_ERROR_MESSAGE, fieldErrors(result.error));
   });
+}
+
+/**
+ * A posted form's fields (urlencoded or multipart), or an AppError (400) when the body cannot
+ * be read as a form at all: a multipart body without its boundary, or cut short. Hono's
+ * parseBody throws a plain TypeError for those, which would otherwise be answered as our 500.
+ */
+export async function readForm(req: HonoRequest): Promise<BodyData> {
+  try {
+    return await req.parseBody();
+  } catch {
+    throw new AppError('bad_request', 'The form could not be read. Please send it again.', { body: 'must be a form post' });
+  }
 }

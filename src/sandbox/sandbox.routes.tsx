@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono';
 import type Stripe from 'stripe';
 import type { AppEnv, Deps } from '../deps.js';
+import { readForm } from '../lib/validate.js';
 import { toHtml } from '../ui/layout.js';
 import { completeCheckoutSession } from './sandbox.completion.js';
 import { deliverPending, type Deliver, type DeliveryFailure } from './sandbox.delivery.js';
@@ -120,7 +121,7 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
     const loaded = await load(deps, id);
     if (!loaded) return notFoundPage(c);
     if (loaded.session.status !== 'open') return closed(c, loaded.session, 409);
-    const form = await c.req.parseBody();
+    const form = await readForm(c.req);
     const email = String(form.email ?? '').trim();
     const name = String(form.name ?? '').trim();
     const error = !email
@@ -187,7 +188,7 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
     const loaded = await load(c.var.deps, id);
     if (!loaded) return notFoundPage(c);
     if (loaded.session.status !== 'open') return closed(c, loaded.session, 409);
-    const form = await c.req.parseBody();
+    const form = await readForm(c.req);
     // A declined card leaves the reader on the page to try again; the session stays open
     // and Stripe sends no checkout event for it.
     return c.html(
