@@ -29,7 +29,7 @@ import {
   stripeId,
 } from '../factories/stripe.js';
 import { count } from '../helpers/ledger.js';
-import { startStripeMock } from '../mocks/stripe-api.js';
+import { holdObjects, startStripeMock } from '../mocks/stripe-api.js';
 import { expectSafeResponse, fuzz, nastyText, wrongType } from './fuzz.kit.js';
 
 const OPS_TOKEN = 'fuzz-ops-token-0123456789abcdef0123456789';
@@ -57,10 +57,16 @@ function objectFor(type: string): { id: string } {
     return buildInvoice({ parent: { subscription_details: { subscription: sub.id, metadata: {} } } });
   }
   if (type.startsWith('customer.subscription.')) return buildSubscription();
-  if (type.startsWith('refund.') || type === 'charge.refund.updated') return buildRefund({ charge: stripeId('ch'), payment_intent: stripeId('pi') });
-  if (type.startsWith('charge.dispute.')) return buildDispute({ charge: stripeId('ch'), payment_intent: stripeId('pi') });
+  // Stripe holds the charge these name: a handler asks for it when the payload lacks its payment intent
+  const charge = () => {
+    const ch = buildCharge();
+    holdObjects(mock.store, ch);
+    return { charge: ch.id, payment_intent: ch.payment_intent as string };
+  };
+  if (type.startsWith('refund.') || type === 'charge.refund.updated') return buildRefund(charge());
+  if (type.startsWith('charge.dispute.')) return buildDispute(charge());
   if (type.startsWith('charge.')) return buildCharge();
-  if (type.startsWith('radar.early_fraud_warning.')) return buildEarlyFraudWarning({ payment_intent: stripeId('pi') });
+  if (type.startsWith('radar.early_fraud_warning.')) return buildEarlyFraudWarning(charge());
   if (type.startsWith('payout.')) return buildPayout();
   throw new Error(`no object for ${type}`);
 }
