@@ -2,7 +2,6 @@
 // multipart form without its boundary, JSON cut short. Each is the client's error, a 400,
 // on every form the app takes; before, Hono's TypeError or HTTPException became our 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { atomic } from '../db/db.js';
 import { newSession } from '../src/auth/auth.sessions.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { buildStaff, insertStaffRow, sessionFor, type SignedIn } from './factories/staff.js';
@@ -18,7 +17,7 @@ beforeAll(async () => {
   other = (await insertStaffRow(t.deps, buildStaff({ role: 'viewer' }))).id;
   // right password, code still to come: the second-factor form reads its body only then
   const s = await newSession(t.deps, { kind: 'staff', subjectId: other, stage: 'second_factor', userAgent: 'test' });
-  await atomic(t.deps.db, s.statements);
+  await t.deps.db.atomic(s.statements);
   halfSignedIn = `storyfund_session=${s.token}`;
 });
 afterAll(async () => {

@@ -4,7 +4,6 @@
 // reflection, and no input without a real credential or address opens a session or makes a link.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { atomic } from '../../db/db.js';
 import { CSRF_FIELD } from '../../src/auth/auth.middleware.js';
 import { newSession } from '../../src/auth/auth.sessions.js';
 import { buildTestContext, type TestContext } from '../factories/deps.js';
@@ -20,7 +19,7 @@ beforeAll(async () => {
   t.handle.sqlite.prepare(`insert into supporters (id, email, created_at) values ('sup_fuzz', 'reader@example.com', 0)`).run();
   // right password, code still to come: what the second-factor form is posted with
   const s = await newSession(t.deps, { kind: 'staff', subjectId: person.id, stage: 'second_factor', userAgent: 'fuzz' });
-  await atomic(t.deps.db, s.statements);
+  await t.deps.db.atomic(s.statements);
   pending = { cookie: `storyfund_session=${s.token}`, csrf: s.csrfToken };
 });
 afterAll(async () => {
