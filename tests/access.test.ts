@@ -52,6 +52,9 @@ const TABLE: Record<string, Row> = {
   'POST /signout': { expect: { anon: 401, supporter: '3xx', viewer: '3xx', finance: '3xx', admin: '3xx' } },
   'POST /signout/everywhere': { expect: { anon: 401, supporter: '3xx', viewer: '3xx', finance: '3xx', admin: '3xx' } },
   'GET /finance': { expect: staffOnly('2xx') },
+  'GET /finance/contributions': { expect: staffOnly('2xx') },
+  // a gift that does not exist: a 404 for everyone allowed to look
+  'GET /finance/gifts/:id': { sample: '/finance/gifts/gift_nothing', expect: staffOnly('4xx') },
   'GET /finance/audit': { expect: staffOnly('2xx', 'admin') },
   'GET /finance/staff': { expect: staffOnly('2xx', 'admin') },
   // an admin's JSON post without a role is a 400 naming the field

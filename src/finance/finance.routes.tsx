@@ -1,49 +1,18 @@
-// Staff-only pages. For now: who is signed in, and the audit log for admins; the dashboard
-// grows here on top of requireStaff.
+// Staff-only pages: the dashboard (finance.dashboard.tsx), and the staff list and audit log
+// for admins, all on top of requireStaff.
 import { type Context, Hono } from 'hono';
 import { STAFF_ROLES } from '../../db/schema.js';
 import { requestOrigin } from '../auth/auth.audit.js';
 import { staffChangeStatements } from '../auth/auth.staff.js';
-import type { Child } from 'hono/jsx';
 import { z } from 'zod';
 import { findStaff, listStaff, recentAudit, type StaffRow } from '../auth/auth.repo.js';
 import { privatePage, requireStaff } from '../auth/auth.middleware.js';
 import { Csrf } from '../auth/auth.views.js';
-import type { AppEnv, StaffEnv, StaffPrincipal } from '../deps.js';
+import type { AppEnv, StaffEnv, } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { parseInput, validate } from '../lib/validate.js';
-import { Layout, toHtml } from '../ui/layout.js';
-
-function StaffBar(props: { staff: StaffPrincipal; csrf: string }) {
-  return (
-    <div class="staff-bar">
-      <span>
-        Signed in as <strong>{props.staff.name}</strong>, role <strong>{props.staff.role}</strong>
-      </span>
-      <form method="post" action="/signout">
-        <Csrf token={props.csrf} />
-        <button type="submit" class="link-button">
-          Sign out
-        </button>
-      </form>
-      <form method="post" action="/signout/everywhere">
-        <Csrf token={props.csrf} />
-        <button type="submit" class="link-button">
-          Sign out everywhere
-        </button>
-      </form>
-    </div>
-  );
-}
-
-function StaffPage(props: { title: string; publication: string; staff: StaffPrincipal; csrf: string; children: Child }) {
-  return toHtml(
-    <Layout title={`${props.title} | ${props.publication}`} publication={props.publication} masthead={<StaffBar staff={props.staff} csrf={props.csrf} />}>
-      <h1>{props.title}</h1>
-      {props.children}
-    </Layout>,
-  );
-}
+import { StaffPage } from './finance.layout.js';
+import { dashboardRoutes } from './finance.dashboard.js';
 
 const auditQuery = z.object({
   before_at: z.coerce.number({ error: 'must be a time in ms' }).int().nonnegative().optional(),
@@ -56,35 +25,7 @@ export function financeRoutes(): Hono<StaffEnv> {
   const app = new Hono<StaffEnv>();
   app.use(privatePage());
 
-  app.get('/', requireStaff('viewer'), (c) => {
-    const { staff, session, deps } = c.var;
-    return c.html(
-      StaffPage({
-        title: 'Finance',
-        publication: deps.config.publicationName,
-        staff,
-        csrf: session.csrfToken,
-        children: (
-          <>
-            <p>
-              Signed in as {staff.name}, role {staff.role}.
-            </p>
-            <p>The finance dashboard arrives here. Until then, the CLI exports contributions and reports payouts.</p>
-            {staff.role === 'admin' ? (
-              <ul>
-                <li>
-                  <a href="/finance/staff">Staff</a>
-                </li>
-                <li>
-                  <a href="/finance/audit">Audit log</a>
-                </li>
-              </ul>
-            ) : null}
-          </>
-        ),
-      }),
-    );
-  });
+  app.route('/', dashboardRoutes());
 
   app.get('/audit', requireStaff('admin'), async (c) => {
     const { staff, session, deps } = c.var;

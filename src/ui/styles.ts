@@ -30,4 +30,31 @@ button,.button{font:600 16px/1 var(--sans);background:var(--accent);color:var(--
 .link-button{background:none;color:var(--accent);padding:0;text-decoration:underline;font:inherit}
 table.audit{border-collapse:collapse;width:100%;font:14px/1.4 var(--sans)}
 table.audit th,table.audit td{border-bottom:1px solid var(--rule);padding:.3rem .4rem;text-align:left;vertical-align:top}
+main:has(.finance){max-width:76rem}
+.finance-nav,.periods{display:flex;flex-wrap:wrap;gap:1rem;font:600 15px/1.4 var(--sans);margin:.5rem 0}
+.periods a[aria-current=page]{color:var(--ink);text-decoration:none;border-bottom:3px solid var(--accent)}
+.filters{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:flex-end;font:14px/1.4 var(--sans);margin:1rem 0}
+.filters label{display:flex;flex-direction:column;gap:.2rem;font-weight:600}
+.filters input,.filters select{font:14px/1.3 var(--sans);padding:.35rem .4rem;border:1px solid #888;border-radius:4px;max-width:12rem}
+.filters .invalid input{border-color:var(--error)}
+.filters button{padding:.5rem .9rem;font-size:14px}
+.filters .notice{flex-basis:100%}
+table.data{border-collapse:collapse;width:100%;font:14px/1.4 var(--sans);margin:.5rem 0 1rem}
+table.data th,table.data td{border-bottom:1px solid var(--rule);padding:.3rem .5rem;text-align:left;vertical-align:top}
+table.data thead th{border-bottom:2px solid var(--ink);white-space:nowrap}
+table.data .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.data .neg{color:var(--error)}
+.hint{color:var(--muted);font:14px/1.4 var(--sans)}
+.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font:15px/1.5 var(--sans)}
+.facts dt{font-weight:600}
+.facts dd{margin:0}
+.chart{margin:1rem 0}
+.chart svg{width:100%;height:auto;max-height:260px;display:block}
+.chart figcaption{font:13px/1.4 var(--sans);color:var(--muted)}
+.chart__one-off{fill:#0b5cad}
+.chart__recurring{fill:#f2a541}
+.chart__axis{font:11px var(--sans);fill:#555}
+.key{display:inline-block;width:.8rem;height:.8rem;vertical-align:middle}
+.key--one-off{background:#0b5cad}
+.key--recurring{background:#f2a541}
 `;

@@ -1,0 +1,279 @@
+// Reads behind the finance pages. The ledger is append-only, so every figure here is
+// derived from its entries at the moment of asking; nothing is cached that could disagree.
+// Ranges are half-open UTC milliseconds: from <= occurred_at < to, so the ledger's
+// (occurred_at, id) index serves each one.
+import { and, asc, desc, eq, gte, inArray, isNotNull, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/db.js';
+import { gifts, ledgerEntries, outbox, recurringGifts, stripeEvents, supporters, type EntryKind } from '../../db/schema.js';
+
+export type Range = { fromMs: number; toMs: number };
+
+const PAYMENT: EntryKind[] = ['gift', 'renewal'];
+const REFUND: EntryKind[] = ['refund', 'refund_reversal'];
+const DISPUTE: EntryKind[] = ['dispute', 'dispute_fee', 'dispute_reversal'];
+const kindIn = (kinds: readonly EntryKind[]) => sql.raw(`(${kinds.map((k) => `'${k}'`).join(', ')})`);
+
+const inRange = (r: Range) => and(gte(ledgerEntries.occurredAt, r.fromMs), lt(ledgerEntries.occurredAt, r.toMs));
+
+/** Per currency; fees and net are in the settlement currency, which is the row's currency unless Stripe converted. */
+export type CurrencyTotals = {
+  currency: string;
+  grossMinor: number;
+  feesMinor: number;
+  netMinor: number;
+  refundsMinor: number;
+  disputesMinor: number;
+  gifts: number;
+  supporters: number;
+  /** entries whose fee Stripe has not reported yet (their fee and net are not in the sums) */
+  feesPending: number;
+};
+
+export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]> {
+  const byCurrency = await db
+    .select({
+      currency: ledgerEntries.currency,
+      gross: sql<number>`coalesce(sum(case when ${ledgerEntries.kind} in ${kindIn(PAYMENT)} then ${ledgerEntries.amountMinor} end), 0)`,
+      refunds: sql<number>`coalesce(sum(case when ${ledgerEntries.kind} in ${kindIn(REFUND)} then ${ledgerEntries.amountMinor} end), 0)`,
+      disputes: sql<number>`coalesce(sum(case when ${ledgerEntries.kind} in ${kindIn(DISPUTE)} then ${ledgerEntries.amountMinor} end), 0)`,
+      gifts: sql<number>`count(case when ${ledgerEntries.kind} in ${kindIn(PAYMENT)} then 1 end)`,
+      supporters: sql<number>`count(distinct case when ${ledgerEntries.kind} in ${kindIn(PAYMENT)} then lower(${ledgerEntries.email}) end)`,
+    })
+    .from(ledgerEntries)
+    .where(inRange(r))
+    .groupBy(ledgerEntries.currency);
+  const settlement = sql<string>`coalesce(${ledgerEntries.settlementCurrency}, ${ledgerEntries.currency})`;
+  const settled = await db
+    .select({
+      currency: settlement,
+      fees: sql<number>`coalesce(sum(${ledgerEntries.feeMinor}), 0)`,
+      net: sql<number>`coalesce(sum(${ledgerEntries.netMinor}), 0)`,
+      pending: sql<number>`count(case when ${ledgerEntries.feeMinor} is null then 1 end)`,
+    })
+    .from(ledgerEntries)
+    .where(inRange(r))
+    .groupBy(settlement);
+  const rows = new Map<string, CurrencyTotals>();
+  const row = (currency: string) => {
+    let t = rows.get(currency);
+    if (!t) {
+      t = { currency, grossMinor: 0, feesMinor: 0, netMinor: 0, refundsMinor: 0, disputesMinor: 0, gifts: 0, supporters: 0, feesPending: 0 };
+      rows.set(currency, t);
+    }
+    return t;
+  };
+  for (const b of byCurrency) Object.assign(row(b.currency), { grossMinor: b.gross, refundsMinor: b.refunds, disputesMinor: b.disputes, gifts: b.gifts, supporters: b.supporters });
+  for (const s of settled) Object.assign(row(s.currency), { feesMinor: s.fees, netMinor: s.net, feesPending: s.pending });
+  return [...rows.values()].sort((a, b) => a.currency.localeCompare(b.currency));
+}
+
+/** Stripe's statuses in which a subscription still collects money (https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses). */
+export const LIVE_SUBSCRIPTION = ['active', 'past_due', 'trialing'] as const;
+
+export type RecurringTotals = {
+  currency: string;
+  monthly: number;
+  annual: number;
+  monthlyMinor: number;
+  annualMinor: number;
+  newInRange: number;
+  cancelledInRange: number;
+};
+
+export async function recurringTotals(db: Db, r: Range): Promise<RecurringTotals[]> {
+  const live = sql`${recurringGifts.status} in ${sql.raw(`(${LIVE_SUBSCRIPTION.map((s) => `'${s}'`).join(', ')})`)}`;
+  const rows = await db
+    .select({
+      currency: sql<string>`coalesce(${recurringGifts.currency}, '')`,
+      monthly: sql<number>`count(case when ${live} and ${recurringGifts.interval} = 'month' then 1 end)`,
+      annual: sql<number>`count(case when ${live} and ${recurringGifts.interval} = 'year' then 1 end)`,
+      monthlyMinor: sql<number>`coalesce(sum(case when ${live} and ${recurringGifts.interval} = 'month' then ${recurringGifts.amountMinor} end), 0)`,
+      annualMinor: sql<number>`coalesce(sum(case when ${live} and ${recurringGifts.interval} = 'year' then ${recurringGifts.amountMinor} end), 0)`,
+      newInRange: sql<number>`count(case when ${recurringGifts.createdAt} >= ${r.fromMs} and ${recurringGifts.createdAt} < ${r.toMs} then 1 end)`,
+      cancelledInRange: sql<number>`count(case when ${recurringGifts.canceledAt} >= ${r.fromMs} and ${recurringGifts.canceledAt} < ${r.toMs} then 1 end)`,
+    })
+    .from(recurringGifts)
+    .groupBy(sql`coalesce(${recurringGifts.currency}, '')`);
+  return rows.filter((x) => x.currency !== '' && x.monthly + x.annual + x.newInRange + x.cancelledInRange > 0).sort((a, b) => a.currency.localeCompare(b.currency));
+}
+
+export type FailedRenewal = {
+  id: string;
+  stripeSubscriptionId: string;
+  giftId: string | null;
+  supporterEmail: string | null;
+  amountMinor: number | null;
+  currency: string | null;
+  interval: 'month' | 'year' | null;
+  status: string;
+  paymentIssue: string;
+  declineCode: string | null;
+  nextPaymentAttemptAt: number | null;
+};
+
+/** Recurring gifts whose last payment failed; `awaitingRetry` keeps those Stripe will try again. */
+export async function failedRenewals(db: Db, opts: { awaitingRetry: boolean; limit: number }): Promise<FailedRenewal[]> {
+  const where = [isNotNull(recurringGifts.paymentIssue), ...(opts.awaitingRetry ? [isNotNull(recurringGifts.nextPaymentAttemptAt)] : [])];
+  const rows = await db
+    .select({
+      id: recurringGifts.id,
+      stripeSubscriptionId: recurringGifts.stripeSubscriptionId,
+      giftId: recurringGifts.giftId,
+      supporterEmail: supporters.email,
+      amountMinor: recurringGifts.amountMinor,
+      currency: recurringGifts.currency,
+      interval: recurringGifts.interval,
+      status: recurringGifts.status,
+      paymentIssue: sql<string>`${recurringGifts.paymentIssue}`,
+      declineCode: recurringGifts.declineCode,
+      nextPaymentAttemptAt: recurringGifts.nextPaymentAttemptAt,
+    })
+    .from(recurringGifts)
+    .leftJoin(supporters, eq(supporters.id, recurringGifts.supporterId))
+    .where(and(...where))
+    .orderBy(asc(sql`coalesce(${recurringGifts.nextPaymentAttemptAt}, 9e15)`), asc(recurringGifts.id))
+    .limit(opts.limit);
+  return rows;
+}
+
+export type Bucket = 'day' | 'month';
+export type SeriesPoint = { bucket: string; currency: string; oneOffMinor: number; recurringMinor: number };
+
+/** Gross giving per day or month (UTC) and currency, one-off apart from recurring. */
+export async function givingSeries(db: Db, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
+  const format = bucket === 'day' ? '%Y-%m-%d' : '%Y-%m';
+  const key = sql<string>`strftime(${format}, ${ledgerEntries.occurredAt} / 1000, 'unixepoch')`;
+  return db
+    .select({
+      bucket: key,
+      currency: ledgerEntries.currency,
+      oneOffMinor: sql<number>`coalesce(sum(case when ${ledgerEntries.frequency} = 'one_off' then ${ledgerEntries.amountMinor} end), 0)`,
+      recurringMinor: sql<number>`coalesce(sum(case when ${ledgerEntries.frequency} <> 'one_off' then ${ledgerEntries.amountMinor} end), 0)`,
+    })
+    .from(ledgerEntries)
+    .where(and(inRange(r), inArray(ledgerEntries.kind, PAYMENT)))
+    .groupBy(key, ledgerEntries.currency)
+    .orderBy(key);
+}
+
+// Contributions: one row per ledger entry, as the export has them.
+
+export type ContributionFilter = {
+  range: { fromMs?: number; toMs?: number };
+  status?: string;
+  kind?: EntryKind;
+  frequency?: string;
+  currency?: string;
+  campaign?: string;
+  article?: string;
+  variant?: string;
+  minMinor?: number;
+  maxMinor?: number;
+  email?: string;
+};
+export type ContributionSort = { by: 'date' | 'amount'; dir: 'asc' | 'desc' };
+/** The last row of the page before: its sort value and id. */
+export type ContributionCursor = { value: number; id: string };
+
+export type ContributionRow = {
+  id: string;
+  occurredAt: number;
+  kind: EntryKind;
+  frequency: string;
+  currency: string;
+  amountMinor: number;
+  feeMinor: number | null;
+  netMinor: number | null;
+  settlementCurrency: string | null;
+  email: string | null;
+  giftId: string | null;
+  status: string | null;
+  article: string | null;
+  campaign: string | null;
+  variant: string | null;
+};
+
+export function contributionWhere(f: ContributionFilter): SQL[] {
+  const where: SQL[] = [];
+  if (f.range.fromMs != null) where.push(gte(ledgerEntries.occurredAt, f.range.fromMs));
+  if (f.range.toMs != null) where.push(lt(ledgerEntries.occurredAt, f.range.toMs));
+  if (f.kind) where.push(eq(ledgerEntries.kind, f.kind));
+  if (f.frequency) where.push(eq(ledgerEntries.frequency, f.frequency as 'one_off'));
+  if (f.currency) where.push(eq(ledgerEntries.currency, f.currency));
+  if (f.minMinor != null) where.push(gte(ledgerEntries.amountMinor, f.minMinor));
+  if (f.maxMinor != null) where.push(sql`${ledgerEntries.amountMinor} <= ${f.maxMinor}`);
+  if (f.email) where.push(eq(sql`lower(${ledgerEntries.email})`, f.email.toLowerCase()));
+  if (f.status) where.push(eq(gifts.status, f.status as 'paid'));
+  if (f.campaign) where.push(eq(gifts.campaign, f.campaign));
+  if (f.article) where.push(eq(gifts.article, f.article));
+  if (f.variant) where.push(eq(gifts.variant, f.variant));
+  return where;
+}
+
+export async function listContributions(db: Db, f: ContributionFilter, sort: ContributionSort, after: ContributionCursor | null, limit: number): Promise<ContributionRow[]> {
+  const where = contributionWhere(f);
+  const col = sort.by === 'date' ? ledgerEntries.occurredAt : ledgerEntries.amountMinor;
+  // a row-value comparison keeps each page a range scan of the index, however deep (no OFFSET)
+  if (after) where.push(sort.dir === 'desc' ? sql`(${col}, ${ledgerEntries.id}) < (${after.value}, ${after.id})` : sql`(${col}, ${ledgerEntries.id}) > (${after.value}, ${after.id})`);
+  const order = sort.dir === 'desc' ? [desc(col), desc(ledgerEntries.id)] : [asc(col), asc(ledgerEntries.id)];
+  return db
+    .select({
+      id: ledgerEntries.id,
+      occurredAt: ledgerEntries.occurredAt,
+      kind: ledgerEntries.kind,
+      frequency: ledgerEntries.frequency,
+      currency: ledgerEntries.currency,
+      amountMinor: ledgerEntries.amountMinor,
+      feeMinor: ledgerEntries.feeMinor,
+      netMinor: ledgerEntries.netMinor,
+      settlementCurrency: ledgerEntries.settlementCurrency,
+      email: ledgerEntries.email,
+      giftId: ledgerEntries.giftId,
+      status: gifts.status,
+      article: gifts.article,
+      campaign: gifts.campaign,
+      variant: gifts.variant,
+    })
+    .from(ledgerEntries)
+    .leftJoin(gifts, eq(gifts.id, ledgerEntries.giftId))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(...order)
+    .limit(limit);
+}
+
+// A gift's timeline.
+
+export type GiftRow = typeof gifts.$inferSelect;
+
+export async function giftTimeline(db: Db, giftId: string) {
+  const [gift] = await db.select().from(gifts).where(eq(gifts.id, giftId)).limit(1);
+  if (!gift) return null;
+  const entries = await db.select().from(ledgerEntries).where(eq(ledgerEntries.giftId, giftId)).orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
+  const [recurring] = gift.subscriptionId ? await db.select().from(recurringGifts).where(eq(recurringGifts.stripeSubscriptionId, gift.subscriptionId)).limit(1) : [];
+  // The Stripe ids this gift is known by; an event or email naming one of them is the gift's.
+  const ids = new Set<string>([gift.checkoutSessionId, gift.paymentIntentId, gift.subscriptionId].filter((x): x is string => !!x));
+  for (const e of entries) {
+    ids.add(e.stripeId);
+    if (e.paymentIntentId) ids.add(e.paymentIntentId);
+    if (e.chargeId) ids.add(e.chargeId);
+  }
+  // Events carry the ids only inside their payload: a scan of the events table, bounded by
+  // the handful of ids a gift has; fine for one gift at a time, not for lists.
+  const named = [...ids].filter((id) => /^[A-Za-z0-9_]+$/.test(id));
+  const events = named.length
+    ? await db
+        .select({ id: stripeEvents.id, type: stripeEvents.type, stripeCreated: stripeEvents.stripeCreated, livemode: stripeEvents.livemode, receivedAt: stripeEvents.receivedAt, processedAt: stripeEvents.processedAt, lastError: stripeEvents.lastError })
+        .from(stripeEvents)
+        .where(or(...named.map((id) => like(stripeEvents.payload, `%"${id}"%`))))
+        .orderBy(asc(stripeEvents.stripeCreated), asc(stripeEvents.id))
+        .limit(200)
+    : [];
+  const keys = [gift.id, ...named];
+  const emails = await db
+    .select({ id: outbox.id, key: outbox.key, template: outbox.template, to: outbox.to, status: outbox.status, createdAt: outbox.createdAt, sentAt: outbox.sentAt })
+    .from(outbox)
+    .where(or(...keys.map((k) => like(outbox.key, `%${k}%`))))
+    .orderBy(asc(outbox.createdAt), asc(outbox.id))
+    .limit(100);
+  return { gift, entries, recurring: recurring ?? null, events, emails };
+}
