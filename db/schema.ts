@@ -426,3 +426,25 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_at').on(t.at, t.id)],
 );
+
+/**
+ * One row per reconcile run (CLI, Node timer, Workers cron): when it ran and what it found,
+ * so the finance overview can say how fresh the ledger's check is without asking Stripe.
+ */
+export const reconcileRuns = sqliteTable(
+  'reconcile_runs',
+  {
+    id: text('id').primaryKey(),
+    ranAt: integer('ran_at').notNull(),
+    /** seconds: the window's start, as Stripe counts time */
+    sinceSec: integer('since_sec').notNull(),
+    drift: integer('drift', { mode: 'boolean' }).notNull(),
+    eventsRecovered: integer('events_recovered').notNull(),
+    eventsFailed: integer('events_failed').notNull(),
+    feesFilled: integer('fees_filled').notNull(),
+    objectsDiffering: integer('objects_differing').notNull(),
+    /** the settlement currencies whose totals differ, comma-separated */
+    currenciesDiffering: text('currencies_differing').notNull().default(''),
+  },
+  (t) => [index('reconcile_runs_ran').on(t.ranAt)],
+);

@@ -84,6 +84,18 @@ describe('overview figures', () => {
     expect(await (await get('/finance', finance)).text()).toContain('dora@example.org');
   });
 
+  it("states the ledger's health from the last reconcile run: none yet, clean, then drift", async () => {
+    const line = async () => /<p class="health[^"]*"[^>]*>(.*?)<\/p>/.exec(await (await get('/finance', viewer)).text())?.[1];
+    expect(await line()).toContain('reconcile has not run yet');
+    const run = t.handle.sqlite.prepare(
+      `insert into reconcile_runs (id, ran_at, since_sec, drift, events_recovered, events_failed, fees_filled, objects_differing, currencies_differing) values (?, ?, 0, ?, 0, 0, 0, ?, ?)`,
+    );
+    run.run('rcn_1', Date.parse('2026-11-20T04:00:00Z'), 0, 0, '');
+    expect(await line()).toBe('Ledger check: reconciled with Stripe at 2026-11-20 04:00 UTC (6 h ago), no drift.');
+    run.run('rcn_2', Date.parse('2026-11-20T09:30:00Z'), 1, 2, 'gbp');
+    expect(await line()).toBe('Ledger check: drift found at 2026-11-20 09:30 UTC (within the hour): 2 objects differ, totals differ in GBP.');
+  });
+
   it('answers today, this year and a chosen range, and names a bad date', async () => {
     const today = (await (await get('/finance?period=today', viewer, 'application/json')).json()) as { totals: { currency: string }[] };
     expect(today.totals.map((r) => r.currency)).toEqual(['eur']);

@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertPendingGift } from '../src/ledger/ledger.repo.js';
 import { runCli } from '../src/runtime/cli.js';
+import { lastReconcileRun } from '../src/ledger/ledger.runs.repo.js';
 import { runReconcile } from '../src/webhooks/webhooks.reconcile.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { TEST_WEBHOOK_SECRET } from './factories/stripe.js';
@@ -97,6 +98,8 @@ describe('reconcile', () => {
     expect(gbp.differs).toBe(true);
     expect(gbp.ledger.feesMinor - gbp.stripe.feesMinor).toBe(1);
     expect(gbp.ledger.refundsMinor - gbp.stripe.refundsMinor).toBe(2000);
+    // the run is stored for the finance overview's health line
+    expect(await lastReconcileRun(t.deps.db)).toMatchObject({ drift: true, objectsDiffering: 2, currenciesDiffering: 'gbp', eventsFailed: 0, ranAt: t.deps.now() });
   });
 });
 

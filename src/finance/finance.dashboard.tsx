@@ -12,6 +12,7 @@ import { AppError, prefersHtml } from '../lib/errors.js';
 import { formatMoney, isKnownCurrency } from '../lib/money.js';
 import { fieldErrors, INPUT_ERROR_MESSAGE, parseInput } from '../lib/validate.js';
 import { bucketFor, GivingChart } from './finance.chart.js';
+import { lastReconcileRun, type ReconcileRun } from '../ledger/ledger.runs.repo.js';
 import { StaffPage } from './finance.layout.js';
 import { currencyTotals, failedRenewals, giftTimeline, givingSeries, listContributions, recurringTotals } from './finance.repo.js';
 import {
@@ -73,6 +74,21 @@ function StripeLink(props: { config: Config; id: string | null }) {
   );
 }
 
+/** One line: how recently the ledger was checked against Stripe, and what that check found. */
+export function HealthLine(props: { run: ReconcileRun | null; now: number }) {
+  const r = props.run;
+  if (!r) return <p class="health health--unknown">Ledger check: reconcile has not run yet (<code>npm run cli -- reconcile</code>, or the daily schedule).</p>;
+  const ago = Math.max(0, Math.floor((props.now - r.ranAt) / 3_600_000));
+  const when = `${isoMinute(r.ranAt)} UTC (${ago < 1 ? 'within the hour' : `${ago} h ago`})`;
+  if (!r.drift) return <p class="health health--ok">Ledger check: reconciled with Stripe at {when}, no drift{r.feesFilled ? `; ${r.feesFilled} fees filled in` : ''}.</p>;
+  const parts = [r.objectsDiffering ? `${r.objectsDiffering} objects differ` : '', r.currenciesDiffering ? `totals differ in ${r.currenciesDiffering.toUpperCase()}` : '', r.eventsFailed ? `${r.eventsFailed} events failed` : ''].filter(Boolean);
+  return (
+    <p class="health health--drift" role="alert">
+      Ledger check: drift found at {when}: {parts.join(', ') || 'see the reconcile report'}.
+    </p>
+  );
+}
+
 const PERIOD_LINKS = [
   ['today', 'Today'],
   ['month', 'This month'],
@@ -87,14 +103,15 @@ export function dashboardRoutes(): Hono<StaffEnv> {
     const q = parseInput(overviewQuery, c.req.query());
     const { period, range, label } = periodRange(q, deps.now());
     const bucket = bucketFor(range);
-    const [totals, recurring, failed, series] = await Promise.all([
+    const [health, totals, recurring, failed, series] = await Promise.all([
+      lastReconcileRun(deps.db),
       currencyTotals(deps.db, range),
       recurringTotals(deps.db, range),
       failedRenewals(deps.db, { awaitingRetry: true, limit: 20 }),
       givingSeries(deps.db, range, bucket),
     ]);
     if (c.req.header('accept')?.includes('application/json')) {
-      return c.json({ range, totals, recurring: recurring.map((r) => ({ ...r, mrrMinor: mrrMinor(r), churnRate: churnRate(r) })), failedRenewals: failed.length });
+      return c.json({ range, totals, recurring: recurring.map((r) => ({ ...r, mrrMinor: mrrMinor(r), churnRate: churnRate(r) })), failedRenewals: failed.length, lastReconcile: health });
     }
     const chartCurrencies = [...new Set(series.map((p) => p.currency))].sort();
     return c.html(
@@ -108,6 +125,7 @@ export function dashboardRoutes(): Hono<StaffEnv> {
             <p>
               Signed in as {staff.name}, role {staff.role}.
             </p>
+            <HealthLine run={health} now={deps.now()} />
             <nav class="periods" aria-label="Period">
               {PERIOD_LINKS.map(([p, name]) => (
                 <a href={`/finance?period=${p}`} aria-current={period === p ? 'page' : undefined}>

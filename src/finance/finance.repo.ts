@@ -30,7 +30,7 @@ export type CurrencyTotals = {
 };
 
 export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]> {
-  const byCurrency = await db
+  const byCurrency = await db.orm
     .select({
       currency: ledgerEntries.currency,
       gross: sql<number>`coalesce(sum(case when ${ledgerEntries.kind} in ${kindIn(PAYMENT)} then ${ledgerEntries.amountMinor} end), 0)`,
@@ -43,7 +43,7 @@ export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]
     .where(inRange(r))
     .groupBy(ledgerEntries.currency);
   const settlement = sql<string>`coalesce(${ledgerEntries.settlementCurrency}, ${ledgerEntries.currency})`;
-  const settled = await db
+  const settled = await db.orm
     .select({
       currency: settlement,
       fees: sql<number>`coalesce(sum(${ledgerEntries.feeMinor}), 0)`,
@@ -82,7 +82,7 @@ export type RecurringTotals = {
 
 export async function recurringTotals(db: Db, r: Range): Promise<RecurringTotals[]> {
   const live = sql`${recurringGifts.status} in ${sql.raw(`(${LIVE_SUBSCRIPTION.map((s) => `'${s}'`).join(', ')})`)}`;
-  const rows = await db
+  const rows = await db.orm
     .select({
       currency: sql<string>`coalesce(${recurringGifts.currency}, '')`,
       monthly: sql<number>`count(case when ${live} and ${recurringGifts.interval} = 'month' then 1 end)`,
@@ -114,7 +114,7 @@ export type FailedRenewal = {
 /** Recurring gifts whose last payment failed; `awaitingRetry` keeps those Stripe will try again. */
 export async function failedRenewals(db: Db, opts: { awaitingRetry: boolean; limit: number }): Promise<FailedRenewal[]> {
   const where = [isNotNull(recurringGifts.paymentIssue), ...(opts.awaitingRetry ? [isNotNull(recurringGifts.nextPaymentAttemptAt)] : [])];
-  const rows = await db
+  const rows = await db.orm
     .select({
       id: recurringGifts.id,
       stripeSubscriptionId: recurringGifts.stripeSubscriptionId,
@@ -143,7 +143,7 @@ export type SeriesPoint = { bucket: string; currency: string; oneOffMinor: numbe
 export async function givingSeries(db: Db, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
   const format = bucket === 'day' ? '%Y-%m-%d' : '%Y-%m';
   const key = sql<string>`strftime(${format}, ${ledgerEntries.occurredAt} / 1000, 'unixepoch')`;
-  return db
+  return db.orm
     .select({
       bucket: key,
       currency: ledgerEntries.currency,
@@ -216,7 +216,7 @@ export async function listContributions(db: Db, f: ContributionFilter, sort: Con
   // a row-value comparison keeps each page a range scan of the index, however deep (no OFFSET)
   if (after) where.push(sort.dir === 'desc' ? sql`(${col}, ${ledgerEntries.id}) < (${after.value}, ${after.id})` : sql`(${col}, ${ledgerEntries.id}) > (${after.value}, ${after.id})`);
   const order = sort.dir === 'desc' ? [desc(col), desc(ledgerEntries.id)] : [asc(col), asc(ledgerEntries.id)];
-  return db
+  return db.orm
     .select({
       id: ledgerEntries.id,
       occurredAt: ledgerEntries.occurredAt,
@@ -246,10 +246,10 @@ export async function listContributions(db: Db, f: ContributionFilter, sort: Con
 export type GiftRow = typeof gifts.$inferSelect;
 
 export async function giftTimeline(db: Db, giftId: string) {
-  const [gift] = await db.select().from(gifts).where(eq(gifts.id, giftId)).limit(1);
+  const [gift] = await db.orm.select().from(gifts).where(eq(gifts.id, giftId)).limit(1);
   if (!gift) return null;
-  const entries = await db.select().from(ledgerEntries).where(eq(ledgerEntries.giftId, giftId)).orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
-  const [recurring] = gift.subscriptionId ? await db.select().from(recurringGifts).where(eq(recurringGifts.stripeSubscriptionId, gift.subscriptionId)).limit(1) : [];
+  const entries = await db.orm.select().from(ledgerEntries).where(eq(ledgerEntries.giftId, giftId)).orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
+  const [recurring] = gift.subscriptionId ? await db.orm.select().from(recurringGifts).where(eq(recurringGifts.stripeSubscriptionId, gift.subscriptionId)).limit(1) : [];
   // The Stripe ids this gift is known by; an event or email naming one of them is the gift's.
   const ids = new Set<string>([gift.checkoutSessionId, gift.paymentIntentId, gift.subscriptionId].filter((x): x is string => !!x));
   for (const e of entries) {
@@ -261,7 +261,7 @@ export async function giftTimeline(db: Db, giftId: string) {
   // the handful of ids a gift has; fine for one gift at a time, not for lists.
   const named = [...ids].filter((id) => /^[A-Za-z0-9_]+$/.test(id));
   const events = named.length
-    ? await db
+    ? await db.orm
         .select({ id: stripeEvents.id, type: stripeEvents.type, stripeCreated: stripeEvents.stripeCreated, livemode: stripeEvents.livemode, receivedAt: stripeEvents.receivedAt, processedAt: stripeEvents.processedAt, lastError: stripeEvents.lastError })
         .from(stripeEvents)
         .where(or(...named.map((id) => like(stripeEvents.payload, `%"${id}"%`))))
@@ -269,7 +269,7 @@ export async function giftTimeline(db: Db, giftId: string) {
         .limit(200)
     : [];
   const keys = [gift.id, ...named];
-  const emails = await db
+  const emails = await db.orm
     .select({ id: outbox.id, key: outbox.key, template: outbox.template, to: outbox.to, status: outbox.status, createdAt: outbox.createdAt, sentAt: outbox.sentAt })
     .from(outbox)
     .where(or(...keys.map((k) => like(outbox.key, `%${k}%`))))

@@ -44,6 +44,9 @@ table.data th,table.data td{border-bottom:1px solid var(--rule);padding:.3rem .5
 table.data thead th{border-bottom:2px solid var(--ink);white-space:nowrap}
 table.data .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.data .neg{color:var(--error)}
+.health{font:600 15px/1.4 var(--sans);padding:.4rem .7rem;border-left:4px solid var(--muted);background:var(--panel)}
+.health--ok{border-color:#2e7d32}
+.health--drift{border-color:var(--error);color:var(--error)}
 .hint{color:var(--muted);font:14px/1.4 var(--sans)}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font:15px/1.5 var(--sans)}
 .facts dt{font-weight:600}

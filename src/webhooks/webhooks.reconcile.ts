@@ -17,6 +17,7 @@ import { settlementOf } from '../ledger/ledger.fees.js';
 import { PAYMENT_KINDS, type Write } from '../ledger/ledger.js';
 import { entriesOfBalanceTransactions, entriesSince, entriesWithoutFees, isSettled } from '../ledger/ledger.reconcile.repo.js';
 import { writeStatements } from '../ledger/ledger.repo.js';
+import { reconcileRunStatement } from '../ledger/ledger.runs.repo.js';
 import { applyUnlessProcessed, handlesEvent } from './webhooks.apply.js';
 import { processedEventIds } from './webhooks.repo.js';
 import { parseStripe, paymentIntentSchema, refundSchema } from './webhooks.schemas.js';
@@ -187,5 +188,8 @@ export async function runReconcile(deps: Deps, opts: ReconcileOptions): Promise<
   const feesFilled = await fillMissingFees(deps, opts);
   const { currencies, objects } = await driftOf(deps, opts);
   const drift = objects.length > 0 || currencies.some((c) => c.differs) || events.failed.length > 0;
-  return { sinceSec: opts.sinceSec, events, feesFilled, currencies, objects, drift };
+  const report = { sinceSec: opts.sinceSec, events, feesFilled, currencies, objects, drift };
+  // the finance overview's health line reads the latest of these
+  await deps.db.atomic([reconcileRunStatement(deps.db, report, deps.now())]);
+  return report;
 }

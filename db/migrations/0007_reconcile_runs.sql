@@ -1,0 +1,13 @@
+CREATE TABLE `reconcile_runs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`ran_at` integer NOT NULL,
+	`since_sec` integer NOT NULL,
+	`drift` integer NOT NULL,
+	`events_recovered` integer NOT NULL,
+	`events_failed` integer NOT NULL,
+	`fees_filled` integer NOT NULL,
+	`objects_differing` integer NOT NULL,
+	`currencies_differing` text DEFAULT '' NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `reconcile_runs_ran` ON `reconcile_runs` (`ran_at`);
