@@ -57,6 +57,8 @@ export const gifts = sqliteTable(
     index('gifts_payment_intent').on(t.paymentIntentId),
     index('gifts_created').on(t.createdAt, t.id),
     index('gifts_subscription').on(t.subscriptionId),
+    // a supporter's gifts and lifetime giving on the finance pages
+    index('gifts_supporter').on(t.supporterId),
     // The contributions export looks up every entry's gift: read from this index alone, a
     // lookup is one B-tree search instead of two, and a 1M-row export ~1.2 s faster
     // (BENCHMARKS.md). SQLite's planner prefers the primary key's own index, so the export

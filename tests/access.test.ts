@@ -55,6 +55,12 @@ const TABLE: Record<string, Row> = {
   'GET /finance/contributions': { expect: staffOnly('2xx') },
   // a gift that does not exist: a 404 for everyone allowed to look
   'GET /finance/gifts/:id': { sample: '/finance/gifts/gift_nothing', expect: staffOnly('4xx') },
+  'GET /finance/supporters': { expect: staffOnly('2xx') },
+  'GET /finance/supporters/:id': { sample: '/finance/supporters/sup_access', expect: staffOnly('2xx') },
+  'GET /finance/failed': { expect: staffOnly('2xx') },
+  'GET /finance/attribution': { expect: staffOnly('2xx') },
+  'GET /finance/payouts': { expect: staffOnly('2xx') },
+  'GET /finance/payouts/:id': { sample: '/finance/payouts/po_nothing', expect: staffOnly('4xx') },
   'GET /finance/audit': { expect: staffOnly('2xx', 'admin') },
   'GET /finance/staff': { expect: staffOnly('2xx', 'admin') },
   // an admin's JSON post without a role is a 400 naming the field

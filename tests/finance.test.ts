@@ -194,3 +194,77 @@ describe("a gift's timeline", () => {
     expect((await get('/finance/gifts/bad%20id', viewer)).status).toBe(404);
   });
 });
+
+describe('supporters, failed payments, attribution and payouts', () => {
+  const json = async <T,>(path: string, s: SignedIn = finance) => {
+    const res = await get(path, s, 'application/json');
+    expect(res.status, path).toBe(200);
+    return (await res.json()) as T;
+  };
+
+  it("lists supporters newest first with lifetime giving net of refunds and disputes, paged by keyset; viewers see them masked", async () => {
+    type L = { supporters: { id: string; email: string; lifetime: { currency: string; grossMinor: number; refundsMinor: number; disputesMinor: number }[] }[]; next: string | null };
+    const page = await json<L>('/finance/supporters');
+    expect(page.supporters.map((s) => s.id)).toEqual(['sup_eve', 'sup_dora', 'sup_chie', 'sup_bob', 'sup_ann']);
+    expect(page.supporters.find((s) => s.id === 'sup_ann')!.lifetime).toEqual([
+      expect.objectContaining({ currency: 'eur', grossMinor: 2500, refundsMinor: 0, disputesMinor: 0 }),
+      expect.objectContaining({ currency: 'gbp', grossMinor: 1000, refundsMinor: -400, disputesMinor: 0 }),
+    ]);
+    expect(page.supporters.find((s) => s.id === 'sup_chie')!.lifetime).toEqual([expect.objectContaining({ currency: 'jpy', grossMinor: 3000, disputesMinor: -3000 })]);
+    const html = await (await get('/finance/supporters', finance)).text();
+    // kept after refunds: EUR 25, GBP 10 - 4
+    expect(html).toContain('€25 · £6');
+    expect((await json<L>('/finance/supporters', viewer)).supporters[0]!.email).toBe('e•••@example.org');
+    expect((await json<L>('/finance/supporters?email=BOB@example.org')).supporters.map((s) => s.id)).toEqual(['sup_bob']);
+    expect((await get('/finance/supporters?after=x', finance, 'application/json')).status).toBe(400);
+  });
+
+  it("shows one supporter: lifetime per currency, recurring status, gifts and emails sent", async () => {
+    const html = await (await get('/finance/supporters/sup_ann', finance)).text();
+    expect(html).toMatch(/<tr data-currency="gbp"><th scope="row">GBP<\/th><td class="num">£10<\/td><td class="num neg">-£4<\/td><td class="num">£0<\/td><td class="num">£6<\/td>/);
+    expect(html).toContain('href="/finance/gifts/gift_g1"');
+    expect(html).toContain('receipt');
+    const bob = await (await get('/finance/supporters/sup_bob', viewer)).text();
+    expect(bob).toContain('£5 per month: active');
+    expect(bob).toContain('b•••@example.org');
+    expect(bob).not.toContain('bob@example.org');
+    expect((await get('/finance/supporters/sup_nobody', viewer)).status).toBe(404);
+  });
+
+  it('lists failed payments with the decline in words and the next retry', async () => {
+    type F = { renewals: { stripeSubscriptionId: string; reason: string; nextPaymentAttemptAt: number; supporterEmail: string }[]; gifts: { id: string; email: string }[] };
+    const f = await json<F>('/finance/failed', viewer);
+    expect(f.renewals).toEqual([expect.objectContaining({ stripeSubscriptionId: 'sub_failing', reason: 'Not enough money in the account', nextPaymentAttemptAt: Date.parse('2026-11-22T06:00:00Z'), supporterEmail: 'd•••@example.org' })]);
+    expect(f.gifts).toEqual([expect.objectContaining({ id: 'gift_g9', email: 'e•••@example.org' })]);
+  });
+
+  it('attributes payments by campaign and article: revenue, count, share recurring, average, and new recurring gifts annualised', async () => {
+    type A = { rows: { value: string | null; currency: string; revenueMinor: number; gifts: number; recurringGifts: number; annualisedMinor: number; shareRecurring: number; averageMinor: number }[] };
+    const nov = await json<A>('/finance/attribution?period=month&by=campaign');
+    expect(nov.rows.map((r) => [r.value, r.currency, r.revenueMinor, r.gifts, r.shareRecurring, r.averageMinor, r.annualisedMinor])).toEqual([
+      [null, 'jpy', 3000, 1, 0, 3000, 0],
+      ['newsletter', 'eur', 2500, 1, 0, 2500, 0],
+      ['winter', 'gbp', 1500, 2, 0.5, 750, 0],
+      ['winter', 'usd', 1000, 1, 0, 1000, 0],
+    ]);
+    // October: gift_g2's first monthly payment, at a year's worth
+    const oct = await json<A>('/finance/attribution?from=2026-10-01&to=2026-10-31&by=article&sort=gifts&dir=asc');
+    expect(oct.rows).toEqual([expect.objectContaining({ value: 'ferry-cuts', currency: 'gbp', revenueMinor: 500, annualisedMinor: 6000, recurringGifts: 1 })]);
+    // equal averages (1000 in GBP and USD) fall back to currency order
+    const bySection = await json<A>('/finance/attribution?period=year&by=section&sort=average&dir=asc');
+    expect(bySection.rows.map((r) => `${r.value}:${r.currency}`)).toEqual(['transport:gbp', 'environment:gbp', 'environment:usd', 'transport:eur', 'environment:jpy']);
+    expect((await get('/finance/attribution?by=colour', viewer, 'application/json')).status).toBe(400);
+  });
+
+  it("shows a payout that balances, each item with its gift, and the month's payouts with their total", async () => {
+    const html = await (await get('/finance/payouts/po_nov', viewer)).text();
+    expect(html).toContain('Balances: gross £10 - fees £0.35 + refunds -£4 + disputes £0 = £5.65; paid out £5.65.');
+    expect(html).toMatch(/txn_re_g1<\/code><\/td><td>refund<\/td><td>re_g1<\/td><td class="num neg">-£4<\/td>.*?href="\/finance\/gifts\/gift_g1"/s);
+    const month = await (await get('/finance/payouts?month=2026-11', viewer)).text();
+    expect(month).toContain('href="/finance/payouts/po_nov"');
+    expect(month).toMatch(/Total GBP \(1 payouts\)<\/th><td class="num">£5.65<\/td>/);
+    expect(await (await get('/finance/payouts?month=2026-10', viewer)).text()).toContain('No payouts arrive in this month.');
+    expect((await get('/finance/payouts?month=2026-13', viewer, 'application/json')).status).toBe(400);
+    expect((await get('/finance/payouts/po_none', viewer)).status).toBe(404);
+  });
+});

@@ -10,4 +10,5 @@ CREATE TABLE `reconcile_runs` (
 	`currencies_differing` text DEFAULT '' NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `reconcile_runs_ran` ON `reconcile_runs` (`ran_at`);
+CREATE INDEX `reconcile_runs_ran` ON `reconcile_runs` (`ran_at`);--> statement-breakpoint
+CREATE INDEX `gifts_supporter` ON `gifts` (`supporter_id`);

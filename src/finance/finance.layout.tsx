@@ -31,6 +31,10 @@ function FinanceNav(props: { staff: StaffPrincipal }) {
   const links: [string, string][] = [
     ['/finance', 'Overview'],
     ['/finance/contributions', 'Contributions'],
+    ['/finance/supporters', 'Supporters'],
+    ['/finance/failed', 'Failed payments'],
+    ['/finance/attribution', 'Attribution'],
+    ['/finance/payouts', 'Payouts'],
   ];
   if (props.staff.role === 'admin') links.push(['/finance/staff', 'Staff'], ['/finance/audit', 'Audit log']);
   return (

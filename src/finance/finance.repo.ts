@@ -277,3 +277,103 @@ export async function giftTimeline(db: Db, giftId: string) {
     .limit(100);
   return { gift, entries, recurring: recurring ?? null, events, emails };
 }
+
+// Supporters.
+
+export type SupporterRow = { id: string; email: string; name: string | null; createdAt: number };
+export type SupporterCursor = { createdAt: number; id: string };
+
+/** Newest first, by keyset on (created_at, id); `email` narrows to one address. */
+export async function listSupporters(db: Db, opts: { email?: string; after: SupporterCursor | null; limit: number }): Promise<SupporterRow[]> {
+  const where: SQL[] = [];
+  if (opts.email) where.push(eq(supporters.email, opts.email.toLowerCase()));
+  if (opts.after) where.push(sql`(${supporters.createdAt}, ${supporters.id}) < (${opts.after.createdAt}, ${opts.after.id})`);
+  return db
+    .select({ id: supporters.id, email: supporters.email, name: supporters.name, createdAt: supporters.createdAt })
+    .from(supporters)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(supporters.createdAt), desc(supporters.id))
+    .limit(opts.limit);
+}
+
+export type LifetimeGiving = { supporterId: string; currency: string; grossMinor: number; refundsMinor: number; disputesMinor: number; payments: number };
+
+/** Lifetime giving per supporter and currency, for the supporters of one page (through gifts_supporter). */
+export async function lifetimeGiving(db: Db, supporterIds: readonly string[]): Promise<LifetimeGiving[]> {
+  if (!supporterIds.length) return [];
+  return db
+    .select({
+      supporterId: sql<string>`${gifts.supporterId}`,
+      currency: ledgerEntries.currency,
+      grossMinor: sql<number>`coalesce(sum(case when ${ledgerEntries.kind} in ${kindIn(PAYMENT)} then ${ledgerEntries.amountMinor} end), 0)`,
+      refundsMinor: sql<number>`coalesce(sum(case when ${ledgerEntries.kind} in ${kindIn(REFUND)} then ${ledgerEntries.amountMinor} end), 0)`,
+      disputesMinor: sql<number>`coalesce(sum(case when ${ledgerEntries.kind} in ${kindIn(DISPUTE)} then ${ledgerEntries.amountMinor} end), 0)`,
+      payments: sql<number>`count(case when ${ledgerEntries.kind} in ${kindIn(PAYMENT)} then 1 end)`,
+    })
+    .from(gifts)
+    .innerJoin(ledgerEntries, eq(ledgerEntries.giftId, gifts.id))
+    .where(inArray(gifts.supporterId, [...supporterIds]))
+    .groupBy(gifts.supporterId, ledgerEntries.currency)
+    .orderBy(gifts.supporterId, ledgerEntries.currency);
+}
+
+export async function supporterDetail(db: Db, id: string) {
+  const [supporter] = await db.select().from(supporters).where(eq(supporters.id, id)).limit(1);
+  if (!supporter) return null;
+  const [lifetime, giftRows, recurring, emails] = await Promise.all([
+    lifetimeGiving(db, [id]),
+    db.select().from(gifts).where(eq(gifts.supporterId, id)).orderBy(desc(gifts.createdAt), desc(gifts.id)).limit(200),
+    db.select().from(recurringGifts).where(eq(recurringGifts.supporterId, id)).orderBy(desc(recurringGifts.createdAt)),
+    db
+      .select({ id: outbox.id, template: outbox.template, status: outbox.status, createdAt: outbox.createdAt, sentAt: outbox.sentAt })
+      .from(outbox)
+      .where(eq(outbox.to, supporter.email))
+      .orderBy(desc(outbox.createdAt), desc(outbox.id))
+      .limit(100),
+  ]);
+  return { supporter, lifetime, gifts: giftRows, recurring, emails };
+}
+
+/** One-off gifts whose payment failed (the renewals are failedRenewals). */
+export async function failedGifts(db: Db, limit: number) {
+  return db
+    .select({ id: gifts.id, frequency: gifts.frequency, amountMinor: gifts.amountMinor, currency: gifts.currency, email: gifts.email, updatedAt: gifts.updatedAt })
+    .from(gifts)
+    .where(eq(gifts.status, 'failed'))
+    .orderBy(desc(gifts.updatedAt), desc(gifts.id))
+    .limit(limit);
+}
+
+// Attribution.
+
+export const DIMENSIONS = ['article', 'section', 'campaign', 'variant'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export type AttributionRow = {
+  value: string | null;
+  currency: string;
+  revenueMinor: number;
+  gifts: number;
+  recurringGifts: number;
+  /** recurring gifts started in the range, at a year's worth: a monthly gift twelve times over */
+  annualisedMinor: number;
+};
+
+/** Payments in the range by one attribution dimension and currency. */
+export async function attribution(db: Db, r: Range, by: Dimension): Promise<AttributionRow[]> {
+  const dim = gifts[by];
+  const e = ledgerEntries;
+  return db
+    .select({
+      value: dim,
+      currency: e.currency,
+      revenueMinor: sql<number>`coalesce(sum(${e.amountMinor}), 0)`,
+      gifts: sql<number>`count(*)`,
+      recurringGifts: sql<number>`count(case when ${e.frequency} <> 'one_off' then 1 end)`,
+      annualisedMinor: sql<number>`coalesce(sum(case when ${e.kind} = 'gift' and ${e.frequency} = 'monthly' then 12 * ${e.amountMinor} when ${e.kind} = 'gift' and ${e.frequency} = 'annual' then ${e.amountMinor} end), 0)`,
+    })
+    .from(e)
+    .leftJoin(gifts, eq(gifts.id, e.giftId))
+    .where(and(inRange(r), inArray(e.kind, PAYMENT)))
+    .groupBy(dim, e.currency);
+}

@@ -13,6 +13,7 @@ import { AppError } from '../lib/errors.js';
 import { parseInput, validate } from '../lib/validate.js';
 import { StaffPage } from './finance.layout.js';
 import { dashboardRoutes } from './finance.dashboard.js';
+import { reportRoutes } from './finance.reports.js';
 
 const auditQuery = z.object({
   before_at: z.coerce.number({ error: 'must be a time in ms' }).int().nonnegative().optional(),
@@ -26,6 +27,7 @@ export function financeRoutes(): Hono<StaffEnv> {
   app.use(privatePage());
 
   app.route('/', dashboardRoutes());
+  app.route('/', reportRoutes());
 
   app.get('/audit', requireStaff('admin'), async (c) => {
     const { staff, session, deps } = c.var;

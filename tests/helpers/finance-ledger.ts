@@ -5,6 +5,7 @@
 import type { NodeDb } from '../../db/node.js';
 
 const at = (iso: string) => Date.parse(iso);
+const DAY = 86_400_000;
 
 type Gift = [id: string, status: string, frequency: string, amount: number, currency: string, email: string, campaign: string | null, article: string, variant: string, pi: string | null, sub: string | null];
 const GIFTS: Gift[] = [
@@ -18,7 +19,7 @@ const GIFTS: Gift[] = [
 type Entry = [id: string, kind: string, gift: string, frequency: string, amount: number, currency: string, fee: number | null, net: number | null, settlement: string | null, stripeId: string, email: string | null, occurred: string];
 const ENTRIES: Entry[] = [
   ['le_01', 'gift', 'gift_g1', 'one_off', 1000, 'gbp', 35, 965, 'gbp', 'pi_g1', 'ann@example.org', '2026-11-02T09:00:00Z'],
-  ['le_02', 'renewal', 'gift_g2', 'monthly', 500, 'gbp', 20, 480, 'gbp', 'in_g2_oct', 'bob@example.org', '2026-10-05T08:00:00Z'],
+  ['le_02', 'gift', 'gift_g2', 'monthly', 500, 'gbp', 20, 480, 'gbp', 'in_g2_oct', 'bob@example.org', '2026-10-05T08:00:00Z'],
   ['le_03', 'renewal', 'gift_g2', 'monthly', 500, 'gbp', 20, 480, 'gbp', 'in_g2_nov', 'bob@example.org', '2026-11-05T08:00:00Z'],
   ['le_04', 'refund', 'gift_g1', 'one_off', -400, 'gbp', 0, -400, 'gbp', 're_g1', 'ann@example.org', '2026-11-10T12:00:00Z'],
   ['le_05', 'gift', 'gift_g3', 'one_off', 3000, 'jpy', 108, 2892, 'jpy', 'pi_g3', 'chie@example.org', '2026-11-15T03:00:00Z'],
@@ -39,12 +40,17 @@ const RECURRING: Recurring[] = [
 export function seedFinanceLedger(handle: NodeDb): void {
   const db = handle.sqlite;
   db.transaction(() => {
-    db.prepare(`insert into supporters (id, email, created_at) values ('sup_dora', 'dora@example.org', 0)`).run();
+    const sup = db.prepare('insert into supporters (id, email, name, created_at) values (?, ?, ?, ?)');
+    for (const [i, name] of ['ann', 'bob', 'chie', 'dora', 'eve'].entries()) sup.run(`sup_${name}`, `${name}@example.org`, name[0]!.toUpperCase() + name.slice(1), at('2026-09-01T00:00:00Z') + i * DAY);
     const g = db.prepare(
-      `insert into gifts (id, status, frequency, amount_minor, currency, email, campaign, article, section, variant, payment_intent_id, subscription_id, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, 'news', ?, ?, ?, ?, ?)`,
+      `insert into gifts (id, status, frequency, amount_minor, currency, email, supporter_id, campaign, article, section, variant, payment_intent_id, subscription_id, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const [id, status, freq, amount, cur, email, campaign, article, variant, pi, sub] of GIFTS) g.run(id, status, freq, amount, cur, email, campaign, article, variant, pi, sub, at('2026-10-01T00:00:00Z'), 0);
+    for (const [id, status, freq, amount, cur, email, campaign, article, variant, pi, sub] of GIFTS) {
+      g.run(id, status, freq, amount, cur, email, `sup_${email.split('@')[0]}`, campaign, article, article === 'harbour-water' ? 'environment' : 'transport', variant, pi, sub, at('2026-10-01T00:00:00Z'), 0);
+    }
+    // a one-off gift whose card was declined: no money, on the failed payments page
+    g.run('gift_g9', 'failed', 'one_off', 700, 'gbp', 'eve@example.org', 'sup_eve', null, 'harbour-water', 'environment', 'a', 'pi_g9', null, at('2026-11-18T00:00:00Z'), at('2026-11-18T00:00:00Z'));
     const e = db.prepare(
       `insert into ledger_entries (id, key, kind, gift_id, frequency, amount_minor, currency, fee_minor, net_minor, settlement_currency, stripe_id, payment_intent_id, email, occurred_at, created_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
@@ -58,8 +64,18 @@ export function seedFinanceLedger(handle: NodeDb): void {
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
     );
     for (const [id, sub, gift, status, interval, amount, cur, created, canceled, issue, decline, next] of RECURRING) {
-      r.run(id, sub, gift, id === 'rg_4' ? 'sup_dora' : null, status, interval, amount, cur, canceled ? at(canceled) : null, issue, decline, next ? at(next) : null, at(created));
+      r.run(id, sub, gift, id === 'rg_4' ? 'sup_dora' : id === 'rg_1' ? 'sup_bob' : null, status, interval, amount, cur, canceled ? at(canceled) : null, issue, decline, next ? at(next) : null, at(created));
     }
+    // a payout that settles gift_g1 and its refund: 1000 - 35 - 400 = 565
+    db.prepare(
+      `insert into payouts (id, amount_minor, currency, status, reconciliation_status, automatic, arrival_date, stripe_created, created_at, updated_at) values ('po_nov', 565, 'gbp', 'paid', 'completed', 1, ?, ?, 0, 0)`,
+    ).run(at('2026-11-12T00:00:00Z'), at('2026-11-11T00:00:00Z') / 1000);
+    const item = db.prepare(
+      `insert into payout_items (balance_transaction_id, payout_id, type, reporting_category, source_id, payment_intent_id, amount_minor, fee_minor, net_minor, currency, stripe_created) values (?, 'po_nov', ?, ?, ?, ?, ?, ?, ?, 'gbp', ?)`,
+    );
+    item.run('txn_g1', 'charge', 'charge', 'ch_g1', 'pi_g1', 1000, 35, 965, at('2026-11-02T09:00:00Z') / 1000);
+    item.run('txn_re_g1', 'refund', 'refund', 're_g1', 'pi_g1', -400, 0, -400, at('2026-11-10T12:00:00Z') / 1000);
+    item.run('txn_po', 'payout', 'payout', 'po_nov', null, -565, 0, -565, at('2026-11-11T00:00:00Z') / 1000);
     // what the timeline of gift_g1 shows: the events naming its payment, and its receipt
     const ev = db.prepare(`insert into stripe_events (id, type, stripe_created, livemode, received_at, processed_at, payload) values (?, ?, ?, 0, ?, ?, ?)`);
     ev.run('evt_g1_paid', 'payment_intent.succeeded', at('2026-11-02T09:00:00Z') / 1000, at('2026-11-02T09:00:01Z'), at('2026-11-02T09:00:01Z'), JSON.stringify({ data: { object: { id: 'pi_g1' } } }));
