@@ -462,6 +462,8 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
     const post = (path: string, fields: Record<string, string>, cookie = '') =>
       fetch(`${t.url}${path}`, { ...form(fields), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url, accept: 'text/html', ...(cookie ? { cookie } : {}) } });
     const get = (path: string, cookie = '', accept = 'text/html') => fetch(`${t.url}${path}`, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } });
+    /** the finance member's session once enrolled, for the dashboard's flow */
+    let financeCookie = '';
     const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('storyfund_session=') && c.length > 'storyfund_session='.length) ?? '';
 
     it('signs a viewer in with a password, shows name and role, audits it, and signs out everywhere', async () => {
@@ -514,10 +516,30 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const done = await post('/staff/signin/second-factor', { _csrf: csrf, next: '/finance', code: totpCode(secret, Date.now()) }, pending);
       expect(done.status).toBe(200);
       expect((await done.text()).match(/<code>[a-z2-9-]{14}<\/code>/g)).toHaveLength(10);
-      const page = await get('/finance', cookieOf(done));
+      financeCookie = cookieOf(done);
+      const page = await get('/finance', financeCookie);
       expect(await page.text()).toContain('Signed in as Fin Flow, role finance');
       expect(await t.query(`select count(*) as n from staff_recovery_codes where staff_id = 'stf_flow_fin' and used_at is null`)).toEqual([{ n: 10 }]);
       expect(await t.query(`select action from audit_log where actor = 'staff:stf_flow_fin' order by rowid`)).toEqual([{ action: 'staff.totp_enrolled' }, { action: 'signin' }]);
+    });
+
+    it("shows a sandbox gift in the finance overview and exports it as CSV from the contributions page, audited", async () => {
+      expect(financeCookie).not.toBe('');
+      await giveSandboxGift(t, { frequency: 'one_off', amount: '12.50', email: 'ledger-reader@example.com', article: 'ferry-cuts' });
+      const today = new Date().toISOString().slice(0, 10);
+      const overview = await get(`/finance?from=${today}&to=${today}`, financeCookie, 'application/json');
+      expect(overview.status).toBe(200);
+      const { totals } = (await overview.json()) as { totals: { currency: string; grossMinor: number; gifts: number; supporters: number; refundsMinor: number }[] };
+      expect(totals).toEqual([expect.objectContaining({ currency: 'gbp', grossMinor: 1250, gifts: 1, supporters: 1, refundsMinor: 0 })]);
+      const html = await (await get(`/finance?from=${today}&to=${today}`, financeCookie)).text();
+      expect(html).toContain('£12.50');
+      expect(html).toContain('Giving in GBP per day: £12.50 in all');
+
+      const csv = await get(`/finance/contributions.csv?from=${today}&article=ferry-cuts`, financeCookie, 'text/csv');
+      expect(csv.status).toBe(200);
+      const rows = parseCsv(await csv.text());
+      expect(rows.map((r) => [r.kind, r.amount_minor, r.currency, r.supporter_email, r.article, r.status])).toEqual([['gift', '1250', 'gbp', 'ledger-reader@example.com', 'ferry-cuts', 'paid']]);
+      expect(await t.query(`select action, target from audit_log where actor = 'staff:stf_flow_fin' and action = 'finance.export'`)).toEqual([{ action: 'finance.export', target: 'contributions' }]);
     });
 
     it('pauses an account after ten wrong passwords, with the wait in the message, counted in the database', async () => {
