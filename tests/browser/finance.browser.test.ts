@@ -1,0 +1,114 @@
+// The finance dashboard in a real Chromium against the started Node server: a finance
+// member made with the CLI signs in (password, then TOTP enrolment), sees the overview with
+// its chart over the seeded ledger, filters the contributions list, opens a gift's
+// timeline and downloads the filtered CSV.
+import { readFileSync } from 'node:fs';
+import { Secret, TOTP } from 'otpauth';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startServer, type RunningServer } from '../helpers/server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// set to a folder to keep a screenshot of each step
+const SHOTS = process.env.SCREENSHOTS_DIR;
+
+let server: RunningServer;
+let browser: Browser;
+beforeAll(async () => {
+  [server, browser] = await Promise.all([
+    startServer(),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    }),
+  ]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const shot = async (page: Page, name: string) => {
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+};
+
+describe('the finance dashboard in the browser', () => {
+  it('signs in a CLI-made finance member and walks the overview, a filtered list, a timeline and the CSV', async () => {
+    const seed = await runCli(['dev', 'seed', '--contributions', '400'], server.env);
+    expect(seed.code, seed.stderr).toBe(0);
+    const cli = await runCli(['staff', 'add', '--email', 'fin@example.org', '--role', 'finance', '--name', 'Fay Finance'], server.env);
+    expect(cli.code, cli.stderr).toBe(0);
+    const link = /http:\/\/\S+\/staff\/password\?token=\S+/.exec(cli.stdout)![0];
+
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(link);
+    await page.getByLabel('New password').fill('a finance password of length');
+    await page.getByLabel('The same again').fill('a finance password of length');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.waitForURL(/\/staff\/signin\?notice=password_set/);
+    await page.getByLabel('Email').fill('fin@example.org');
+    await page.getByLabel('Password').fill('a finance password of length');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/staff\/signin\/second-factor/);
+    const secret = (await page.locator('#totp-secret').textContent())!.replace(/\s/g, '');
+    await page.getByLabel('Code from the app').fill(new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate());
+    await page.getByRole('button', { name: 'Turn on and continue' }).click();
+    await page.waitForLoadState();
+    await page.getByRole('link', { name: /continue/ }).click();
+    await page.waitForURL(/\/finance$/);
+
+    // the overview: totals per currency and a chart per currency, for the year
+    await page.getByRole('link', { name: 'This year' }).click();
+    await page.waitForURL(/period=year/);
+    expect(await page.locator('main').textContent()).toContain('Signed in as Fay Finance, role finance');
+    expect(await page.locator('#totals tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('figure.chart svg rect').count()).toBeGreaterThan(0);
+    expect(await page.locator('.health').textContent()).toContain('reconcile has not run yet');
+    await shot(page, 'finance-1-overview');
+
+    // the list, filtered in the form: GBP gifts only, sorted by amount
+    await page.getByRole('link', { name: 'Contributions' }).click();
+    await page.getByLabel('Currency').fill('gbp');
+    await page.getByLabel('Kind').selectOption('gift');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/currency=gbp/);
+    await page.getByRole('link', { name: 'Amount' }).click();
+    await page.waitForURL(/sort=amount/);
+    const rows = page.locator('#contributions tbody tr');
+    expect(await rows.count()).toBeGreaterThan(0);
+    const kinds = await page.locator('#contributions tbody tr td:nth-child(2)').allTextContents();
+    expect(new Set(kinds)).toEqual(new Set(['gift']));
+    const amounts = await page.locator('#contributions tbody tr td:nth-child(4)').allTextContents();
+    expect(amounts.every((a) => a.startsWith('£'))).toBe(true);
+    const pence = amounts.map((a) => Math.round(Number(a.replace(/[£,]/g, '')) * 100));
+    expect(pence).toEqual([...pence].sort((a, b) => b - a));
+    await shot(page, 'finance-2-contributions');
+
+    // a bad filter comes back with the field named and the form as typed
+    await page.getByLabel('Amount from').fill('ten');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole('alert').textContent()).toContain('min:');
+    expect(await page.getByLabel('Amount from').inputValue()).toBe('ten');
+    await page.getByLabel('Amount from').fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForLoadState();
+
+    // the CSV of the same view
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download these as CSV' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^contribution_id,created_at,kind,/);
+    expect(lines.slice(1).every((l) => l.split(',')[2] === 'gift' && l.split(',')[4] === 'gbp')).toBe(true);
+    expect(lines.length - 1).toBeGreaterThanOrEqual(await rows.count());
+
+    // one gift's timeline
+    await page.locator('#contributions tbody tr td:first-child a').first().click();
+    await page.waitForURL(/\/finance\/gifts\//);
+    expect(await page.locator('h1').textContent()).toMatch(/^Gift /);
+    expect(await page.locator('#entries tbody tr').count()).toBeGreaterThan(0);
+    await shot(page, 'finance-3-timeline');
+    await context.close();
+  });
+});
