@@ -20,7 +20,8 @@ export const supporters = sqliteTable(
     stripeCustomerId: text('stripe_customer_id'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('supporters_email').on(t.email)],
+  // the finance supporters list: newest first, paged by keyset on (created_at, id)
+  (t) => [uniqueIndex('supporters_email').on(t.email), index('supporters_created').on(t.createdAt, t.id)],
 );
 
 /** A reader's intent to give, created by POST /checkout; Stripe's facts join to it. */
@@ -102,7 +103,11 @@ export const recurringGifts = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('recurring_gifts_subscription').on(t.stripeSubscriptionId)],
+  (t) => [
+    uniqueIndex('recurring_gifts_subscription').on(t.stripeSubscriptionId),
+    // failed renewals on the finance pages: the few rows with an open payment problem
+    index('recurring_gifts_payment_issue').on(t.nextPaymentAttemptAt).where(sql`payment_issue is not null`),
+  ],
 );
 
 export const ENTRY_KINDS = ['gift', 'renewal', 'refund', 'refund_reversal', 'dispute', 'dispute_fee', 'dispute_reversal'] as const;
@@ -145,6 +150,8 @@ export const ledgerEntries = sqliteTable(
     index('ledger_entries_gift').on(t.giftId),
     index('ledger_entries_payment_intent').on(t.paymentIntentId),
     index('ledger_entries_balance_transaction').on(t.balanceTransactionId),
+    // the finance contributions list sorted by amount, paged by keyset on (amount_minor, id)
+    index('ledger_entries_amount').on(t.amountMinor, t.id),
   ],
 );
 

@@ -11,4 +11,7 @@ CREATE TABLE `reconcile_runs` (
 );
 --> statement-breakpoint
 CREATE INDEX `reconcile_runs_ran` ON `reconcile_runs` (`ran_at`);--> statement-breakpoint
-CREATE INDEX `gifts_supporter` ON `gifts` (`supporter_id`);
+CREATE INDEX `gifts_supporter` ON `gifts` (`supporter_id`);--> statement-breakpoint
+CREATE INDEX `ledger_entries_amount` ON `ledger_entries` (`amount_minor`,`id`);--> statement-breakpoint
+CREATE INDEX `recurring_gifts_payment_issue` ON `recurring_gifts` (`next_payment_attempt_at`) WHERE payment_issue is not null;--> statement-breakpoint
+CREATE INDEX `supporters_created` ON `supporters` (`created_at`,`id`);
