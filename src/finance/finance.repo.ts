@@ -288,7 +288,7 @@ export async function listSupporters(db: Db, opts: { email?: string; after: Supp
   const where: SQL[] = [];
   if (opts.email) where.push(eq(supporters.email, opts.email.toLowerCase()));
   if (opts.after) where.push(sql`(${supporters.createdAt}, ${supporters.id}) < (${opts.after.createdAt}, ${opts.after.id})`);
-  return db
+  return db.orm
     .select({ id: supporters.id, email: supporters.email, name: supporters.name, createdAt: supporters.createdAt })
     .from(supporters)
     .where(where.length ? and(...where) : undefined)
@@ -301,7 +301,7 @@ export type LifetimeGiving = { supporterId: string; currency: string; grossMinor
 /** Lifetime giving per supporter and currency, for the supporters of one page (through gifts_supporter). */
 export async function lifetimeGiving(db: Db, supporterIds: readonly string[]): Promise<LifetimeGiving[]> {
   if (!supporterIds.length) return [];
-  return db
+  return db.orm
     .select({
       supporterId: sql<string>`${gifts.supporterId}`,
       currency: ledgerEntries.currency,
@@ -318,13 +318,13 @@ export async function lifetimeGiving(db: Db, supporterIds: readonly string[]): P
 }
 
 export async function supporterDetail(db: Db, id: string) {
-  const [supporter] = await db.select().from(supporters).where(eq(supporters.id, id)).limit(1);
+  const [supporter] = await db.orm.select().from(supporters).where(eq(supporters.id, id)).limit(1);
   if (!supporter) return null;
   const [lifetime, giftRows, recurring, emails] = await Promise.all([
     lifetimeGiving(db, [id]),
-    db.select().from(gifts).where(eq(gifts.supporterId, id)).orderBy(desc(gifts.createdAt), desc(gifts.id)).limit(200),
-    db.select().from(recurringGifts).where(eq(recurringGifts.supporterId, id)).orderBy(desc(recurringGifts.createdAt)),
-    db
+    db.orm.select().from(gifts).where(eq(gifts.supporterId, id)).orderBy(desc(gifts.createdAt), desc(gifts.id)).limit(200),
+    db.orm.select().from(recurringGifts).where(eq(recurringGifts.supporterId, id)).orderBy(desc(recurringGifts.createdAt)),
+    db.orm
       .select({ id: outbox.id, template: outbox.template, status: outbox.status, createdAt: outbox.createdAt, sentAt: outbox.sentAt })
       .from(outbox)
       .where(eq(outbox.to, supporter.email))
@@ -336,7 +336,7 @@ export async function supporterDetail(db: Db, id: string) {
 
 /** One-off gifts whose payment failed (the renewals are failedRenewals). */
 export async function failedGifts(db: Db, limit: number) {
-  return db
+  return db.orm
     .select({ id: gifts.id, frequency: gifts.frequency, amountMinor: gifts.amountMinor, currency: gifts.currency, email: gifts.email, updatedAt: gifts.updatedAt })
     .from(gifts)
     .where(eq(gifts.status, 'failed'))
@@ -363,7 +363,7 @@ export type AttributionRow = {
 export async function attribution(db: Db, r: Range, by: Dimension): Promise<AttributionRow[]> {
   const dim = gifts[by];
   const e = ledgerEntries;
-  return db
+  return db.orm
     .select({
       value: dim,
       currency: e.currency,
