@@ -29,7 +29,6 @@ if (revs.length < 2) {
   process.exit(2);
 }
 
-
 stopAllOnExit();
 const pinning = choosePinning();
 rmSync(AB, { recursive: true, force: true });
@@ -38,9 +37,18 @@ const formFile = join(AB, 'checkout-form.txt');
 writeFileSync(formFile, CHECKOUT_FORM);
 
 async function bundle(entry: string, outdir: string, cwd: string): Promise<void> {
-  await build({ entryPoints: { [entry.replace(/\.ts$/, '').replace(/^src\//, '')]: join(cwd, entry) }, outdir, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: cwd });
+  await build({
+    entryPoints: { [entry.replace(/\.ts$/, '').replace(/^src\//, '')]: join(cwd, entry) },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+    absWorkingDir: cwd,
+  });
 }
-
 
 await bundle('bench/servers/stripe-standin.ts', join(AB, 'standin'), ROOT);
 const standin = await startStandin(join(AB, 'standin/bench/servers/stripe-standin.js'), join(ROOT, 'tests/fixtures/stripe'), pinning.load);
@@ -79,7 +87,15 @@ for (const rev of revs) {
 }
 
 const post = (v: Variant, seconds: number) =>
-  runWrk({ url: `${v.server.url}/checkout`, script: 'post.lua', scriptArgs: ['application/x-www-form-urlencoded', formFile], connections: 1, seconds, core: pinning.load, serverPid: v.server.pid });
+  runWrk({
+    url: `${v.server.url}/checkout`,
+    script: 'post.lua',
+    scriptArgs: ['application/x-www-form-urlencoded', formFile],
+    connections: 1,
+    seconds,
+    core: pinning.load,
+    serverPid: v.server.pid,
+  });
 
 for (const v of variants) await post(v, 2);
 const rounds = Number(opt.rounds);
@@ -98,8 +114,13 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-console.log(`\n${pinning.note}; ${rounds} rounds × ${opt.seconds} s, order alternating; load average now ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}\n`);
+console.log(
+  `\n${pinning.note}; ${rounds} rounds × ${opt.seconds} s, order alternating; load average now ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}\n`,
+);
 console.log('| revision | server CPU / req (median, min) | p50 (median, min) |');
 console.log('|---|---:|---:|');
-for (const v of variants) console.log(`| ${v.rev} | ${median(v.cpu).toFixed(0)} µs, ${Math.min(...v.cpu).toFixed(0)} µs | ${(median(v.p50) / 1000).toFixed(2)} ms, ${(Math.min(...v.p50) / 1000).toFixed(2)} ms |`);
+for (const v of variants)
+  console.log(
+    `| ${v.rev} | ${median(v.cpu).toFixed(0)} µs, ${Math.min(...v.cpu).toFixed(0)} µs | ${(median(v.p50) / 1000).toFixed(2)} ms, ${(Math.min(...v.p50) / 1000).toFixed(2)} ms |`,
+  );
 process.exit(0);

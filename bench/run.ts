@@ -13,7 +13,21 @@ import { build } from 'esbuild';
 import { openNodeDb } from '../db/node.js';
 import { insertPendingGift } from '../src/ledger/ledger.repo.js';
 import { invoicePaidTemplate, invoicePaymentPaidTemplate, sessionCompletedTemplate, sign, fill, writeDeliveries, type EventTemplate } from './lib/events.js';
-import { choosePinning, cpuMicros, freePort, hasCommand, memoryKiB, pinned, pinSelf, resetPeak, shellLine, startServer, startStandin, stopAllOnExit, type Server } from './lib/proc.js';
+import {
+  choosePinning,
+  cpuMicros,
+  freePort,
+  hasCommand,
+  memoryKiB,
+  pinned,
+  pinSelf,
+  resetPeak,
+  shellLine,
+  startServer,
+  startStandin,
+  stopAllOnExit,
+  type Server,
+} from './lib/proc.js';
 import { runWrk, type WrkRun } from './lib/wrk.js';
 import { CHECKOUT_FORM } from './lib/checkout.js';
 
@@ -60,7 +74,6 @@ const median = (xs: number[]) => {
 };
 const spread = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
-
 // ---------------------------------------------------------------------------------------
 // Build, data, servers
 
@@ -102,7 +115,8 @@ function filesUnder(dir: string): string[] {
  */
 async function prepareDatabase(): Promise<{ path: string; seedCommand: string; seededNow: boolean; seedSeconds: number | null }> {
   const hash = createHash('sha256');
-  for (const f of [...filesUnder(join(ROOT, 'db/migrations')).sort(), join(ROOT, 'db/schema.ts'), join(ROOT, 'src/runtime/seed.ts')]) hash.update(relative(ROOT, f)).update(readFileSync(f));
+  for (const f of [...filesUnder(join(ROOT, 'db/migrations')).sort(), join(ROOT, 'db/schema.ts'), join(ROOT, 'src/runtime/seed.ts')])
+    hash.update(relative(ROOT, f)).update(readFileSync(f));
   const key = `seed-${CONTRIBUTIONS}-${hash.digest('hex').slice(0, 12)}.sqlite`;
   mkdirSync(CACHE, { recursive: true });
   const cached = join(CACHE, key);
@@ -184,7 +198,8 @@ async function throughputRow(o: RowSpec, reference?: RowSpec): Promise<Throughpu
     const base = await baselineRun();
     for (const [i, spec] of specs.entries()) {
       const row = await runner(spec)(`round${r}`, SECONDS);
-      if (row.errors) log(`  ${spec.key} round ${r}: ${row.errors} errors (status ${row.status}, timeouts ${row.timeout}, socket ${row.connect + row.read + row.write})`);
+      if (row.errors)
+        log(`  ${spec.key} round ${r}: ${row.errors} errors (status ${row.status}, timeouts ${row.timeout}, socket ${row.connect + row.read + row.write})`);
       if (row.wrapped) log(`  ${spec.key} round ${r}: ran out of prepared events; some requests were duplicates`);
       rounds[i]!.push({ row, base });
     }
@@ -199,7 +214,8 @@ async function throughputRow(o: RowSpec, reference?: RowSpec): Promise<Throughpu
 }
 
 const ratios = (t: ThroughputResult) => t.rounds.map((r) => r.row.rps / r.base.rps);
-const ratioTo = (t: ThroughputResult, ref: ThroughputResult) => t.rounds.map((r, i) => r.row.rps / r.base.rps / (ref.rounds[i]!.row.rps / ref.rounds[i]!.base.rps));
+const ratioTo = (t: ThroughputResult, ref: ThroughputResult) =>
+  t.rounds.map((r, i) => r.row.rps / r.base.rps / (ref.rounds[i]!.row.rps / ref.rounds[i]!.base.rps));
 
 // ---------------------------------------------------------------------------------------
 
@@ -238,7 +254,8 @@ async function main() {
   };
   const app = await startServer({
     name: 'storyfund',
-    argv: ['node', ...(opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`] : []), join(BUILD, 'runtime/node.js')],     env: appEnv,
+    argv: ['node', ...(opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`] : []), join(BUILD, 'runtime/node.js')],
+    env: appEnv,
     port: appPort,
     core: pinning.server,
     readyPath: '/health',
@@ -249,14 +266,19 @@ async function main() {
   writeFileSync(join(RUN, 'article.html'), await article.text());
   const fragment = await fetch(`${app.url}/appeal${APPEAL_QUERY}`);
   writeFileSync(join(RUN, 'appeal.html'), await fragment.text());
-  const fragmentHeaders = Object.fromEntries(['cache-control', 'access-control-allow-origin'].flatMap((h) => (fragment.headers.get(h) ? [[h, fragment.headers.get(h)!]] : [])));
+  const fragmentHeaders = Object.fromEntries(
+    ['cache-control', 'access-control-allow-origin'].flatMap((h) => (fragment.headers.get(h) ? [[h, fragment.headers.get(h)!]] : [])),
+  );
   const basePort = await freePort();
   baseline = await startServer({
     name: 'baseline',
     argv: ['node', join(BUILD, 'baseline.js')],
     env: {
       PORT: String(basePort),
-      BENCH_STATIC: JSON.stringify({ '/static/article': { file: join(RUN, 'article.html') }, '/static/appeal': { file: join(RUN, 'appeal.html'), headers: fragmentHeaders } }),
+      BENCH_STATIC: JSON.stringify({
+        '/static/article': { file: join(RUN, 'article.html') },
+        '/static/appeal': { file: join(RUN, 'appeal.html'), headers: fragmentHeaders },
+      }),
     },
     port: basePort,
     core: pinning.server,
@@ -283,7 +305,14 @@ async function main() {
       const [refResult, rowResult] = await throughputRow(row, ref);
       throughput.push(refResult!, rowResult!);
       const s = spread(ratioTo(rowResult!, refResult!));
-      goals.push({ row: row.key, goal: { text: '≥ 80% of its bytes as a constant string (same round)', measured: `${pct(s.median)} (${pct(s.min)}–${pct(s.max)})`, met: s.median >= 0.8 } });
+      goals.push({
+        row: row.key,
+        goal: {
+          text: '≥ 80% of its bytes as a constant string (same round)',
+          measured: `${pct(s.median)} (${pct(s.min)}–${pct(s.max)})`,
+          met: s.median >= 0.8,
+        },
+      });
     }
   }
 
@@ -293,7 +322,14 @@ async function main() {
     for (const row of w) {
       if (row.key === WEBHOOK_FLOOR_KEY) continue;
       const s = spread(ratios(row));
-      goals.push({ row: row.key, goal: { text: '≥ 15% of bare Hono', measured: `${pct(s.median)} (${pct(s.min)}–${pct(s.max)})`, met: s.median >= 0.15 && row.rounds.every((r) => r.row.errors === 0) } });
+      goals.push({
+        row: row.key,
+        goal: {
+          text: '≥ 15% of bare Hono',
+          measured: `${pct(s.median)} (${pct(s.min)}–${pct(s.max)})`,
+          met: s.median >= 0.15 && row.rounds.every((r) => r.row.errors === 0),
+        },
+      });
     }
   }
 
@@ -330,7 +366,23 @@ async function webhookRows(app: Server, dbPath: string): Promise<ThroughputResul
   const now = Date.now();
   for (let i = 0; i < 2000; i++) {
     const id = `gift_bench${i.toString(36).padStart(6, '0')}${now.toString(36)}`;
-    await insertPendingGift(handle.db, { id, frequency: 'one_off', amountMinor: 1000, currency: 'gbp', email: null, article: 'wrenmouth-council-north-strand-water-quality', section: 'Environment', campaign: null, variant: 'b', referrer: null, country: 'GB' }, now);
+    await insertPendingGift(
+      handle.db,
+      {
+        id,
+        frequency: 'one_off',
+        amountMinor: 1000,
+        currency: 'gbp',
+        email: null,
+        article: 'wrenmouth-council-north-strand-water-quality',
+        section: 'Environment',
+        campaign: null,
+        variant: 'b',
+        referrer: null,
+        country: 'GB',
+      },
+      now,
+    );
     pending.push(id);
   }
   await handle.close();
@@ -364,14 +416,45 @@ async function webhookRows(app: Server, dbPath: string): Promise<ThroughputResul
     [invoicePayment, { N: `check${prefix}` }],
   ] as const) {
     const payload = fill(t, values);
-    const res = await fetch(`${app.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': sign(payload, WEBHOOK_SECRET, Math.floor(Date.now() / 1000)) }, body: payload });
+    const res = await fetch(`${app.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': sign(payload, WEBHOOK_SECRET, Math.floor(Date.now() / 1000)) },
+      body: payload,
+    });
     if (res.status !== 200) throw new Error(`The benchmark's webhook event was refused (${res.status}): ${await res.text()}\n${app.output()}`);
   }
 
   const rows: ThroughputResult[] = [];
-  rows.push(...await throughputRow({ key: 'webhook-invoice', label: 'POST /webhooks/stripe: unique invoice.paid', server: app, path: '/webhooks/stripe', script: 'webhooks.lua', argsFor: prepare('invoice', invoice, invoiceValues) }));
-  rows.push(...await throughputRow({ key: 'webhook-invoice-payment', label: 'POST /webhooks/stripe: unique invoice_payment.paid (the renewal\'s link to its payment)', server: app, path: '/webhooks/stripe', script: 'webhooks.lua', argsFor: prepare('invoice-payment', invoicePayment, (n) => ({ N: n })) }));
-  rows.push(...await throughputRow({ key: 'webhook-session', label: 'POST /webhooks/stripe: unique checkout.session.completed', server: app, path: '/webhooks/stripe', script: 'webhooks.lua', argsFor: prepare('session', session, sessionValues) }));
+  rows.push(
+    ...(await throughputRow({
+      key: 'webhook-invoice',
+      label: 'POST /webhooks/stripe: unique invoice.paid',
+      server: app,
+      path: '/webhooks/stripe',
+      script: 'webhooks.lua',
+      argsFor: prepare('invoice', invoice, invoiceValues),
+    })),
+  );
+  rows.push(
+    ...(await throughputRow({
+      key: 'webhook-invoice-payment',
+      label: "POST /webhooks/stripe: unique invoice_payment.paid (the renewal's link to its payment)",
+      server: app,
+      path: '/webhooks/stripe',
+      script: 'webhooks.lua',
+      argsFor: prepare('invoice-payment', invoicePayment, (n) => ({ N: n })),
+    })),
+  );
+  rows.push(
+    ...(await throughputRow({
+      key: 'webhook-session',
+      label: 'POST /webhooks/stripe: unique checkout.session.completed',
+      server: app,
+      path: '/webhooks/stripe',
+      script: 'webhooks.lua',
+      argsFor: prepare('session', session, sessionValues),
+    })),
+  );
 
   // Duplicates: 1000 events already applied, redelivered round and round.
   const dupFile = join(RUN, 'duplicates.tsv');
@@ -380,7 +463,11 @@ async function webhookRows(app: Server, dbPath: string): Promise<ThroughputResul
   for (let i = 0; i < dupCount; i++) {
     const t = i % 2 ? invoice : session;
     const payload = fill(t, dupValues(i));
-    const res = await fetch(`${app.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': sign(payload, WEBHOOK_SECRET, Math.floor(Date.now() / 1000)) }, body: payload });
+    const res = await fetch(`${app.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': sign(payload, WEBHOOK_SECRET, Math.floor(Date.now() / 1000)) },
+      body: payload,
+    });
     await res.arrayBuffer();
   }
   // One file per template, since a file holds one template: alternate by round.
@@ -392,11 +479,25 @@ async function webhookRows(app: Server, dbPath: string): Promise<ThroughputResul
     return [file, '1'];
   };
   rows.push(
-    ...await throughputRow(
-      { key: 'webhook-duplicate', label: 'POST /webhooks/stripe: duplicates (already applied)', server: app, path: '/webhooks/stripe', script: 'webhooks.lua', argsFor: dupPrepare },
+    ...(await throughputRow(
+      {
+        key: 'webhook-duplicate',
+        label: 'POST /webhooks/stripe: duplicates (already applied)',
+        server: app,
+        path: '/webhooks/stripe',
+        script: 'webhooks.lua',
+        argsFor: dupPrepare,
+      },
       // the same bytes posted to bare Hono, which reads them and answers JSON: a webhook's floor
-      { key: WEBHOOK_FLOOR_KEY, label: 'the same webhook bytes POSTed to bare Hono (body read, JSON reply)', server: baseline, path: '/post', script: 'webhooks.lua', argsFor: dupPrepare },
-    ),
+      {
+        key: WEBHOOK_FLOOR_KEY,
+        label: 'the same webhook bytes POSTed to bare Hono (body read, JSON reply)',
+        server: baseline,
+        path: '/post',
+        script: 'webhooks.lua',
+        argsFor: dupPrepare,
+      },
+    )),
   );
   return rows;
 }
@@ -410,7 +511,12 @@ async function checkoutRows(app: Server, standin: Server): Promise<CheckoutResul
   log('- POST /checkout vs the stand-in Stripe called directly (1 connection)');
   const formFile = join(RUN, 'checkout-form.txt');
   writeFileSync(formFile, CHECKOUT_FORM);
-  const first = await fetch(`${app.url}/checkout`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: CHECKOUT_FORM });
+  const first = await fetch(`${app.url}/checkout`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: CHECKOUT_FORM,
+  });
   if (first.status !== 303) throw new Error(`POST /checkout answered ${first.status}: ${await first.text()}`);
   // What the SDK sent for that checkout: the direct row sends the same bytes.
   const last = (await (await fetch(`${standin.url}/__bench/last`)).json()) as { body: string };
@@ -532,7 +638,7 @@ async function exportRows(app: Server, dbPath: string): Promise<ExportResult[]> 
       othersErrors: 0,
       command: `${pinned(pinning.load, []).join(' ')} curl -s -o /dev/null -H 'authorization: Bearer $OPS_TOKEN' ${app.url}/ops/contributions.csv`.trim(),
       othersCommand: '',
-      note: 'served by the app process itself; peak RSS is the whole server process during the export, CPU time the server\'s over the download (serving the other requests too)',
+      note: "served by the app process itself; peak RSS is the whole server process during the export, CPU time the server's over the download (serving the other requests too)",
       rssBeforeMiB: [],
     };
     for (let r = 0; r < ROUNDS; r++) {
@@ -604,14 +710,18 @@ function renderReport(r: {
   lines.push(`## Results (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`, '');
   lines.push(
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; Node ${process.version}; ${pinning.note}. ` +
-      `Load average before/after: ${r.loadBefore.map((x) => x.toFixed(1)).join(' ')} / ${loadavg().map((x) => x.toFixed(1)).join(' ')}. ` +
+      `Load average before/after: ${r.loadBefore.map((x) => x.toFixed(1)).join(' ')} / ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}. ` +
       `${ROUNDS} rounds × ${SECONDS} s after a ${WARMUP} s warm-up; wrk, 1 thread.`,
     '',
   );
   lines.push('| row | conns | req/s (median) | p50 | p99 | server CPU / req | × bare Hono (median, min–max) | × bare Hono by CPU / req | goal | measured | |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|');
   if (allBase.length) {
-    lines.push(`| bare Hono hello (baseline, ${allBase.length} runs) | ${CONNECTIONS} | ${num(median(allBase.map((b) => b.rps)))} | ${ms(median(allBase.map((b) => b.p50)))} | ${ms(median(allBase.map((b) => b.p99)))} | ${cpuCell(allBase)} | 100% | 100% | | | |`);
+    lines.push(
+      `| bare Hono hello (baseline, ${allBase.length} runs) | ${CONNECTIONS} | ${num(median(allBase.map((b) => b.rps)))} | ${ms(median(allBase.map((b) => b.p50)))} | ${ms(median(allBase.map((b) => b.p99)))} | ${cpuCell(allBase)} | 100% | 100% | | | |`,
+    );
   }
   for (const t of r.throughput) {
     const runs = t.rounds.map((x) => x.row);
@@ -638,8 +748,12 @@ function renderReport(r: {
     const a50 = spread(c.addedP50Ms);
     lines.push('', '### POST /checkout over a stand-in Stripe on loopback (1 connection, requests one after another)', '');
     lines.push('| | req/s (median) | p50 | p99 | CPU / req (that process) |', '|---|---:|---:|---:|---:|');
-    lines.push(`| POST /checkout (Storyfund → SDK → stand-in) | ${num(median(c.app.map((x) => x.rps)))} | ${ms(median(c.app.map((x) => x.p50)))} | ${ms(median(c.app.map((x) => x.p99)))} | ${cpuCell(c.app)} |`);
-    lines.push(`| the stand-in called directly, same body | ${num(median(c.direct.map((x) => x.rps)))} | ${ms(median(c.direct.map((x) => x.p50)))} | ${ms(median(c.direct.map((x) => x.p99)))} | ${cpuCell(c.direct)} |`);
+    lines.push(
+      `| POST /checkout (Storyfund → SDK → stand-in) | ${num(median(c.app.map((x) => x.rps)))} | ${ms(median(c.app.map((x) => x.p50)))} | ${ms(median(c.app.map((x) => x.p99)))} | ${cpuCell(c.app)} |`,
+    );
+    lines.push(
+      `| the stand-in called directly, same body | ${num(median(c.direct.map((x) => x.rps)))} | ${ms(median(c.direct.map((x) => x.p50)))} | ${ms(median(c.direct.map((x) => x.p99)))} | ${cpuCell(c.direct)} |`,
+    );
     lines.push(
       '',
       `Storyfund adds **${a50.median.toFixed(2)} ms** at p50${scaled(a50.median, 'ms', 2)} (rounds: ${c.addedP50Ms.map((x) => x.toFixed(2)).join(', ')}) and ${median(c.addedP99Ms).toFixed(2)} ms at p99. Goal ≤ 1 ms: ${yes(a50.median <= 1)}.`,
@@ -649,7 +763,10 @@ function renderReport(r: {
   }
   if (r.exports.length) {
     lines.push('', '### CSV export of every contribution, with other requests running (GET /appeal, 16 connections, 10 ms apart)', '');
-    lines.push('| export | time (median, min–max) | CPU time | peak RSS | others\' p99 meanwhile | others\' p99 idle | goal | |', '|---|---:|---:|---:|---:|---:|---|---|');
+    lines.push(
+      "| export | time (median, min–max) | CPU time | peak RSS | others' p99 meanwhile | others' p99 idle | goal | |",
+      '|---|---:|---:|---:|---:|---:|---|---|',
+    );
     for (const e of r.exports) {
       const t = spread(e.seconds);
       const m = spread(e.peakMiB);
@@ -669,11 +786,19 @@ function renderReport(r: {
       lines.push('', `- ${e.label}: ${e.note}${before}.`);
     }
   }
-  if (Object.keys(r.stats.unexpected).length) lines.push('', `**The stand-in Stripe was asked for things it does not serve:** ${JSON.stringify(r.stats.unexpected)}`);
+  if (Object.keys(r.stats.unexpected).length)
+    lines.push('', `**The stand-in Stripe was asked for things it does not serve:** ${JSON.stringify(r.stats.unexpected)}`);
   lines.push('', '### Rerun one row', '', 'Servers (bundled by `npm run bench` into bench/results/build/):', '', '```sh');
   lines.push(`# seed (once): ${r.db.seedCommand}${r.db.seededNow && r.db.seedSeconds ? `   # took ${r.db.seedSeconds.toFixed(0)} s this run` : ''}`);
-  for (const s of [r.servers.baseline, r.servers.standin, r.servers.app]) lines.push(s.command.replace(/OPS_TOKEN=\w+/, 'OPS_TOKEN=$OPS_TOKEN').replace(`${RESULTS}/run/storyfund.sqlite`, './bench.sqlite'));
-  lines.push('```', '', 'Load (ports as in this run; the webhook rows read event files that `npm run bench -- --only webhooks` writes to bench/results/run/, signed for 300 s):', '', '```sh');
+  for (const s of [r.servers.baseline, r.servers.standin, r.servers.app])
+    lines.push(s.command.replace(/OPS_TOKEN=\w+/, 'OPS_TOKEN=$OPS_TOKEN').replace(`${RESULTS}/run/storyfund.sqlite`, './bench.sqlite'));
+  lines.push(
+    '```',
+    '',
+    'Load (ports as in this run; the webhook rows read event files that `npm run bench -- --only webhooks` writes to bench/results/run/, signed for 300 s):',
+    '',
+    '```sh',
+  );
   if (allBase[0]) lines.push(allBase[0].command);
   for (const t of r.throughput) lines.push(...t.commands.slice(0, 1));
   if (r.checkout) lines.push(...r.checkout.commands);
@@ -703,4 +828,3 @@ main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.stack : err);
   process.exit(1);
 });
-

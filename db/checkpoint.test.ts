@@ -24,7 +24,9 @@ describe('WAL checkpoints on a worker thread', () => {
     expect(handle.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(20_000);
     const copied = new Promise<CheckpointResult>((resolve) => handle!.checkpointer!.onCheckpoint((r) => r.checkpointed > 0 && resolve(r)));
     const sizeBefore = statSync(path).size;
-    const rows = Array.from({ length: 500 }, (_, i) => handle!.db.orm.insert(sandboxObjects).values({ id: `obj_${i}`, type: 'test', data: 'x'.repeat(200), createdAt: i }));
+    const rows = Array.from({ length: 500 }, (_, i) =>
+      handle!.db.orm.insert(sandboxObjects).values({ id: `obj_${i}`, type: 'test', data: 'x'.repeat(200), createdAt: i }),
+    );
     await handle.db.atomic(rows);
     const result = await copied;
     expect(result.checkpointed).toBeGreaterThan(0);

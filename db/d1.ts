@@ -9,14 +9,23 @@ export function openD1Db(binding: D1Database): Db {
     orm: drizzle(binding, { schema }),
     sql: {
       async all<T>(s: SqlStatement) {
-        const { results } = await binding.prepare(s.sql).bind(...s.params).all<T>();
+        const { results } = await binding
+          .prepare(s.sql)
+          .bind(...s.params)
+          .all<T>();
         return results;
       },
       values<T extends unknown[]>(s: SqlStatement) {
-        return binding.prepare(s.sql).bind(...s.params).raw<T>();
+        return binding
+          .prepare(s.sql)
+          .bind(...s.params)
+          .raw<T>();
       },
       async run(s: SqlStatement) {
-        await binding.prepare(s.sql).bind(...s.params).run();
+        await binding
+          .prepare(s.sql)
+          .bind(...s.params)
+          .run();
       },
     },
     // D1's batch is one implicit transaction: every statement or none

@@ -55,7 +55,7 @@ export function createDb(parts: DriverParts): Db {
       all,
       values,
       run,
-      first: async <T,>(s: SqlStatement) => ((await all<T>(s))[0] ?? null) as T | null,
+      first: async <T>(s: SqlStatement) => ((await all<T>(s))[0] ?? null) as T | null,
     },
     atomic: (statements) => (statements.length === 0 ? Promise.resolve([]) : parts.runAtomic(statements)),
   };

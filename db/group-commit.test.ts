@@ -59,7 +59,10 @@ describe('atomic() on Node: group commit', () => {
 
 describe('atomic() on Node: durable acknowledgements', () => {
   // pragma_synchronous() reads the connection's setting from inside the write itself
-  const seenBy = (label: string) => ({ sql: `insert into sandbox_objects (id, type, data, created_at) select '${label}', 'sync', cast(synchronous as text), 1 from pragma_synchronous()`, params: [] });
+  const seenBy = (label: string) => ({
+    sql: `insert into sandbox_objects (id, type, data, created_at) select '${label}', 'sync', cast(synchronous as text), 1 from pragma_synchronous()`,
+    params: [],
+  });
   const seen = () => handle.sqlite.prepare("select id, data from sandbox_objects where type = 'sync' order by id").all();
   const setting = () => handle.sqlite.pragma('synchronous', { simple: true });
 

@@ -51,7 +51,12 @@ export function openNodeDb(path: string, opts: NodeDbOptions = {}): NodeDb {
     sql: {
       all: <T>(s: SqlStatement) => Promise.resolve(prepare(s.sql).all(...s.params) as T[]),
       // raw mode is switched back off by the statement cache when the text is next reused
-      values: <T extends unknown[]>(s: SqlStatement) => Promise.resolve(prepare(s.sql).raw(true).all(...s.params) as T[]),
+      values: <T extends unknown[]>(s: SqlStatement) =>
+        Promise.resolve(
+          prepare(s.sql)
+            .raw(true)
+            .all(...s.params) as T[],
+        ),
       run: (s: SqlStatement) => {
         prepare(s.sql).run(...s.params);
         return Promise.resolve();

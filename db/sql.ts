@@ -52,7 +52,10 @@ export function sqlTemplate<const N extends string>(strings: TemplateStringsArra
 /** Templates one after another, `separator` between them: for statements whose shape varies. */
 export function sqlJoin<N extends string>(parts: readonly SqlTemplate<N>[], separator: string): SqlTemplate<N> {
   if (separator.includes('?')) throw new Error('an SQL separator may not hold parameters');
-  return templateOf(parts.map((p) => p.text).join(separator), parts.flatMap((p) => p.names));
+  return templateOf(
+    parts.map((p) => p.text).join(separator),
+    parts.flatMap((p) => p.names),
+  );
 }
 
 function templateOf<N extends string>(text: string, names: readonly N[]): SqlTemplate<N> {

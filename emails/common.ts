@@ -12,7 +12,10 @@ export function perInterval(amountMinor: number, currency: string, interval: Int
 export const KIND: Record<Interval, string> = { month: 'monthly', year: 'annual' };
 
 /** The lines of a payment receipt, each on its own line in both parts. */
-export function receiptDetails(r: { receiptNumber: string; paidAt: number; amount: string; paymentMethod?: string | null }, formatDay: (ms: number) => string): EmailDetail[] {
+export function receiptDetails(
+  r: { receiptNumber: string; paidAt: number; amount: string; paymentMethod?: string | null },
+  formatDay: (ms: number) => string,
+): EmailDetail[] {
   return [
     { label: 'Receipt number', value: r.receiptNumber },
     { label: 'Date', value: formatDay(r.paidAt) },

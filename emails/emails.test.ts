@@ -65,7 +65,10 @@ describe('recurring welcome and renewal', () => {
   });
 
   it('a renewal receipt in yen, annual', () => {
-    const e = renewalReceiptEmail({ amountMinor: 12000, currency: 'jpy', interval: 'year', paidAt: PAID, receiptNumber: 'in_2', nextPaymentAt: Date.parse('2027-11-30T00:00:00Z') }, SITE);
+    const e = renewalReceiptEmail(
+      { amountMinor: 12000, currency: 'jpy', interval: 'year', paidAt: PAID, receiptNumber: 'in_2', nextPaymentAt: Date.parse('2027-11-30T00:00:00Z') },
+      SITE,
+    );
     expect(e.subject).toBe('Your receipt: ¥12,000, annual gift to The Harbour Ledger');
     expect(e.text).toContain('Amount: ¥12,000\nNext payment: 30 November 2027 (¥12,000 a year)');
     expectShared(e);
@@ -92,7 +95,10 @@ describe('payment failed', () => {
 
   it('says when Stripe retries after insufficient funds', () => {
     expect(failureAdvice('insufficient_funds')).toBe('wait');
-    const e = paymentFailedEmail({ amountMinor: 300, currency: 'jpy', interval: 'month', declineCode: 'insufficient_funds', nextPaymentAttemptAt: Date.parse('2026-12-03T10:00:00Z') }, SITE);
+    const e = paymentFailedEmail(
+      { amountMinor: 300, currency: 'jpy', interval: 'month', declineCode: 'insufficient_funds', nextPaymentAttemptAt: Date.parse('2026-12-03T10:00:00Z') },
+      SITE,
+    );
     expect(e.text).toContain('We could not take the ¥300 payment');
     expect(e.text).toContain('You do not need to do anything: we will try again on 3 December 2026.');
     expect(e.text).not.toContain('Update your card');
@@ -170,7 +176,10 @@ describe('annual statement', () => {
   });
 
   it('says they are when the setting says so, in yen too', () => {
-    const e = statementEmail({ ...props, currency: 'jpy', totalMinor: 24000, lines: [{ paidAt: PAID, amountMinor: 24000, kind: 'gift', receiptNumber: 'pi_y' }] }, { ...SITE, taxDeductible: true });
+    const e = statementEmail(
+      { ...props, currency: 'jpy', totalMinor: 24000, lines: [{ paidAt: PAID, amountMinor: 24000, kind: 'gift', receiptNumber: 'pi_y' }] },
+      { ...SITE, taxDeductible: true },
+    );
     expect(e.text).toContain('Gifts to The Harbour Ledger are tax-deductible.');
     expect(e.text).toContain('Total for 2026: ¥24,000');
     expect(e.html).toContain('¥24,000');

@@ -40,7 +40,11 @@ export function paymentFailedEmail(props: PaymentFailedProps, site: MailSite): R
   const advice = failureAdvice(props.declineCode);
   const paragraphs = [`We could not take the ${amount} payment for your ${KIND[props.interval]} gift: ${why}.`];
   if (advice === 'wait') {
-    paragraphs.push(retry ? `You do not need to do anything: we will try again on ${retry}.` : 'We will not try this payment again. You can give again, or update your card, from your account.');
+    paragraphs.push(
+      retry
+        ? `You do not need to do anything: we will try again on ${retry}.`
+        : 'We will not try this payment again. You can give again, or update your card, from your account.',
+    );
   } else {
     paragraphs.push(`To keep your gift going, please update your card.${retry ? ` We will try again on ${retry} with the card we then hold.` : ''}`);
   }

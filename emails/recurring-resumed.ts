@@ -14,7 +14,10 @@ export function recurringResumedEmail(props: RecurringResumedProps, site: MailSi
   const every = perInterval(props.amountMinor, props.currency, props.interval);
   const { html, text } = emailLayout(site, {
     preheader: `Your ${KIND[props.interval]} gift has resumed`,
-    paragraphs: [`Welcome back. Your ${KIND[props.interval]} gift of ${every} has resumed.`, ...(props.nextPaymentAt ? [`The next payment is on ${formatDay(props.nextPaymentAt)}.`] : [])],
+    paragraphs: [
+      `Welcome back. Your ${KIND[props.interval]} gift of ${every} has resumed.`,
+      ...(props.nextPaymentAt ? [`The next payment is on ${formatDay(props.nextPaymentAt)}.`] : []),
+    ],
     links: [accountLink(site)],
     reason: GIFT_REASON(site),
   });

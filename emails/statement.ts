@@ -26,9 +26,15 @@ export function statementEmail(props: StatementProps, site: MailSite): RenderedE
   const total = formatMoney(props.totalMinor, props.currency);
   const { html, text } = emailLayout(site, {
     preheader: `You gave ${total} in ${props.year}`,
-    paragraphs: [`Thank you for your support in ${props.year}. Here is every payment you made to ${site.publicationName} in ${props.currency.toUpperCase()} that year.`, taxSentence(site)],
+    paragraphs: [
+      `Thank you for your support in ${props.year}. Here is every payment you made to ${site.publicationName} in ${props.currency.toUpperCase()} that year.`,
+      taxSentence(site),
+    ],
     details: [
-      ...props.lines.map((l) => ({ label: formatDay(l.paidAt), value: `${KIND_LABEL[l.kind]} ${formatMoney(l.amountMinor, props.currency)} (${l.receiptNumber})` })),
+      ...props.lines.map((l) => ({
+        label: formatDay(l.paidAt),
+        value: `${KIND_LABEL[l.kind]} ${formatMoney(l.amountMinor, props.currency)} (${l.receiptNumber})`,
+      })),
       { label: `Total for ${props.year}`, value: total },
     ],
     links: [{ href: siteUrl(site, `/account/statements/${props.year}`), label: 'See this statement online' }, accountLink(site)],

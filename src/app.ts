@@ -33,7 +33,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const parent = sentBy.get(c.req.raw);
     // Every line written while serving this request carries its id; the path is logged
     // without its query string, which can hold tokens and addresses.
-    const log = parent ? parent.child({ subrequestId: requestId, subrequestPath: c.req.path }) : deps.log.child({ requestId, method: c.req.method, path: c.req.path });
+    const log = parent
+      ? parent.child({ subrequestId: requestId, subrequestPath: c.req.path })
+      : deps.log.child({ requestId, method: c.req.method, path: c.req.path });
     c.set('requestId', requestId);
     c.set('deps', { ...deps, log });
     await next();
@@ -51,8 +53,21 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     (status >= 400 ? log.info : log.debug)('request', { status, ms: deps.now() - started });
   });
   // GET / and GET /appeal are served from cached bytes with headers built once (appeal.routes.tsx)
-  app.use(securityHeaders(deps.config, [{ method: 'GET', path: '/' }, { method: 'GET', path: '/appeal' }]));
-  app.route('/', assetRoutes({ '/assets/site.css': STYLES, '/assets/appeal.js': ENHANCE_SCRIPT, ...APPEAL_ASSETS, ...(deps.config.stripe.mode === 'sandbox' ? { '/assets/sandbox.css': SANDBOX_PAGE_STYLES } : {}) }));
+  app.use(
+    securityHeaders(deps.config, [
+      { method: 'GET', path: '/' },
+      { method: 'GET', path: '/appeal' },
+    ]),
+  );
+  app.route(
+    '/',
+    assetRoutes({
+      '/assets/site.css': STYLES,
+      '/assets/appeal.js': ENHANCE_SCRIPT,
+      ...APPEAL_ASSETS,
+      ...(deps.config.stripe.mode === 'sandbox' ? { '/assets/sandbox.css': SANDBOX_PAGE_STYLES } : {}),
+    }),
+  );
 
   app.get('/health', (c) => c.json({ ok: true, stripe: deps.config.stripe.mode }));
   app.route('/', appealRoutes());
@@ -102,7 +117,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 }
 
 function errorHtml(deps: Deps, log: Deps['log'], e: PublicError, routePage: ((e: PublicError) => string) | undefined): string {
-  const shared = () => renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(e.status), message: e.message, fields: e.fields, reference: e.reference });
+  const shared = () =>
+    renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(e.status), message: e.message, fields: e.fields, reference: e.reference });
   if (!routePage) return shared();
   try {
     return routePage(e);

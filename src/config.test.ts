@@ -38,7 +38,9 @@ describe('loadConfig', () => {
     const bad = problems({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_good,sk_test_pasted_by_mistake' });
     expect(bad).toEqual([expect.stringMatching(/^STRIPE_WEBHOOK_SECRET\.1 must start with whsec_/)]);
     expect(bad.join()).not.toContain('sk_test_pasted_by_mistake');
-    expect(problems({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: ' , ' })).toEqual([expect.stringMatching(/^STRIPE_WEBHOOK_SECRET must hold at least one/)]);
+    expect(problems({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: ' , ' })).toEqual([
+      expect.stringMatching(/^STRIPE_WEBHOOK_SECRET must hold at least one/),
+    ]);
   });
 
   it('reads the publisher origins as bare origins, and names a bad one', () => {
@@ -49,23 +51,35 @@ describe('loadConfig', () => {
       expect(problems({ PUBLISHER_ORIGINS: bad })).toEqual([expect.stringMatching(/^PUBLISHER_ORIGINS\.0 each entry must be an origin/)]);
     }
     const production = { NODE_ENV: 'production', MAIL_TRANSPORT: 'none', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
-    expect(problems({ ...production, PUBLISHER_ORIGINS: 'https://news.example,http://news.example' })).toEqual(['PUBLISHER_ORIGINS must be https:// origins in production']);
+    expect(problems({ ...production, PUBLISHER_ORIGINS: 'https://news.example,http://news.example' })).toEqual([
+      'PUBLISHER_ORIGINS must be https:// origins in production',
+    ]);
     expect(problems({ ...production, PUBLISHER_ORIGINS: 'https://news.example' })).toEqual([]);
   });
 
   it('lists every bad field at once', () => {
     const p = problems({ PORT: 'eighty', STRIPE_SECRET_KEY: 'pk_test_oops', CURRENCIES: 'gbp,xyz', AMOUNT_MIN: 'one', APPEAL_COPY: '{' });
-    expect(p.map((x) => x.split(' ')[0])).toEqual(expect.arrayContaining(['PORT', 'STRIPE_SECRET_KEY', 'CURRENCIES.1', 'AMOUNT_MIN', 'APPEAL_COPY', 'STRIPE_WEBHOOK_SECRET']));
+    expect(p.map((x) => x.split(' ')[0])).toEqual(
+      expect.arrayContaining(['PORT', 'STRIPE_SECRET_KEY', 'CURRENCIES.1', 'AMOUNT_MIN', 'APPEAL_COPY', 'STRIPE_WEBHOOK_SECRET']),
+    );
   });
 
   it('points the Stripe client at a stand-in only outside production and only with a key', () => {
     const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', STRIPE_API_BASE: 'http://127.0.0.1:12111' });
     expect(c.stripe).toMatchObject({ mode: 'live', apiBase: { protocol: 'http', host: '127.0.0.1', port: 12111 } });
-    expect(problems({ NODE_ENV: 'production', MAIL_TRANSPORT: 'none', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', STRIPE_API_BASE: 'http://127.0.0.1:12111' })).toEqual([
-      expect.stringContaining('STRIPE_API_BASE is for tests and benchmarks only'),
-    ]);
+    expect(
+      problems({
+        NODE_ENV: 'production',
+        MAIL_TRANSPORT: 'none',
+        STRIPE_SECRET_KEY: 'sk_live_123',
+        STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+        STRIPE_API_BASE: 'http://127.0.0.1:12111',
+      }),
+    ).toEqual([expect.stringContaining('STRIPE_API_BASE is for tests and benchmarks only')]);
     expect(problems({ STRIPE_API_BASE: 'http://127.0.0.1:12111' })).toEqual([expect.stringContaining('STRIPE_API_BASE needs STRIPE_SECRET_KEY')]);
-    expect(problems({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', STRIPE_API_BASE: 'ftp://stand-in' })).toEqual([expect.stringMatching(/^STRIPE_API_BASE /)]);
+    expect(problems({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', STRIPE_API_BASE: 'ftp://stand-in' })).toEqual([
+      expect.stringMatching(/^STRIPE_API_BASE /),
+    ]);
   });
 
   it('refuses the sandbox in production', () => {
@@ -90,23 +104,32 @@ describe('loadConfig', () => {
 
   it('takes SMTP settings, naming each bad or missing one', () => {
     const live = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', MAIL_TRANSPORT: 'smtp' };
-    expect(problems(live)).toEqual(['SMTP_HOST is required when MAIL_TRANSPORT=smtp', expect.stringContaining('MAIL_FROM is required when MAIL_TRANSPORT=smtp')]);
+    expect(problems(live)).toEqual([
+      'SMTP_HOST is required when MAIL_TRANSPORT=smtp',
+      expect.stringContaining('MAIL_FROM is required when MAIL_TRANSPORT=smtp'),
+    ]);
     const ok = { ...live, SMTP_HOST: 'smtp.news.example', MAIL_FROM: 'News <give@news.example>' };
     expect(problems({ ...ok, SMTP_PORT: '99999', SMTP_SECURITY: 'ssl', SMTP_USER: 'mailer' })).toEqual([
       'SMTP_PORT must be a port number (1-65535)',
       'SMTP_SECURITY must be tls, starttls or none',
       expect.stringContaining('SMTP_USER and SMTP_PASSWORD go together'),
     ]);
-    expect(problems({ ...ok, SMTP_SECURITY: 'none', SMTP_USER: 'mailer', SMTP_PASSWORD: 'pw-123456' })).toEqual([expect.stringContaining('SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted')]);
+    expect(problems({ ...ok, SMTP_SECURITY: 'none', SMTP_USER: 'mailer', SMTP_PASSWORD: 'pw-123456' })).toEqual([
+      expect.stringContaining('SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted'),
+    ]);
     expect(problems({ ...ok, MAIL_REPLY_TO: 'not an address' })).toEqual(['MAIL_REPLY_TO must be an email address, like supporters@news.example']);
-    expect(loadConfig({ ...ok, SMTP_PORT: '465', SMTP_SECURITY: 'tls', SMTP_USER: 'mailer', SMTP_PASSWORD: 'pw-123456', MAIL_REPLY_TO: 'help@news.example' }).mail).toEqual({
+    expect(
+      loadConfig({ ...ok, SMTP_PORT: '465', SMTP_SECURITY: 'tls', SMTP_USER: 'mailer', SMTP_PASSWORD: 'pw-123456', MAIL_REPLY_TO: 'help@news.example' }).mail,
+    ).toEqual({
       transport: 'smtp',
       from: 'News <give@news.example>',
       replyTo: 'help@news.example',
       smtp: { host: 'smtp.news.example', port: 465, security: 'tls', auth: { user: 'mailer', pass: 'pw-123456' } },
     });
     // STARTTLS on 587 is the default, without sign-in for a local relay
-    expect(loadConfig({ MAIL_TRANSPORT: 'smtp', SMTP_HOST: 'localhost', MAIL_FROM: 'a@news.example' }).mail).toMatchObject({ smtp: { port: 587, security: 'starttls', auth: null } });
+    expect(loadConfig({ MAIL_TRANSPORT: 'smtp', SMTP_HOST: 'localhost', MAIL_FROM: 'a@news.example' }).mail).toMatchObject({
+      smtp: { port: 587, security: 'starttls', auth: null },
+    });
   });
 
   it('says whether gifts are tax-deductible, and only true or false', () => {

@@ -50,79 +50,158 @@ const jsonOf = <T extends z.ZodType>(schema: T) =>
     })
     .pipe(schema);
 
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    PORT: z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a whole number').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)').default(8787),
-    HOST: z.string().default('0.0.0.0'),
-    DATABASE_PATH: z.string().min(1).default('./data/storyfund.sqlite'),
-    PUBLIC_URL: z.url().optional(),
-    STRIPE_SECRET_KEY: z
-      .string()
-      .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)')
-      .optional(),
-    // Several, comma-separated, while a secret is rotated: an event signed with any of them is accepted.
-    STRIPE_WEBHOOK_SECRET: z
-      .string()
-      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^whsec_\w+$/, 'must start with whsec_ (several are separated by commas)')).min(1, 'must hold at least one whsec_ secret').max(5, 'holds at most 5 secrets'))
-      .optional(),
-    STRIPE_API_BASE: z
-      .url()
-      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL')
-      .optional(),
-    CURRENCIES: z
-      .string()
-      .default('gbp,usd,eur')
-      .transform((s) => s.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean))
-      .pipe(z.array(z.string().refine(isKnownCurrency, { message: `each currency must be one of ${KNOWN_CURRENCIES.join(', ')}` })).min(1)),
-    DEFAULT_CURRENCY: z.string().toLowerCase().default('gbp'),
-    AMOUNT_MIN: majorAmount.default('1.00'),
-    AMOUNT_MAX: majorAmount.default('10000'),
-    APPEAL_COPY: jsonOf(appealCopySchema).optional(),
-    APPEAL_PRESETS: jsonOf(presetsSchema).optional(),
-    PUBLICATION_NAME: z.string().min(1).default('The Harbour Ledger'),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-    // 0 = off; the Workers runtime uses its cron trigger instead
-    RECONCILE_INTERVAL_HOURS: z.coerce.number({ error: 'must be a number of hours (0 turns it off)' }).min(0, 'must be 0 (off) or more').max(24 * 7, 'must be at most 168 (a week)').default(0),
-    MAIL_TRANSPORT: z.enum(['preview', 'http', 'smtp', 'none'], { error: 'must be preview, http, smtp or none' }).optional(),
-    MAIL_FROM: z.string().min(3).optional(),
-    // where a supporter's reply goes; without it emails say nothing about replying
-    MAIL_REPLY_TO: z.email({ error: 'must be an email address, like supporters@news.example' }).optional(),
-    TAX_DEDUCTIBLE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
-    SMTP_HOST: z.string().min(1).optional(),
-    SMTP_PORT: z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a whole number').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)').default(587),
-    // tls: TLS from the first byte (port 465); starttls: plain, then upgraded and required (587); none: local relays only
-    SMTP_SECURITY: z.enum(['tls', 'starttls', 'none'], { error: 'must be tls, starttls or none' }).default('starttls'),
-    SMTP_USER: z.string().min(1).optional(),
-    SMTP_PASSWORD: z.string().min(1).optional(),
-    MAIL_HTTP_URL: z.url().default('https://api.resend.com/emails'),
-    MAIL_HTTP_TOKEN: z.string().min(8).optional(),
-    // Where Checkout's cancel button may send a reader who started in the CMS fragment.
-    // Origins only: a path would suggest a prefix check, and prefixes of URLs are easy to fool.
-    PUBLISHER_ORIGINS: z
-      .string()
-      .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
-      .pipe(z.array(z.string().refine(isBareOrigin, { error: (i) => `each entry must be an origin like https://news.example.com (scheme and host, no path), not ${String(i.input)}` })))
-      .default([]),
-    // a bearer token guessable in reasonable time would expose every supporter's email
-    // Sessions: idle expiry counts from the last request, the absolute one from sign-in.
-    STAFF_SESSION_IDLE_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int('must be a whole number').min(5, 'must be at least 5').max(24 * 60, 'must be at most 1440 (a day)').default(60),
-    STAFF_SESSION_MAX_HOURS: z.coerce.number({ error: 'must be a number of hours' }).int('must be a whole number').min(1, 'must be at least 1').max(24 * 7, 'must be at most 168 (a week)').default(12),
-    SUPPORTER_SESSION_IDLE_DAYS: z.coerce.number({ error: 'must be a number of days' }).int('must be a whole number').min(1, 'must be at least 1').max(365, 'must be at most 365').default(30),
-    SUPPORTER_SESSION_MAX_DAYS: z.coerce.number({ error: 'must be a number of days' }).int('must be a whole number').min(1, 'must be at least 1').max(400, 'must be at most 400 (browsers cap cookies there)').default(90),
-    OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
-    // Card testing: checkouts started per client address and per email address in one window.
-    CHECKOUT_LIMIT_PER_ADDRESS: z.coerce.number({ error: 'must be a number of checkouts' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').default(10),
-    CHECKOUT_LIMIT_PER_EMAIL: z.coerce.number({ error: 'must be a number of checkouts' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').default(5),
-    CHECKOUT_LIMIT_WINDOW_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int('must be a whole number').min(1, 'must be at least 1').max(24 * 60, 'must be at most 1440 (a day)').default(10),
-    TURNSTILE_SITE_KEY: z.string().min(8, 'must be a Turnstile site key').optional(),
-    TURNSTILE_SECRET_KEY: z.string().min(8, 'must be a Turnstile secret key').optional(),
-    // always: every checkout needs a Turnstile pass; declines: only while the decline breaker is open
-    TURNSTILE_MODE: z.enum(['always', 'declines']).default('always'),
-    DECLINE_BREAKER_THRESHOLD: z.coerce.number({ error: 'must be a number of declines' }).int('must be a whole number').min(1, 'must be at least 1').default(20),
-    DECLINE_BREAKER_WINDOW_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int('must be a whole number').min(1, 'must be at least 1').max(24 * 60, 'must be at most 1440 (a day)').default(15),
-  });
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce
+    .number({ error: 'must be a port number (1-65535)' })
+    .int('must be a whole number')
+    .min(1, 'must be a port number (1-65535)')
+    .max(65535, 'must be a port number (1-65535)')
+    .default(8787),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_PATH: z.string().min(1).default('./data/storyfund.sqlite'),
+  PUBLIC_URL: z.url().optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)')
+    .optional(),
+  // Several, comma-separated, while a secret is rotated: an event signed with any of them is accepted.
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(/^whsec_\w+$/, 'must start with whsec_ (several are separated by commas)'))
+        .min(1, 'must hold at least one whsec_ secret')
+        .max(5, 'holds at most 5 secrets'),
+    )
+    .optional(),
+  STRIPE_API_BASE: z
+    .url()
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL')
+    .optional(),
+  CURRENCIES: z
+    .string()
+    .default('gbp,usd,eur')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((c) => c.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().refine(isKnownCurrency, { message: `each currency must be one of ${KNOWN_CURRENCIES.join(', ')}` })).min(1)),
+  DEFAULT_CURRENCY: z.string().toLowerCase().default('gbp'),
+  AMOUNT_MIN: majorAmount.default('1.00'),
+  AMOUNT_MAX: majorAmount.default('10000'),
+  APPEAL_COPY: jsonOf(appealCopySchema).optional(),
+  APPEAL_PRESETS: jsonOf(presetsSchema).optional(),
+  PUBLICATION_NAME: z.string().min(1).default('The Harbour Ledger'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // 0 = off; the Workers runtime uses its cron trigger instead
+  RECONCILE_INTERVAL_HOURS: z.coerce
+    .number({ error: 'must be a number of hours (0 turns it off)' })
+    .min(0, 'must be 0 (off) or more')
+    .max(24 * 7, 'must be at most 168 (a week)')
+    .default(0),
+  MAIL_TRANSPORT: z.enum(['preview', 'http', 'smtp', 'none'], { error: 'must be preview, http, smtp or none' }).optional(),
+  MAIL_FROM: z.string().min(3).optional(),
+  // where a supporter's reply goes; without it emails say nothing about replying
+  MAIL_REPLY_TO: z.email({ error: 'must be an email address, like supporters@news.example' }).optional(),
+  TAX_DEDUCTIBLE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce
+    .number({ error: 'must be a port number (1-65535)' })
+    .int('must be a whole number')
+    .min(1, 'must be a port number (1-65535)')
+    .max(65535, 'must be a port number (1-65535)')
+    .default(587),
+  // tls: TLS from the first byte (port 465); starttls: plain, then upgraded and required (587); none: local relays only
+  SMTP_SECURITY: z.enum(['tls', 'starttls', 'none'], { error: 'must be tls, starttls or none' }).default('starttls'),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  MAIL_HTTP_URL: z.url().default('https://api.resend.com/emails'),
+  MAIL_HTTP_TOKEN: z.string().min(8).optional(),
+  // Where Checkout's cancel button may send a reader who started in the CMS fragment.
+  // Origins only: a path would suggest a prefix check, and prefixes of URLs are easy to fool.
+  PUBLISHER_ORIGINS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().refine(isBareOrigin, {
+          error: (i) => `each entry must be an origin like https://news.example.com (scheme and host, no path), not ${String(i.input)}`,
+        }),
+      ),
+    )
+    .default([]),
+  // a bearer token guessable in reasonable time would expose every supporter's email
+  // Sessions: idle expiry counts from the last request, the absolute one from sign-in.
+  STAFF_SESSION_IDLE_MINUTES: z.coerce
+    .number({ error: 'must be a number of minutes' })
+    .int('must be a whole number')
+    .min(5, 'must be at least 5')
+    .max(24 * 60, 'must be at most 1440 (a day)')
+    .default(60),
+  STAFF_SESSION_MAX_HOURS: z.coerce
+    .number({ error: 'must be a number of hours' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(24 * 7, 'must be at most 168 (a week)')
+    .default(12),
+  SUPPORTER_SESSION_IDLE_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(365, 'must be at most 365')
+    .default(30),
+  SUPPORTER_SESSION_MAX_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(400, 'must be at most 400 (browsers cap cookies there)')
+    .default(90),
+  OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+  // Card testing: checkouts started per client address and per email address in one window.
+  CHECKOUT_LIMIT_PER_ADDRESS: z.coerce
+    .number({ error: 'must be a number of checkouts' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(10),
+  CHECKOUT_LIMIT_PER_EMAIL: z.coerce
+    .number({ error: 'must be a number of checkouts' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(5),
+  CHECKOUT_LIMIT_WINDOW_MINUTES: z.coerce
+    .number({ error: 'must be a number of minutes' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(24 * 60, 'must be at most 1440 (a day)')
+    .default(10),
+  TURNSTILE_SITE_KEY: z.string().min(8, 'must be a Turnstile site key').optional(),
+  TURNSTILE_SECRET_KEY: z.string().min(8, 'must be a Turnstile secret key').optional(),
+  // always: every checkout needs a Turnstile pass; declines: only while the decline breaker is open
+  TURNSTILE_MODE: z.enum(['always', 'declines']).default('always'),
+  DECLINE_BREAKER_THRESHOLD: z.coerce.number({ error: 'must be a number of declines' }).int('must be a whole number').min(1, 'must be at least 1').default(20),
+  DECLINE_BREAKER_WINDOW_MINUTES: z.coerce
+    .number({ error: 'must be a number of minutes' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(24 * 60, 'must be at most 1440 (a day)')
+    .default(15),
+});
 
 /** http(s), a host, an optional port, and nothing after it (a trailing slash is allowed). */
 function isBareOrigin(value: string): boolean {
@@ -132,7 +211,16 @@ function isBareOrigin(value: string): boolean {
   } catch {
     return false;
   }
-  return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && u.pathname === '/' && !u.search && !u.hash && !value.includes('?') && !value.includes('#');
+  return (
+    (u.protocol === 'https:' || u.protocol === 'http:') &&
+    !u.username &&
+    !u.password &&
+    u.pathname === '/' &&
+    !u.search &&
+    !u.hash &&
+    !value.includes('?') &&
+    !value.includes('#')
+  );
 }
 
 type RawEnv = Record<string, string | undefined>;
@@ -145,17 +233,22 @@ function crossFieldProblems(raw: RawEnv): string[] {
   const problems: string[] = [];
   if (raw.STRIPE_SECRET_KEY && !raw.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set');
   // A stand-in Stripe (tests, benchmarks) must never take a production key's traffic.
-  if (raw.STRIPE_API_BASE && raw.NODE_ENV === 'production') problems.push('STRIPE_API_BASE is for tests and benchmarks only and is refused when NODE_ENV=production');
+  if (raw.STRIPE_API_BASE && raw.NODE_ENV === 'production')
+    problems.push('STRIPE_API_BASE is for tests and benchmarks only and is refused when NODE_ENV=production');
   if (!raw.TURNSTILE_SITE_KEY !== !raw.TURNSTILE_SECRET_KEY) problems.push('TURNSTILE_SITE_KEY and TURNSTILE_SECRET_KEY go together: set both, or neither');
   if (raw.STRIPE_API_BASE && !raw.STRIPE_SECRET_KEY) problems.push('STRIPE_API_BASE needs STRIPE_SECRET_KEY (without a key the offline sandbox is used)');
   if (raw.MAIL_TRANSPORT === 'smtp' && !raw.SMTP_HOST) problems.push('SMTP_HOST is required when MAIL_TRANSPORT=smtp');
-  if (raw.MAIL_TRANSPORT === 'smtp' && !raw.MAIL_FROM) problems.push('MAIL_FROM is required when MAIL_TRANSPORT=smtp (an address your SMTP server may send from)');
-  if (raw.MAIL_TRANSPORT === 'smtp' && Boolean(raw.SMTP_USER) !== Boolean(raw.SMTP_PASSWORD)) problems.push('SMTP_USER and SMTP_PASSWORD go together: set both, or neither for a relay without sign-in');
+  if (raw.MAIL_TRANSPORT === 'smtp' && !raw.MAIL_FROM)
+    problems.push('MAIL_FROM is required when MAIL_TRANSPORT=smtp (an address your SMTP server may send from)');
+  if (raw.MAIL_TRANSPORT === 'smtp' && Boolean(raw.SMTP_USER) !== Boolean(raw.SMTP_PASSWORD))
+    problems.push('SMTP_USER and SMTP_PASSWORD go together: set both, or neither for a relay without sign-in');
   // a password sent before TLS is readable on the wire
-  if (raw.MAIL_TRANSPORT === 'smtp' && raw.SMTP_SECURITY === 'none' && raw.SMTP_PASSWORD && raw.NODE_ENV === 'production') problems.push('SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted; use tls or starttls in production');
+  if (raw.MAIL_TRANSPORT === 'smtp' && raw.SMTP_SECURITY === 'none' && raw.SMTP_PASSWORD && raw.NODE_ENV === 'production')
+    problems.push('SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted; use tls or starttls in production');
   if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_HTTP_TOKEN) problems.push('MAIL_HTTP_TOKEN is required when MAIL_TRANSPORT=http');
   // an email API rejects, or a mailbox bins, mail from a domain the publisher has not verified
-  if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_FROM) problems.push('MAIL_FROM is required when MAIL_TRANSPORT=http (an address on your verified sending domain)');
+  if (raw.MAIL_TRANSPORT === 'http' && !raw.MAIL_FROM)
+    problems.push('MAIL_FROM is required when MAIL_TRANSPORT=http (an address on your verified sending domain)');
   if (raw.NODE_ENV === 'production' && (!raw.MAIL_TRANSPORT || raw.MAIL_TRANSPORT === 'preview')) {
     problems.push('MAIL_TRANSPORT must be http or smtp (or none, to send no emails) in production: the preview keeps emails on this server');
   }
@@ -165,7 +258,10 @@ function crossFieldProblems(raw: RawEnv): string[] {
   if (!raw.STRIPE_SECRET_KEY && raw.NODE_ENV === 'production') {
     problems.push('STRIPE_SECRET_KEY is required in production (the offline sandbox is refused when NODE_ENV=production)');
   }
-  const currencies = (raw.CURRENCIES ?? 'gbp,usd,eur').split(',').map((c) => c.trim().toLowerCase()).filter(isKnownCurrency);
+  const currencies = (raw.CURRENCIES ?? 'gbp,usd,eur')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter(isKnownCurrency);
   const fallback = (raw.DEFAULT_CURRENCY ?? 'gbp').toLowerCase();
   if (currencies.length && !currencies.includes(fallback)) problems.push(`DEFAULT_CURRENCY must be one of CURRENCIES (${currencies.join(', ')})`);
   const presets = (() => {
@@ -307,7 +403,8 @@ export function loadConfig(raw: Record<string, unknown>): Config {
       perAddress: e.CHECKOUT_LIMIT_PER_ADDRESS,
       perEmail: e.CHECKOUT_LIMIT_PER_EMAIL,
       windowMs: e.CHECKOUT_LIMIT_WINDOW_MINUTES * 60_000,
-      turnstile: e.TURNSTILE_SITE_KEY && e.TURNSTILE_SECRET_KEY ? { siteKey: e.TURNSTILE_SITE_KEY, secretKey: e.TURNSTILE_SECRET_KEY, mode: e.TURNSTILE_MODE } : null,
+      turnstile:
+        e.TURNSTILE_SITE_KEY && e.TURNSTILE_SECRET_KEY ? { siteKey: e.TURNSTILE_SITE_KEY, secretKey: e.TURNSTILE_SECRET_KEY, mode: e.TURNSTILE_MODE } : null,
       breaker: { threshold: e.DECLINE_BREAKER_THRESHOLD, windowMs: e.DECLINE_BREAKER_WINDOW_MINUTES * 60_000 },
     },
     sessions: {
@@ -326,7 +423,11 @@ export function loadConfig(raw: Record<string, unknown>): Config {
           webhookSecrets: e.STRIPE_WEBHOOK_SECRET!,
           ...(e.STRIPE_API_BASE ? { apiBase: apiBaseOf(e.STRIPE_API_BASE) } : {}),
         }
-      : { mode: 'sandbox', webhookSecret: e.STRIPE_WEBHOOK_SECRET?.[0] ?? SANDBOX_WEBHOOK_SECRET, webhookSecrets: e.STRIPE_WEBHOOK_SECRET ?? [SANDBOX_WEBHOOK_SECRET] },
+      : {
+          mode: 'sandbox',
+          webhookSecret: e.STRIPE_WEBHOOK_SECRET?.[0] ?? SANDBOX_WEBHOOK_SECRET,
+          webhookSecrets: e.STRIPE_WEBHOOK_SECRET ?? [SANDBOX_WEBHOOK_SECRET],
+        },
     currencies: e.CURRENCIES,
     defaultCurrency: e.DEFAULT_CURRENCY,
     bounds,

@@ -61,7 +61,9 @@ describe('staff sign-in with a password', () => {
     const page = await t.app.request('https://support.example.org/finance', { headers: { cookie: cookie.split(';')[0]!, accept: 'text/html' } });
     expect(await page.text()).toContain('Signed in as Hana Https, role viewer');
     // the unprefixed name is not read: a sibling subdomain could have set it
-    const planted = await t.app.request('https://support.example.org/finance', { headers: { cookie: cookie.split(';')[0]!.replace('__Host-', ''), accept: 'application/json' } });
+    const planted = await t.app.request('https://support.example.org/finance', {
+      headers: { cookie: cookie.split(';')[0]!.replace('__Host-', ''), accept: 'application/json' },
+    });
     expect(planted.status).toBe(401);
   });
 
@@ -111,13 +113,17 @@ describe('staff sign-in with a password', () => {
     const res = await b.post('/staff/signin', { email: 'another@example.org', password: 'password guess' }, from);
     expect(res.status).toBe(429);
     // another address is not affected
-    expect((await b.post('/staff/signin', { email: 'another@example.org', password: 'password guess' }, { 'x-test-client-address': '198.51.100.1' })).status).toBe(401);
+    expect(
+      (await b.post('/staff/signin', { email: 'another@example.org', password: 'password guess' }, { 'x-test-client-address': '198.51.100.1' })).status,
+    ).toBe(401);
   });
 
   it('hashes a password again at sign-in when it was hashed with fewer iterations than today', async () => {
     const viewer = await insertStaffRow(t.deps, buildStaff());
     const weaker = await hashPassword(viewer.password!, 1_000);
-    t.handle.sqlite.prepare('update staff set password_hash = ?, password_salt = ?, password_iterations = ? where id = ?').run(weaker.hash, weaker.salt, weaker.iterations, viewer.id);
+    t.handle.sqlite
+      .prepare('update staff set password_hash = ?, password_salt = ?, password_iterations = ? where id = ?')
+      .run(weaker.hash, weaker.salt, weaker.iterations, viewer.id);
     expect((await browserClient(t.app).post('/staff/signin', { email: viewer.email, password: viewer.password! })).status).toBe(303);
     const row = sql<{ password_iterations: number; password_salt: string }>('select password_iterations, password_salt from staff where id = ?', viewer.id)[0]!;
     expect(row.password_iterations).toBe(PBKDF2_ITERATIONS);
@@ -151,7 +157,10 @@ describe('staff sign-in with a password', () => {
 
 describe('the second factor', () => {
   it('takes a CLI-made admin from the link to a password, TOTP enrolment, recovery codes and /finance', async () => {
-    const cli = await runCli(['staff', 'add', '--email', 'admin@example.org', '--role', 'admin', '--name', 'Ada Admin'], { DATABASE_PATH: t.deps.config.databasePath, PUBLIC_URL: ORIGIN });
+    const cli = await runCli(['staff', 'add', '--email', 'admin@example.org', '--role', 'admin', '--name', 'Ada Admin'], {
+      DATABASE_PATH: t.deps.config.databasePath,
+      PUBLIC_URL: ORIGIN,
+    });
     expect(cli.code).toBe(0);
     const link = /http:\/\/localhost:8787\/staff\/password\?token=\S+/.exec(cli.stdout)![0];
     // the CLI ran on the wall clock; this app's clock is in 2026-11-20
@@ -259,7 +268,11 @@ describe('signed-in pages', () => {
     expect((await b.post('/signout', { _csrf: s.csrf }, { origin: 'https://evil.example' })).status).toBe(403);
     expect((await b.get('/finance')).status).toBe(200);
     // a script sends the token as a header
-    const api = await t.app.request('/signout', { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json', accept: 'application/json' }, body: '{}' });
+    const api = await t.app.request('/signout', {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json', accept: 'application/json' },
+      body: '{}',
+    });
     expect(api.status).toBe(303);
     expect(sql('select count(*) as n from sessions')).toEqual([{ n: 0 }]);
   });
@@ -312,7 +325,8 @@ describe('staff management by an admin', () => {
 });
 
 describe('supporters sign in by emailed link', () => {
-  const addSupporter = () => t.handle.sqlite.prepare(`insert into supporters (id, email, name, created_at) values ('sup_1', 'reader@example.com', 'Rita', 0)`).run();
+  const addSupporter = () =>
+    t.handle.sqlite.prepare(`insert into supporters (id, email, name, created_at) values ('sup_1', 'reader@example.com', 'Rita', 0)`).run();
 
   it('gives the same answer for a known and an unknown email, and emails only the known one', async () => {
     addSupporter();

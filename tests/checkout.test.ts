@@ -14,17 +14,40 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 const form = (fields: Record<string, string>) =>
-  t.app.request('/checkout', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', referer: 'https://news.example/story' }, body: new URLSearchParams(fields).toString() });
+  t.app.request('/checkout', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', referer: 'https://news.example/story' },
+    body: new URLSearchParams(fields).toString(),
+  });
 const json = (body: unknown) => t.app.request('/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('POST /checkout (form)', () => {
   it('creates a pending gift and a one-off donate session, then redirects to Stripe', async () => {
-    const res = await form({ frequency: 'one_off', amount: '25', amount_other: '', currency: 'gbp', email: 'reader@example.com', article: 'harbour-water', campaign: 'winter', variant: 'b' });
+    const res = await form({
+      frequency: 'one_off',
+      amount: '25',
+      amount_other: '',
+      currency: 'gbp',
+      email: 'reader@example.com',
+      article: 'harbour-water',
+      campaign: 'winter',
+      variant: 'b',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
 
     const gift = t.handle.sqlite.prepare('select * from gifts').get() as Record<string, unknown>;
-    expect(gift).toMatchObject({ status: 'pending', frequency: 'one_off', amount_minor: 2500, currency: 'gbp', email: 'reader@example.com', article: 'harbour-water', campaign: 'winter', variant: 'b', referrer: 'https://news.example/story' });
+    expect(gift).toMatchObject({
+      status: 'pending',
+      frequency: 'one_off',
+      amount_minor: 2500,
+      currency: 'gbp',
+      email: 'reader@example.com',
+      article: 'harbour-water',
+      campaign: 'winter',
+      variant: 'b',
+      referrer: 'https://news.example/story',
+    });
     expect(gift.checkout_session_id).toMatch(/^cs_test_/);
 
     expect(mock.store.created).toHaveLength(1);
@@ -68,7 +91,15 @@ describe('POST /checkout (form)', () => {
     [{ amount: '99999999' }, 'amount', '99999999'],
     [{ currency: 'xyz' }, 'currency', null],
   ])('re-renders the form with a 400 for %j, naming %s and keeping the values', async (override, field, kept) => {
-    const res = await form({ frequency: 'monthly', amount: '', amount_other: '', currency: 'gbp', email: 'kept@example.com', ...(override.amount ? { amount_other: override.amount } : {}), ...(override.currency ? { currency: override.currency } : {}) });
+    const res = await form({
+      frequency: 'monthly',
+      amount: '',
+      amount_other: '',
+      currency: 'gbp',
+      email: 'kept@example.com',
+      ...(override.amount ? { amount_other: override.amount } : {}),
+      ...(override.currency ? { currency: override.currency } : {}),
+    });
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain(`id="err-${field}"`);
@@ -96,9 +127,18 @@ describe('POST /checkout with text that is not well-formed', () => {
   it.each(['article', 'campaign', 'email'])('answers a lone surrogate in a JSON %s with a 400 naming it, and writes nothing', async (field) => {
     const calls = await stripeCalls(async () => {
       // JSON.stringify escapes a lone surrogate as \udXXX, exactly what a client would send
-      const res = await json({ frequency: 'one_off', amount: '10', currency: 'gbp', [field]: field === 'email' ? 'reader\ud800@example.com' : 'harbour\ud800' });
+      const res = await json({
+        frequency: 'one_off',
+        amount: '10',
+        currency: 'gbp',
+        [field]: field === 'email' ? 'reader\ud800@example.com' : 'harbour\ud800',
+      });
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ error: expect.any(String), fields: { [field]: expect.stringContaining('contains characters we cannot read') }, reference: res.headers.get('x-request-id') });
+      expect(await res.json()).toEqual({
+        error: expect.any(String),
+        fields: { [field]: expect.stringContaining('contains characters we cannot read') },
+        reference: res.headers.get('x-request-id'),
+      });
     });
     expect(calls).toEqual([]);
     expect(count(t.handle, 'gifts')).toBe(0);
@@ -108,7 +148,7 @@ describe('POST /checkout with text that is not well-formed', () => {
     ['article', 'The article contains characters we cannot read'],
     ['campaign', 'The campaign contains characters we cannot read'],
     ['email', 'id="err-email"'],
-  ])('answers a surrogate\'s bytes in a form %s with the form again, naming it, and writes nothing', async (field, named) => {
+  ])("answers a surrogate's bytes in a form %s with the form again, naming it, and writes nothing", async (field, named) => {
     // a form cannot carry a lone surrogate: its UTF-8-style bytes (ED A0 80) decode to U+FFFD
     const body = `frequency=monthly&amount=&amount_other=12.50&currency=gbp&email=kept%40example.com&${field}=${field === 'email' ? 'kept%ED%A0%80%40example.com' : 'harbour%ED%A0%80'}`;
     const calls = await stripeCalls(async () => {
@@ -135,7 +175,15 @@ describe('POST /checkout from the CMS fragment', () => {
     const fragment = await (await t.app.request('/appeal?article=town-budget')).text();
     expect(fragment).toContain('name="origin" value="fragment"');
 
-    const res = await form({ frequency: 'monthly', amount: '', amount_other: 'abc', currency: 'gbp', email: 'cms@example.com', article: 'town-budget', origin: 'fragment' });
+    const res = await form({
+      frequency: 'monthly',
+      amount: '',
+      amount_other: 'abc',
+      currency: 'gbp',
+      email: 'cms@example.com',
+      article: 'town-budget',
+      origin: 'fragment',
+    });
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain('id="err-amount"');
@@ -160,7 +208,11 @@ describe('POST /checkout (JSON)', () => {
   it('answers 400 with every bad field named', async () => {
     const res = await json({ frequency: 'weekly', amount: 'abc', currency: 'xyz' });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: expect.any(String), fields: { frequency: expect.any(String), currency: expect.stringContaining('GBP') }, reference: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(await res.json()).toEqual({
+      error: expect.any(String),
+      fields: { frequency: expect.any(String), currency: expect.stringContaining('GBP') },
+      reference: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
   });
 
   it('answers 400, not 500, for a body that is not JSON', async () => {
@@ -171,7 +223,11 @@ describe('POST /checkout (JSON)', () => {
 
   it('answers 502 and keeps nothing charged when Stripe is unreachable', async () => {
     const { http, HttpResponse } = await import('msw');
-    mock.server.use(http.post('https://api.stripe.com/v1/checkout/sessions', () => HttpResponse.json({ error: { type: 'api_error', message: 'down' } }, { status: 500 }), { once: true }));
+    mock.server.use(
+      http.post('https://api.stripe.com/v1/checkout/sessions', () => HttpResponse.json({ error: { type: 'api_error', message: 'down' } }, { status: 500 }), {
+        once: true,
+      }),
+    );
     const res = await json({ frequency: 'one_off', amount: '10', currency: 'gbp' });
     expect(res.status).toBe(502);
     expect(await res.json()).toMatchObject({ error: expect.stringContaining('Nothing was charged') });
@@ -184,9 +240,17 @@ describe('POST /checkout (form) when something fails after validation', () => {
     mock.server.use(http.post('https://api.stripe.com/v1/checkout/sessions', () => HttpResponse.error(), { once: true }));
   };
 
-  it('answers 502 with an HTML page that keeps the reader\'s choices, and the attribution row stays', async () => {
+  it("answers 502 with an HTML page that keeps the reader's choices, and the attribution row stays", async () => {
     await stripeUnreachable();
-    const res = await form({ frequency: 'monthly', amount: '10', amount_other: '12.50', currency: 'usd', email: 'kept@example.com', article: 'harbour-water', campaign: 'winter' });
+    const res = await form({
+      frequency: 'monthly',
+      amount: '10',
+      amount_other: '12.50',
+      currency: 'usd',
+      email: 'kept@example.com',
+      article: 'harbour-water',
+      campaign: 'winter',
+    });
     expect(res.status).toBe(502);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();
@@ -228,14 +292,24 @@ describe('POST /checkout (form) when something fails after validation', () => {
     const res = await json({ frequency: 'one_off', amount: '25', currency: 'gbp' });
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await res.json()).toEqual({ error: expect.stringContaining('Something went wrong on our side'), reference: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(await res.json()).toEqual({
+      error: expect.stringContaining('Something went wrong on our side'),
+      reference: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
   });
 
-  it('sends a fragment gift back to the publisher\'s page, with origin and return address kept for the retry', async () => {
+  it("sends a fragment gift back to the publisher's page, with origin and return address kept for the retry", async () => {
     await t.cleanup();
     t = buildTestContext({ PUBLISHER_ORIGINS: 'https://news.example' });
     await stripeUnreachable();
-    const res = await form({ frequency: 'monthly', amount: '5', amount_other: '', currency: 'gbp', origin: 'fragment', return_to: 'https://news.example/2026/town-budget?x=1&y=2' });
+    const res = await form({
+      frequency: 'monthly',
+      amount: '5',
+      amount_other: '',
+      currency: 'gbp',
+      origin: 'fragment',
+      return_to: 'https://news.example/2026/town-budget?x=1&y=2',
+    });
     expect(res.status).toBe(502);
     const html = await res.text();
     expect(html).toContain('<a href="https://news.example/2026/town-budget?x=1&amp;y=2">Back to the story</a>');
@@ -283,7 +357,7 @@ describe('Checkout cancel_url', () => {
     t = buildTestContext({ PUBLISHER_ORIGINS: 'https://news.example,https://www.news.example' });
   });
 
-  it('returns a fragment gift to the page the CMS named, when its origin is the publisher\'s', async () => {
+  it("returns a fragment gift to the page the CMS named, when its origin is the publisher's", async () => {
     expect((await fromFragment({ return_to: 'https://www.news.example/2026/town-budget#support' })).status).toBe(303);
     expect(cancelUrlSent()).toBe('https://www.news.example/2026/town-budget#support');
   });
@@ -314,7 +388,7 @@ describe('Checkout cancel_url', () => {
     expect(cancelUrlSent()).toBe('http://localhost:8787/?cancelled=1#support');
   });
 
-  it('carries return_to from GET /appeal into the fragment\'s form, escaped, and through a 400 re-render', async () => {
+  it("carries return_to from GET /appeal into the fragment's form, escaped, and through a 400 re-render", async () => {
     const fragment = await (await t.app.request(`/appeal?article=town-budget&return_to=${encodeURIComponent('https://news.example/a?b=1&c="2"')}`)).text();
     expect(fragment).toContain('name="return_to" value="https://news.example/a?b=1&#38;c=&#34;2&#34;"');
     const res = await fromFragment({ amount_other: 'lots', return_to: 'https://news.example/story' });

@@ -38,16 +38,21 @@ const groups = [...new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) 
 
 describe('npm run cli, in process', () => {
   it('has the commands the README documents', () => {
-    expect(COMMANDS.map((c) => c.name)).toEqual(expect.arrayContaining(['migrate', 'contributions export', 'dev seed', 'reconcile', 'payouts statement', 'backup']));
+    expect(COMMANDS.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['migrate', 'contributions export', 'dev seed', 'reconcile', 'payouts statement', 'backup']),
+    );
   });
 
-  it.each(COMMANDS.flatMap((c) => [[c.name, '--help'] as const, [c.name, '-h'] as const]))('%s %s prints its usage and exits 0, without settings', async (name, flag) => {
-    const r = await inProcess([...name.split(' '), flag], BAD_SETTINGS);
-    expect(r.err).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(new RegExp(`^Usage: npm run cli -- ${name}\\b`));
-    expect(r.out).toContain('-h, --help');
-  });
+  it.each(COMMANDS.flatMap((c) => [[c.name, '--help'] as const, [c.name, '-h'] as const]))(
+    '%s %s prints its usage and exits 0, without settings',
+    async (name, flag) => {
+      const r = await inProcess([...name.split(' '), flag], BAD_SETTINGS);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^Usage: npm run cli -- ${name}\\b`));
+      expect(r.out).toContain('-h, --help');
+    },
+  );
 
   it.each(groups)('%s alone lists its subcommands and exits 0', async (group) => {
     const r = await inProcess([group], BAD_SETTINGS);

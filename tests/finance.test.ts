@@ -72,8 +72,12 @@ describe('overview figures', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('Signed in as');
-    expect(html).toMatch(/<tr data-currency="jpy"><th scope="row">JPY<\/th><td class="num">¥3,000<\/td><td class="num">¥1,608<\/td><td class="num neg">-¥1,608<\/td>/);
-    expect(html).toMatch(/<tr data-currency="gbp"><th scope="row">GBP<\/th><td class="num">£15<\/td><td class="num">£0.95<\/td><td class="num">£18.05<\/td><td class="num neg">-£4<\/td>/);
+    expect(html).toMatch(
+      /<tr data-currency="jpy"><th scope="row">JPY<\/th><td class="num">¥3,000<\/td><td class="num">¥1,608<\/td><td class="num neg">-¥1,608<\/td>/,
+    );
+    expect(html).toMatch(
+      /<tr data-currency="gbp"><th scope="row">GBP<\/th><td class="num">£15<\/td><td class="num">£0.95<\/td><td class="num">£18.05<\/td><td class="num neg">-£4<\/td>/,
+    );
     expect(html).toContain('<svg viewBox="0 0 640 220"');
     expect(html).toContain('Giving in GBP per day: £15 in all');
     expect(html).toContain('Not enough money in the account');
@@ -99,7 +103,9 @@ describe('overview figures', () => {
   it('answers today, this year and a chosen range, and names a bad date', async () => {
     const today = (await (await get('/finance?period=today', viewer, 'application/json')).json()) as { totals: { currency: string }[] };
     expect(today.totals.map((r) => r.currency)).toEqual(['eur']);
-    const range = (await (await get('/finance?from=2026-10-01&to=2026-10-31', viewer, 'application/json')).json()) as { totals: { currency: string; grossMinor: number }[] };
+    const range = (await (await get('/finance?from=2026-10-01&to=2026-10-31', viewer, 'application/json')).json()) as {
+      totals: { currency: string; grossMinor: number }[];
+    };
     expect(range.totals).toEqual([expect.objectContaining({ currency: 'gbp', grossMinor: 500 })]);
     const bad = await get('/finance?from=2026-02-30', viewer, 'application/json');
     expect(bad.status).toBe(400);
@@ -153,7 +159,10 @@ describe('contributions list', () => {
     expect(html).not.toContain('ann@example.org');
     expect(html).toContain('<td class="num neg">-£4</td>');
     expect(await (await get('/finance/contributions?currency=gbp', finance)).text()).toContain('ann@example.org');
-    const json = (await (await get('/finance/contributions?currency=gbp', viewer, 'application/json')).json()) as { contributions: unknown[]; next: string | null };
+    const json = (await (await get('/finance/contributions?currency=gbp', viewer, 'application/json')).json()) as {
+      contributions: unknown[];
+      next: string | null;
+    };
     expect(json.contributions).toHaveLength(4);
     expect(json.next).toBeNull();
   });
@@ -196,21 +205,26 @@ describe("a gift's timeline", () => {
 });
 
 describe('supporters, failed payments, attribution and payouts', () => {
-  const json = async <T,>(path: string, s: SignedIn = finance) => {
+  const json = async <T>(path: string, s: SignedIn = finance) => {
     const res = await get(path, s, 'application/json');
     expect(res.status, path).toBe(200);
     return (await res.json()) as T;
   };
 
-  it("lists supporters newest first with lifetime giving net of refunds and disputes, paged by keyset; viewers see them masked", async () => {
-    type L = { supporters: { id: string; email: string; lifetime: { currency: string; grossMinor: number; refundsMinor: number; disputesMinor: number }[] }[]; next: string | null };
+  it('lists supporters newest first with lifetime giving net of refunds and disputes, paged by keyset; viewers see them masked', async () => {
+    type L = {
+      supporters: { id: string; email: string; lifetime: { currency: string; grossMinor: number; refundsMinor: number; disputesMinor: number }[] }[];
+      next: string | null;
+    };
     const page = await json<L>('/finance/supporters');
     expect(page.supporters.map((s) => s.id)).toEqual(['sup_eve', 'sup_dora', 'sup_chie', 'sup_bob', 'sup_ann']);
     expect(page.supporters.find((s) => s.id === 'sup_ann')!.lifetime).toEqual([
       expect.objectContaining({ currency: 'eur', grossMinor: 2500, refundsMinor: 0, disputesMinor: 0 }),
       expect.objectContaining({ currency: 'gbp', grossMinor: 1000, refundsMinor: -400, disputesMinor: 0 }),
     ]);
-    expect(page.supporters.find((s) => s.id === 'sup_chie')!.lifetime).toEqual([expect.objectContaining({ currency: 'jpy', grossMinor: 3000, disputesMinor: -3000 })]);
+    expect(page.supporters.find((s) => s.id === 'sup_chie')!.lifetime).toEqual([
+      expect.objectContaining({ currency: 'jpy', grossMinor: 3000, disputesMinor: -3000 }),
+    ]);
     const html = await (await get('/finance/supporters', finance)).text();
     // kept after refunds: EUR 25, GBP 10 - 4
     expect(html).toContain('€25 · £6');
@@ -219,9 +233,11 @@ describe('supporters, failed payments, attribution and payouts', () => {
     expect((await get('/finance/supporters?after=x', finance, 'application/json')).status).toBe(400);
   });
 
-  it("shows one supporter: lifetime per currency, recurring status, gifts and emails sent", async () => {
+  it('shows one supporter: lifetime per currency, recurring status, gifts and emails sent', async () => {
     const html = await (await get('/finance/supporters/sup_ann', finance)).text();
-    expect(html).toMatch(/<tr data-currency="gbp"><th scope="row">GBP<\/th><td class="num">£10<\/td><td class="num neg">-£4<\/td><td class="num">£0<\/td><td class="num">£6<\/td>/);
+    expect(html).toMatch(
+      /<tr data-currency="gbp"><th scope="row">GBP<\/th><td class="num">£10<\/td><td class="num neg">-£4<\/td><td class="num">£0<\/td><td class="num">£6<\/td>/,
+    );
     expect(html).toContain('href="/finance/gifts/gift_g1"');
     expect(html).toContain('receipt');
     const bob = await (await get('/finance/supporters/sup_bob', viewer)).text();
@@ -232,14 +248,35 @@ describe('supporters, failed payments, attribution and payouts', () => {
   });
 
   it('lists failed payments with the decline in words and the next retry', async () => {
-    type F = { renewals: { stripeSubscriptionId: string; reason: string; nextPaymentAttemptAt: number; supporterEmail: string }[]; gifts: { id: string; email: string }[] };
+    type F = {
+      renewals: { stripeSubscriptionId: string; reason: string; nextPaymentAttemptAt: number; supporterEmail: string }[];
+      gifts: { id: string; email: string }[];
+    };
     const f = await json<F>('/finance/failed', viewer);
-    expect(f.renewals).toEqual([expect.objectContaining({ stripeSubscriptionId: 'sub_failing', reason: 'Not enough money in the account', nextPaymentAttemptAt: Date.parse('2026-11-22T06:00:00Z'), supporterEmail: 'd•••@example.org' })]);
+    expect(f.renewals).toEqual([
+      expect.objectContaining({
+        stripeSubscriptionId: 'sub_failing',
+        reason: 'Not enough money in the account',
+        nextPaymentAttemptAt: Date.parse('2026-11-22T06:00:00Z'),
+        supporterEmail: 'd•••@example.org',
+      }),
+    ]);
     expect(f.gifts).toEqual([expect.objectContaining({ id: 'gift_g9', email: 'e•••@example.org' })]);
   });
 
   it('attributes payments by campaign and article: revenue, count, share recurring, average, and new recurring gifts annualised', async () => {
-    type A = { rows: { value: string | null; currency: string; revenueMinor: number; gifts: number; recurringGifts: number; annualisedMinor: number; shareRecurring: number; averageMinor: number }[] };
+    type A = {
+      rows: {
+        value: string | null;
+        currency: string;
+        revenueMinor: number;
+        gifts: number;
+        recurringGifts: number;
+        annualisedMinor: number;
+        shareRecurring: number;
+        averageMinor: number;
+      }[];
+    };
     const nov = await json<A>('/finance/attribution?period=month&by=campaign');
     expect(nov.rows.map((r) => [r.value, r.currency, r.revenueMinor, r.gifts, r.shareRecurring, r.averageMinor, r.annualisedMinor])).toEqual([
       [null, 'jpy', 3000, 1, 0, 3000, 0],
@@ -252,7 +289,13 @@ describe('supporters, failed payments, attribution and payouts', () => {
     expect(oct.rows).toEqual([expect.objectContaining({ value: 'ferry-cuts', currency: 'gbp', revenueMinor: 500, annualisedMinor: 6000, recurringGifts: 1 })]);
     // equal averages (1000 in GBP and USD) fall back to currency order
     const bySection = await json<A>('/finance/attribution?period=year&by=section&sort=average&dir=asc');
-    expect(bySection.rows.map((r) => `${r.value}:${r.currency}`)).toEqual(['transport:gbp', 'environment:gbp', 'environment:usd', 'transport:eur', 'environment:jpy']);
+    expect(bySection.rows.map((r) => `${r.value}:${r.currency}`)).toEqual([
+      'transport:gbp',
+      'environment:gbp',
+      'environment:usd',
+      'transport:eur',
+      'environment:jpy',
+    ]);
     expect((await get('/finance/attribution?by=colour', viewer, 'application/json')).status).toBe(400);
   });
 

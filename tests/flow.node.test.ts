@@ -52,7 +52,9 @@ describe('the Node server', () => {
       const copy = new Database(file, { readonly: true });
       try {
         expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
-        expect(copy.prepare("select kind, amount_minor, frequency from ledger_entries where email = 'backup@example.com'").all()).toEqual([{ kind: 'gift', amount_minor: 700, frequency: 'monthly' }]);
+        expect(copy.prepare("select kind, amount_minor, frequency from ledger_entries where email = 'backup@example.com'").all()).toEqual([
+          { kind: 'gift', amount_minor: 700, frequency: 'monthly' },
+        ]);
       } finally {
         copy.close();
       }
@@ -86,7 +88,13 @@ describe('start-up configuration', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node.ts'], {
       cwd: ROOT,
       // every other setting valid, so this is the one reason
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', PORT: String(await freePort()), DATABASE_PATH: join(tmpdir(), `storyfund-refused-${process.pid}`, 'db.sqlite'), STRIPE_SECRET_KEY: 'sk_test_abc' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'development',
+        PORT: String(await freePort()),
+        DATABASE_PATH: join(tmpdir(), `storyfund-refused-${process.pid}`, 'db.sqlite'),
+        STRIPE_SECRET_KEY: 'sk_test_abc',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -122,7 +122,7 @@ describe('Turnstile', () => {
     ]);
   });
 
-  it('renders the widget and allows Cloudflare\'s origin in the CSP only when configured', async () => {
+  it("renders the widget and allows Cloudflare's origin in the CSP only when configured", async () => {
     t = buildTestContext(TURNSTILE);
     const page = await t.app.request('/');
     const html = await page.text();
@@ -142,10 +142,17 @@ describe('Turnstile', () => {
 });
 
 describe('the decline breaker', () => {
-  const decline = (n: number) => buildEvent('payment_intent.payment_failed', buildPaymentIntent({ id: `pi_declined${n}`, status: 'requires_payment_method' }), { id: `evt_declined${n}` });
+  const decline = (n: number) =>
+    buildEvent('payment_intent.payment_failed', buildPaymentIntent({ id: `pi_declined${n}`, status: 'requires_payment_method' }), { id: `evt_declined${n}` });
 
   it('requires Turnstile once declines reach the threshold, alerts the admins once per window, and resets', async () => {
-    t = buildTestContext({ ...TURNSTILE, TURNSTILE_MODE: 'declines', DECLINE_BREAKER_THRESHOLD: '3', DECLINE_BREAKER_WINDOW_MINUTES: '15', PUBLICATION_NAME: 'The Harbour Ledger' });
+    t = buildTestContext({
+      ...TURNSTILE,
+      TURNSTILE_MODE: 'declines',
+      DECLINE_BREAKER_THRESHOLD: '3',
+      DECLINE_BREAKER_WINDOW_MINUTES: '15',
+      PUBLICATION_NAME: 'The Harbour Ledger',
+    });
     const lines: string[] = [];
     t.deps.log = createLogger('info', (line) => lines.push(line));
     const admin = await insertStaffRow(t.deps, buildStaff({ role: 'admin', email: 'admin@example.org' }));

@@ -11,12 +11,23 @@ import { buildStaff, insertStaffRow, sessionFor } from './factories/staff.js';
 const PUBLISHER = 'https://news.example.com';
 let t: TestContext;
 beforeAll(() => {
-  t = buildTestContext({ STRIPE_SECRET_KEY: '', OPS_TOKEN: 'headers-test-ops-token-0123456789abcdef', MAIL_TRANSPORT: 'preview', PUBLISHER_ORIGINS: PUBLISHER });
+  t = buildTestContext({
+    STRIPE_SECRET_KEY: '',
+    OPS_TOKEN: 'headers-test-ops-token-0123456789abcdef',
+    MAIL_TRANSPORT: 'preview',
+    PUBLISHER_ORIGINS: PUBLISHER,
+  });
 });
 afterAll(() => t?.cleanup());
 
 const sample = (path: string) => path.replace(/:id\b/g, 'unknown');
-const routes = () => [...new Set(inspectRoutes(t.app).filter((r) => !r.isMiddleware).map((r) => `${r.method} ${r.path}`))];
+const routes = () => [
+  ...new Set(
+    inspectRoutes(t.app)
+      .filter((r) => !r.isMiddleware)
+      .map((r) => `${r.method} ${r.path}`),
+  ),
+];
 
 async function request(method: string, path: string, headers: Record<string, string> = {}) {
   return t.app.request(`http://localhost:8787${path}`, { method, headers: { accept: 'text/html', ...headers }, ...(method === 'GET' ? {} : { body: '' }) });
@@ -25,7 +36,13 @@ async function request(method: string, path: string, headers: Record<string, str
 /** the CSP as directive -> sources */
 function csp(res: Response): Record<string, string[]> {
   const value = res.headers.get('content-security-policy') ?? '';
-  return Object.fromEntries(value.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...sources]) => [name!, sources]));
+  return Object.fromEntries(
+    value
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...sources]) => [name!, sources]),
+  );
 }
 
 describe('security headers on every route', () => {
@@ -40,7 +57,10 @@ describe('security headers on every route', () => {
       const framed = key === 'GET /appeal';
       const want: [string, boolean][] = [
         ['has a CSP with a default-src', (policy['default-src'] ?? []).length > 0],
-        ['allows no inline or eval script', !(policy['script-src'] ?? policy['default-src'] ?? []).some((s) => s === "'unsafe-inline'" || s === "'unsafe-eval'" || s === '*')],
+        [
+          'allows no inline or eval script',
+          !(policy['script-src'] ?? policy['default-src'] ?? []).some((s) => s === "'unsafe-inline'" || s === "'unsafe-eval'" || s === '*'),
+        ],
         ['refuses <base> and plugins', policy['base-uri']?.[0] === "'none'" && (policy['object-src'] ?? policy['default-src'])?.[0] !== '*'],
         ['nosniff', res.headers.get('x-content-type-options') === 'nosniff'],
         ['a Referrer-Policy', /^(no-referrer|strict-origin-when-cross-origin|same-origin)$/.test(res.headers.get('referrer-policy') ?? '')],
@@ -113,7 +133,7 @@ describe('security headers on every route', () => {
       for (const path of ['/', '/appeal', '/signin', '/health', '/nowhere']) {
         const res = await dev.app.request(path);
         expect([path, res.headers.get('strict-transport-security')]).toEqual([path, null]);
-        expect(res.headers.get('content-security-policy')).toContain("frame-ancestors");
+        expect(res.headers.get('content-security-policy')).toContain('frame-ancestors');
       }
     } finally {
       await dev.cleanup();

@@ -81,7 +81,13 @@ function expectEveryRowWithBadCellsEmpty(csv: string): void {
   }
 }
 
-const env = () => ({ NODE_ENV: 'test', DATABASE_PATH: t.deps.config.databasePath, STRIPE_SECRET_KEY: 'sk_test_storyfund', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, LOG_LEVEL: 'silent' });
+const env = () => ({
+  NODE_ENV: 'test',
+  DATABASE_PATH: t.deps.config.databasePath,
+  STRIPE_SECRET_KEY: 'sk_test_storyfund',
+  STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+  LOG_LEVEL: 'silent',
+});
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const captured = { out: '', err: '' };
@@ -123,7 +129,17 @@ describe('reconcile over bad stored rows', () => {
     const report = await runReconcile(t.deps, { sinceSec: since });
     const unreadable = report.objects.filter((o) => o.problem === 'unreadable');
     // every bad row whose time falls in the window (text sorts after every number in SQLite)
-    for (const id of ['le_time_1e20', 'le_time_text', 'le_amount_text', 'le_amount_real', 'le_amount_huge', 'le_fee_text', 'le_currency_upper', 'le_currency_blob', 'le_settlement_number']) {
+    for (const id of [
+      'le_time_1e20',
+      'le_time_text',
+      'le_amount_text',
+      'le_amount_real',
+      'le_amount_huge',
+      'le_fee_text',
+      'le_currency_upper',
+      'le_currency_blob',
+      'le_settlement_number',
+    ]) {
       expect(unreadable.map((o) => o.detail).join('\n'), id).toContain(`entry ${id}: `);
     }
     expect(report.drift).toBe(true);
@@ -151,7 +167,9 @@ describe('payout statements over bad stored rows', () => {
     expect(out).toContain('po_good  paid, arrives 2025-12-01');
     expect(out).toContain('gross 10.00 - fees 1.00 + refunds 0.00 + disputes 0.00 = 9.00 GBP');
     expect(out).toContain('unreadable, left out: balance transaction txn_bad: amount_minor is not a whole number of minor units');
-    expect(out).toContain('unreadable, left out: payout po_bad: amount_minor is not a whole number of minor units; currency is not a three-letter lower-case currency code; arrival_date is not a time');
+    expect(out).toContain(
+      'unreadable, left out: payout po_bad: amount_minor is not a whole number of minor units; currency is not a three-letter lower-case currency code; arrival_date is not a time',
+    );
     expect(out.match(/CANNOT BE CHECKED/g)).toHaveLength(2);
   });
 });

@@ -41,14 +41,29 @@ beforeEach(() => {
     await next();
   });
   // our webhook endpoint is down: every delivery fails
-  app.route('/sandbox', sandboxRoutes(async () => new Response('{"error":"down"}', { status: 503 })));
+  app.route(
+    '/sandbox',
+    sandboxRoutes(async () => new Response('{"error":"down"}', { status: 503 })),
+  );
 });
 afterEach(() => handle.close());
 
 async function give(giftId: string, mode: 'payment' | 'subscription', amount: number) {
   await insertPendingGift(
     deps.db,
-    { id: giftId, frequency: mode === 'payment' ? 'one_off' : 'monthly', amountMinor: amount, currency: 'gbp', email: null, article: 'harbour-water', section: null, campaign: null, variant: null, referrer: null, country: null },
+    {
+      id: giftId,
+      frequency: mode === 'payment' ? 'one_off' : 'monthly',
+      amountMinor: amount,
+      currency: 'gbp',
+      email: null,
+      article: 'harbour-water',
+      section: null,
+      campaign: null,
+      variant: null,
+      referrer: null,
+      country: null,
+    },
     NOW,
   );
   const session = await deps.stripe.checkout.sessions.create({
@@ -56,7 +71,17 @@ async function give(giftId: string, mode: 'payment' | 'subscription', amount: nu
     client_reference_id: giftId,
     metadata: { gift_id: giftId },
     ...(mode === 'subscription' ? { subscription_data: { metadata: { gift_id: giftId } } } : { customer_creation: 'always' as const }),
-    line_items: [{ quantity: 1, price_data: { currency: 'gbp', unit_amount: amount, product_data: { name: 'Gift' }, ...(mode === 'subscription' ? { recurring: { interval: 'month' as const } } : {}) } }],
+    line_items: [
+      {
+        quantity: 1,
+        price_data: {
+          currency: 'gbp',
+          unit_amount: amount,
+          product_data: { name: 'Gift' },
+          ...(mode === 'subscription' ? { recurring: { interval: 'month' as const } } : {}),
+        },
+      },
+    ],
     success_url: 'http://localhost:8787/thank-you',
   });
   const res = await app.request(`${new URL(session.url!).pathname}/pay`, {
@@ -83,8 +108,22 @@ describe('reconcile against the offline sandbox', () => {
       {
         currency: 'gbp',
         differs: false,
-        ledger: { grossMinor: 3500, feesMinor: sandboxFee(2500, 'gbp') + sandboxFee(1000, 'gbp'), netMinor: 3500 - sandboxFee(2500, 'gbp') - sandboxFee(1000, 'gbp'), refundsMinor: 0, disputesMinor: 0, count: 2 },
-        stripe: { grossMinor: 3500, feesMinor: sandboxFee(2500, 'gbp') + sandboxFee(1000, 'gbp'), netMinor: 3500 - sandboxFee(2500, 'gbp') - sandboxFee(1000, 'gbp'), refundsMinor: 0, disputesMinor: 0, count: 2 },
+        ledger: {
+          grossMinor: 3500,
+          feesMinor: sandboxFee(2500, 'gbp') + sandboxFee(1000, 'gbp'),
+          netMinor: 3500 - sandboxFee(2500, 'gbp') - sandboxFee(1000, 'gbp'),
+          refundsMinor: 0,
+          disputesMinor: 0,
+          count: 2,
+        },
+        stripe: {
+          grossMinor: 3500,
+          feesMinor: sandboxFee(2500, 'gbp') + sandboxFee(1000, 'gbp'),
+          netMinor: 3500 - sandboxFee(2500, 'gbp') - sandboxFee(1000, 'gbp'),
+          refundsMinor: 0,
+          disputesMinor: 0,
+          count: 2,
+        },
       },
     ]);
     const s = moneySnapshot(handle);

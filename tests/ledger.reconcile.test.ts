@@ -10,7 +10,17 @@ import { runReconcile } from '../src/webhooks/webhooks.reconcile.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { TEST_WEBHOOK_SECRET } from './factories/stripe.js';
 import { moneySnapshot } from './helpers/ledger.js';
-import { lostDisputeOnRecurringGift, oneOffGift, partialThenFullRefund, payout, SEQUENCES_START, loadStripeStates, subscriptionWithFailedRenewal, wonDispute, type Sequence } from './helpers/sequences.js';
+import {
+  lostDisputeOnRecurringGift,
+  oneOffGift,
+  partialThenFullRefund,
+  payout,
+  SEQUENCES_START,
+  loadStripeStates,
+  subscriptionWithFailedRenewal,
+  wonDispute,
+  type Sequence,
+} from './helpers/sequences.js';
 import { startStripeMock } from './mocks/stripe-api.js';
 
 const mock = startStripeMock();
@@ -55,7 +65,12 @@ describe('reconcile', () => {
     expect(moneySnapshot(t.handle).entries.length).toBeLessThan(expected.entries.length);
 
     const before = await runReconcile(t.deps, { sinceSec: SEQUENCES_START });
-    expect(before.events).toMatchObject({ scanned: all.length, unprocessed: all.length - received.length, recovered: all.length - received.length, failed: [] });
+    expect(before.events).toMatchObject({
+      scanned: all.length,
+      unprocessed: all.length - received.length,
+      recovered: all.length - received.length,
+      failed: [],
+    });
     expect(before.drift).toBe(false);
     expect(before.objects).toEqual([]);
     expect(before.currencies.map((c) => c.currency)).toEqual(['gbp']);
@@ -99,7 +114,13 @@ describe('reconcile', () => {
     expect(gbp.ledger.feesMinor - gbp.stripe.feesMinor).toBe(1);
     expect(gbp.ledger.refundsMinor - gbp.stripe.refundsMinor).toBe(2000);
     // the run is stored for the finance overview's health line
-    expect(await lastReconcileRun(t.deps.db)).toMatchObject({ drift: true, objectsDiffering: 2, currenciesDiffering: 'gbp', eventsFailed: 0, ranAt: t.deps.now() });
+    expect(await lastReconcileRun(t.deps.db)).toMatchObject({
+      drift: true,
+      objectsDiffering: 2,
+      currenciesDiffering: 'gbp',
+      eventsFailed: 0,
+      ranAt: t.deps.now(),
+    });
   });
 });
 

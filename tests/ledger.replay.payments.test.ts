@@ -10,7 +10,16 @@ useReplay();
 replaySuite(oneOffGift, (s, seq) => {
   const giftId = seq.gifts[0]!.id;
   expect(s.entries).toHaveLength(1);
-  expect(s.entries[0]).toMatchObject({ kind: 'gift', gift_id: giftId, amount_minor: 2500, currency: 'gbp', fee_minor: 58, net_minor: 2442, settlement_currency: 'gbp', exchange_rate: null });
+  expect(s.entries[0]).toMatchObject({
+    kind: 'gift',
+    gift_id: giftId,
+    amount_minor: 2500,
+    currency: 'gbp',
+    fee_minor: 58,
+    net_minor: 2442,
+    settlement_currency: 'gbp',
+    exchange_rate: null,
+  });
   expect(s.entries[0]!.balance_transaction_id).toMatch(/^txn_/);
   expect(s.entries[0]!.charge_id).toMatch(/^ch_/);
   expect(s.gifts).toMatchObject([{ id: giftId, status: 'paid', fraud_warning_id: null }]);
@@ -19,7 +28,9 @@ replaySuite(oneOffGift, (s, seq) => {
 replaySuite(asyncPayment, (s, seq) => {
   expect(s.gifts).toMatchObject([{ id: seq.gifts[0]!.id, status: 'paid' }]);
   // the gift is in euros; Stripe settled it in pounds at its own rate
-  expect(s.entries).toMatchObject([{ kind: 'gift', amount_minor: 5000, currency: 'eur', fee_minor: 80, net_minor: 4226, settlement_currency: 'gbp', exchange_rate: '0.8612' }]);
+  expect(s.entries).toMatchObject([
+    { kind: 'gift', amount_minor: 5000, currency: 'eur', fee_minor: 80, net_minor: 4226, settlement_currency: 'gbp', exchange_rate: '0.8612' },
+  ]);
 });
 
 replaySuite(partialThenFullRefund, (s, seq) => {

@@ -34,7 +34,12 @@ replaySuite(subscriptionWithFailedRenewal, (s, seq) => {
 });
 
 replaySuite(subscriptionRecoveredThenCancelled, (s) => {
-  expect(s.entries.map((e) => [e.kind, e.fee_minor])).toEqual(expect.arrayContaining([['gift', 35], ['renewal', 35]]));
+  expect(s.entries.map((e) => [e.kind, e.fee_minor])).toEqual(
+    expect.arrayContaining([
+      ['gift', 35],
+      ['renewal', 35],
+    ]),
+  );
   expect(s.entries).toHaveLength(2);
   // recovered by the retry (the failure and its action-required follow-up are cleared), then ended at period end
   expect(s.recurring).toMatchObject([{ status: 'canceled', cancel_at_period_end: 1, payment_issue: null, decline_code: null, next_payment_attempt_at: null }]);
@@ -44,7 +49,14 @@ replaySuite(subscriptionRecoveredThenCancelled, (s) => {
 replaySuite(lostDisputeOnRecurringGift, (s, seq) => {
   const giftId = seq.gifts[0]!.id;
   const dp = seq.events.find((e) => e.type === 'charge.dispute.closed')!.data.object as Stripe.Dispute;
-  expect(entry(s, `dispute:${dp.id}:withdrawn`)).toMatchObject({ kind: 'dispute', amount_minor: -1000, fee_minor: 0, net_minor: -1000, gift_id: giftId, frequency: 'monthly' });
+  expect(entry(s, `dispute:${dp.id}:withdrawn`)).toMatchObject({
+    kind: 'dispute',
+    amount_minor: -1000,
+    fee_minor: 0,
+    net_minor: -1000,
+    gift_id: giftId,
+    frequency: 'monthly',
+  });
   expect(entry(s, `dispute:${dp.id}:fee`)).toMatchObject({ kind: 'dispute_fee', amount_minor: 0, fee_minor: 1500, net_minor: -1500, gift_id: giftId });
   expect(entry(s, `dispute:${dp.id}:withdrawn`)!.subscription).toBe(s.recurring[0]!.stripe_subscription_id);
   expect(s.disputes).toMatchObject([{ id: dp.id, status: 'lost', reason: 'fraudulent', canceled_subscription_id: s.recurring[0]!.stripe_subscription_id }]);

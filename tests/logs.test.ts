@@ -18,7 +18,16 @@ const STRIPE_KEY = 'sk_test_storyfund';
 const MAIL_TOKEN = 'mail-api-token-logs-0123456789';
 const CARD = '4242424242424242';
 const CARD_GROUPED = '4242 4242 4242 4242';
-const EMAILS = ['flo.reader@example.com', 'json.reader@example.com', 'echo.reader@example.com', 'webhook.reader@example.com', 'fail.reader@example.com', 'bounce.reader@example.com', 'path.reader@example.com', 'boom.reader@example.com'];
+const EMAILS = [
+  'flo.reader@example.com',
+  'json.reader@example.com',
+  'echo.reader@example.com',
+  'webhook.reader@example.com',
+  'fail.reader@example.com',
+  'bounce.reader@example.com',
+  'path.reader@example.com',
+  'boom.reader@example.com',
+];
 const SECRETS = [OPS_TOKEN, STRIPE_KEY, TEST_WEBHOOK_SECRET, MAIL_TOKEN, CARD, CARD_GROUPED, ...EMAILS, ...EMAILS.map(encodeURIComponent)];
 const ANY_EMAIL = /[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/i;
 const ANY_CARD = /\b\d(?:[ -]?\d){12,18}\b/;
@@ -43,14 +52,23 @@ const form = (fields: Record<string, string>, headers: Record<string, string> = 
   '/checkout',
   { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() },
 ];
-const json = (body: unknown): [string, RequestInit] => ['/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }];
+const json = (body: unknown): [string, RequestInit] => [
+  '/checkout',
+  { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+];
 
 beforeAll(async () => {
   t = buildTestContext({ OPS_TOKEN, LOG_LEVEL: 'debug' });
   t.deps.log = createLogger('debug', (line) => lines.push(line), t.deps.now);
 
   // checkout: a form with an address, and a Referer whose query holds one
-  await send('checkout form', form({ frequency: 'one_off', amount: '25', currency: 'gbp', email: EMAILS[0]!, article: 'harbour-water' }, { referer: `https://news.example/story?reader=${encodeURIComponent(EMAILS[0]!)}` }));
+  await send(
+    'checkout form',
+    form(
+      { frequency: 'one_off', amount: '25', currency: 'gbp', email: EMAILS[0]!, article: 'harbour-water' },
+      { referer: `https://news.example/story?reader=${encodeURIComponent(EMAILS[0]!)}` },
+    ),
+  );
   await send('checkout json', json({ frequency: 'monthly', amount: '10', currency: 'gbp', email: EMAILS[1] }));
   // a reader who typed their card number into the address and campaign fields
   await send('checkout card as email', json({ frequency: 'one_off', amount: '10', currency: 'gbp', email: CARD_GROUPED, campaign: CARD }));
@@ -59,7 +77,14 @@ beforeAll(async () => {
   mock.server.use(
     http.post('https://api.stripe.com/v1/checkout/sessions', () =>
       HttpResponse.json(
-        { error: { type: 'invalid_request_error', code: 'email_invalid', param: 'customer_email', message: `Invalid email: ${EMAILS[2]} (card ${CARD}, key ${STRIPE_KEY})` } },
+        {
+          error: {
+            type: 'invalid_request_error',
+            code: 'email_invalid',
+            param: 'customer_email',
+            message: `Invalid email: ${EMAILS[2]} (card ${CARD}, key ${STRIPE_KEY})`,
+          },
+        },
         { status: 400, headers: { 'request-id': 'req_logs_test' } },
       ),
     ),
@@ -73,12 +98,20 @@ beforeAll(async () => {
   t.handle.sqlite.exec('drop trigger boom');
 
   // webhooks with the customer's address in the payload
-  const paid = buildEvent('checkout.session.completed', buildCheckoutSession({ client_reference_id: null, amount_total: 1500, customer_details: { email: EMAILS[3], name: 'Web Hook' } }));
+  const paid = buildEvent(
+    'checkout.session.completed',
+    buildCheckoutSession({ client_reference_id: null, amount_total: 1500, customer_details: { email: EMAILS[3], name: 'Web Hook' } }),
+  );
   await send('webhook paid', t.webhook(paid));
   await send('webhook duplicate', t.webhook(paid));
   // a failing webhook whose error names the customer
-  const failing = buildEvent('checkout.session.completed', buildCheckoutSession({ client_reference_id: null, amount_total: 1200, customer_details: { email: EMAILS[4], name: 'Fail Ing' } }));
-  t.handle.sqlite.exec(`create trigger fail_event before insert on stripe_events when new.id = '${failing.id}' and new.processed_at is not null begin select raise(abort, 'cannot apply for ${EMAILS[4]}'); end`);
+  const failing = buildEvent(
+    'checkout.session.completed',
+    buildCheckoutSession({ client_reference_id: null, amount_total: 1200, customer_details: { email: EMAILS[4], name: 'Fail Ing' } }),
+  );
+  t.handle.sqlite.exec(
+    `create trigger fail_event before insert on stripe_events when new.id = '${failing.id}' and new.processed_at is not null begin select raise(abort, 'cannot apply for ${EMAILS[4]}'); end`,
+  );
   await send('webhook failing', t.webhook(failing));
   t.handle.sqlite.exec('drop trigger fail_event');
   await send('webhook bad signature', t.webhook(paid, { secret: 'whsec_not_ours_at_all' }));
@@ -120,11 +153,15 @@ describe('the log lines of checkout, webhooks, exports and the outbox', () => {
     expect(lines.length).toBeGreaterThan(requests.length);
     for (const line of lines) {
       const parsed = JSON.parse(line) as Record<string, unknown>;
-      expect(parsed).toMatchObject({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), level: expect.stringMatching(/^(debug|info|warn|error)$/), msg: expect.any(String) });
+      expect(parsed).toMatchObject({
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        level: expect.stringMatching(/^(debug|info|warn|error)$/),
+        msg: expect.any(String),
+      });
     }
   });
 
-  it('carry, for every line written while serving a request, that request\'s id, and each reply names it', () => {
+  it("carry, for every line written while serving a request, that request's id, and each reply names it", () => {
     const ids = requests.map((r) => r.id);
     expect(ids.every((id) => /^[0-9a-f]{32}$/.test(id ?? ''))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
@@ -138,7 +175,7 @@ describe('the log lines of checkout, webhooks, exports and the outbox', () => {
     }
   });
 
-  it('log the outbox run under its job name and run id, not a request\'s', () => {
+  it("log the outbox run under its job name and run id, not a request's", () => {
     const outbox = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.job === 'outbox');
     expect(outbox).toEqual([expect.objectContaining({ msg: 'email send failed; will retry', jobId: expect.stringMatching(/^[0-9a-f]{32}$/) })]);
     expect(outbox[0]).not.toHaveProperty('requestId');
@@ -153,8 +190,12 @@ describe('the log lines of checkout, webhooks, exports and the outbox', () => {
     }
     // ...and the lines still say what happened
     const byMsg = (m: string) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === m);
-    expect(byMsg('checkout session create failed')).toMatchObject({ error: { name: 'StripeInvalidRequestError', code: 'email_invalid', param: 'customer_email', stripeRequestId: 'req_logs_test' } });
-    expect(byMsg('webhook handler failed; Stripe will retry')).toMatchObject({ error: { message: expect.stringContaining('cannot apply for f***@example.com') } });
+    expect(byMsg('checkout session create failed')).toMatchObject({
+      error: { name: 'StripeInvalidRequestError', code: 'email_invalid', param: 'customer_email', stripeRequestId: 'req_logs_test' },
+    });
+    expect(byMsg('webhook handler failed; Stripe will retry')).toMatchObject({
+      error: { message: expect.stringContaining('cannot apply for f***@example.com') },
+    });
     expect(byMsg('unhandled error')).toMatchObject({ level: 'error', error: { message: expect.stringContaining('refused gift for b***@example.com') } });
   });
 
@@ -173,7 +214,7 @@ describe('the log lines of checkout, webhooks, exports and the outbox', () => {
 });
 
 describe('the request id', () => {
-  it('is Cloudflare\'s Ray ID only where the runtime trusts it (Workers), and never a malformed one', async () => {
+  it("is Cloudflare's Ray ID only where the runtime trusts it (Workers), and never a malformed one", async () => {
     const ray = '8e1b2c3d4e5f6a7b-LHR';
     const plain = await t.app.request('/health', { headers: { 'cf-ray': ray } });
     expect(plain.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
@@ -216,7 +257,9 @@ describe('the log lines of sign-in, sign-in links and passwords', () => {
     await step('staff wrong password', () => b.post('/staff/signin', { email: viewer.email, password: WRONG_PASSWORD }));
     await step('staff unknown', () => b.post('/staff/signin', { email: 'stranger.signin@example.com', password: WRONG_PASSWORD }));
     await step('password reset asked', () => b.post('/staff/password/reset', { email: viewer.email }));
-    const resetUrl = new URL(JSON.parse((s.handle.sqlite.prepare('select props from outbox order by rowid desc').get() as { props: string }).props).url as string);
+    const resetUrl = new URL(
+      JSON.parse((s.handle.sqlite.prepare('select props from outbox order by rowid desc').get() as { props: string }).props).url as string,
+    );
     const resetToken = resetUrl.searchParams.get('token')!;
     secrets.push(resetToken, encodeURIComponent(resetToken));
     await step('password form', () => b.get(`${resetUrl.pathname}${resetUrl.search}`));
@@ -224,7 +267,9 @@ describe('the log lines of sign-in, sign-in links and passwords', () => {
 
     s.handle.sqlite.prepare(`insert into supporters (id, email, name, created_at) values ('sup_logs', ?, 'Sig Nin', 0)`).run(SUPPORTER);
     await step('link asked', () => b.post('/signin', { email: SUPPORTER }));
-    const linkUrl = new URL(JSON.parse((s.handle.sqlite.prepare('select props from outbox order by rowid desc').get() as { props: string }).props).url as string);
+    const linkUrl = new URL(
+      JSON.parse((s.handle.sqlite.prepare('select props from outbox order by rowid desc').get() as { props: string }).props).url as string,
+    );
     const linkToken = linkUrl.searchParams.get('token')!;
     secrets.push(linkToken, encodeURIComponent(linkToken));
     await step('link opened', () => b.get(`${linkUrl.pathname}${linkUrl.search}`));

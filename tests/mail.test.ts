@@ -28,13 +28,23 @@ async function payOneOff(email = 'reader@example.com') {
   return session;
 }
 
-const status = () => t.handle.sqlite.prepare('select status, attempts, next_attempt_at, last_error from outbox').all() as { status: string; attempts: number; next_attempt_at: number; last_error: string | null }[];
+const status = () =>
+  t.handle.sqlite.prepare('select status, attempts, next_attempt_at, last_error from outbox').all() as {
+    status: string;
+    attempts: number;
+    next_attempt_at: number;
+    last_error: string | null;
+  }[];
 
 describe('the email outbox', () => {
   it('sends the receipt written with the payment, once', async () => {
     mock.server.use(
       http.post(MAIL_API, async ({ request }) => {
-        sent.push({ auth: request.headers.get('authorization'), key: request.headers.get('idempotency-key'), body: (await request.json()) as Record<string, unknown> });
+        sent.push({
+          auth: request.headers.get('authorization'),
+          key: request.headers.get('idempotency-key'),
+          body: (await request.json()) as Record<string, unknown>,
+        });
         return HttpResponse.json({ id: 'msg_1' });
       }),
     );

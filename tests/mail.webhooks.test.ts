@@ -2,7 +2,17 @@
 // as its ledger change, and a redelivered event never writes a second one.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestContext, type TestContext } from './factories/deps.js';
-import { buildCheckoutSession, buildEvent, buildInvoice, buildInvoicePayment, buildPaymentIntent, buildRefund, buildSubscription, stripeId, type webhookRequest } from './factories/stripe.js';
+import {
+  buildCheckoutSession,
+  buildEvent,
+  buildInvoice,
+  buildInvoicePayment,
+  buildPaymentIntent,
+  buildRefund,
+  buildSubscription,
+  stripeId,
+  type webhookRequest,
+} from './factories/stripe.js';
 import { startStripeMock } from './mocks/stripe-api.js';
 
 const mock = startStripeMock();
@@ -19,7 +29,11 @@ afterEach(async () => {
 
 type Row = { key: string; template: string; to_address: string; props: Record<string, unknown> };
 const outbox = (): Row[] =>
-  (t.handle.sqlite.prepare('select "key", template, to_address, props from outbox order by created_at, "key"').all() as (Omit<Row, 'props'> & { props: string })[]).map((r) => ({
+  (
+    t.handle.sqlite.prepare('select "key", template, to_address, props from outbox order by created_at, "key"').all() as (Omit<Row, 'props'> & {
+      props: string;
+    })[]
+  ).map((r) => ({
     ...r,
     props: JSON.parse(r.props) as Record<string, unknown>,
   }));
@@ -48,7 +62,11 @@ const monthly = (amount: number, overrides: Parameters<typeof buildSubscription>
     // the published fixture is a paused subscription
     pause_collection: null,
     ...overrides,
-    items: { data: [{ price: { unit_amount: amount, currency: 'gbp', recurring: { interval: 'month', interval_count: 1 } }, quantity: 1, current_period_end: PERIOD_END }] },
+    items: {
+      data: [
+        { price: { unit_amount: amount, currency: 'gbp', recurring: { interval: 'month', interval_count: 1 } }, quantity: 1, current_period_end: PERIOD_END },
+      ],
+    },
   } as Parameters<typeof buildSubscription>[0]);
 
 /** A monthly £5 subscription whose supporter is known (its first invoice paid). */
@@ -86,7 +104,10 @@ describe('payment receipts', () => {
 
 describe('a failed renewal', () => {
   function failed(sub: string, attempt: number, declineCode: string) {
-    const pi = buildPaymentIntent({ status: 'requires_payment_method', last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: declineCode } });
+    const pi = buildPaymentIntent({
+      status: 'requires_payment_method',
+      last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: declineCode },
+    });
     const id = stripeId('in');
     return buildInvoice({
       id,
@@ -109,7 +130,13 @@ describe('a failed renewal', () => {
     await deliverTwice(buildEvent('invoice.payment_failed', failed(sub.id, 2, 'expired_card'), { created: 1_764_300_100 }));
     const rows = outbox().filter((r) => r.template === 'payment_failed');
     expect(rows.map((r) => r.key)).toEqual([`payment_failed:${first.id}:1`, expect.stringMatching(/^payment_failed:in_.*:2$/)]);
-    expect(rows[0]!.props).toEqual({ amountMinor: 500, currency: 'gbp', interval: 'month', declineCode: 'insufficient_funds', nextPaymentAttemptAt: 1_764_300_000_000 });
+    expect(rows[0]!.props).toEqual({
+      amountMinor: 500,
+      currency: 'gbp',
+      interval: 'month',
+      declineCode: 'insufficient_funds',
+      nextPaymentAttemptAt: 1_764_300_000_000,
+    });
     expect(rows[1]!.props).toMatchObject({ declineCode: 'expired_card' });
   });
 });
@@ -149,7 +176,12 @@ describe('a recurring gift changed', () => {
     await deliverTwice(buildEvent('customer.subscription.deleted', ended, { created: 1_764_000_900 }));
     const cancelled = outbox().filter((r) => r.template === 'recurring_cancelled');
     expect(cancelled).toEqual([
-      { key: `recurring_cancelled:${sub.id}`, template: 'recurring_cancelled', to_address: 'monthly@example.com', props: { amountMinor: 500, currency: 'gbp', interval: 'month', endedAt: 1_764_000_900_000 } },
+      {
+        key: `recurring_cancelled:${sub.id}`,
+        template: 'recurring_cancelled',
+        to_address: 'monthly@example.com',
+        props: { amountMinor: 500, currency: 'gbp', interval: 'month', endedAt: 1_764_000_900_000 },
+      },
     ]);
   });
 });
@@ -160,11 +192,21 @@ describe('a refund', () => {
     const refund = buildRefund({ payment_intent: pi, charge: stripeId('ch'), amount: 1000, status: 'succeeded', created: 1_764_100_000 });
     await deliverTwice(buildEvent('refund.created', refund));
     expect(outbox()).toEqual([]);
-    await deliverTwice(buildEvent('checkout.session.completed', buildCheckoutSession({ client_reference_id: null, payment_intent: pi, amount_total: 1000, customer_details: { email: 'refund@example.com' } })));
+    await deliverTwice(
+      buildEvent(
+        'checkout.session.completed',
+        buildCheckoutSession({ client_reference_id: null, payment_intent: pi, amount_total: 1000, customer_details: { email: 'refund@example.com' } }),
+      ),
+    );
     await deliverTwice(buildEvent('refund.updated', refund));
     const refunds = outbox().filter((r) => r.template === 'refund');
     expect(refunds).toEqual([
-      { key: `refund:${refund.id}`, template: 'refund', to_address: 'refund@example.com', props: { amountMinor: 1000, currency: 'gbp', refundedAt: 1_764_100_000_000, refundId: refund.id, receiptNumber: pi } },
+      {
+        key: `refund:${refund.id}`,
+        template: 'refund',
+        to_address: 'refund@example.com',
+        props: { amountMinor: 1000, currency: 'gbp', refundedAt: 1_764_100_000_000, refundId: refund.id, receiptNumber: pi },
+      },
     ]);
   });
 });

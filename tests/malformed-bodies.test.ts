@@ -32,20 +32,27 @@ const UNREADABLE = [
 ];
 
 describe('a form body that cannot be read', () => {
-  it.each(['/staff/signin', '/staff/signin/second-factor', '/staff/password', '/staff/password/reset', '/signin', '/signin/link'])('POST %s answers 400, and writes nothing', async (path) => {
-    for (const { contentType, body } of UNREADABLE) {
-      const sessions = count(t.handle, 'sessions');
-      const headers: Record<string, string> = { origin: ORIGIN, 'content-type': contentType, accept: 'text/html' };
-      if (path === '/staff/signin/second-factor') headers.cookie = halfSignedIn;
-      const res = await t.app.request(`${ORIGIN}${path}`, { method: 'POST', headers, body });
-      expect(res.status, `${path} ${contentType}`).toBe(400);
-      expect(await res.text()).toContain('could not be read');
-      expect(count(t.handle, 'sessions')).toBe(sessions);
-    }
-  });
+  it.each(['/staff/signin', '/staff/signin/second-factor', '/staff/password', '/staff/password/reset', '/signin', '/signin/link'])(
+    'POST %s answers 400, and writes nothing',
+    async (path) => {
+      for (const { contentType, body } of UNREADABLE) {
+        const sessions = count(t.handle, 'sessions');
+        const headers: Record<string, string> = { origin: ORIGIN, 'content-type': contentType, accept: 'text/html' };
+        if (path === '/staff/signin/second-factor') headers.cookie = halfSignedIn;
+        const res = await t.app.request(`${ORIGIN}${path}`, { method: 'POST', headers, body });
+        expect(res.status, `${path} ${contentType}`).toBe(400);
+        expect(await res.text()).toContain('could not be read');
+        expect(count(t.handle, 'sessions')).toBe(sessions);
+      }
+    },
+  );
 
   it('a signed-in post whose CSRF token would be in the unreadable form is refused with a 400, not a 500', async () => {
-    const res = await t.app.request(`${ORIGIN}/signout`, { method: 'POST', headers: { origin: ORIGIN, cookie: admin.cookie, 'content-type': 'multipart/form-data', accept: 'text/html' }, body: 'x' });
+    const res = await t.app.request(`${ORIGIN}/signout`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, cookie: admin.cookie, 'content-type': 'multipart/form-data', accept: 'text/html' },
+      body: 'x',
+    });
     expect(res.status).toBe(400);
   });
 

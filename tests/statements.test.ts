@@ -30,15 +30,19 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
         cb();
       },
     });
-  const code = await runCli(argv, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: t.deps.config.databasePath, PUBLIC_URL: 'https://support.example.org', ...env }, {
-    out: sink((s) => {
-      out += s;
-    }),
-    err: sink((s) => {
-      err += s;
-    }),
-    stdin: Readable.from(['']),
-  });
+  const code = await runCli(
+    argv,
+    { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: t.deps.config.databasePath, PUBLIC_URL: 'https://support.example.org', ...env },
+    {
+      out: sink((s) => {
+        out += s;
+      }),
+      err: sink((s) => {
+        err += s;
+      }),
+      stdin: Readable.from(['']),
+    },
+  );
   return { code, out, err };
 }
 
@@ -63,7 +67,13 @@ async function seedYear() {
 }
 
 const statements = () =>
-  (t.handle.sqlite.prepare(`select "key", to_address, props from outbox where template = 'statement' order by "key"`).all() as { key: string; to_address: string; props: string }[]).map((r) => ({
+  (
+    t.handle.sqlite.prepare(`select "key", to_address, props from outbox where template = 'statement' order by "key"`).all() as {
+      key: string;
+      to_address: string;
+      props: string;
+    }[]
+  ).map((r) => ({
     ...r,
     props: JSON.parse(r.props) as { totalMinor: number; lines: unknown[] },
   }));
@@ -113,7 +123,9 @@ describe('GET /account/statements/:year', () => {
   });
 
   it('names a bad year with 400', async () => {
-    const ann = t.handle.sqlite.prepare(`insert into supporters (id, email, created_at) values ('sup_x', 'x@example.com', 0) returning id`).get() as { id: string };
+    const ann = t.handle.sqlite.prepare(`insert into supporters (id, email, created_at) values ('sup_x', 'x@example.com', 0) returning id`).get() as {
+      id: string;
+    };
     const s = await sessionFor(t.deps, 'supporter', ann.id);
     const res = await t.app.request('http://localhost:8787/account/statements/20x6', { headers: { cookie: s.cookie, accept: 'application/json' } });
     expect(res.status).toBe(400);

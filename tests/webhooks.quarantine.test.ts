@@ -46,7 +46,17 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 /** Every table a handled event can write to, besides stripe_events and the gifts checkout made. */
-const EFFECT_TABLES = ['ledger_entries', 'outbox', 'supporters', 'recurring_gifts', 'stripe_charges', 'invoice_payments', 'disputes', 'payouts', 'payout_items'];
+const EFFECT_TABLES = [
+  'ledger_entries',
+  'outbox',
+  'supporters',
+  'recurring_gifts',
+  'stripe_charges',
+  'invoice_payments',
+  'disputes',
+  'payouts',
+  'payout_items',
+];
 const effects = () => Object.fromEntries(EFFECT_TABLES.map((table) => [table, count(t.handle, table)]));
 const nothingWritten = Object.fromEntries(EFFECT_TABLES.map((table) => [table, 0]));
 
@@ -99,7 +109,23 @@ const KINDS: Kind[] = [
     types: ['checkout.session.async_payment_failed', 'checkout.session.expired'],
     async build() {
       const giftId = `gift_${stripeId('q')}`;
-      await insertPendingGift(t.deps.db, { id: giftId, frequency: 'one_off', amountMinor: 1000, currency: 'gbp', email: null, article: null, section: null, campaign: null, variant: null, referrer: null, country: null }, t.clock.ms);
+      await insertPendingGift(
+        t.deps.db,
+        {
+          id: giftId,
+          frequency: 'one_off',
+          amountMinor: 1000,
+          currency: 'gbp',
+          email: null,
+          article: null,
+          section: null,
+          campaign: null,
+          variant: null,
+          referrer: null,
+          country: null,
+        },
+        t.clock.ms,
+      );
       const object = buildCheckoutSession({ client_reference_id: giftId, status: 'expired', payment_status: 'unpaid' });
       return { object, applied: () => q<{ status: string }>('select status from gifts where id = ?', giftId)?.status !== 'pending' || undefined };
     },
@@ -114,7 +140,13 @@ const KINDS: Kind[] = [
       const object = buildInvoice({ parent: { subscription_details: { subscription: sub.id, metadata: {} } } });
       return { object, applied: () => q('select amount_minor from ledger_entries where key = ?', `invoice:${object.id}`) };
     },
-    bad: { ...amountAndCurrency('amount_paid', 'currency'), billing_reason: [[]], id: [null], 'status_transitions.paid_at': [1e20], 'parent.subscription_details.subscription': [0] },
+    bad: {
+      ...amountAndCurrency('amount_paid', 'currency'),
+      billing_reason: [[]],
+      id: [null],
+      'status_transitions.paid_at': [1e20],
+      'parent.subscription_details.subscription': [0],
+    },
   },
   {
     name: 'invoice with a payment problem',
@@ -137,12 +169,24 @@ const KINDS: Kind[] = [
   },
   {
     name: 'subscription',
-    types: ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted', 'customer.subscription.paused', 'customer.subscription.resumed'],
+    types: [
+      'customer.subscription.created',
+      'customer.subscription.updated',
+      'customer.subscription.deleted',
+      'customer.subscription.paused',
+      'customer.subscription.resumed',
+    ],
     async build() {
       const object = buildSubscription();
       return { object, applied: () => q('select status from recurring_gifts where stripe_subscription_id = ?', object.id) };
     },
-    bad: { ...amountAndCurrency('items.data.0.price.unit_amount', 'items.data.0.price.currency', true), status: [[]], id: [null], items: [0], cancel_at: [1e20] },
+    bad: {
+      ...amountAndCurrency('items.data.0.price.unit_amount', 'items.data.0.price.currency', true),
+      status: [[]],
+      id: [null],
+      items: [0],
+      cancel_at: [1e20],
+    },
   },
   {
     name: 'charge',
@@ -313,10 +357,15 @@ describe('an object fetched through the SDK while an event is applied', () => {
 
 describe('logging a quarantined event', () => {
   it('is one error line naming the event and its bad fields, never a value from the payload', async () => {
-    const event = buildEvent('checkout.session.completed', buildCheckoutSession({ amount_total: 'a lot' as unknown as number, customer_details: { email: 'secret.reader@example.com' } }));
+    const event = buildEvent(
+      'checkout.session.completed',
+      buildCheckoutSession({ amount_total: 'a lot' as unknown as number, customer_details: { email: 'secret.reader@example.com' } }),
+    );
     await deliver(event);
     const errors = logged.filter((l) => l.level === 'error');
-    expect(errors).toEqual([expect.objectContaining({ event: event.id, type: 'checkout.session.completed', fields: { 'data.object.amount_total': expect.any(String) } })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ event: event.id, type: 'checkout.session.completed', fields: { 'data.object.amount_total': expect.any(String) } }),
+    ]);
     expect(JSON.stringify(logged)).not.toContain('example.com');
     expect(JSON.stringify(logged)).not.toContain('a lot');
   });
@@ -331,7 +380,11 @@ describe('npm run cli -- events quarantined', () => {
         cb();
       },
     });
-    const code = await runCli(['events', 'quarantined', ...args], { NODE_ENV: 'test', DATABASE_PATH: t.deps.config.databasePath, STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, LOG_LEVEL: 'silent' }, { out, err: out });
+    const code = await runCli(
+      ['events', 'quarantined', ...args],
+      { NODE_ENV: 'test', DATABASE_PATH: t.deps.config.databasePath, STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, LOG_LEVEL: 'silent' },
+      { out, err: out },
+    );
     return { code, text };
   };
 
@@ -366,7 +419,13 @@ describe('npm run cli -- events quarantined', () => {
   it('the signed payload it came in is kept byte for byte', async () => {
     const event = buildEvent('payout.paid', buildPayout({ currency: 'GBP' }));
     const payload = JSON.stringify(event, null, 2);
-    await t.app.request(new Request('http://localhost/webhooks/stripe', { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload, { timestamp: Math.floor(t.clock.ms / 1000) }) }, body: payload }));
+    await t.app.request(
+      new Request('http://localhost/webhooks/stripe', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload, { timestamp: Math.floor(t.clock.ms / 1000) }) },
+        body: payload,
+      }),
+    );
     expect(q<{ payload: string }>('select payload from stripe_events where id = ?', event.id)?.payload).toBe(payload);
   });
 });

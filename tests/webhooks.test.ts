@@ -4,7 +4,15 @@ import { leadingEventId, SIGNATURE_TOLERANCE_SECONDS } from '../src/webhooks/web
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { buildGift } from './factories/gifts.js';
 import { buildSupporter } from './factories/supporters.js';
-import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, TEST_WEBHOOK_SECRET, type webhookRequest } from './factories/stripe.js';
+import {
+  buildCheckoutSession,
+  buildEvent,
+  buildInvoice,
+  buildSubscription,
+  signPayload,
+  TEST_WEBHOOK_SECRET,
+  type webhookRequest,
+} from './factories/stripe.js';
 import { count, snapshot } from './helpers/ledger.js';
 import { startStripeMock } from './mocks/stripe-api.js';
 
@@ -51,7 +59,7 @@ describe('signature', () => {
     expect(count(t.handle, 'stripe_events')).toBe(0);
   });
 
-  it('rejects a stale timestamp (replay) older than Stripe\'s 300 s tolerance', async () => {
+  it("rejects a stale timestamp (replay) older than Stripe's 300 s tolerance", async () => {
     const res = await deliver(buildEvent('checkout.session.completed', buildCheckoutSession()), { timestamp: Math.floor(t.clock.ms / 1000) - 600 });
     expect(res.status).toBe(400);
     expect(count(t.handle, 'stripe_events')).toBe(0);
@@ -63,7 +71,7 @@ describe('signature time and secret rotation', () => {
   const expired = () => buildEvent('checkout.session.expired', buildCheckoutSession({ status: 'expired', payment_status: 'unpaid' }));
   const nowSec = () => Math.floor(t.clock.ms / 1000);
 
-  it('measures a signature\'s age on the app\'s clock, 300 s either way: stale and future timestamps are refused, nearer ones accepted', async () => {
+  it("measures a signature's age on the app's clock, 300 s either way: stale and future timestamps are refused, nearer ones accepted", async () => {
     const cases = [
       { offset: -(SIGNATURE_TOLERANCE_SECONDS + 60), status: 400 },
       { offset: SIGNATURE_TOLERANCE_SECONDS + 60, status: 400 },
@@ -131,14 +139,19 @@ describe('parsing a verified body', () => {
     expect(count(t.handle, 'ledger_entries')).toBe(1);
   });
 
-  it('never takes a nested id for the event\'s own', () => {
+  it("never takes a nested id for the event's own", () => {
     expect(leadingEventId('{"data": {"object": {"id": "evt_nested"}}, "id": "evt_real"}')).toBeNull();
     expect(leadingEventId('{"object":"event","id":"evt_second"}')).toBeNull();
     expect(leadingEventId('{ "id" : "evt_1AbC_2" , "object": "event"}')).toBe('evt_1AbC_2');
   });
 
   it('refuses a correctly signed body that is not a Stripe event, naming the body, and records nothing', async () => {
-    for (const body of ['not json', '{"id": "evt_1", "object": "v2.core.event", "type": "x"}', '[]', '{"id": "evt_1", "object": "event", "type": "x", "data": {}, "id": "evt_2"}']) {
+    for (const body of [
+      'not json',
+      '{"id": "evt_1", "object": "v2.core.event", "type": "x"}',
+      '[]',
+      '{"id": "evt_1", "object": "event", "type": "x", "data": {}, "id": "evt_2"}',
+    ]) {
       const res = await deliver(body);
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ fields: { body: expect.any(String) } });
@@ -150,7 +163,12 @@ describe('parsing a verified body', () => {
 describe('one-off gifts', () => {
   it('records a paid session once, however many times it is delivered', async () => {
     const gift = await pendingGift();
-    const session = buildCheckoutSession({ client_reference_id: gift.id, metadata: { gift_id: gift.id }, amount_total: 1000, customer_details: { email: 'Reader@Example.com', name: 'A Reader' } });
+    const session = buildCheckoutSession({
+      client_reference_id: gift.id,
+      metadata: { gift_id: gift.id },
+      amount_total: 1000,
+      customer_details: { email: 'Reader@Example.com', name: 'A Reader' },
+    });
     const event = buildEvent('checkout.session.completed', session);
     const replies = [];
     for (let i = 0; i < 5; i++) replies.push(await deliver(event));
@@ -172,7 +190,9 @@ describe('one-off gifts', () => {
         has_recurring: 0,
       },
     ]);
-    expect(s.gifts).toMatchObject([{ id: gift.id, status: 'paid', has_supporter: 1, payment_intent_id: session.payment_intent, article: 'harbour-water', campaign: 'winter' }]);
+    expect(s.gifts).toMatchObject([
+      { id: gift.id, status: 'paid', has_supporter: 1, payment_intent_id: session.payment_intent, article: 'harbour-water', campaign: 'winter' },
+    ]);
     expect(s.supporters).toEqual([{ email: 'reader@example.com', name: 'A Reader', stripe_customer_id: session.customer }]);
     expect(s.outbox).toEqual([{ key: `receipt:payment:${session.payment_intent}`, template: 'receipt', to_address: 'reader@example.com' }]);
     expect(count(t.handle, 'stripe_events')).toBe(1);
@@ -184,19 +204,30 @@ describe('one-off gifts', () => {
       .prepare('insert into supporters (id, email, name, stripe_customer_id, created_at) values (?, ?, ?, ?, ?)')
       .run(known.id, known.email, known.name, known.stripeCustomerId, known.createdAt);
     const gift = await pendingGift();
-    const session = buildCheckoutSession({ client_reference_id: gift.id, metadata: { gift_id: gift.id }, customer_details: { email: known.email.toUpperCase(), name: 'Another Name' } });
+    const session = buildCheckoutSession({
+      client_reference_id: gift.id,
+      metadata: { gift_id: gift.id },
+      customer_details: { email: known.email.toUpperCase(), name: 'Another Name' },
+    });
     expect((await deliver(buildEvent('checkout.session.completed', session))).status).toBe(200);
     expect(snapshot(t.handle).supporters).toEqual([{ email: known.email, name: 'Known Name', stripe_customer_id: session.customer }]);
     expect(t.handle.sqlite.prepare('select supporter_id from gifts where id = ?').get(gift.id)).toEqual({ supporter_id: known.id });
   });
 
   it('keeps an async payment pending until it succeeds, in either order', async () => {
-    for (const order of [['completed', 'succeeded'], ['succeeded', 'completed']] as const) {
+    for (const order of [
+      ['completed', 'succeeded'],
+      ['succeeded', 'completed'],
+    ] as const) {
       const gift = await pendingGift();
       const base = { client_reference_id: gift.id, customer_details: { email: 'bank@example.com' } };
       const completed = buildEvent('checkout.session.completed', buildCheckoutSession({ ...base, payment_status: 'unpaid' }));
       const session = completed.data.object as { id: string; payment_intent: string };
-      const succeeded = buildEvent('checkout.session.async_payment_succeeded', buildCheckoutSession({ ...base, id: session.id, payment_intent: session.payment_intent, payment_status: 'paid' }), { created: completed.created + 120 });
+      const succeeded = buildEvent(
+        'checkout.session.async_payment_succeeded',
+        buildCheckoutSession({ ...base, id: session.id, payment_intent: session.payment_intent, payment_status: 'paid' }),
+        { created: completed.created + 120 },
+      );
       const events = { completed, succeeded };
       await deliver(events[order[0]]);
       if (order[0] === 'completed') {
@@ -229,7 +260,13 @@ describe('one-off gifts', () => {
   });
 
   it('records a payment that did not start at our checkout (a Payment Link), without attribution', async () => {
-    const session = buildCheckoutSession({ client_reference_id: null, metadata: {}, payment_link: 'plink_123', amount_total: 2500, customer_details: { email: 'link@example.com' } });
+    const session = buildCheckoutSession({
+      client_reference_id: null,
+      metadata: {},
+      payment_link: 'plink_123',
+      amount_total: 2500,
+      customer_details: { email: 'link@example.com' },
+    });
     const event = buildEvent('checkout.session.completed', session);
     await deliver(event);
     await deliver(event);
@@ -243,9 +280,26 @@ describe('recurring gifts', () => {
   async function subscriptionSequence() {
     const gift = await pendingGift({ frequency: 'monthly', email: 'monthly@example.com' });
     const sub = buildSubscription({ metadata: { gift_id: gift.id }, status: 'active' });
-    const session = buildCheckoutSession({ mode: 'subscription', client_reference_id: gift.id, payment_intent: null, subscription: sub.id, customer: sub.customer as string, customer_details: { email: 'monthly@example.com' } });
-    const first = buildInvoice({ customer: sub.customer as string, customer_email: 'monthly@example.com', parent: { subscription_details: { subscription: sub.id, metadata: { gift_id: gift.id } } } });
-    const renewal = buildInvoice({ billing_reason: 'subscription_cycle', customer: sub.customer as string, customer_email: 'monthly@example.com', status_transitions: { paid_at: 1_766_600_000 }, parent: { subscription_details: { subscription: sub.id, metadata: { gift_id: gift.id } } } });
+    const session = buildCheckoutSession({
+      mode: 'subscription',
+      client_reference_id: gift.id,
+      payment_intent: null,
+      subscription: sub.id,
+      customer: sub.customer as string,
+      customer_details: { email: 'monthly@example.com' },
+    });
+    const first = buildInvoice({
+      customer: sub.customer as string,
+      customer_email: 'monthly@example.com',
+      parent: { subscription_details: { subscription: sub.id, metadata: { gift_id: gift.id } } },
+    });
+    const renewal = buildInvoice({
+      billing_reason: 'subscription_cycle',
+      customer: sub.customer as string,
+      customer_email: 'monthly@example.com',
+      status_transitions: { paid_at: 1_766_600_000 },
+      parent: { subscription_details: { subscription: sub.id, metadata: { gift_id: gift.id } } },
+    });
     const t0 = 1_764_000_000;
     const events = [
       buildEvent('customer.subscription.created', { ...sub, status: 'incomplete' }, { created: t0 }),
@@ -262,11 +316,31 @@ describe('recurring gifts', () => {
     const { gift, sub, events, first, renewal } = await subscriptionSequence();
     for (const e of events) expect((await deliver(e)).status).toBe(200);
     const s = snapshot(t.handle);
-    expect(s.entries).toEqual([
-      expect.objectContaining({ key: `invoice:${first.id}`, kind: 'gift', frequency: 'monthly', amount_minor: 1000, gift_id: gift.id, has_recurring: 1 }),
-      expect.objectContaining({ key: `invoice:${renewal.id}`, kind: 'renewal', frequency: 'monthly', amount_minor: 1000, gift_id: gift.id, has_recurring: 1 }),
-    ].sort((a, b) => (a.key < b.key ? -1 : 1)));
-    expect(s.recurring).toEqual([{ stripe_subscription_id: sub.id, gift_id: gift.id, status: 'active', interval: 'month', amount_minor: 1000, currency: 'gbp', cancel_at_period_end: 1, has_supporter: 1 }]);
+    expect(s.entries).toEqual(
+      [
+        expect.objectContaining({ key: `invoice:${first.id}`, kind: 'gift', frequency: 'monthly', amount_minor: 1000, gift_id: gift.id, has_recurring: 1 }),
+        expect.objectContaining({
+          key: `invoice:${renewal.id}`,
+          kind: 'renewal',
+          frequency: 'monthly',
+          amount_minor: 1000,
+          gift_id: gift.id,
+          has_recurring: 1,
+        }),
+      ].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    );
+    expect(s.recurring).toEqual([
+      {
+        stripe_subscription_id: sub.id,
+        gift_id: gift.id,
+        status: 'active',
+        interval: 'month',
+        amount_minor: 1000,
+        currency: 'gbp',
+        cancel_at_period_end: 1,
+        has_supporter: 1,
+      },
+    ]);
     expect(s.gifts).toMatchObject([{ id: gift.id, status: 'paid', subscription_id: sub.id, has_supporter: 1 }]);
   });
 
@@ -274,7 +348,11 @@ describe('recurring gifts', () => {
     const { events } = await subscriptionSequence();
     for (const e of events) await deliver(e);
     const expected = snapshot(t.handle);
-    const orders = [[...events].reverse(), [events[4], events[5], events[1], events[3], events[0], events[2]], [events[3], events[3], events[2], events[0], events[5], events[1], events[4], events[1]]];
+    const orders = [
+      [...events].reverse(),
+      [events[4], events[5], events[1], events[3], events[0], events[2]],
+      [events[3], events[3], events[2], events[0], events[5], events[1], events[4], events[1]],
+    ];
     for (const order of orders) {
       await t.cleanup();
       t = buildTestContext();

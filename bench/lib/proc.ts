@@ -61,9 +61,19 @@ export function stopAllOnExit(): void {
   }
 }
 
-export async function startServer(opts: { name: string; argv: string[]; env: Record<string, string>; port: number; core: string | null; readyPath?: string }): Promise<Server> {
+export async function startServer(opts: {
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  port: number;
+  core: string | null;
+  readyPath?: string;
+}): Promise<Server> {
   const argv = pinned(opts.core, opts.argv);
-  const child = spawn(argv[0]!, argv.slice(1), { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
@@ -146,5 +156,12 @@ export function freePort(): Promise<number> {
  */
 export async function startStandin(script: string, fixtures: string, core: string | null): Promise<Server> {
   const port = await freePort();
-  return startServer({ name: 'stripe stand-in', argv: ['node', script], env: { PORT: String(port), BENCH_FIXTURES: fixtures }, port, core, readyPath: '/__bench/stats' });
+  return startServer({
+    name: 'stripe stand-in',
+    argv: ['node', script],
+    env: { PORT: String(port), BENCH_FIXTURES: fixtures },
+    port,
+    core,
+    readyPath: '/__bench/stats',
+  });
 }

@@ -52,7 +52,9 @@ const server = createServer((req, res) => {
       // One paid payment per invoice, its payment intent expanded as the caller asked.
       const invoice = url.searchParams.get('invoice')!;
       const pi = { ...paymentIntent, id: `pi_for_${invoice}`, status: 'succeeded', amount: 1000, amount_received: 1000, currency: 'gbp' };
-      const expanded = url.searchParams.getAll('expand[0]').includes('data.payment.payment_intent') || url.searchParams.getAll('expand[]').includes('data.payment.payment_intent');
+      const expanded =
+        url.searchParams.getAll('expand[0]').includes('data.payment.payment_intent') ||
+        url.searchParams.getAll('expand[]').includes('data.payment.payment_intent');
       return reply(200, {
         object: 'list',
         url: '/v1/invoice_payments',

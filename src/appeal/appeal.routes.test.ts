@@ -87,7 +87,9 @@ describe('GET /', () => {
   });
 
   it('renders a hidden input for the currency when only one is configured', async () => {
-    const html = await (await appWith(loadConfig({ NODE_ENV: 'test', CURRENCIES: 'jpy', DEFAULT_CURRENCY: 'jpy', AMOUNT_MIN: '100', AMOUNT_MAX: '1000000' })).request('/')).text();
+    const html = await (
+      await appWith(loadConfig({ NODE_ENV: 'test', CURRENCIES: 'jpy', DEFAULT_CURRENCY: 'jpy', AMOUNT_MIN: '100', AMOUNT_MAX: '1000000' })).request('/')
+    ).text();
     expect(html).not.toContain('<select');
     expect(html).toContain('<input type="hidden" name="currency" value="jpy"/>');
     expect(html).toContain('>¥1,000</label>');
@@ -163,7 +165,10 @@ describe('renderArticlePage', () => {
   });
 
   it('rechecks the preset the reader chose', () => {
-    const html = renderArticlePage(config, { values: { currency: 'usd', frequency: 'annual', amount: '120.00' }, errors: { email: 'Enter an email address like name@example.com' } });
+    const html = renderArticlePage(config, {
+      values: { currency: 'usd', frequency: 'annual', amount: '120.00' },
+      errors: { email: 'Enter an email address like name@example.com' },
+    });
     expect(tag(html, /<input type="radio" name="amount"[^>]*value="120"[^>]*>/)).toContain('checked');
     expect(tag(html, /<input[^>]*name="amount_other"[^>]*>/)).toContain('value=""');
     expect(html).toContain('>$240</label>');

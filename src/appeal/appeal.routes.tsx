@@ -99,7 +99,10 @@ export function appealRoutes(): Hono<AppEnv> {
     const { config } = c.var.deps;
     const currency = resolveCurrency(config, c.req.query('currency'));
     // a plain Response with plain headers takes @hono/node-server's fastest path
-    return new Response(cached(pages, config, currency, () => utf8.encode(renderArticlePage(config, { currency }))), { headers: headersFor(config).page });
+    return new Response(
+      cached(pages, config, currency, () => utf8.encode(renderArticlePage(config, { currency }))),
+      { headers: headersFor(config).page },
+    );
   });
 
   app.get('/appeal', (c) => {

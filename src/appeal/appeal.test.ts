@@ -29,7 +29,14 @@ describe('appeal rules', () => {
       { minor: 2000, value: '20', label: '£20' },
     ]);
     expect(presetOptions(yen, 'jpy', 'one_off')[1]).toEqual({ minor: 1000, value: '1000', label: '¥1,000' });
-    const custom = loadConfig({ NODE_ENV: 'test', APPEAL_PRESETS: JSON.stringify({ gbp: { one_off: [7.5], monthly: [2.25], annual: [30] }, usd: { one_off: [5], monthly: [5], annual: [5] }, eur: { one_off: [5], monthly: [5], annual: [5] } }) });
+    const custom = loadConfig({
+      NODE_ENV: 'test',
+      APPEAL_PRESETS: JSON.stringify({
+        gbp: { one_off: [7.5], monthly: [2.25], annual: [30] },
+        usd: { one_off: [5], monthly: [5], annual: [5] },
+        eur: { one_off: [5], monthly: [5], annual: [5] },
+      }),
+    });
     expect(presetOptions(custom, 'gbp', 'one_off')).toEqual([{ minor: 750, value: '7.50', label: '£7.50' }]);
   });
 
@@ -46,7 +53,7 @@ describe('appeal rules', () => {
 });
 
 describe('the enhancement script', () => {
-  it('is a served file the page links to, never inline (the CSP allows only this site\'s scripts)', () => {
+  it("is a served file the page links to, never inline (the CSP allows only this site's scripts)", () => {
     const html = renderArticlePage(config);
     expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual(['<script src="/assets/appeal.js" defer="">']);
     expect(html).not.toMatch(/<script[^>]*>[^<]+<\/script>|<style\b/);

@@ -385,11 +385,7 @@ export function ArticlePage(props: AppealProps & { article?: Article }) {
 export function AppealPage(props: AppealProps) {
   const hasErrors = Object.values(props.errors ?? {}).some(Boolean);
   return (
-    <Layout
-      title={`${hasErrors ? 'Error: ' : ''}Support ${props.config.publicationName}`}
-      publication={props.config.publicationName}
-      head={<AppealStyles />}
-    >
+    <Layout title={`${hasErrors ? 'Error: ' : ''}Support ${props.config.publicationName}`} publication={props.config.publicationName} head={<AppealStyles />}>
       <AppealForm {...props} />
     </Layout>
   );

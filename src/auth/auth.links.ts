@@ -29,7 +29,9 @@ export async function newLink(
   const tokenHash = await sha256Hex(token);
   const now = deps.now();
   const url = `${deps.config.publicUrl}${PATHS[link.purpose]}?token=${token}`;
-  const statements: Statement[] = [insertVerification(deps.db, { tokenHash, purpose: link.purpose, email: link.email, subjectId: link.subjectId, now, expiresAt: now + LINK_VALID_MS })];
+  const statements: Statement[] = [
+    insertVerification(deps.db, { tokenHash, purpose: link.purpose, email: link.email, subjectId: link.subjectId, now, expiresAt: now + LINK_VALID_MS }),
+  ];
   if (link.send !== false) {
     statements.push(
       deps.mail.queue({

@@ -37,12 +37,15 @@ const SAFE = /^(GET|HEAD|OPTIONS)$/;
  * which differ behind a proxy that rewrites the Host.
  */
 export function sameOrigin(): MiddlewareHandler<AppEnv> {
-  const check = csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL((c as Context<AppEnv>).var.deps.config.publicUrl).origin });
+  const check = csrf({
+    origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL((c as Context<AppEnv>).var.deps.config.publicUrl).origin,
+  });
   return async (c, next) => {
     try {
       await check(c, next);
     } catch (err) {
-      if (err instanceof HTTPException && err.status === 403) throw new AppError('forbidden', 'This form was sent from another site, so it was refused. Open the page on this site and try again.');
+      if (err instanceof HTTPException && err.status === 403)
+        throw new AppError('forbidden', 'This form was sent from another site, so it was refused. Open the page on this site and try again.');
       throw err;
     }
   };

@@ -3,8 +3,18 @@ import { can, emailFor, maskEmail } from './auth.permissions.js';
 
 describe('permissions', () => {
   it('grow with the role', () => {
-    expect([can('viewer', 'viewReports'), can('viewer', 'viewSupporterDetails'), can('viewer', 'refund'), can('viewer', 'manageStaff')]).toEqual([true, false, false, false]);
-    expect([can('finance', 'viewSupporterDetails'), can('finance', 'exportData'), can('finance', 'refund'), can('finance', 'readAuditLog')]).toEqual([true, true, true, false]);
+    expect([can('viewer', 'viewReports'), can('viewer', 'viewSupporterDetails'), can('viewer', 'refund'), can('viewer', 'manageStaff')]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect([can('finance', 'viewSupporterDetails'), can('finance', 'exportData'), can('finance', 'refund'), can('finance', 'readAuditLog')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect([can('admin', 'manageStaff'), can('admin', 'readAuditLog'), can('admin', 'refund')]).toEqual([true, true, true]);
   });
 

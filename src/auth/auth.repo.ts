@@ -3,7 +3,18 @@
 // (audit rows, throttle counters, queued emails).
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
-import { auditLog, sessions, staff, staffRecoveryCodes, supporters, throttles, verifications, type SessionKind, type StaffRole, type VerificationPurpose } from '../../db/schema.js';
+import {
+  auditLog,
+  sessions,
+  staff,
+  staffRecoveryCodes,
+  supporters,
+  throttles,
+  verifications,
+  type SessionKind,
+  type StaffRole,
+  type VerificationPurpose,
+} from '../../db/schema.js';
 import type { PasswordHash } from './auth.crypto.js';
 
 export type StaffRow = typeof staff.$inferSelect;
@@ -42,7 +53,10 @@ export function insertStaff(db: Db, row: { id: string; email: string; name: stri
 }
 
 export function setStaffPassword(db: Db, id: string, password: PasswordHash, now: number): Statement {
-  return db.orm.update(staff).set({ passwordHash: password.hash, passwordSalt: password.salt, passwordIterations: password.iterations, updatedAt: now }).where(eq(staff.id, id));
+  return db.orm
+    .update(staff)
+    .set({ passwordHash: password.hash, passwordSalt: password.salt, passwordIterations: password.iterations, updatedAt: now })
+    .where(eq(staff.id, id));
 }
 
 export function setStaffRole(db: Db, id: string, role: StaffRole, now: number): Statement {
@@ -55,7 +69,10 @@ export function setStaffDisabled(db: Db, id: string, disabled: boolean, now: num
 
 /** A secret for enrolment; only trusted once enrolment confirms a code from it. */
 export function setPendingTotpSecret(db: Db, id: string, secret: string, now: number): Statement {
-  return db.orm.update(staff).set({ totpSecret: secret, updatedAt: now }).where(and(eq(staff.id, id), isNull(staff.totpEnrolledAt)));
+  return db.orm
+    .update(staff)
+    .set({ totpSecret: secret, updatedAt: now })
+    .where(and(eq(staff.id, id), isNull(staff.totpEnrolledAt)));
 }
 
 export function confirmTotp(db: Db, id: string, step: number, now: number): Statement {
@@ -64,21 +81,24 @@ export function confirmTotp(db: Db, id: string, step: number, now: number): Stat
 
 /** Records the step just used; a concurrent use of the same step updates nothing. */
 export function useTotpStep(db: Db, id: string, step: number) {
-  return db
-    .orm.update(staff)
+  return db.orm
+    .update(staff)
     .set({ totpLastStep: step })
     .where(and(eq(staff.id, id), or(isNull(staff.totpLastStep), lt(staff.totpLastStep, step))))
     .returning({ id: staff.id });
 }
 
 export function replaceRecoveryCodes(db: Db, staffId: string, codeHashes: string[], now: number): Statement[] {
-  return [db.orm.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId)), ...codeHashes.map((codeHash) => db.orm.insert(staffRecoveryCodes).values({ codeHash, staffId, createdAt: now }))];
+  return [
+    db.orm.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId)),
+    ...codeHashes.map((codeHash) => db.orm.insert(staffRecoveryCodes).values({ codeHash, staffId, createdAt: now })),
+  ];
 }
 
 /** Marks an unused recovery code used; true when this call was the one that used it. */
 export async function useRecoveryCode(db: Db, staffId: string, codeHash: string, now: number): Promise<boolean> {
-  const used = await db
-    .orm.update(staffRecoveryCodes)
+  const used = await db.orm
+    .update(staffRecoveryCodes)
     .set({ usedAt: now })
     .where(and(eq(staffRecoveryCodes.codeHash, codeHash), eq(staffRecoveryCodes.staffId, staffId), isNull(staffRecoveryCodes.usedAt)))
     .returning({ codeHash: staffRecoveryCodes.codeHash });
@@ -86,8 +106,8 @@ export async function useRecoveryCode(db: Db, staffId: string, codeHash: string,
 }
 
 export async function unusedRecoveryCodes(db: Db, staffId: string): Promise<number> {
-  const rows = await db
-    .orm.select({ n: sql<number>`count(*)` })
+  const rows = await db.orm
+    .select({ n: sql<number>`count(*)` })
     .from(staffRecoveryCodes)
     .where(and(eq(staffRecoveryCodes.staffId, staffId), isNull(staffRecoveryCodes.usedAt)));
   return rows[0]?.n ?? 0;
@@ -126,8 +146,8 @@ export async function touchSession(db: Db, tokenHash: string, now: number): Prom
 }
 
 export async function countSessions(db: Db, kind: SessionKind, subjectId: string): Promise<number> {
-  const rows = await db
-    .orm.select({ n: sql<number>`count(*)` })
+  const rows = await db.orm
+    .select({ n: sql<number>`count(*)` })
     .from(sessions)
     .where(and(eq(sessions.kind, kind), eq(sessions.subjectId, subjectId)));
   return rows[0]?.n ?? 0;
@@ -135,26 +155,35 @@ export async function countSessions(db: Db, kind: SessionKind, subjectId: string
 
 // ---- sign-in links
 
-export function insertVerification(db: Db, row: { tokenHash: string; purpose: VerificationPurpose; email: string; subjectId: string | null; now: number; expiresAt: number }): Statement {
-  return db.orm.insert(verifications).values({ tokenHash: row.tokenHash, purpose: row.purpose, email: row.email, subjectId: row.subjectId, createdAt: row.now, expiresAt: row.expiresAt });
+export function insertVerification(
+  db: Db,
+  row: { tokenHash: string; purpose: VerificationPurpose; email: string; subjectId: string | null; now: number; expiresAt: number },
+): Statement {
+  return db.orm
+    .insert(verifications)
+    .values({ tokenHash: row.tokenHash, purpose: row.purpose, email: row.email, subjectId: row.subjectId, createdAt: row.now, expiresAt: row.expiresAt });
 }
 
 /** The link if it can still be used (not used, not expired), without using it. */
 export async function findUsableVerification(db: Db, tokenHash: string, purpose: VerificationPurpose, now: number): Promise<VerificationRow | null> {
-  const rows = await db
-    .orm.select()
+  const rows = await db.orm
+    .select()
     .from(verifications)
-    .where(and(eq(verifications.tokenHash, tokenHash), eq(verifications.purpose, purpose), isNull(verifications.usedAt), sql`${verifications.expiresAt} > ${now}`))
+    .where(
+      and(eq(verifications.tokenHash, tokenHash), eq(verifications.purpose, purpose), isNull(verifications.usedAt), sql`${verifications.expiresAt} > ${now}`),
+    )
     .limit(1);
   return rows[0] ?? null;
 }
 
 /** Uses a link: one conditional update, so of two concurrent uses exactly one gets the row. */
 export async function useVerification(db: Db, tokenHash: string, purpose: VerificationPurpose, now: number): Promise<VerificationRow | null> {
-  const rows = await db
-    .orm.update(verifications)
+  const rows = await db.orm
+    .update(verifications)
     .set({ usedAt: now })
-    .where(and(eq(verifications.tokenHash, tokenHash), eq(verifications.purpose, purpose), isNull(verifications.usedAt), sql`${verifications.expiresAt} > ${now}`))
+    .where(
+      and(eq(verifications.tokenHash, tokenHash), eq(verifications.purpose, purpose), isNull(verifications.usedAt), sql`${verifications.expiresAt} > ${now}`),
+    )
     .returning();
   return rows[0] ?? null;
 }
@@ -163,7 +192,10 @@ export async function useVerification(db: Db, tokenHash: string, purpose: Verifi
 
 export async function readThrottles(db: Db, keys: string[]): Promise<ThrottleRow[]> {
   if (!keys.length) return [];
-  return db.orm.select().from(throttles).where(or(...keys.map((k) => eq(throttles.key, k))));
+  return db.orm
+    .select()
+    .from(throttles)
+    .where(or(...keys.map((k) => eq(throttles.key, k))));
 }
 
 /**
@@ -173,8 +205,8 @@ export async function readThrottles(db: Db, keys: string[]): Promise<ThrottleRow
  */
 export function hitThrottle(db: Db, key: string, now: number, staleBefore: number): Statement {
   const stale = sql`${throttles.windowStart} <= ${staleBefore}`;
-  return db
-    .orm.insert(throttles)
+  return db.orm
+    .insert(throttles)
     .values({ key, windowStart: now, count: 1 })
     .onConflictDoUpdate({
       target: throttles.key,
@@ -218,7 +250,13 @@ const DAY_MS = 86_400_000;
  */
 export async function pruneIdentity(db: Db, now: number): Promise<{ sessions: number; links: number; throttles: number }> {
   const s = await db.orm.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ k: sessions.tokenHash });
-  const v = await db.orm.delete(verifications).where(lt(verifications.expiresAt, now - DAY_MS)).returning({ k: verifications.tokenHash });
-  const t = await db.orm.delete(throttles).where(lt(throttles.windowStart, now - DAY_MS)).returning({ k: throttles.key });
+  const v = await db.orm
+    .delete(verifications)
+    .where(lt(verifications.expiresAt, now - DAY_MS))
+    .returning({ k: verifications.tokenHash });
+  const t = await db.orm
+    .delete(throttles)
+    .where(lt(throttles.windowStart, now - DAY_MS))
+    .returning({ k: throttles.key });
   return { sessions: s.length, links: v.length, throttles: t.length };
 }

@@ -45,9 +45,15 @@ import {
 /** One answer for a wrong email and a wrong password, so neither can be told apart. */
 export const WRONG_CREDENTIALS = 'That email and password do not match an account that can sign in.';
 
-export const tooManyAttempts = (waitMs: number) => `Too many failed attempts. For your account's safety, sign-in is paused: please wait ${waitText(waitMs)} and try again.`;
+export const tooManyAttempts = (waitMs: number) =>
+  `Too many failed attempts. For your account's safety, sign-in is paused: please wait ${waitText(waitMs)} and try again.`;
 
-const email = z.string({ error: 'Enter your email address' }).trim().min(3, 'Enter your email address').max(320, 'That email address is too long').email('Enter an email address like name@example.org');
+const email = z
+  .string({ error: 'Enter your email address' })
+  .trim()
+  .min(3, 'Enter your email address')
+  .max(320, 'That email address is too long')
+  .email('Enter an email address like name@example.org');
 
 const signInSchema = z.object({
   email,
@@ -67,7 +73,8 @@ const passwordSchema = z
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-const passwordOf = (s: StaffRow) => (s.passwordHash && s.passwordSalt && s.passwordIterations ? { hash: s.passwordHash, salt: s.passwordSalt, iterations: s.passwordIterations } : null);
+const passwordOf = (s: StaffRow) =>
+  s.passwordHash && s.passwordSalt && s.passwordIterations ? { hash: s.passwordHash, salt: s.passwordSalt, iterations: s.passwordIterations } : null;
 
 export function authRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -106,7 +113,10 @@ export function authRoutes(): Hono<AppEnv> {
     if (!matches || !person || person.disabled) {
       const at = now();
       const reason = !person ? 'unknown_email' : person.disabled ? 'disabled' : person.passwordHash ? 'wrong_password' : 'no_password_yet';
-      await db.atomic([...countAttempt(db, checks, at), auditStatement(db, { actor: null, action: 'signin.failed', target: person ? `staff:${person.id}` : null, details: { reason } }, who, at)]);
+      await db.atomic([
+        ...countAttempt(db, checks, at),
+        auditStatement(db, { actor: null, action: 'signin.failed', target: person ? `staff:${person.id}` : null, details: { reason } }, who, at),
+      ]);
       const after = await checkThrottles(db, checks, at);
       return after.blocked ? render(429, tooManyAttempts(after.retryAfterMs)) : render(401, WRONG_CREDENTIALS);
     }
@@ -117,7 +127,11 @@ export function authRoutes(): Hono<AppEnv> {
     const statements: Statement[] = [...session.statements];
     // a hash made with fewer iterations than today's is made again while the password is at hand
     if ((person.passwordIterations ?? 0) < PBKDF2_ITERATIONS) statements.push(setStaffPassword(db, person.id, await hashPassword(parsed.data.password), at));
-    if (stage === 'active') statements.push(resetThrottle(db, checks[0]!.key), auditStatement(db, { actor: `staff:${person.id}`, action: 'signin', target: `staff:${person.id}`, details: { factors: 'password' } }, who, at));
+    if (stage === 'active')
+      statements.push(
+        resetThrottle(db, checks[0]!.key),
+        auditStatement(db, { actor: `staff:${person.id}`, action: 'signin', target: `staff:${person.id}`, details: { factors: 'password' } }, who, at),
+      );
     await db.atomic(statements);
     issueSessionCookie(c, session);
     return c.redirect(stage === 'active' ? next : `/staff/signin/second-factor?next=${encodeURIComponent(next)}`, 303);
@@ -142,7 +156,13 @@ export function authRoutes(): Hono<AppEnv> {
     return (await findStaff(deps.db, person.id))?.totpSecret ?? secret;
   }
 
-  async function secondFactorForm(c: Context<AppEnv>, p: NonNullable<Awaited<ReturnType<typeof pendingStaff>>>, next: string, error: string | null, status: 200 | 400 | 401 | 429) {
+  async function secondFactorForm(
+    c: Context<AppEnv>,
+    p: NonNullable<Awaited<ReturnType<typeof pendingStaff>>>,
+    next: string,
+    error: string | null,
+    status: 200 | 400 | 401 | 429,
+  ) {
     const { config } = c.var.deps;
     if (p.person.totpEnrolledAt) return c.html(secondFactorPage({ publication: config.publicationName, csrf: p.session.csrfToken, next, error }), status);
     const secret = await enrolmentSecret(c.var.deps, p.person);
@@ -164,7 +184,8 @@ export function authRoutes(): Hono<AppEnv> {
     const body = await readForm(c.req);
     const next = safeNext(text(body.next), '/finance');
     const { person, session } = p;
-    if (!(await timingSafeEqualText(text(body[CSRF_FIELD]) ?? '', session.csrfToken))) return secondFactorForm(c, p, next, 'This form has expired. Please enter the code again.', 400);
+    if (!(await timingSafeEqualText(text(body[CSRF_FIELD]) ?? '', session.csrfToken)))
+      return secondFactorForm(c, p, next, 'This form has expired. Please enter the code again.', 400);
     const who = requestOrigin(c);
     const checks: ThrottleCheck[] = [
       { key: throttleKeys.secondFactor(person.id), rule: THROTTLES.account },
@@ -187,9 +208,18 @@ export function authRoutes(): Hono<AppEnv> {
     if (!factor && enrolled && (await useRecoveryCode(db, person.id, await sha256Hex(normalizeRecoveryCode(code)), at))) factor = 'recovery_code';
 
     if (!factor) {
-      await db.atomic([...countAttempt(db, checks, at), auditStatement(db, { actor: null, action: 'signin.second_factor_failed', target: `staff:${person.id}` }, who, at)]);
+      await db.atomic([
+        ...countAttempt(db, checks, at),
+        auditStatement(db, { actor: null, action: 'signin.second_factor_failed', target: `staff:${person.id}` }, who, at),
+      ]);
       const after = await checkThrottles(db, checks, at);
-      return secondFactorForm(c, p, next, after.blocked ? tooManyAttempts(after.retryAfterMs) : 'That code is not right, or was already used. Check the app and try again.', after.blocked ? 429 : 401);
+      return secondFactorForm(
+        c,
+        p,
+        next,
+        after.blocked ? tooManyAttempts(after.retryAfterMs) : 'That code is not right, or was already used. Check the app and try again.',
+        after.blocked ? 429 : 401,
+      );
     }
 
     const active = await newSession(deps, { kind: 'staff', subjectId: person.id, stage: 'active', userAgent: who.userAgent, replacing: readSessionToken(c) });
@@ -199,7 +229,11 @@ export function authRoutes(): Hono<AppEnv> {
     if (!enrolled) {
       codes = newRecoveryCodes();
       const hashes = await Promise.all(codes.map((k) => sha256Hex(normalizeRecoveryCode(k))));
-      statements.push(confirmTotp(db, person.id, step!, at), ...replaceRecoveryCodes(db, person.id, hashes, at), auditStatement(db, { actor, action: 'staff.totp_enrolled', target: actor }, who, at));
+      statements.push(
+        confirmTotp(db, person.id, step!, at),
+        ...replaceRecoveryCodes(db, person.id, hashes, at),
+        auditStatement(db, { actor, action: 'staff.totp_enrolled', target: actor }, who, at),
+      );
     }
     if (factor === 'recovery_code') statements.push(auditStatement(db, { actor, action: 'signin.recovery_code_used', target: actor }, who, at));
     statements.push(auditStatement(db, { actor, action: 'signin', target: actor, details: { factors: `password+${factor}` } }, who, at));
@@ -215,7 +249,8 @@ export function authRoutes(): Hono<AppEnv> {
     const { db, now, config } = c.var.deps;
     const token = c.req.query('token');
     const link = await peekLink(db, token, 'staff_password', now());
-    if (!link) return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/staff/password/reset', label: 'Ask for a new link' } }), 400);
+    if (!link)
+      return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/staff/password/reset', label: 'Ask for a new link' } }), 400);
     return c.html(setPasswordPage({ publication: config.publicationName, token: token!, email: link.email }));
   });
 
@@ -223,12 +258,22 @@ export function authRoutes(): Hono<AppEnv> {
     const deps = c.var.deps;
     const { db, now, config } = deps;
     const body = await readForm(c.req);
-    const expired = () => c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/staff/password/reset', label: 'Ask for a new link' } }), 400);
+    const expired = () =>
+      c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/staff/password/reset', label: 'Ask for a new link' } }), 400);
     const parsed = passwordSchema.safeParse(body);
     if (!parsed.success) {
       const link = await peekLink(db, text(body.token), 'staff_password', now());
       if (!link) return expired();
-      return c.html(setPasswordPage({ publication: config.publicationName, token: text(body.token)!, email: link.email, error: 'Please check the highlighted fields', fields: fieldErrors(parsed.error) }), 400);
+      return c.html(
+        setPasswordPage({
+          publication: config.publicationName,
+          token: text(body.token)!,
+          email: link.email,
+          error: 'Please check the highlighted fields',
+          fields: fieldErrors(parsed.error),
+        }),
+        400,
+      );
     }
     // hash before using the link, so a slow hash cannot leave a used link and no password
     const password = await hashPassword(parsed.data.password);
@@ -238,41 +283,70 @@ export function authRoutes(): Hono<AppEnv> {
     const at = now();
     const actor = `staff:${person.id}`;
     // a new password ends every session: whoever knew the old one is signed out
-    await db.atomic([setStaffPassword(db, person.id, password, at), deleteSessionsOf(db, 'staff', person.id), auditStatement(db, { actor, action: 'staff.password_set', target: actor }, requestOrigin(c), at)]);
+    await db.atomic([
+      setStaffPassword(db, person.id, password, at),
+      deleteSessionsOf(db, 'staff', person.id),
+      auditStatement(db, { actor, action: 'staff.password_set', target: actor }, requestOrigin(c), at),
+    ]);
     return c.redirect('/staff/signin?notice=password_set', 303);
   });
 
   app.get('/staff/password/reset', (c) =>
-    c.html(askLinkPage({ publication: c.var.deps.config.publicationName, title: 'Set or reset your password', intro: 'Enter the email address of your staff account. We will email you a link to set a new password.', action: '/staff/password/reset' })),
+    c.html(
+      askLinkPage({
+        publication: c.var.deps.config.publicationName,
+        title: 'Set or reset your password',
+        intro: 'Enter the email address of your staff account. We will email you a link to set a new password.',
+        action: '/staff/password/reset',
+      }),
+    ),
   );
 
   app.post('/staff/password/reset', origin, async (c) => {
     const deps = c.var.deps;
-    return askForLink(c, 'staff_password', async (address) => {
-      const person = await findStaffByEmail(deps.db, address);
-      return person && !person.disabled ? { subjectId: person.id, actor: `staff:${person.id}`, action: 'staff.password_link_sent' as const } : null;
-    }, { title: 'Set or reset your password', intro: 'Enter the email address of your staff account.', action: '/staff/password/reset' });
+    return askForLink(
+      c,
+      'staff_password',
+      async (address) => {
+        const person = await findStaffByEmail(deps.db, address);
+        return person && !person.disabled ? { subjectId: person.id, actor: `staff:${person.id}`, action: 'staff.password_link_sent' as const } : null;
+      },
+      { title: 'Set or reset your password', intro: 'Enter the email address of your staff account.', action: '/staff/password/reset' },
+    );
   });
 
   // ---- supporters: sign in by emailed link
 
   app.get('/signin', (c) =>
-    c.html(askLinkPage({ publication: c.var.deps.config.publicationName, title: 'Sign in', intro: 'Enter the email address you gave with. We will email you a link that signs you in; no password needed.', action: '/signin' })),
+    c.html(
+      askLinkPage({
+        publication: c.var.deps.config.publicationName,
+        title: 'Sign in',
+        intro: 'Enter the email address you gave with. We will email you a link that signs you in; no password needed.',
+        action: '/signin',
+      }),
+    ),
   );
 
   app.post('/signin', origin, async (c) => {
     const deps = c.var.deps;
-    return askForLink(c, 'supporter_signin', async (address) => {
-      const person = await findSupporterByEmail(deps.db, address);
-      return person ? { subjectId: person.id, actor: `supporter:${person.id}`, action: 'signin.link_sent' as const } : null;
-    }, { title: 'Sign in', intro: 'Enter the email address you gave with.', action: '/signin' });
+    return askForLink(
+      c,
+      'supporter_signin',
+      async (address) => {
+        const person = await findSupporterByEmail(deps.db, address);
+        return person ? { subjectId: person.id, actor: `supporter:${person.id}`, action: 'signin.link_sent' as const } : null;
+      },
+      { title: 'Sign in', intro: 'Enter the email address you gave with.', action: '/signin' },
+    );
   });
 
   app.get('/signin/link', async (c) => {
     const { db, now, config } = c.var.deps;
     const token = c.req.query('token');
     // a GET only shows a button: mail scanners that open links must not use up a single-use link
-    if (!(await peekLink(db, token, 'supporter_signin', now()))) return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/signin', label: 'Email me a new link' } }), 400);
+    if (!(await peekLink(db, token, 'supporter_signin', now())))
+      return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/signin', label: 'Email me a new link' } }), 400);
     return c.html(confirmLinkPage({ publication: config.publicationName, token: token! }));
   });
 
@@ -282,9 +356,16 @@ export function authRoutes(): Hono<AppEnv> {
     const body = await readForm(c.req);
     const link = await useLink(db, text(body.token), 'supporter_signin', now());
     const person = link?.subjectId ? await findSupporter(db, link.subjectId) : null;
-    if (!link || !person) return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/signin', label: 'Email me a new link' } }), 400);
+    if (!link || !person)
+      return c.html(linkExpiredPage({ publication: config.publicationName, again: { href: '/signin', label: 'Email me a new link' } }), 400);
     const who = requestOrigin(c);
-    const session = await newSession(deps, { kind: 'supporter', subjectId: person.id, stage: 'active', userAgent: who.userAgent, replacing: readSessionToken(c) });
+    const session = await newSession(deps, {
+      kind: 'supporter',
+      subjectId: person.id,
+      stage: 'active',
+      userAgent: who.userAgent,
+      replacing: readSessionToken(c),
+    });
     const actor = `supporter:${person.id}`;
     await db.atomic([...session.statements, auditStatement(db, { actor, action: 'signin.link_used', target: actor }, who, now())]);
     issueSessionCookie(c, session);
@@ -297,7 +378,10 @@ export function authRoutes(): Hono<AppEnv> {
     const { db, now } = c.var.deps;
     const s = c.var.session;
     const actor = `${s.kind}:${s.subjectId}`;
-    await db.atomic([deleteSession(db, s.tokenHash), auditStatement(db, { actor, action: 'signout', target: actor }, requestOrigin(c as Context<AppEnv>), now())]);
+    await db.atomic([
+      deleteSession(db, s.tokenHash),
+      auditStatement(db, { actor, action: 'signout', target: actor }, requestOrigin(c as Context<AppEnv>), now()),
+    ]);
     clearSessionCookie(c as Context<AppEnv>);
     return c.redirect(s.kind === 'staff' ? '/staff/signin?notice=signed_out' : '/', 303);
   });
@@ -306,7 +390,10 @@ export function authRoutes(): Hono<AppEnv> {
     const { db, now } = c.var.deps;
     const s = c.var.session;
     const actor = `${s.kind}:${s.subjectId}`;
-    await db.atomic([deleteSessionsOf(db, s.kind, s.subjectId), auditStatement(db, { actor, action: 'signout.everywhere', target: actor }, requestOrigin(c as Context<AppEnv>), now())]);
+    await db.atomic([
+      deleteSessionsOf(db, s.kind, s.subjectId),
+      auditStatement(db, { actor, action: 'signout.everywhere', target: actor }, requestOrigin(c as Context<AppEnv>), now()),
+    ]);
     clearSessionCookie(c as Context<AppEnv>);
     return c.redirect(s.kind === 'staff' ? '/staff/signin?notice=signed_out' : '/', 303);
   });
@@ -330,14 +417,19 @@ async function askForLink(
   const body = await readForm(c.req);
   const parsed = z.object({ email }).safeParse(body);
   const page = { publication: config.publicationName, ...form };
-  if (!parsed.success) return c.html(askLinkPage({ ...page, email: text(body.email), error: fieldErrors(parsed.error).email ?? 'Enter your email address' }), 400);
+  if (!parsed.success)
+    return c.html(askLinkPage({ ...page, email: text(body.email), error: fieldErrors(parsed.error).email ?? 'Enter your email address' }), 400);
   const address = normalizeEmail(parsed.data.email);
   const who = requestOrigin(c);
   const byAddress: ThrottleCheck = { key: throttleKeys.linkAddress(who.ip), rule: THROTTLES.linkAddress };
   const byEmail: ThrottleCheck = { key: throttleKeys.linkEmail(address), rule: THROTTLES.linkEmail };
   const at = now();
   const fromHere = await checkThrottles(db, [byAddress], at);
-  if (fromHere.blocked) return c.html(askLinkPage({ ...page, email: address, error: `Too many links asked for from here. Please wait ${waitText(fromHere.retryAfterMs)} and try again.` }), 429);
+  if (fromHere.blocked)
+    return c.html(
+      askLinkPage({ ...page, email: address, error: `Too many links asked for from here. Please wait ${waitText(fromHere.retryAfterMs)} and try again.` }),
+      429,
+    );
   const forEmail = await checkThrottles(db, [byEmail], at);
   const subject = forEmail.blocked ? null : await lookup(address);
   const statements: Statement[] = countAttempt(db, [byAddress, byEmail], at);

@@ -49,7 +49,16 @@ describe('throttles', () => {
       { key: 'a', windowStart: 0, count: 5 },
       { key: 'b', windowStart: 10 * MIN, count: 9 },
     ];
-    expect(verdictOf(rows, [{ key: 'a', rule: { limit: 5, windowMs: 15 * MIN } }, { key: 'b', rule: { limit: 9, windowMs: 15 * MIN } }], 12 * MIN)).toEqual({ blocked: true, retryAfterMs: 13 * MIN });
+    expect(
+      verdictOf(
+        rows,
+        [
+          { key: 'a', rule: { limit: 5, windowMs: 15 * MIN } },
+          { key: 'b', rule: { limit: 9, windowMs: 15 * MIN } },
+        ],
+        12 * MIN,
+      ),
+    ).toEqual({ blocked: true, retryAfterMs: 13 * MIN });
     expect(waitText(13 * MIN)).toBe('13 minutes');
     expect(waitText(1)).toBe('1 minute');
   });
@@ -133,7 +142,12 @@ describe('housekeeping', () => {
     const live = await newSession(deps(), { kind: 'supporter', subjectId: 'sup_1', stage: 'active', userAgent: null });
     const done = await newSession(deps(), { kind: 'staff', subjectId: 'stf_1', stage: 'second_factor', userAgent: null });
     const link = await newLink(deps(), { purpose: 'supporter_signin', email: 'a@example.com', subjectId: 'sup_1', send: false });
-    await handle.db.atomic([...live.statements, ...done.statements, ...link.statements, ...countAttempt(handle.db, [{ key: 'k', rule: { limit: 1, windowMs: MIN } }], clock)]);
+    await handle.db.atomic([
+      ...live.statements,
+      ...done.statements,
+      ...link.statements,
+      ...countAttempt(handle.db, [{ key: 'k', rule: { limit: 1, windowMs: MIN } }], clock),
+    ]);
     const later = clock + 86_400_000 + LINK_VALID_MS + 1;
     expect(await pruneIdentity(handle.db, later)).toEqual({ sessions: 1, links: 1, throttles: 1 });
     expect(await findSession(handle.db, live.tokenHash)).not.toBeNull();

@@ -36,7 +36,14 @@ export function verdictOf(rows: { key: string; windowStart: number; count: numbe
 }
 
 export async function checkThrottles(db: Db, checks: ThrottleCheck[], now: number): Promise<ThrottleVerdict> {
-  return verdictOf(await readThrottles(db, checks.map((c) => c.key)), checks, now);
+  return verdictOf(
+    await readThrottles(
+      db,
+      checks.map((c) => c.key),
+    ),
+    checks,
+    now,
+  );
 }
 
 /** Counts one attempt against each check. */

@@ -127,7 +127,10 @@ export function recoveryCodesPage(p: Base & { codes: string[]; next: string }): 
     title: 'Your recovery codes',
     children: (
       <>
-        <p>Your second factor is on. Keep these codes somewhere safe, away from your phone: each one signs you in once if you lose the app. They are shown only now.</p>
+        <p>
+          Your second factor is on. Keep these codes somewhere safe, away from your phone: each one signs you in once if you lose the app. They are shown only
+          now.
+        </p>
         <ul class="codes">
           {p.codes.map((code) => (
             <li>
@@ -211,7 +214,12 @@ export function checkEmailPage(p: Base): string {
   return Page({
     ...p,
     title: 'Check your email',
-    children: <p>If that address has an account with us, we have sent it a link. It works once, for 15 minutes. Nothing arrived? Check your spam folder, or ask again in a few minutes.</p>,
+    children: (
+      <p>
+        If that address has an account with us, we have sent it a link. It works once, for 15 minutes. Nothing arrived? Check your spam folder, or ask again in
+        a few minutes.
+      </p>
+    ),
   });
 }
 

@@ -104,7 +104,12 @@ export async function noteDecline(deps: Deps, event: { id: string; type?: unknow
   const response = config.guard.turnstile
     ? 'Until the window ends, every gift through the appeal needs a Cloudflare Turnstile check.'
     : 'Turnstile is not configured (TURNSTILE_SITE_KEY, TURNSTILE_SECRET_KEY), so the appeal can only rely on its per-address and per-email limits.';
-  deps.log.error('card testing suspected: declines reached the breaker threshold', { declines: row.count, windowMinutes, event: event.id, turnstile: !!config.guard.turnstile });
+  deps.log.error('card testing suspected: declines reached the breaker threshold', {
+    declines: row.count,
+    windowMinutes,
+    event: event.id,
+    turnstile: !!config.guard.turnstile,
+  });
   const admins = (await listStaff(db)).filter((s) => s.role === 'admin' && !s.disabled);
   const emails = admins.map((a) =>
     deps.mail.queue({

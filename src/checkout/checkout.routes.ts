@@ -62,7 +62,9 @@ export function checkoutRoutes(): Hono<AppEnv> {
       const check = token ? await verifyTurnstile(c.var.deps, token, address) : null;
       if (!check?.ok) {
         if (check) log.info('turnstile check failed', { reason: check.reason });
-        const field = token ? 'The check that you are a person did not pass. Please complete it again.' : 'Please complete the check that you are a person, then send the form again.';
+        const field = token
+          ? 'The check that you are a person did not pass. Please complete it again.'
+          : 'Please complete the check that you are a person, then send the form again.';
         throw new AppError('bad_request', field, { [TURNSTILE_FIELD]: token ? 'did not pass' : 'required' });
       }
     }

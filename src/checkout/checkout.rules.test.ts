@@ -57,7 +57,11 @@ describe('parseCheckout', () => {
 
   it('names every bad field at once, the amount too whenever its currency is readable', () => {
     expect(Object.keys(badFields({ frequency: '', amount: 'abc', currency: 'xyz' })!).sort()).toEqual(['currency', 'frequency']);
-    expect(Object.keys(badFields({ frequency: 'weekly', amount: '0.10', currency: 'gbp', article: '\ud800' })!).sort()).toEqual(['amount', 'article', 'frequency']);
+    expect(Object.keys(badFields({ frequency: 'weekly', amount: '0.10', currency: 'gbp', article: '\ud800' })!).sort()).toEqual([
+      'amount',
+      'article',
+      'frequency',
+    ]);
   });
 
   it('prefers the typed amount over the preset radio', () => {

@@ -63,8 +63,12 @@ export function GivingChart(props: { currency: string; points: readonly SeriesPo
           return (
             <g>
               <title>{`${k}: one-off ${formatMoney(one, props.currency)}, recurring ${formatMoney(rec, props.currency)}`}</title>
-              {one > 0 ? <rect x={x.toFixed(1)} y={(base - y(one)).toFixed(1)} width={barW.toFixed(1)} height={y(one).toFixed(1)} class="chart__one-off" /> : null}
-              {rec > 0 ? <rect x={x.toFixed(1)} y={(base - y(one) - y(rec)).toFixed(1)} width={barW.toFixed(1)} height={y(rec).toFixed(1)} class="chart__recurring" /> : null}
+              {one > 0 ? (
+                <rect x={x.toFixed(1)} y={(base - y(one)).toFixed(1)} width={barW.toFixed(1)} height={y(one).toFixed(1)} class="chart__one-off" />
+              ) : null}
+              {rec > 0 ? (
+                <rect x={x.toFixed(1)} y={(base - y(one) - y(rec)).toFixed(1)} width={barW.toFixed(1)} height={y(rec).toFixed(1)} class="chart__recurring" />
+              ) : null}
               {i % every === 0 ? (
                 <text x={(x + barW / 2).toFixed(1)} y={H - 8} text-anchor="middle" class="chart__axis">
                   {props.bucket === 'day' ? k.slice(5) : k}

@@ -77,11 +77,25 @@ function StripeLink(props: { config: Config; id: string | null }) {
 /** One line: how recently the ledger was checked against Stripe, and what that check found. */
 export function HealthLine(props: { run: ReconcileRun | null; now: number }) {
   const r = props.run;
-  if (!r) return <p class="health health--unknown">Ledger check: reconcile has not run yet (<code>npm run cli -- reconcile</code>, or the daily schedule).</p>;
+  if (!r)
+    return (
+      <p class="health health--unknown">
+        Ledger check: reconcile has not run yet (<code>npm run cli -- reconcile</code>, or the daily schedule).
+      </p>
+    );
   const ago = Math.max(0, Math.floor((props.now - r.ranAt) / 3_600_000));
   const when = `${isoMinute(r.ranAt)} UTC (${ago < 1 ? 'within the hour' : `${ago} h ago`})`;
-  if (!r.drift) return <p class="health health--ok">Ledger check: reconciled with Stripe at {when}, no drift{r.feesFilled ? `; ${r.feesFilled} fees filled in` : ''}.</p>;
-  const parts = [r.objectsDiffering ? `${r.objectsDiffering} objects differ` : '', r.currenciesDiffering ? `totals differ in ${r.currenciesDiffering.toUpperCase()}` : '', r.eventsFailed ? `${r.eventsFailed} events failed` : ''].filter(Boolean);
+  if (!r.drift)
+    return (
+      <p class="health health--ok">
+        Ledger check: reconciled with Stripe at {when}, no drift{r.feesFilled ? `; ${r.feesFilled} fees filled in` : ''}.
+      </p>
+    );
+  const parts = [
+    r.objectsDiffering ? `${r.objectsDiffering} objects differ` : '',
+    r.currenciesDiffering ? `totals differ in ${r.currenciesDiffering.toUpperCase()}` : '',
+    r.eventsFailed ? `${r.eventsFailed} events failed` : '',
+  ].filter(Boolean);
   return (
     <p class="health health--drift" role="alert">
       Ledger check: drift found at {when}: {parts.join(', ') || 'see the reconcile report'}.
@@ -111,7 +125,13 @@ export function dashboardRoutes(): Hono<StaffEnv> {
       givingSeries(deps.db, range, bucket),
     ]);
     if (c.req.header('accept')?.includes('application/json')) {
-      return c.json({ range, totals, recurring: recurring.map((r) => ({ ...r, mrrMinor: mrrMinor(r), churnRate: churnRate(r) })), failedRenewals: failed.length, lastReconcile: health });
+      return c.json({
+        range,
+        totals,
+        recurring: recurring.map((r) => ({ ...r, mrrMinor: mrrMinor(r), churnRate: churnRate(r) })),
+        failedRenewals: failed.length,
+        lastReconcile: health,
+      });
     }
     const chartCurrencies = [...new Set(series.map((p) => p.currency))].sort();
     return c.html(
@@ -253,7 +273,8 @@ export function dashboardRoutes(): Hono<StaffEnv> {
     const { staff, session, deps } = c.var;
     const raw = c.req.query();
     const parsed = contributionsQuery.safeParse(raw);
-    const page = (body: Child) => StaffPage({ title: 'Contributions', publication: deps.config.publicationName, staff, csrf: session.csrfToken, children: body });
+    const page = (body: Child) =>
+      StaffPage({ title: 'Contributions', publication: deps.config.publicationName, staff, csrf: session.csrfToken, children: body });
     if (!parsed.success) {
       const fields = fieldErrors(parsed.error);
       if (!prefersHtml(c.req.header('content-type'), c.req.header('accept'))) throw new AppError('bad_request', INPUT_ERROR_MESSAGE, fields);
@@ -269,7 +290,10 @@ export function dashboardRoutes(): Hono<StaffEnv> {
     const nextAfter = more && last ? `${sort.by === 'date' ? last.occurredAt : last.amountMinor}.${last.id}` : null;
     const kept: Record<string, string | undefined> = { ...raw, after: undefined };
     if (c.req.header('accept')?.includes('application/json')) {
-      return c.json({ contributions: shown.map((r) => ({ ...r, email: r.email ? emailFor(staff.role, r.email) : null })), next: nextAfter ? `/finance/contributions${queryString(kept, { after: nextAfter })}` : null });
+      return c.json({
+        contributions: shown.map((r) => ({ ...r, email: r.email ? emailFor(staff.role, r.email) : null })),
+        next: nextAfter ? `/finance/contributions${queryString(kept, { after: nextAfter })}` : null,
+      });
     }
     const sortLink = (by: (typeof SORTS)[number]) => {
       const dir = sort.by === by && sort.dir === 'desc' ? 'asc' : 'desc';
@@ -338,7 +362,12 @@ export function dashboardRoutes(): Hono<StaffEnv> {
     const { gift } = t;
     const email = (e: string | null) => (e ? emailFor(staff.role, e) : '–');
     if (c.req.header('accept')?.includes('application/json')) {
-      return c.json({ gift: { ...gift, email: gift.email ? emailFor(staff.role, gift.email) : null }, entries: t.entries.map((e) => ({ ...e, email: e.email ? emailFor(staff.role, e.email) : null })), events: t.events, emails: t.emails.map((m) => ({ ...m, to: emailFor(staff.role, m.to) })) });
+      return c.json({
+        gift: { ...gift, email: gift.email ? emailFor(staff.role, gift.email) : null },
+        entries: t.entries.map((e) => ({ ...e, email: e.email ? emailFor(staff.role, e.email) : null })),
+        events: t.events,
+        emails: t.emails.map((m) => ({ ...m, to: emailFor(staff.role, m.to) })),
+      });
     }
     return c.html(
       StaffPage({
@@ -358,9 +387,7 @@ export function dashboardRoutes(): Hono<StaffEnv> {
               <dt>Supporter</dt>
               <dd>{email(gift.email)}</dd>
               <dt>Attribution</dt>
-              <dd>
-                {[gift.article, gift.section, gift.campaign, gift.variant && `variant ${gift.variant}`, gift.country].filter(Boolean).join(' · ') || '–'}
-              </dd>
+              <dd>{[gift.article, gift.section, gift.campaign, gift.variant && `variant ${gift.variant}`, gift.country].filter(Boolean).join(' · ') || '–'}</dd>
               <dt>Created (UTC)</dt>
               <dd>{isoMinute(gift.createdAt)}</dd>
               <dt>Checkout session</dt>

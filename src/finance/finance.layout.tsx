@@ -57,4 +57,3 @@ export function StaffPage(props: { title: string; publication: string; staff: St
     </Layout>,
   );
 }
-

@@ -62,7 +62,8 @@ export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]
     }
     return t;
   };
-  for (const b of byCurrency) Object.assign(row(b.currency), { grossMinor: b.gross, refundsMinor: b.refunds, disputesMinor: b.disputes, gifts: b.gifts, supporters: b.supporters });
+  for (const b of byCurrency)
+    Object.assign(row(b.currency), { grossMinor: b.gross, refundsMinor: b.refunds, disputesMinor: b.disputes, gifts: b.gifts, supporters: b.supporters });
   for (const s of settled) Object.assign(row(s.currency), { feesMinor: s.fees, netMinor: s.net, feesPending: s.pending });
   return [...rows.values()].sort((a, b) => a.currency.localeCompare(b.currency));
 }
@@ -94,7 +95,9 @@ export async function recurringTotals(db: Db, r: Range): Promise<RecurringTotals
     })
     .from(recurringGifts)
     .groupBy(sql`coalesce(${recurringGifts.currency}, '')`);
-  return rows.filter((x) => x.currency !== '' && x.monthly + x.annual + x.newInRange + x.cancelledInRange > 0).sort((a, b) => a.currency.localeCompare(b.currency));
+  return rows
+    .filter((x) => x.currency !== '' && x.monthly + x.annual + x.newInRange + x.cancelledInRange > 0)
+    .sort((a, b) => a.currency.localeCompare(b.currency));
 }
 
 export type FailedRenewal = {
@@ -210,11 +213,22 @@ export function contributionWhere(f: ContributionFilter): SQL[] {
   return where;
 }
 
-export async function listContributions(db: Db, f: ContributionFilter, sort: ContributionSort, after: ContributionCursor | null, limit: number): Promise<ContributionRow[]> {
+export async function listContributions(
+  db: Db,
+  f: ContributionFilter,
+  sort: ContributionSort,
+  after: ContributionCursor | null,
+  limit: number,
+): Promise<ContributionRow[]> {
   const where = contributionWhere(f);
   const col = sort.by === 'date' ? ledgerEntries.occurredAt : ledgerEntries.amountMinor;
   // a row-value comparison keeps each page a range scan of the index, however deep (no OFFSET)
-  if (after) where.push(sort.dir === 'desc' ? sql`(${col}, ${ledgerEntries.id}) < (${after.value}, ${after.id})` : sql`(${col}, ${ledgerEntries.id}) > (${after.value}, ${after.id})`);
+  if (after)
+    where.push(
+      sort.dir === 'desc'
+        ? sql`(${col}, ${ledgerEntries.id}) < (${after.value}, ${after.id})`
+        : sql`(${col}, ${ledgerEntries.id}) > (${after.value}, ${after.id})`,
+    );
   const order = sort.dir === 'desc' ? [desc(col), desc(ledgerEntries.id)] : [asc(col), asc(ledgerEntries.id)];
   return db.orm
     .select({
@@ -248,8 +262,14 @@ export type GiftRow = typeof gifts.$inferSelect;
 export async function giftTimeline(db: Db, giftId: string) {
   const [gift] = await db.orm.select().from(gifts).where(eq(gifts.id, giftId)).limit(1);
   if (!gift) return null;
-  const entries = await db.orm.select().from(ledgerEntries).where(eq(ledgerEntries.giftId, giftId)).orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
-  const [recurring] = gift.subscriptionId ? await db.orm.select().from(recurringGifts).where(eq(recurringGifts.stripeSubscriptionId, gift.subscriptionId)).limit(1) : [];
+  const entries = await db.orm
+    .select()
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.giftId, giftId))
+    .orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
+  const [recurring] = gift.subscriptionId
+    ? await db.orm.select().from(recurringGifts).where(eq(recurringGifts.stripeSubscriptionId, gift.subscriptionId)).limit(1)
+    : [];
   // The Stripe ids this gift is known by; an event or email naming one of them is the gift's.
   const ids = new Set<string>([gift.checkoutSessionId, gift.paymentIntentId, gift.subscriptionId].filter((x): x is string => !!x));
   for (const e of entries) {
@@ -262,7 +282,15 @@ export async function giftTimeline(db: Db, giftId: string) {
   const named = [...ids].filter((id) => /^[A-Za-z0-9_]+$/.test(id));
   const events = named.length
     ? await db.orm
-        .select({ id: stripeEvents.id, type: stripeEvents.type, stripeCreated: stripeEvents.stripeCreated, livemode: stripeEvents.livemode, receivedAt: stripeEvents.receivedAt, processedAt: stripeEvents.processedAt, lastError: stripeEvents.lastError })
+        .select({
+          id: stripeEvents.id,
+          type: stripeEvents.type,
+          stripeCreated: stripeEvents.stripeCreated,
+          livemode: stripeEvents.livemode,
+          receivedAt: stripeEvents.receivedAt,
+          processedAt: stripeEvents.processedAt,
+          lastError: stripeEvents.lastError,
+        })
         .from(stripeEvents)
         .where(or(...named.map((id) => like(stripeEvents.payload, `%"${id}"%`))))
         .orderBy(asc(stripeEvents.stripeCreated), asc(stripeEvents.id))
@@ -270,7 +298,15 @@ export async function giftTimeline(db: Db, giftId: string) {
     : [];
   const keys = [gift.id, ...named];
   const emails = await db.orm
-    .select({ id: outbox.id, key: outbox.key, template: outbox.template, to: outbox.to, status: outbox.status, createdAt: outbox.createdAt, sentAt: outbox.sentAt })
+    .select({
+      id: outbox.id,
+      key: outbox.key,
+      template: outbox.template,
+      to: outbox.to,
+      status: outbox.status,
+      createdAt: outbox.createdAt,
+      sentAt: outbox.sentAt,
+    })
     .from(outbox)
     .where(or(...keys.map((k) => like(outbox.key, `%${k}%`))))
     .orderBy(asc(outbox.createdAt), asc(outbox.id))
@@ -337,7 +373,14 @@ export async function supporterDetail(db: Db, id: string) {
 /** One-off gifts whose payment failed (the renewals are failedRenewals). */
 export async function failedGifts(db: Db, limit: number) {
   return db.orm
-    .select({ id: gifts.id, frequency: gifts.frequency, amountMinor: gifts.amountMinor, currency: gifts.currency, email: gifts.email, updatedAt: gifts.updatedAt })
+    .select({
+      id: gifts.id,
+      frequency: gifts.frequency,
+      amountMinor: gifts.amountMinor,
+      currency: gifts.currency,
+      email: gifts.email,
+      updatedAt: gifts.updatedAt,
+    })
     .from(gifts)
     .where(eq(gifts.status, 'failed'))
     .orderBy(desc(gifts.updatedAt), desc(gifts.id))

@@ -20,7 +20,13 @@ const idParam = /^[A-Za-z0-9_]{1,64}$/;
 
 const supportersQuery = z.object({
   email: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(320).email({ error: 'must be an email address' }).optional()),
-  after: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,16}\.[A-Za-z0-9_]{1,64}$/, { error: 'is not a page position from this list' }).optional()),
+  after: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^\d{1,16}\.[A-Za-z0-9_]{1,64}$/, { error: 'is not a page position from this list' })
+      .optional(),
+  ),
 });
 
 const ATTRIBUTION_SORTS = ['revenue', 'gifts', 'share', 'average', 'annualised'] as const;
@@ -33,7 +39,13 @@ const attributionQuery = overviewQuery.and(
 );
 
 const monthQuery = z.object({
-  month: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'must be a month like 2026-11' }).optional()),
+  month: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'must be a month like 2026-11' })
+      .optional(),
+  ),
 });
 
 /** The sort key of an attribution row; the average is whole minor units per gift. */
@@ -61,7 +73,11 @@ export function reportRoutes(): Hono<StaffEnv> {
     );
     const last = rows.length > PAGE ? shown[shown.length - 1] : undefined;
     const next = last ? `/finance/supporters${queryString({ email: q.email, after: `${last.createdAt}.${last.id}` })}` : null;
-    if (wantsJson(c.req.header('accept'))) return c.json({ supporters: shown.map((s) => ({ ...s, email: emailFor(staff.role, s.email), lifetime: giving.filter((g) => g.supporterId === s.id) })), next });
+    if (wantsJson(c.req.header('accept')))
+      return c.json({
+        supporters: shown.map((s) => ({ ...s, email: emailFor(staff.role, s.email), lifetime: giving.filter((g) => g.supporterId === s.id) })),
+        next,
+      });
     return c.html(
       StaffPage({
         title: 'Supporters',
@@ -121,7 +137,14 @@ export function reportRoutes(): Hono<StaffEnv> {
     const d = idParam.test(id) ? await supporterDetail(deps.db, id) : null;
     if (!d) throw new AppError('not_found', 'There is no supporter with this id.');
     const email = emailFor(staff.role, d.supporter.email);
-    if (wantsJson(c.req.header('accept'))) return c.json({ supporter: { ...d.supporter, email }, lifetime: d.lifetime, gifts: d.gifts.map((g) => ({ ...g, email: g.email ? emailFor(staff.role, g.email) : null })), recurring: d.recurring, emails: d.emails });
+    if (wantsJson(c.req.header('accept')))
+      return c.json({
+        supporter: { ...d.supporter, email },
+        lifetime: d.lifetime,
+        gifts: d.gifts.map((g) => ({ ...g, email: g.email ? emailFor(staff.role, g.email) : null })),
+        recurring: d.recurring,
+        emails: d.emails,
+      });
     return c.html(
       StaffPage({
         title: `Supporter ${email}`,
@@ -138,7 +161,14 @@ export function reportRoutes(): Hono<StaffEnv> {
               <dt>Supporter since (UTC)</dt>
               <dd>{iso(d.supporter.createdAt)}</dd>
               <dt>Recurring</dt>
-              <dd>{d.recurring.map((r) => `${r.amountMinor != null && r.currency ? formatMoney(r.amountMinor, r.currency) : '?'} per ${r.interval ?? '?'}: ${r.status}${r.paymentIssue ? ` (${declineInWords(r.declineCode)})` : ''}`).join('; ') || 'none'}</dd>
+              <dd>
+                {d.recurring
+                  .map(
+                    (r) =>
+                      `${r.amountMinor != null && r.currency ? formatMoney(r.amountMinor, r.currency) : '?'} per ${r.interval ?? '?'}: ${r.status}${r.paymentIssue ? ` (${declineInWords(r.declineCode)})` : ''}`,
+                  )
+                  .join('; ') || 'none'}
+              </dd>
             </dl>
             <h2>Lifetime giving</h2>
             <table class="data" id="lifetime">
@@ -295,9 +325,19 @@ export function reportRoutes(): Hono<StaffEnv> {
       const d = sortValue(a, q.sort) - sortValue(b, q.sort);
       return (q.dir === 'asc' ? d : -d) || a.currency.localeCompare(b.currency) || (a.value ?? '').localeCompare(b.value ?? '');
     });
-    if (wantsJson(c.req.header('accept'))) return c.json({ range, by: q.by, rows: rows.map((r) => ({ ...r, shareRecurring: r.gifts ? r.recurringGifts / r.gifts : null, averageMinor: r.gifts ? Math.round(r.revenueMinor / r.gifts) : null })) });
+    if (wantsJson(c.req.header('accept')))
+      return c.json({
+        range,
+        by: q.by,
+        rows: rows.map((r) => ({
+          ...r,
+          shareRecurring: r.gifts ? r.recurringGifts / r.gifts : null,
+          averageMinor: r.gifts ? Math.round(r.revenueMinor / r.gifts) : null,
+        })),
+      });
     const base = { period: q.period, from: q.from, to: q.to, by: q.by };
-    const sortLink = (s: (typeof ATTRIBUTION_SORTS)[number]) => `/finance/attribution${queryString(base, { sort: s, dir: q.sort === s && q.dir === 'desc' ? 'asc' : 'desc' })}`;
+    const sortLink = (s: (typeof ATTRIBUTION_SORTS)[number]) =>
+      `/finance/attribution${queryString(base, { sort: s, dir: q.sort === s && q.dir === 'desc' ? 'asc' : 'desc' })}`;
     return c.html(
       StaffPage({
         title: 'Attribution',
@@ -473,9 +513,10 @@ export function reportRoutes(): Hono<StaffEnv> {
         children: (
           <>
             <p class={p.balanced ? 'health health--ok' : 'health health--drift'}>
-              {p.balanced ? 'Balances' : 'Does not balance'}: gross {formatMoney(p.grossMinor, cur)} - fees {formatMoney(p.feesMinor, cur)} + refunds {formatMoney(p.refundsMinor, cur)} + disputes{' '}
-              {formatMoney(p.disputesMinor, cur)}
-              {p.otherMinor ? ` + other ${formatMoney(p.otherMinor, cur)}` : ''} = {formatMoney(p.computedMinor, cur)}; paid out {formatMoney(p.paidOutMinor, cur)}.
+              {p.balanced ? 'Balances' : 'Does not balance'}: gross {formatMoney(p.grossMinor, cur)} - fees {formatMoney(p.feesMinor, cur)} + refunds{' '}
+              {formatMoney(p.refundsMinor, cur)} + disputes {formatMoney(p.disputesMinor, cur)}
+              {p.otherMinor ? ` + other ${formatMoney(p.otherMinor, cur)}` : ''} = {formatMoney(p.computedMinor, cur)}; paid out{' '}
+              {formatMoney(p.paidOutMinor, cur)}.
             </p>
             <dl class="facts">
               <dt>Status</dt>

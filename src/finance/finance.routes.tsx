@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { findStaff, listStaff, recentAudit, type StaffRow } from '../auth/auth.repo.js';
 import { privatePage, requireStaff } from '../auth/auth.middleware.js';
 import { Csrf } from '../auth/auth.views.js';
-import type { AppEnv, StaffEnv, } from '../deps.js';
+import type { AppEnv, StaffEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { parseInput, validate } from '../lib/validate.js';
 import { StaffPage } from './finance.layout.js';
@@ -35,7 +35,8 @@ export function financeRoutes(): Hono<StaffEnv> {
     const before = q.before_at !== undefined && q.before_id ? { at: q.before_at, id: q.before_id } : undefined;
     const rows = await recentAudit(deps.db, AUDIT_PAGE, before);
     const last = rows.length === AUDIT_PAGE ? rows[rows.length - 1] : undefined;
-    if (c.req.header('accept')?.includes('application/json')) return c.json({ entries: rows.map((r) => ({ ...r, details: JSON.parse(r.details) as unknown })) });
+    if (c.req.header('accept')?.includes('application/json'))
+      return c.json({ entries: rows.map((r) => ({ ...r, details: JSON.parse(r.details) as unknown })) });
     return c.html(
       StaffPage({
         title: 'Audit log',
@@ -169,21 +170,47 @@ export function financeRoutes(): Hono<StaffEnv> {
     return person;
   }
 
-  app.post('/staff/:id/role', requireStaff('admin'), validate('form', z.object({ role: z.enum(STAFF_ROLES, { error: `must be one of ${STAFF_ROLES.join(', ')}` }) })), async (c) => {
-    const { deps, staff: me } = c.var;
-    const person = await otherStaff(c);
-    const { role } = c.req.valid('form');
-    await deps.db.atomic(staffChangeStatements(deps.db, person, { kind: 'role', role }, { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) }, deps.now()));
-    return c.redirect('/finance/staff?changed=1', 303);
-  });
+  app.post(
+    '/staff/:id/role',
+    requireStaff('admin'),
+    validate('form', z.object({ role: z.enum(STAFF_ROLES, { error: `must be one of ${STAFF_ROLES.join(', ')}` }) })),
+    async (c) => {
+      const { deps, staff: me } = c.var;
+      const person = await otherStaff(c);
+      const { role } = c.req.valid('form');
+      await deps.db.atomic(
+        staffChangeStatements(
+          deps.db,
+          person,
+          { kind: 'role', role },
+          { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) },
+          deps.now(),
+        ),
+      );
+      return c.redirect('/finance/staff?changed=1', 303);
+    },
+  );
 
-  app.post('/staff/:id/status', requireStaff('admin'), validate('form', z.object({ disabled: z.enum(['true', 'false'], { error: 'must be true or false' }) })), async (c) => {
-    const { deps, staff: me } = c.var;
-    const person = await otherStaff(c);
-    const disabled = c.req.valid('form').disabled === 'true';
-    await deps.db.atomic(staffChangeStatements(deps.db, person, { kind: 'disabled', disabled }, { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) }, deps.now()));
-    return c.redirect('/finance/staff?changed=1', 303);
-  });
+  app.post(
+    '/staff/:id/status',
+    requireStaff('admin'),
+    validate('form', z.object({ disabled: z.enum(['true', 'false'], { error: 'must be true or false' }) })),
+    async (c) => {
+      const { deps, staff: me } = c.var;
+      const person = await otherStaff(c);
+      const disabled = c.req.valid('form').disabled === 'true';
+      await deps.db.atomic(
+        staffChangeStatements(
+          deps.db,
+          person,
+          { kind: 'disabled', disabled },
+          { actor: `staff:${me.id}`, origin: requestOrigin(c as unknown as Context<AppEnv>) },
+          deps.now(),
+        ),
+      );
+      return c.redirect('/finance/staff?changed=1', 303);
+    },
+  );
 
   return app;
 }

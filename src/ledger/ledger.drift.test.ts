@@ -50,7 +50,9 @@ describe('drift', () => {
 
   it('names a fee that differs, and the currency it moves', () => {
     const d = measureDrift(input({ stripe: [bt({})], entries: [entry({ feeMinor: 50, netMinor: 950 })] }));
-    expect(d.objects).toEqual([{ problem: 'mismatch', balanceTransactionId: 'txn_1', keys: ['payment:pi_1'], detail: 'fee 50 vs Stripe 45; net 950 vs Stripe 955' }]);
+    expect(d.objects).toEqual([
+      { problem: 'mismatch', balanceTransactionId: 'txn_1', keys: ['payment:pi_1'], detail: 'fee 50 vs Stripe 45; net 950 vs Stripe 955' },
+    ]);
     expect(d.currencies[0]!.differs).toBe(true);
   });
 
@@ -83,7 +85,7 @@ describe('drift', () => {
     expect(d.currencies[0]!.ledger).toEqual({ grossMinor: 1000, feesMinor: 0, netMinor: 1000, refundsMinor: 0, disputesMinor: 0, count: 1 });
   });
 
-  it('compares a converted payment at Stripe\'s rate, to within one minor unit', () => {
+  it("compares a converted payment at Stripe's rate, to within one minor unit", () => {
     const converted = bt({ amountMinor: 860, feeMinor: 40, netMinor: 820, exchangeRate: 0.86 });
     const usd = entry({ currency: 'usd', amountMinor: 1000, feeMinor: 40, netMinor: 820 });
     expect(compareTransaction(converted, [usd])).toBeNull();

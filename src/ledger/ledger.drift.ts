@@ -56,7 +56,8 @@ export function readEntry(raw: StoredEntry): DriftEntry | ObjectDrift {
     if (value === null) bad.push(`${column} ${reason}`);
     return value as T;
   };
-  const maybe = <T>(column: string, value: unknown, read: (v: unknown) => T | null, reason: string): T | null => (value == null ? null : need(column, read(value), reason));
+  const maybe = <T>(column: string, value: unknown, read: (v: unknown) => T | null, reason: string): T | null =>
+    value == null ? null : need(column, read(value), reason);
   const row: DriftEntry = {
     key: need('key', storedText(raw.key), UNREADABLE.text),
     kind: need('kind', storedText(raw.kind), UNREADABLE.text) as EntryKind,
@@ -209,12 +210,22 @@ export function measureDrift(input: DriftInput): Drift {
   }
   for (const e of unsettled) {
     addLedger(totalsFor(e.settlementCurrency ?? e.currency).ledger, e, true);
-    objects.push({ problem: 'no_balance_transaction', balanceTransactionId: null, keys: [e.key], detail: `${e.kind} ${money(e.amountMinor, e.currency)} has no fee or net: Stripe has not settled it, or it is not Stripe's` });
+    objects.push({
+      problem: 'no_balance_transaction',
+      balanceTransactionId: null,
+      keys: [e.key],
+      detail: `${e.kind} ${money(e.amountMinor, e.currency)} has no fee or net: Stripe has not settled it, or it is not Stripe's`,
+    });
   }
   for (const c of currencies.values()) {
     const a = c.ledger;
     const b = c.stripe;
-    c.differs = a.grossMinor !== b.grossMinor || a.feesMinor !== b.feesMinor || a.netMinor !== b.netMinor || a.refundsMinor !== b.refundsMinor || a.disputesMinor !== b.disputesMinor;
+    c.differs =
+      a.grossMinor !== b.grossMinor ||
+      a.feesMinor !== b.feesMinor ||
+      a.netMinor !== b.netMinor ||
+      a.refundsMinor !== b.refundsMinor ||
+      a.disputesMinor !== b.disputesMinor;
   }
   return { currencies: [...currencies.values()].sort((a, b) => a.currency.localeCompare(b.currency)), objects };
 }

@@ -62,7 +62,25 @@ const TRICKY = [
   '007',
   'nul\0inside',
 ];
-const ODD_BUT_CLEAN = ['', null, 'plain', 'x=1', 'a-b', 'ünïcødé', '日本語の記事', '😀 emoji', '€5', '\u2028', '\x1f', '1.5', '007', ' =space first', "'=already quoted", 'tab\tinside', 'nul\0inside'];
+const ODD_BUT_CLEAN = [
+  '',
+  null,
+  'plain',
+  'x=1',
+  'a-b',
+  'ünïcødé',
+  '日本語の記事',
+  '😀 emoji',
+  '€5',
+  '\u2028',
+  '\x1f',
+  '1.5',
+  '007',
+  ' =space first',
+  "'=already quoted",
+  'tab\tinside',
+  'nul\0inside',
+];
 const ALPHABET = ['a', 'Z', '0', '9', '.', ' ', '"', ',', '\r', '\n', '\t', '=', '+', '-', '@', "'", 'é', '€', '😀', '\x1f', '_'];
 
 function trickyText(random: () => number): string | null {
@@ -75,14 +93,33 @@ function trickyText(random: () => number): string | null {
 }
 
 /** Values SQLite can hold in the integer columns, including ones JavaScript cannot hold exactly. */
-const NUMBERS: (number | bigint | string | null)[] = [0, 1, -1, 10500, -10500, 999_999_999_999_999, -999_999_999_999_999, 2 ** 53 - 1, 1_000_000_000_000_000, 1.5, -0.25, null, '', '-', 'abc', 2n ** 62n];
+const NUMBERS: (number | bigint | string | null)[] = [
+  0,
+  1,
+  -1,
+  10500,
+  -10500,
+  999_999_999_999_999,
+  -999_999_999_999_999,
+  2 ** 53 - 1,
+  1_000_000_000_000_000,
+  1.5,
+  -0.25,
+  null,
+  '',
+  '-',
+  'abc',
+  2n ** 62n,
+];
 /** Every UTC millisecond from year 0001 to 9999 is fair game; beyond that toISOString changes form. */
-const TIMES = [0, -1, 1, 999, 1000, -1000, -86_400_001, 1_795_821_420_011, 253_402_300_799_999, -62_135_596_800_000, 253_402_300_800_000, -62_135_596_800_001, 1.5];
+const TIMES = [
+  0, -1, 1, 999, 1000, -1000, -86_400_001, 1_795_821_420_011, 253_402_300_799_999, -62_135_596_800_000, 253_402_300_800_000, -62_135_596_800_001, 1.5,
+];
 
 /** Rows with tricky values in every column the export reads, written around the app's types. */
 function seedTricky(h: NodeDb, n: number, seed: number): void {
   const random = prng(seed);
-  const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const gift = h.sqlite.prepare(
     `insert into gifts (id, status, frequency, amount_minor, currency, article, campaign, variant, created_at, updated_at) values (?, ?, 'one_off', 100, 'gbp', ?, ?, ?, 0, 0)`,
   );
@@ -122,26 +159,75 @@ function seedTricky(h: NodeDb, n: number, seed: number): void {
   gift.run('gift_odd', odd() ?? 'paid', odd(), odd(), odd());
   for (let i = 0; i < n / 4; i++) {
     // a currency has a shape to keep, so odd text there is not harmless
-    entry.run(`led_odd${i}${odd() ?? ''}`, `o${i}`, odd() ?? 'gift', 'gift_odd', odd() ?? 'monthly', pick([0, 5, -5, 999_999_999_999_999]), 'eur', pick([null, 7, -7]), pick([null, 12]), pick([null, 'gbp']), odd(), odd(), odd(), odd() ?? 'ch', 1_795_821_420_011 - i);
+    entry.run(
+      `led_odd${i}${odd() ?? ''}`,
+      `o${i}`,
+      odd() ?? 'gift',
+      'gift_odd',
+      odd() ?? 'monthly',
+      pick([0, 5, -5, 999_999_999_999_999]),
+      'eur',
+      pick([null, 7, -7]),
+      pick([null, 12]),
+      pick([null, 'gbp']),
+      odd(),
+      odd(),
+      odd(),
+      odd() ?? 'ch',
+      1_795_821_420_011 - i,
+    );
   }
   // and ordinary rows, which the fast path must take
   gift.run('gift_plain', 'refunded', 'harbour-water', 'winter-appeal', 'b');
   for (let i = 0; i < n / 4; i++) {
-    entry.run(`led_plain${i}`, `p${i}`, 'refund', 'gift_plain', 'annual', -1200, 'usd', -40, -1240, 'gbp', '0.79', `txn_${i}`, `reader${i}@example.com`, `re_${i}`, 1_795_821_420_011 + i);
+    entry.run(
+      `led_plain${i}`,
+      `p${i}`,
+      'refund',
+      'gift_plain',
+      'annual',
+      -1200,
+      'usd',
+      -40,
+      -1240,
+      'gbp',
+      '0.79',
+      `txn_${i}`,
+      `reader${i}@example.com`,
+      `re_${i}`,
+      1_795_821_420_011 + i,
+    );
   }
 }
 
 /** Ordinary rows with exactly one cell replaced, so each rule is tested on its own. */
 function seedOneOff(h: NodeDb): number {
-  const gift = h.sqlite.prepare(`insert into gifts (id, status, frequency, amount_minor, currency, article, campaign, variant, created_at, updated_at) values (@id, @status, 'one_off', 100, 'gbp', @article, @campaign, @variant, 0, 0)`);
+  const gift = h.sqlite.prepare(
+    `insert into gifts (id, status, frequency, amount_minor, currency, article, campaign, variant, created_at, updated_at) values (@id, @status, 'one_off', 100, 'gbp', @article, @campaign, @variant, 0, 0)`,
+  );
   const entry = h.sqlite.prepare(
     `insert into ledger_entries (id, key, kind, gift_id, frequency, amount_minor, currency, fee_minor, net_minor, settlement_currency, exchange_rate, balance_transaction_id, email, stripe_id, occurred_at, created_at)
      values (@id, @id, @kind, @gift, @frequency, @amount, @currency, @fee, @net, @settlement, @rate, @txn, @email, @stripe, @at, 0)`,
   );
   const plainGift = { status: 'paid', article: 'harbour-water', campaign: 'winter-appeal', variant: 'b' };
-  const plainEntry = { kind: 'gift', frequency: 'monthly', amount: 1000, currency: 'gbp', fee: 34, net: 966, settlement: 'gbp', rate: '1.0', txn: 'txn_1', email: 'a@example.com', stripe: 'in_1' };
+  const plainEntry = {
+    kind: 'gift',
+    frequency: 'monthly',
+    amount: 1000,
+    currency: 'gbp',
+    fee: 34,
+    net: 966,
+    settlement: 'gbp',
+    rate: '1.0',
+    txn: 'txn_1',
+    email: 'a@example.com',
+    stripe: 'in_1',
+  };
   let n = 0;
-  const add = (giftOverride: Partial<Record<keyof typeof plainGift, unknown>>, entryOverride: Partial<Record<keyof typeof plainEntry | 'id' | 'at', unknown>>) => {
+  const add = (
+    giftOverride: Partial<Record<keyof typeof plainGift, unknown>>,
+    entryOverride: Partial<Record<keyof typeof plainEntry | 'id' | 'at', unknown>>,
+  ) => {
     n++;
     const giftId = `gift_one${n}`;
     gift.run({ ...plainGift, ...giftOverride, id: giftId });
@@ -160,7 +246,12 @@ function seedOneOff(h: NodeDb): number {
 /** The reference: every row's values formatted by csvLine, as the export always wrote them. */
 function reference(h: NodeDb, range: ExportRange = {}): string[] {
   const q = exportQuery(h.db, range).toSQL();
-  return (h.sqlite.prepare(q.sql).raw(true).all(...q.params) as unknown[][]).map(exportRowToCsv);
+  return (
+    h.sqlite
+      .prepare(q.sql)
+      .raw(true)
+      .all(...q.params) as unknown[][]
+  ).map(exportRowToCsv);
 }
 
 async function exportAll(h: NodeDb, range: ExportRange, pageRows: number): Promise<string> {
@@ -180,7 +271,10 @@ describe('the export lines SQLite builds', () => {
     seedTricky(h, 3000, 7);
     const oneOff = seedOneOff(h);
     const q = exportLinesQuery({}, null, 1_000_000);
-    const rows = h.sqlite.prepare(q.sql).raw(true).all(...q.params) as [string, number, string][];
+    const rows = h.sqlite
+      .prepare(q.sql)
+      .raw(true)
+      .all(...q.params) as [string, number, string][];
     const ref = reference(h);
     expect(rows).toHaveLength(ref.length);
     let accepted = 0;
@@ -220,7 +314,10 @@ describe('the export lines SQLite builds', () => {
   it('write created_at as toISOString does, across years 0001 to 9999', () => {
     const h = open();
     const random = prng(3);
-    const times = [...TIMES.filter(Number.isInteger), ...Array.from({ length: 5000 }, () => Math.floor(random() * (253_402_300_799_999 + 62_135_596_800_000)) - 62_135_596_800_000)];
+    const times = [
+      ...TIMES.filter(Number.isInteger),
+      ...Array.from({ length: 5000 }, () => Math.floor(random() * (253_402_300_799_999 + 62_135_596_800_000)) - 62_135_596_800_000),
+    ];
     const iso = h.sqlite.prepare(`select strftime('%Y-%m-%dT%H:%M:%fZ', ? / 1000.0, 'unixepoch')`).pluck();
     for (const ms of times) {
       const js = new Date(ms).toISOString();
@@ -230,6 +327,8 @@ describe('the export lines SQLite builds', () => {
   });
 
   it('keep the header csvLine writes', () => {
-    expect(EXPORT_HEADER).toBe('contribution_id,created_at,kind,frequency,currency,amount_minor,fee_minor,net_minor,settlement_currency,exchange_rate,status,supporter_email,stripe_id,gift_id,article,campaign,variant,balance_transaction_id\r\n');
+    expect(EXPORT_HEADER).toBe(
+      'contribution_id,created_at,kind,frequency,currency,amount_minor,fee_minor,net_minor,settlement_currency,exchange_rate,status,supporter_email,stripe_id,gift_id,article,campaign,variant,balance_transaction_id\r\n',
+    );
   });
 });

@@ -142,7 +142,13 @@ export async function readExportPage(db: Db, range: ExportRange, after: Cursor |
   const dirty = new Set<number>();
   for (let i = 0; i < rows.length; i++) if (!CLEAN_LINE.test(rows[i]![0])) dirty.add(i);
   const problems: ExportProblem[] = [];
-  const rebuilt = dirty.size ? await rebuildLines(db, [...dirty].map((i) => rows[i]![2]), problems) : null;
+  const rebuilt = dirty.size
+    ? await rebuildLines(
+        db,
+        [...dirty].map((i) => rows[i]![2]),
+        problems,
+      )
+    : null;
   const chunks: string[] = [];
   let chunk = '';
   for (let i = 0; i < rows.length; i++) {

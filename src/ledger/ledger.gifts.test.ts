@@ -22,7 +22,9 @@ describe('advanceGift', () => {
 
   it('fills only the links the gift lacks, never the ones it holds', () => {
     const pending = { ...held, status: 'pending' as const, supporterId: null, subscriptionId: null };
-    expect(advanceGift(pending, held.id, 'paid', { email: 'a@example.com', paymentIntentId: null, subscriptionId: 'sub_2', checkoutSessionId: 'cs_other' })).toEqual({
+    expect(
+      advanceGift(pending, held.id, 'paid', { email: 'a@example.com', paymentIntentId: null, subscriptionId: 'sub_2', checkoutSessionId: 'cs_other' }),
+    ).toEqual({
       type: 'gift.advance',
       giftId: held.id,
       to: 'paid',

@@ -16,7 +16,6 @@ export const GIFT_ADVANCES_FROM: Record<GiftStatus, readonly GiftStatus[]> = {
   expired: ['pending'],
 };
 
-
 /** Our id for a gift we first learn of from Stripe, stable across redeliveries. */
 export function externalGiftId(stripeObjectId: string): string {
   return `gift_x_${stripeObjectId}`;

@@ -35,7 +35,15 @@ export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequ
     giftId = externalGiftId(inv.subscriptionId);
     writes.push({
       type: 'gift.createExternal',
-      gift: { id: giftId, frequency, amountMinor: inv.amountPaid, currency: inv.currency, email: inv.email, checkoutSessionId: null, subscriptionId: inv.subscriptionId },
+      gift: {
+        id: giftId,
+        frequency,
+        amountMinor: inv.amountPaid,
+        currency: inv.currency,
+        email: inv.email,
+        checkoutSessionId: null,
+        subscriptionId: inv.subscriptionId,
+      },
     });
   }
   const advance = giftId ? advanceGift(gift, giftId, 'paid', { email: inv.email, subscriptionId: inv.subscriptionId }) : null;
@@ -58,7 +66,10 @@ export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequ
     // a paid invoice ends any payment problem older than it (recovery after a failed renewal)
     const order = subscriptionStateOrder('invoice.paid', inv.eventCreated);
     writes.push({ type: 'recurring.status', recurring: { subscriptionId: inv.subscriptionId, giftId, status: 'active', order } });
-    writes.push({ type: 'recurring.health', recurring: { subscriptionId: inv.subscriptionId, issue: null, declineCode: null, nextPaymentAttemptAt: null, invoiceId: null, order } });
+    writes.push({
+      type: 'recurring.health',
+      recurring: { subscriptionId: inv.subscriptionId, issue: null, declineCode: null, nextPaymentAttemptAt: null, invoiceId: null, order },
+    });
   }
   const key = invoiceEntryKey(inv.invoiceId);
   writes.push({

@@ -206,7 +206,8 @@ const applyDisputeState = sqlTemplate`
 
 // a payout's status only moves forward; paid can still turn failed days later
 // (https://docs.stripe.com/api/payouts/object#payout_object-status)
-const payoutRank = (col: string) => `(case ${col} when 'pending' then 0 when 'in_transit' then 1 when 'paid' then 2 when 'failed' then 3 when 'canceled' then 3 else 0 end)`;
+const payoutRank = (col: string) =>
+  `(case ${col} when 'pending' then 0 when 'in_transit' then 1 when 'paid' then 2 when 'failed' then 3 when 'canceled' then 3 else 0 end)`;
 const PAYOUT_FORWARD: SqlFragment = { fragment: `${payoutRank('excluded.status')} >= ${payoutRank('payouts.status')}` };
 
 const applyPayoutState = sqlTemplate`
@@ -224,7 +225,14 @@ const insertPayoutItem = sqlTemplate`
   on conflict do nothing`;
 
 function settleStatement(match: { key: string } | { paymentIntentId: string }, s: Settlement, chargeId: string | null): Statement {
-  const values = { feeMinor: s.feeMinor, netMinor: s.netMinor, currency: s.currency, exchangeRate: s.exchangeRate, balanceTransactionId: s.balanceTransactionId, chargeId };
+  const values = {
+    feeMinor: s.feeMinor,
+    netMinor: s.netMinor,
+    currency: s.currency,
+    exchangeRate: s.exchangeRate,
+    balanceTransactionId: s.balanceTransactionId,
+    chargeId,
+  };
   return 'key' in match ? settleByKey.bind({ ...values, key: match.key }) : settleByPaymentIntent.bind({ ...values, key: match.paymentIntentId });
 }
 
@@ -236,7 +244,10 @@ export function moneyStatements(w: MoneyWrite, ctx: Ctx): Statement[] {
     case 'entry.settle':
       return [settleStatement(w.match, w.settlement, w.chargeId ?? null)];
     case 'entry.paymentIntent':
-      return [setEntryPaymentIntent.bind({ key: w.key, paymentIntentId: w.paymentIntentId }), settleEntryFromCharge.bind({ key: w.key, paymentIntentId: w.paymentIntentId })];
+      return [
+        setEntryPaymentIntent.bind({ key: w.key, paymentIntentId: w.paymentIntentId }),
+        settleEntryFromCharge.bind({ key: w.key, paymentIntentId: w.paymentIntentId }),
+      ];
     case 'payment.link': {
       const link = { paymentIntentId: w.paymentIntentId, entryKey: w.entryKey ?? null };
       // linkReversals gives early refunds the payer's email; their emails can then go
@@ -283,7 +294,9 @@ export function moneyStatements(w: MoneyWrite, ctx: Ctx): Statement[] {
     }
     case 'charge.fraudWarning': {
       const f = w.warning;
-      return [recordFraudWarning.bind({ chargeId: f.chargeId, paymentIntentId: f.paymentIntentId, warningId: f.warningId, fraudType: f.fraudType, now: ctx.now })];
+      return [
+        recordFraudWarning.bind({ chargeId: f.chargeId, paymentIntentId: f.paymentIntentId, warningId: f.warningId, fraudType: f.fraudType, now: ctx.now }),
+      ];
     }
     case 'dispute.state': {
       const d = w.dispute;

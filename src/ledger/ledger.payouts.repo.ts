@@ -61,11 +61,18 @@ export async function payoutReports(db: Db, filter: { payoutId?: string; sinceSe
   const where: SQL[] = [];
   if (filter.payoutId) where.push(eq(payouts.id, filter.payoutId));
   if (filter.sinceSec != null) where.push(gte(payouts.stripeCreated, filter.sinceSec));
-  const rows = await db.orm.select().from(payouts).where(where.length ? and(...where) : undefined).orderBy(desc(payouts.stripeCreated));
+  const rows = await db.orm
+    .select()
+    .from(payouts)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(payouts.stripeCreated));
   if (!rows.length) return [];
   // refunds and disputes name their own entries; charges are matched by payment intent
   const gift = sql<string | null>`coalesce(
-    (select e.gift_id from ${ledgerEntries} e where e.payment_intent_id = ${payoutItems.paymentIntentId} and e.kind in (${sql.join(PAYMENT_KINDS.map((k) => sql`${k}`), sql`, `)}) limit 1),
+    (select e.gift_id from ${ledgerEntries} e where e.payment_intent_id = ${payoutItems.paymentIntentId} and e.kind in (${sql.join(
+      PAYMENT_KINDS.map((k) => sql`${k}`),
+      sql`, `,
+    )}) limit 1),
     (select e.gift_id from ${ledgerEntries} e where e.stripe_id = ${payoutItems.sourceId} and e.gift_id is not null limit 1))`;
   const items = await db.orm
     .select({
@@ -80,7 +87,12 @@ export async function payoutReports(db: Db, filter: { payoutId?: string; sinceSe
       giftId: gift,
     })
     .from(payoutItems)
-    .where(inArray(payoutItems.payoutId, rows.map((r) => r.id)))
+    .where(
+      inArray(
+        payoutItems.payoutId,
+        rows.map((r) => r.id),
+      ),
+    )
     .orderBy(asc(payoutItems.stripeCreated), asc(payoutItems.balanceTransactionId));
   return rows.map((p) => {
     const id = storedId(p.id);

@@ -57,7 +57,14 @@ export function onPayout(p: PayoutFacts, items: readonly PayoutItemFacts[] | nul
     if (bt.reportingCategory === 'charge' && bt.sourceId) {
       writes.push({
         type: 'charge.facts',
-        charge: { chargeId: bt.sourceId, paymentIntentId: bt.paymentIntentId, amountMinor: null, currency: null, stripeCreated: null, settlement: settlementOf(bt) },
+        charge: {
+          chargeId: bt.sourceId,
+          paymentIntentId: bt.paymentIntentId,
+          amountMinor: null,
+          currency: null,
+          stripeCreated: null,
+          settlement: settlementOf(bt),
+        },
       });
     } else if (bt.reportingCategory === 'refund' && bt.sourceId) {
       writes.push({ type: 'entry.settle', match: { key: `refund:${bt.sourceId}` }, settlement: settlementOf(bt) });
@@ -108,5 +115,12 @@ export function payoutStatement(
     else s.otherMinor += it.amountMinor;
   }
   const computedMinor = s.grossMinor - s.feesMinor + s.refundsMinor + s.disputesMinor + s.otherMinor;
-  return { payoutId: payout.payoutId, currency: payout.currency, ...s, computedMinor, paidOutMinor: payout.amountMinor, balanced: computedMinor === payout.amountMinor };
+  return {
+    payoutId: payout.payoutId,
+    currency: payout.currency,
+    ...s,
+    computedMinor,
+    paidOutMinor: payout.amountMinor,
+    balanced: computedMinor === payout.amountMinor,
+  };
 }

@@ -29,7 +29,9 @@ export function entriesWithoutFees(db: Db, sinceMs: number): Promise<StoredEntry
   return db.orm
     .select(entryColumns)
     .from(ledgerEntries)
-    .where(and(isNull(ledgerEntries.balanceTransactionId), gte(ledgerEntries.occurredAt, sinceMs), inArray(ledgerEntries.kind, [...PAYMENT_KINDS, ...REFUND_KINDS])));
+    .where(
+      and(isNull(ledgerEntries.balanceTransactionId), gte(ledgerEntries.occurredAt, sinceMs), inArray(ledgerEntries.kind, [...PAYMENT_KINDS, ...REFUND_KINDS])),
+    );
 }
 
 export async function isSettled(db: Db, key: string): Promise<boolean> {

@@ -39,7 +39,10 @@ export function findRecurring(db: Db, subscriptionId: string): Promise<{ giftId:
 }
 
 /** Resolves a gift from our id (client_reference_id / metadata), then Stripe's ids. */
-export async function resolveGift(db: Db, refs: { giftId?: string | null; sessionId?: string | null; subscriptionId?: string | null }): Promise<GiftRef | null> {
+export async function resolveGift(
+  db: Db,
+  refs: { giftId?: string | null; sessionId?: string | null; subscriptionId?: string | null },
+): Promise<GiftRef | null> {
   if (refs.giftId) {
     const g = await findGift(db, refs.giftId);
     if (g) return g;

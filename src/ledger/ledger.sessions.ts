@@ -40,7 +40,15 @@ export function onSessionSettled(s: PaidSessionFacts, gift: GiftRef | null): Wri
     giftId = externalGiftId(s.sessionId);
     writes.push({
       type: 'gift.createExternal',
-      gift: { id: giftId, frequency, amountMinor: s.amountTotal, currency: s.currency, email: s.email, checkoutSessionId: s.sessionId, subscriptionId: s.subscriptionId },
+      gift: {
+        id: giftId,
+        frequency,
+        amountMinor: s.amountTotal,
+        currency: s.currency,
+        email: s.email,
+        checkoutSessionId: s.sessionId,
+        subscriptionId: s.subscriptionId,
+      },
     });
   }
   const paid = s.paymentStatus === 'paid' || s.paymentStatus === 'no_payment_required';

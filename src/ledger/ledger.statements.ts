@@ -2,7 +2,14 @@
 // each payment and refund with its receipt number, and the net total. Pure rules.
 import type { StatementLine, StatementProps } from '../../emails/statement.js';
 
-export type StatementEntry = { email: string; currency: string; kind: 'gift' | 'renewal' | 'refund'; amountMinor: number; occurredAt: number; stripeId: string };
+export type StatementEntry = {
+  email: string;
+  currency: string;
+  kind: 'gift' | 'renewal' | 'refund';
+  amountMinor: number;
+  occurredAt: number;
+  stripeId: string;
+};
 
 /** [start, end) of a calendar year in UTC, in ms. */
 export function yearRange(year: number): { fromMs: number; toMs: number } {

@@ -61,7 +61,15 @@ export type Write =
   | {
       /** a gift that did not start at our checkout (a Payment Link, say); no attribution */
       type: 'gift.createExternal';
-      gift: { id: string; frequency: Frequency; amountMinor: number; currency: string; email: string | null; checkoutSessionId: string | null; subscriptionId: string | null };
+      gift: {
+        id: string;
+        frequency: Frequency;
+        amountMinor: number;
+        currency: string;
+        email: string | null;
+        checkoutSessionId: string | null;
+        subscriptionId: string | null;
+      };
     }
   | {
       type: 'gift.advance';
@@ -109,7 +117,15 @@ export type Write =
   | {
       /** an InvoicePayment: which payment intent paid which invoice */
       type: 'invoice.payment';
-      payment: { invoicePaymentId: string; invoiceId: string; paymentIntentId: string | null; status: string; amountPaidMinor: number | null; currency: string | null; paidAt: number | null };
+      payment: {
+        invoicePaymentId: string;
+        invoiceId: string;
+        paymentIntentId: string | null;
+        status: string;
+        amountPaidMinor: number | null;
+        currency: string | null;
+        paidAt: number | null;
+      };
     }
   | {
       type: 'charge.facts';
@@ -181,7 +197,15 @@ export type Write =
   | {
       /** create the recurring gift if we have never seen it; never overwrites */
       type: 'recurring.ensure';
-      recurring: { subscriptionId: string; giftId: string | null; email: string | null; stripeCustomerId: string | null; interval: 'month' | 'year' | null; amountMinor: number | null; currency: string | null };
+      recurring: {
+        subscriptionId: string;
+        giftId: string | null;
+        email: string | null;
+        stripeCustomerId: string | null;
+        interval: 'month' | 'year' | null;
+        amountMinor: number | null;
+        currency: string | null;
+      };
     }
   | {
       /** apply subscription state only if it is newer than what we hold */

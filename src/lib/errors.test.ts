@@ -19,7 +19,7 @@ describe('prefersHtml', () => {
 });
 
 describe('publicError', () => {
-  it('keeps an AppError\'s words and status, and hides an unexpected error\'s', () => {
+  it("keeps an AppError's words and status, and hides an unexpected error's", () => {
     expect(publicError(new AppError('upstream', 'Stripe is down', {}))).toEqual({ status: 502, message: 'Stripe is down', fields: {} });
     const hidden = publicError(new Error('SQLITE_FULL at /var/lib/storyfund.sqlite'));
     expect(hidden.status).toBe(500);
@@ -28,8 +28,12 @@ describe('publicError', () => {
 });
 
 describe('an HTTPException from Hono', () => {
-  it('is the client\'s error when it is a 4xx: its status (or 400), its message, never our 500', () => {
-    expect(publicError(new HTTPException(400, { message: 'Malformed JSON in request body' }))).toEqual({ status: 400, message: 'Malformed JSON in request body', fields: { body: 'could not be read' } });
+  it("is the client's error when it is a 4xx: its status (or 400), its message, never our 500", () => {
+    expect(publicError(new HTTPException(400, { message: 'Malformed JSON in request body' }))).toEqual({
+      status: 400,
+      message: 'Malformed JSON in request body',
+      fields: { body: 'could not be read' },
+    });
     expect(publicError(new HTTPException(403, { message: 'Forbidden' })).status).toBe(403);
     expect(publicError(new HTTPException(413, { message: 'Payload Too Large' })).status).toBe(400);
   });

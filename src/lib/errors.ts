@@ -63,7 +63,13 @@ export function prefersHtml(contentType: string | undefined, accept: string | un
   return /(^|[\s,])text\/html\b/i.test(accept ?? '');
 }
 
-const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 429: 'too_many_requests' };
+const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  429: 'too_many_requests',
+};
 
 /**
  * Hono's own middleware and validators refuse bad requests with an HTTPException (a 400 for

@@ -4,7 +4,11 @@ import { createLogger, describeError, isSecretKey, redact, scrubText } from './l
 
 function capture(level: Parameters<typeof createLogger>[0] = 'debug') {
   const lines: string[] = [];
-  const log = createLogger(level, (l) => lines.push(l), () => Date.parse('2026-11-20T10:00:00.123Z'));
+  const log = createLogger(
+    level,
+    (l) => lines.push(l),
+    () => Date.parse('2026-11-20T10:00:00.123Z'),
+  );
   return { log, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
@@ -42,8 +46,10 @@ describe('scrubText', () => {
     expect(scrubText('pk_test_public')).toBe('pk_test_public');
   });
 
-  it('masks credentials in a URL\'s query, and only those', () => {
-    expect(scrubText('link http://localhost:8787/signin/link?token=AbC-123_x&next=/account failed')).toBe('link http://localhost:8787/signin/link?token=***&next=/account failed');
+  it("masks credentials in a URL's query, and only those", () => {
+    expect(scrubText('link http://localhost:8787/signin/link?token=AbC-123_x&next=/account failed')).toBe(
+      'link http://localhost:8787/signin/link?token=***&next=/account failed',
+    );
     expect(scrubText('/staff/password?next=/finance&reset_token=zz;code=123456')).toBe('/staff/password?next=/finance&reset_token=***;code=***');
     expect(scrubText('/thank-you?session_id=cs_test_abc&currency=gbp')).toBe('/thank-you?session_id=cs_test_abc&currency=gbp');
   });
@@ -88,7 +94,11 @@ describe('redact', () => {
   });
 
   it('masks card-length numbers but keeps millisecond timestamps and amounts', () => {
-    expect(redact({ pan: 4242424242424242, at: 1_764_000_000_123, amount: 150_000 })).toEqual({ pan: '************4242', at: 1_764_000_000_123, amount: 150_000 });
+    expect(redact({ pan: 4242424242424242, at: 1_764_000_000_123, amount: 150_000 })).toEqual({
+      pan: '************4242',
+      at: 1_764_000_000_123,
+      amount: 150_000,
+    });
   });
 
   it('turns an Error into its summary, scrubbed', () => {
@@ -115,12 +125,18 @@ describe('describeError', () => {
       requestId: 'req_123',
       statusCode: 400,
     } as never);
-    expect(describeError(err)).toEqual({ name: 'StripeInvalidRequestError', code: 'email_invalid', param: 'customer_email', status: 400, stripeRequestId: 'req_123' });
+    expect(describeError(err)).toEqual({
+      name: 'StripeInvalidRequestError',
+      code: 'email_invalid',
+      param: 'customer_email',
+      status: 400,
+      stripeRequestId: 'req_123',
+    });
   });
 });
 
 describe('createLogger', () => {
-  it('writes one JSON line with the clock\'s time, level and message first', () => {
+  it("writes one JSON line with the clock's time, level and message first", () => {
     const { log, lines } = capture();
     log.info('hello', { n: 1 });
     expect(lines).toEqual(['{"time":"2026-11-20T10:00:00.123Z","level":"info","msg":"hello","n":1}']);
@@ -138,7 +154,9 @@ describe('createLogger', () => {
     const { log, parsed } = capture();
     const child = log.child({ requestId: 'r1', path: '/people/ann@example.com' });
     child.warn('careful', { requestId: 'forged', level: 'debug', msg: 'other', extra: true });
-    expect(parsed()).toEqual([{ time: '2026-11-20T10:00:00.123Z', level: 'warn', msg: 'careful', requestId: 'r1', path: '/people/a***@example.com', extra: true }]);
+    expect(parsed()).toEqual([
+      { time: '2026-11-20T10:00:00.123Z', level: 'warn', msg: 'careful', requestId: 'r1', path: '/people/a***@example.com', extra: true },
+    ]);
   });
 
   it('writes nothing below its level', () => {

@@ -47,7 +47,10 @@ export type ParseResult = { ok: true; minor: number } | { ok: false; reason: str
  */
 export function parseMajor(input: string, currency: string): ParseResult {
   const { decimals } = currencyInfo(currency);
-  const text = input.trim().replace(/^[£$€¥₩]/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+  const text = input
+    .trim()
+    .replace(/^[£$€¥₩]/, '')
+    .replace(/,(?=\d{3}(\D|$))/g, '');
   if (text === '') return { ok: false, reason: 'Enter an amount' };
   if (text.startsWith('-')) return { ok: false, reason: 'Enter an amount greater than zero' };
   const match = /^(\d+)(?:\.(\d*))?$/.exec(text);

@@ -32,7 +32,9 @@ describe('validate', () => {
 
   it('validate() hands a bad query to onError as an AppError', async () => {
     const app = new Hono();
-    app.get('/x', validate('query', z.object({ n: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number) })), (c) => c.json(c.req.valid('query')));
+    app.get('/x', validate('query', z.object({ n: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number) })), (c) =>
+      c.json(c.req.valid('query')),
+    );
     app.onError((err, c) => c.json({ fields: err instanceof AppError ? err.fields : null }, err instanceof AppError ? err.status : 500));
     const ok = await app.request('/x?n=3');
     expect(await ok.json()).toEqual({ n: 3 });

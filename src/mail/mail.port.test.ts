@@ -21,7 +21,9 @@ describe('the mail port', () => {
     const email = { key: 'link:1', template: 'signin_link' as const, to: 'reader@example.com', props };
     await handle.db.atomic([mail.queue(email), mail.queue(email)]);
     const rows = handle.sqlite.prepare('select "key", template, to_address, props, status, next_attempt_at from outbox').all();
-    expect(rows).toEqual([{ key: 'link:1', template: 'signin_link', to_address: 'reader@example.com', props: JSON.stringify(props), status: 'pending', next_attempt_at: NOW }]);
+    expect(rows).toEqual([
+      { key: 'link:1', template: 'signin_link', to_address: 'reader@example.com', props: JSON.stringify(props), status: 'pending', next_attempt_at: NOW },
+    ]);
     expect(renderOutboxEmail('signin_link', JSON.stringify(props), SITE).subject).toBe('Your sign-in link for The Harbour Ledger');
   });
 

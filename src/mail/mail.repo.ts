@@ -61,6 +61,9 @@ export function queueEmailStatement<T extends TemplateName>(email: QueuedEmail<T
 /** Which of these keys the outbox already holds. */
 export async function queuedKeys(db: Db, keys: readonly string[]): Promise<Set<string>> {
   if (!keys.length) return new Set();
-  const rows = await db.orm.select({ key: outbox.key }).from(outbox).where(inArray(outbox.key, [...keys]));
+  const rows = await db.orm
+    .select({ key: outbox.key })
+    .from(outbox)
+    .where(inArray(outbox.key, [...keys]));
   return new Set(rows.map((r) => r.key));
 }

@@ -65,7 +65,10 @@ export function mailPreviewRoutes(): Hono<AppEnv> {
     if (format === 'html') {
       // an email is styled inline (mail clients drop stylesheets) and never needs script; the
       // preview page beside it frames it, so framing is allowed from this site only
-      c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+      c.header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
+      );
       c.header('x-frame-options', 'SAMEORIGIN');
       return c.html(email.html);
     }
@@ -94,9 +97,7 @@ export function mailPreviewRoutes(): Hono<AppEnv> {
             </section>
             <section class="mail-part">
               <h2>Text</h2>
-              <pre class="mail-text">
-                {email.text}
-              </pre>
+              <pre class="mail-text">{email.text}</pre>
             </section>
           </div>
         </Layout>,

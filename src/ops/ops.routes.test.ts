@@ -158,7 +158,7 @@ describe('GET /ops/contributions.csv', () => {
   });
 });
 
-describe('GET /ops/contributions.csv on Node, from the export\'s own read-only connection', () => {
+describe("GET /ops/contributions.csv on Node, from the export's own read-only connection", () => {
   /** Counts the readers opened and closed around Node's real one. */
   function counting(pageRows: number) {
     const counts = { opened: 0, closed: 0 };
@@ -182,7 +182,18 @@ describe('GET /ops/contributions.csv on Node, from the export\'s own read-only c
   it('gives the same bytes as paging through the app connection, and closes its connection', async () => {
     const { counts, reader } = counting(4);
     const { app, db, deps } = setup({ OPS_TOKEN: TOKEN }, 3, reader);
-    await db.orm.insert(gifts).values({ id: 'gift_1', status: 'paid', frequency: 'one_off', amountMinor: 500, currency: 'gbp', article: 'a,b', campaign: '=1+1', variant: 'b', createdAt: NOV_1, updatedAt: NOV_1 });
+    await db.orm.insert(gifts).values({
+      id: 'gift_1',
+      status: 'paid',
+      frequency: 'one_off',
+      amountMinor: 500,
+      currency: 'gbp',
+      article: 'a,b',
+      campaign: '=1+1',
+      variant: 'b',
+      createdAt: NOV_1,
+      updatedAt: NOV_1,
+    });
     await seed(db, 10, (i) => NOV_1 + Math.floor(i / 2) * 1000);
     await db.orm.update(ledgerEntries).set({ giftId: 'gift_1', email: '"quoted"@example.com' }).where(eq(ledgerEntries.id, 'le_0003'));
     const viaReader = await (await get(app, '/ops/contributions.csv')).text();

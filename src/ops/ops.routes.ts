@@ -37,7 +37,12 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
     const range: ExportRange = { fromMs: from, toMs: to != null ? to + DAY_MS : undefined };
     // Node reads from a connection of the export's own; Workers page through D1, which
     // answers asynchronously and so never holds up other requests.
-    const reader: ExportReader = openExportReader?.() ?? { db, pageRows, pause: () => new Promise((resolve) => setTimeout(resolve, 0)), close: () => Promise.resolve() };
+    const reader: ExportReader = openExportReader?.() ?? {
+      db,
+      pageRows,
+      pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      close: () => Promise.resolve(),
+    };
     let first: ExportPage;
     try {
       // Read before the 200 goes out, so a database failure is a clean 500.
@@ -48,7 +53,8 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
     }
     // an unreadable stored cell is written empty; whoever runs the server learns which
     const report = (page: ExportPage) => {
-      for (const p of page.problems) log.error('contributions export: an unreadable cell was written empty', { contribution: p.id, column: p.column, reason: p.reason });
+      for (const p of page.problems)
+        log.error('contributions export: an unreadable cell was written empty', { contribution: p.id, column: p.column, reason: p.reason });
     };
     report(first);
     let current: ExportPage | null = first;

@@ -21,7 +21,10 @@ function fixture() {
       defineCommand({
         name: 'reconcile',
         summary: 'compare with Stripe',
-        options: { since: { type: 'string', value: '30d', description: 'how far back', default: '30d' }, dry: { type: 'boolean', description: 'change nothing' } },
+        options: {
+          since: { type: 'string', value: '30d', description: 'how far back', default: '30d' },
+          dry: { type: 'boolean', description: 'change nothing' },
+        },
         run: async (input) => {
           await record('reconcile')(input);
           return input.values.since === 'drift' ? EXIT.drift : EXIT.ok;
@@ -30,7 +33,10 @@ function fixture() {
       defineCommand({
         name: 'contributions export',
         summary: 'CSV to stdout',
-        options: { from: { type: 'string', value: 'YYYY-MM-DD', description: 'first day' }, to: { type: 'string', value: 'YYYY-MM-DD', description: 'last day' } },
+        options: {
+          from: { type: 'string', value: 'YYYY-MM-DD', description: 'first day' },
+          to: { type: 'string', value: 'YYYY-MM-DD', description: 'last day' },
+        },
         run: record('contributions export'),
       }),
       defineCommand({ name: 'contributions import', summary: 'CSV from stdin', run: record('contributions import') }),
@@ -160,7 +166,9 @@ describe('options and arguments', () => {
     const r = await run(argv);
     expect(r.code).toBe(EXIT.usage);
     const name = argv[0]!;
-    expect(r.err).toBe(`${message}\nUsage: ${name === 'backup' ? 'tool backup <file>' : 'tool reconcile [--since 30d] [--dry]'}\nRun 'tool ${name} --help' for details.\n`);
+    expect(r.err).toBe(
+      `${message}\nUsage: ${name === 'backup' ? 'tool backup <file>' : 'tool reconcile [--since 30d] [--dry]'}\nRun 'tool ${name} --help' for details.\n`,
+    );
     expect(r.calls).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ export type CliIo = {
 };
 
 export type OptionSpec =
-  | { type: 'string'; /** placeholder shown in help: `YYYY-MM-DD` */ value: string; description: string; default?: string }
+  | { type: 'string' /** placeholder shown in help: `YYYY-MM-DD` */; value: string; description: string; default?: string }
   | { type: 'boolean'; description: string };
 
 export type ArgSpec = { name: string; description: string; required: boolean };
@@ -130,16 +130,23 @@ function resolve(cli: Cli, argv: readonly string[]): Resolved {
   // `help reconcile` reads as `reconcile --help`
   if (first === 'help') return after.length ? resolve(cli, [...after, '--help']) : { kind: 'overview' };
   // the longest name wins, so `staff` can be a group and `staff add` a command
-  const match = [...cli.commands]
-    .sort((a, b) => words(b).length - words(a).length)
-    .find((c) => words(c).every((w, i) => argv[i] === w));
+  const match = [...cli.commands].sort((a, b) => words(b).length - words(a).length).find((c) => words(c).every((w, i) => argv[i] === w));
   if (match) return { kind: 'command', command: match, rest: argv.slice(words(match).length) };
   const subcommands = cli.commands.filter((c) => words(c)[0] === first);
   if (subcommands.length) {
     const sub = after[0];
     if (sub === undefined || HELP.has(sub)) return { kind: 'group', group: first };
     if (sub.startsWith('-')) throw new UsageError(`'${first}' needs a subcommand first: ${subcommands.map((c) => c.name).join(', ')}.`);
-    throw new UsageError(unknownCommand(`${first} ${sub}`, nearest(sub, subcommands.map((c) => words(c)[1]!)), first));
+    throw new UsageError(
+      unknownCommand(
+        `${first} ${sub}`,
+        nearest(
+          sub,
+          subcommands.map((c) => words(c)[1]!),
+        ),
+        first,
+      ),
+    );
   }
   if (first.startsWith('-')) throw new UsageError(`Unknown option '${first}' before any command.`);
   const tops = [...new Set(cli.commands.map((c) => words(c)[0]!))];
@@ -197,7 +204,8 @@ function parseCommandArgs(command: CliCommand, rest: string[]): { values: Record
     }
     if (token.value === undefined) throw new UsageError(`${flag} needs a value: ${flag} ${spec.value}`);
     // `--from --to x` would otherwise read `--to` as the date
-    if (!token.inlineValue && token.value.startsWith('-')) throw new UsageError(`${flag} needs a value before '${token.value}' (write ${flag}=${token.value} if that is the value).`);
+    if (!token.inlineValue && token.value.startsWith('-'))
+      throw new UsageError(`${flag} needs a value before '${token.value}' (write ${flag}=${token.value} if that is the value).`);
     values[token.name] = token.value;
   }
   for (const [name, spec] of Object.entries(specs)) {

@@ -67,7 +67,9 @@ export async function reconcileCommand(config: Config, opts: { since: string }, 
 }
 
 export async function payoutsCommand(config: Config, opts: { payoutId?: string; since: string }, out: NodeJS.WritableStream): Promise<number> {
-  const reports = await withDeps(config, (deps) => payoutReports(deps.db, opts.payoutId ? { payoutId: opts.payoutId } : { sinceSec: parseSince(opts.since, Date.now()) }));
+  const reports = await withDeps(config, (deps) =>
+    payoutReports(deps.db, opts.payoutId ? { payoutId: opts.payoutId } : { sinceSec: parseSince(opts.since, Date.now()) }),
+  );
   if (!reports.length) {
     out.write(opts.payoutId ? `No payout ${opts.payoutId} is recorded.\n` : 'No payouts recorded in this period.\n');
     return opts.payoutId ? 1 : 0;
@@ -81,7 +83,12 @@ export async function payoutsCommand(config: Config, opts: { payoutId?: string; 
         `  gross ${m(r.grossMinor)} - fees ${m(r.feesMinor)} + refunds ${m(r.refundsMinor)} + disputes ${m(r.disputesMinor)}${r.otherMinor ? ` + other ${m(r.otherMinor)}` : ''} = ${m(r.computedMinor)} ${c}`,
         `  paid out ${m(r.paidOutMinor)} ${c}: ${r.problems.length ? 'CANNOT BE CHECKED' : r.items.length === 0 ? 'not itemised yet (reconciliation not complete, or a manual payout)' : r.balanced ? 'balanced' : 'DOES NOT BALANCE'}`,
         ...r.problems.map((p) => `  unreadable, left out: ${p}`),
-        ...r.items.filter((i) => i.type !== 'payout').map((i) => `    ${i.balanceTransactionId}  ${i.reportingCategory.padEnd(16)} ${m(i.amountMinor).padStart(10)}  fee ${m(i.feeMinor).padStart(8)}  ${i.giftId ?? 'NOT MATCHED to a gift'}`),
+        ...r.items
+          .filter((i) => i.type !== 'payout')
+          .map(
+            (i) =>
+              `    ${i.balanceTransactionId}  ${i.reportingCategory.padEnd(16)} ${m(i.amountMinor).padStart(10)}  fee ${m(i.feeMinor).padStart(8)}  ${i.giftId ?? 'NOT MATCHED to a gift'}`,
+          ),
         '',
       ].join('\n'),
     );

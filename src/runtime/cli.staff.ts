@@ -63,7 +63,9 @@ export async function staffList(deps: StaffCliDeps): Promise<number> {
     deps.out('No staff accounts yet. Add one with: npm run cli -- staff add --email E --role admin\n');
     return EXIT.ok;
   }
-  const lines = rows.map((r) => [r.email, r.name, r.role, r.passwordHash ? 'password' : 'no password', r.totpEnrolledAt ? 'totp' : '-', r.disabled ? 'DISABLED' : 'active'].join('\t'));
+  const lines = rows.map((r) =>
+    [r.email, r.name, r.role, r.passwordHash ? 'password' : 'no password', r.totpEnrolledAt ? 'totp' : '-', r.disabled ? 'DISABLED' : 'active'].join('\t'),
+  );
   deps.out(`${['email', 'name', 'role', 'password', '2nd factor', 'status'].join('\t')}\n${lines.join('\n')}\n`);
   return EXIT.ok;
 }
@@ -89,8 +91,12 @@ export async function staffSetRole(deps: StaffCliDeps, args: { email?: string; r
   return EXIT.ok;
 }
 
-const EMAIL = { type: 'string', value: 'E', description: 'the staff member\'s email address' } as const;
-const ROLE = { type: 'string', value: STAFF_ROLES.join('|'), description: 'viewer: reports and lists; finance: also supporters\' details, exports, refunds; admin: also staff and the audit log' } as const;
+const EMAIL = { type: 'string', value: 'E', description: "the staff member's email address" } as const;
+const ROLE = {
+  type: 'string',
+  value: STAFF_ROLES.join('|'),
+  description: "viewer: reports and lists; finance: also supporters' details, exports, refunds; admin: also staff and the audit log",
+} as const;
 
 /** Opens the database (migrated), runs one staff command, closes it. */
 async function withStaffDeps(io: CliIo, fn: (deps: StaffCliDeps) => Promise<number>): Promise<number> {
@@ -123,9 +129,15 @@ export const STAFF_COMMANDS: readonly CliCommand[] = [
       email: EMAIL,
       role: ROLE,
       name: { type: 'string', value: 'N', description: 'display name (default: the part of the email before @)' },
-      'password-stdin': { type: 'boolean', description: `read the password (${PASSWORD_MIN_LENGTH}+ characters) from standard input, never from the command line` },
+      'password-stdin': {
+        type: 'boolean',
+        description: `read the password (${PASSWORD_MIN_LENGTH}+ characters) from standard input, never from the command line`,
+      },
     },
-    examples: ['npm run cli -- staff add --email admin@example.org --role admin --name "Ada Admin"', 'printf %s "$PW" | npm run cli -- staff add --email v@example.org --role viewer --password-stdin'],
+    examples: [
+      'npm run cli -- staff add --email admin@example.org --role admin --name "Ada Admin"',
+      'printf %s "$PW" | npm run cli -- staff add --email v@example.org --role viewer --password-stdin',
+    ],
     async run({ values, io }) {
       // checked before a setting is read or the database opened
       parseEmail(values.email);

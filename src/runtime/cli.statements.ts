@@ -20,13 +20,16 @@ export async function statementsSendCommand(config: Config, opts: { year: number
     for (let i = 0; i < statements.length; i += BATCH) {
       const batch = statements.slice(i, i + BATCH).map((s) => ({ key: statementKey(opts.year, s.props.currency, s.email), s }));
       // the outbox's unique key drops a statement already queued by an earlier run
-      const before = await queuedKeys(handle.db, batch.map((b) => b.key));
-      await handle.db.atomic(
-        batch.map((b) => mail.queue({ key: b.key, template: 'statement', to: b.s.email, props: b.s.props })),
+      const before = await queuedKeys(
+        handle.db,
+        batch.map((b) => b.key),
       );
+      await handle.db.atomic(batch.map((b) => mail.queue({ key: b.key, template: 'statement', to: b.s.email, props: b.s.props })));
       queued += batch.length - before.size;
     }
-    out.write(`${opts.year}: ${statements.length} statements (supporter and currency); ${queued} queued now, ${statements.length - queued} already queued before.\n`);
+    out.write(
+      `${opts.year}: ${statements.length} statements (supporter and currency); ${queued} queued now, ${statements.length - queued} already queued before.\n`,
+    );
     return 0;
   } finally {
     await handle.close();

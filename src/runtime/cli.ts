@@ -97,7 +97,9 @@ const devSeed = defineCommand({
       migrateNodeDb(handle);
       const { seedContributions } = await import('./seed.js');
       const r = seedContributions(handle, config, { contributions, now: Date.now(), seed });
-      io.err.write(`Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters) in ${(r.ms / 1000).toFixed(1)} s\n`);
+      io.err.write(
+        `Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters) in ${(r.ms / 1000).toFixed(1)} s\n`,
+      );
     } finally {
       await handle.close();
     }
@@ -195,7 +197,8 @@ const statementsSend = defineCommand({
   examples: ['npm run cli -- statements send --year 2026'],
   async run({ values, io }) {
     const year = Number(values.year);
-    if (!values.year || !/^\d{4}$/.test(values.year) || year < 2000 || year > 2100) throw new UsageError(`--year must be a year like 2026 (got ${values.year ?? 'nothing'}).`);
+    if (!values.year || !/^\d{4}$/.test(values.year) || year < 2000 || year > 2100)
+      throw new UsageError(`--year must be a year like 2026 (got ${values.year ?? 'nothing'}).`);
     const config = loadConfig(io.env);
     const { statementsSendCommand } = await import('./cli.statements.js');
     return statementsSendCommand(config, { year, now: Date.now() }, io.out);
@@ -203,7 +206,17 @@ const statementsSend = defineCommand({
 });
 
 /** Every command the CLI has. A new command is one entry here; its --help comes with it. */
-export const COMMANDS: readonly CliCommand[] = [migrate, contributionsExport, devSeed, reconcile, payoutsStatement, backup, eventsQuarantined, statementsSend, ...STAFF_COMMANDS];
+export const COMMANDS: readonly CliCommand[] = [
+  migrate,
+  contributionsExport,
+  devSeed,
+  reconcile,
+  payoutsStatement,
+  backup,
+  eventsQuarantined,
+  statementsSend,
+  ...STAFF_COMMANDS,
+];
 
 export const CLI: Cli = {
   invocation: 'npm run cli --',

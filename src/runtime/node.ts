@@ -60,7 +60,8 @@ export function startNode(env: Record<string, string | undefined>, opts: { write
   const app = createApp(deps);
   const outbox = config.mail.transport === 'none' ? null : every(OUTBOX_INTERVAL_MS, deps, 'outbox', (run) => dispatchOutbox(run, transport));
   const pruner = every(PRUNE_INTERVAL_MS, deps, 'identity-prune', (run) => pruneIdentity(run.db, run.now()));
-  const reconciler = config.reconcileIntervalHours > 0 ? every(config.reconcileIntervalHours * 3_600_000, deps, 'reconcile', (run) => scheduledReconcile(run)) : null;
+  const reconciler =
+    config.reconcileIntervalHours > 0 ? every(config.reconcileIntervalHours * 3_600_000, deps, 'reconcile', (run) => scheduledReconcile(run)) : null;
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     (opts.writeBanner ?? ((text) => process.stderr.write(`${text}\n`)))(announcement(config, info.port));
   });

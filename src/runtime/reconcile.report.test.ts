@@ -12,7 +12,14 @@ describe('--since', () => {
 });
 
 describe('the reconcile report as text', () => {
-  const totals = (grossMinor: number, feesMinor: number) => ({ grossMinor, feesMinor, netMinor: grossMinor - feesMinor, refundsMinor: 0, disputesMinor: 0, count: 1 });
+  const totals = (grossMinor: number, feesMinor: number) => ({
+    grossMinor,
+    feesMinor,
+    netMinor: grossMinor - feesMinor,
+    refundsMinor: 0,
+    disputesMinor: 0,
+    count: 1,
+  });
   it('prints each side per currency, the drift row and each object that differs', () => {
     const text = formatReport({
       sinceSec: Date.parse('2026-11-01T00:00:00Z') / 1000,

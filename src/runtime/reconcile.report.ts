@@ -9,7 +9,9 @@ import type { ReconcileReport } from '../webhooks/webhooks.reconcile.js';
 export function formatReport(r: ReconcileReport): string {
   const lines: string[] = [];
   lines.push(`Reconciled against Stripe since ${new Date(r.sinceSec * 1000).toISOString()}`);
-  lines.push(`Events: ${r.events.scanned} listed, ${r.events.unprocessed} never processed here, ${r.events.recovered} recovered, ${r.events.failed.length} failed`);
+  lines.push(
+    `Events: ${r.events.scanned} listed, ${r.events.unprocessed} never processed here, ${r.events.recovered} recovered, ${r.events.failed.length} failed`,
+  );
   for (const f of r.events.failed) lines.push(`  failed ${f.id} ${f.type}: ${f.error}`);
   lines.push(`Fees filled: ${r.feesFilled}`);
   lines.push('');
@@ -17,17 +19,33 @@ export function formatReport(r: ReconcileReport): string {
   const rows: string[][] = [head];
   const fmt = (n: number, c: string) => (isKnownCurrency(c) ? minorToMajorString(n, c) : String(n));
   for (const c of r.currencies) {
-    const row = (side: string, t: Totals) => [c.currency.toUpperCase(), side, ...[t.grossMinor, t.feesMinor, t.netMinor, t.refundsMinor, t.disputesMinor].map((n) => fmt(n, c.currency)), String(t.count)];
+    const row = (side: string, t: Totals) => [
+      c.currency.toUpperCase(),
+      side,
+      ...[t.grossMinor, t.feesMinor, t.netMinor, t.refundsMinor, t.disputesMinor].map((n) => fmt(n, c.currency)),
+      String(t.count),
+    ];
     rows.push(row('ledger', c.ledger), row('stripe', c.stripe));
     if (c.differs) {
       const d = (k: keyof Totals) => c.ledger[k] - c.stripe[k];
-      rows.push([c.currency.toUpperCase(), 'DRIFT', ...(['grossMinor', 'feesMinor', 'netMinor', 'refundsMinor', 'disputesMinor'] as const).map((k) => fmt(d(k), c.currency)), '']);
+      rows.push([
+        c.currency.toUpperCase(),
+        'DRIFT',
+        ...(['grossMinor', 'feesMinor', 'netMinor', 'refundsMinor', 'disputesMinor'] as const).map((k) => fmt(d(k), c.currency)),
+        '',
+      ]);
     }
   }
   if (r.currencies.length === 0) lines.push('No money moved in this period.');
   else {
     const widths = head.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-    for (const row of rows) lines.push(row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
+    for (const row of rows)
+      lines.push(
+        row
+          .map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      );
   }
   if (r.objects.length) {
     lines.push('', `Objects that differ (${r.objects.length}):`);
@@ -36,7 +54,6 @@ export function formatReport(r: ReconcileReport): string {
   lines.push('', r.drift ? 'DRIFT: the ledger and Stripe disagree.' : 'No drift: the ledger matches Stripe.');
   return `${lines.join('\n')}\n`;
 }
-
 
 /** `--since`: "30d", "36h", or a UTC day "2026-11-01"; returns seconds. */
 export function parseSince(value: string, nowMs: number): number {

@@ -18,7 +18,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const one = <T,>(sql: string, ...params: unknown[]) => handle.sqlite.prepare(sql).get(...params) as T;
+const one = <T>(sql: string, ...params: unknown[]) => handle.sqlite.prepare(sql).get(...params) as T;
 
 describe('dev seed', () => {
   it('adds exactly the contributions asked for, each tied to a gift that exists, twice over', () => {

@@ -68,7 +68,7 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
   if (!Number.isInteger(opts.contributions) || opts.contributions < 1) throw new Error('--contributions must be a positive whole number');
   const started = Date.now();
   const random = prng(opts.seed ?? 1);
-  const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const newId = idMaker(random);
   const currencies = config.currencies;
   // bound straight on the connection: the seed runs outside the app, a million times a statement

@@ -11,7 +11,7 @@ const get = (env: WorkerEnv, path = '/') => worker.fetch!(new Request(`http://wo
 afterEach(() => vi.restoreAllMocks());
 
 describe('the Worker entry', () => {
-  it('builds the app once per env object and never serves one env with another env\'s settings', async () => {
+  it("builds the app once per env object and never serves one env with another env's settings", async () => {
     const logs = vi.spyOn(console, 'log').mockImplementation(() => {});
     const alpha = envWith({ PUBLICATION_NAME: 'Alpha Gazette' });
     const beta = envWith({ PUBLICATION_NAME: 'Beta Courier' });

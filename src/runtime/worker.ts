@@ -77,7 +77,11 @@ function buildApp(config: Config, binding: D1Database): { app: App; deps: Deps }
   };
   if (config.stripe.mode === 'sandbox') {
     // Workers have no start-up banner; the first request of each isolate says it instead.
-    deps.log.child({ job: 'start' }).warn('Stripe: OFFLINE SANDBOX is active (no STRIPE_SECRET_KEY set). Payments are simulated on a local test page; no real money moves and nothing is sent to Stripe.');
+    deps.log
+      .child({ job: 'start' })
+      .warn(
+        'Stripe: OFFLINE SANDBOX is active (no STRIPE_SECRET_KEY set). Payments are simulated on a local test page; no real money moves and nothing is sent to Stripe.',
+      );
   }
   return { app: createApp(deps), deps };
 }
@@ -94,12 +98,21 @@ async function sendEmails(deps: Deps) {
 
 /** With no valid settings there is no configured logger: this one logs errors only. */
 function configErrorResponse(error: ConfigError, requestId: string | null): Response {
-  const log = createLogger('error', (line) => console.error(line), () => Date.now());
+  const log = createLogger(
+    'error',
+    (line) => console.error(line),
+    () => Date.now(),
+  );
   // The problems name settings, never their values, so they are safe to show the operator.
   log.error('invalid configuration; refusing to serve', { problems: error.problems, ...(requestId ? { requestId } : {}) });
   return new Response(`Storyfund is not configured correctly, so it is not serving requests.\n\n${error.message}\n`, {
     status: 503,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '60', ...(requestId ? { 'x-request-id': requestId } : {}) },
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+      'retry-after': '60',
+      ...(requestId ? { 'x-request-id': requestId } : {}),
+    },
   });
 }
 

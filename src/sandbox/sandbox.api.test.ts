@@ -127,7 +127,9 @@ describe('sandbox API through the real stripe SDK', () => {
       client_reference_id: 'gift_9',
       metadata: { gift_id: 'gift_9' },
       subscription_data: { metadata: { gift_id: 'gift_9' }, description: 'Monthly support' },
-      line_items: [{ quantity: 1, price_data: { currency: 'gbp', unit_amount: 1000, product_data: { name: 'Monthly support' }, recurring: { interval: 'month' } } }],
+      line_items: [
+        { quantity: 1, price_data: { currency: 'gbp', unit_amount: 1000, product_data: { name: 'Monthly support' }, recurring: { interval: 'month' } } },
+      ],
       success_url: `${PUBLIC_URL}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
     });
     expect(session).toMatchObject({ mode: 'subscription', amount_total: 1000, status: 'open', subscription: null, invoice: null, cancel_url: null });
@@ -243,7 +245,9 @@ describe('sandbox API through the real stripe SDK', () => {
 
     const unknown = await api.request('/v1/billing_portal/sessions', { method: 'POST', headers: { authorization: `Bearer ${SANDBOX_SECRET_KEY}` } });
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: { message: string } }).error.message).toMatch(/^Unrecognized request URL \(POST: \/v1\/billing_portal\/sessions\)/);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toMatch(
+      /^Unrecognized request URL \(POST: \/v1\/billing_portal\/sessions\)/,
+    );
   });
 
   it('keeps its state in the database, not in the client', async () => {

@@ -125,7 +125,9 @@ describe('completeCheckoutSession', () => {
     });
     const payload = eventPayload(done.events[1]!);
     expect(payload).toContain('\n  "object": "event"');
-    const parsed = JSON.parse(payload) as { data: { object: { lines: { data: Array<{ pricing: { unit_amount_decimal: unknown }; quantity_decimal: unknown }> } } } };
+    const parsed = JSON.parse(payload) as {
+      data: { object: { lines: { data: Array<{ pricing: { unit_amount_decimal: unknown }; quantity_decimal: unknown }> } } };
+    };
     expect(parsed.data.object.lines.data[0]!.pricing.unit_amount_decimal).toBe('1200');
     expect(parsed.data.object.lines.data[0]!.quantity_decimal).toBe('1');
   });

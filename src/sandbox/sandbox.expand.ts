@@ -3,16 +3,7 @@
 import type Stripe from 'stripe';
 import type { Db } from '../../db/db.js';
 import { lineItemsList } from './sandbox.sessions.build.js';
-import {
-  DELIVERY_TYPE,
-  EXTRAS_TYPE,
-  extrasId,
-  getObject,
-  getTyped,
-  IDEMPOTENCY_TYPE,
-  withLazyExpiry,
-  type CheckoutSessionExtras,
-} from './sandbox.repo.js';
+import { DELIVERY_TYPE, EXTRAS_TYPE, extrasId, getObject, getTyped, IDEMPOTENCY_TYPE, withLazyExpiry, type CheckoutSessionExtras } from './sandbox.repo.js';
 
 const INTERNAL_TYPES = new Set<string>([EXTRAS_TYPE, IDEMPOTENCY_TYPE, DELIVERY_TYPE]);
 // Stripe allows expansions up to four levels deep (https://docs.stripe.com/expand)
@@ -40,8 +31,7 @@ async function expandInto(db: Db, target: unknown, segments: readonly string[], 
   } else if (typeof value === 'string') {
     const stored = await getTyped(db, value);
     if (stored && !INTERNAL_TYPES.has(stored.type)) {
-      value = obj[head] =
-        stored.type === 'checkout.session' ? withLazyExpiry(stored.data as Stripe.Checkout.Session, nowMs) : stored.data;
+      value = obj[head] = stored.type === 'checkout.session' ? withLazyExpiry(stored.data as Stripe.Checkout.Session, nowMs) : stored.data;
     }
   }
   if (rest.length > 0) await expandInto(db, value, rest, nowMs);

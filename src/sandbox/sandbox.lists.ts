@@ -30,7 +30,8 @@ export function listsApi(opts: { db: Db; now: () => number }): Hono {
     const payment = (params.payment ?? {}) as { payment_intent?: string };
     const all = await listObjects<Stripe.InvoicePayment>(db, 'invoice_payment');
     const wanted = all.filter(
-      (p) => (params.invoice == null || p.invoice === params.invoice) && (payment.payment_intent == null || p.payment.payment_intent === payment.payment_intent),
+      (p) =>
+        (params.invoice == null || p.invoice === params.invoice) && (payment.payment_intent == null || p.payment.payment_intent === payment.payment_intent),
     );
     return c.json(await listPage(db, c, wanted, params, now()));
   });
@@ -54,7 +55,9 @@ async function listPage<T extends { id: string; created: number }>(db: Db, c: Co
   const after = typeof params.starting_after === 'string' ? sorted.findIndex((o) => o.id === params.starting_after) + 1 : 0;
   const limit = Math.min(100, Math.max(1, Number(params.limit ?? 10) || 10));
   const data = sorted.slice(after, after + limit).map((o) => ({ ...o }) as Record<string, unknown>);
-  const expand = expandList(params).filter((e) => e.startsWith('data.')).map((e) => e.slice(5));
+  const expand = expandList(params)
+    .filter((e) => e.startsWith('data.'))
+    .map((e) => e.slice(5));
   for (const o of data) await expandPaths(db, o, expand, nowMs);
   return { object: 'list', data, has_more: after + limit < sorted.length, url: new URL(c.req.url).pathname };
 }

@@ -53,14 +53,7 @@ function Page(props: { title: string; publication: string; children: Child }) {
   );
 }
 
-export function CheckoutForm(props: {
-  publication: string;
-  base: string;
-  loaded: LoadedCheckout;
-  email: string;
-  name: string;
-  error?: string | undefined;
-}) {
+export function CheckoutForm(props: { publication: string; base: string; loaded: LoadedCheckout; email: string; name: string; error?: string | undefined }) {
   const { session, extras } = props.loaded;
   const price = priceText(session, extras);
   const description = extras.line_items[0]?.description ?? `A gift to ${props.publication}`;
@@ -97,8 +90,8 @@ export function CheckoutForm(props: {
       </form>
       <p>
         <small>
-          Pay marks this checkout paid and sends {session.mode === 'subscription' ? 'the subscription, invoice and checkout' : 'the checkout'}{' '}
-          webhook events to this site. Decline simulates a declined card; Cancel goes back without paying.
+          Pay marks this checkout paid and sends {session.mode === 'subscription' ? 'the subscription, invoice and checkout' : 'the checkout'} webhook events to
+          this site. Decline simulates a declined card; Cancel goes back without paying.
         </small>
       </p>
     </Page>
@@ -143,8 +136,8 @@ export function DeliveryFailedPage(props: { publication: string; base: string; f
     <Page title="Webhook delivery failed" publication={props.publication}>
       <h1>The payment went through, but our site did not accept Stripe's events</h1>
       <p>
-        The test payment is recorded in the sandbox, but the webhook endpoint refused these events, so the site does not know
-        about the payment yet. Real Stripe would retry them for up to three days; here you can retry them yourself.
+        The test payment is recorded in the sandbox, but the webhook endpoint refused these events, so the site does not know about the payment yet. Real Stripe
+        would retry them for up to three days; here you can retry them yourself.
       </p>
       <ul class="sandbox-failures">
         {props.failures.map((f) => (

@@ -68,11 +68,7 @@ type Identified = { id: string };
 
 /** The stored JSON and its type, or null: lets `expand[]` resolve any id the sandbox holds. */
 export async function getTyped(db: Db, id: string): Promise<{ type: string; data: unknown } | null> {
-  const rows = await db.orm
-    .select({ type: sandboxObjects.type, data: sandboxObjects.data })
-    .from(sandboxObjects)
-    .where(eq(sandboxObjects.id, id))
-    .limit(1);
+  const rows = await db.orm.select({ type: sandboxObjects.type, data: sandboxObjects.data }).from(sandboxObjects).where(eq(sandboxObjects.id, id)).limit(1);
   const row = rows[0];
   return row ? { type: row.type, data: JSON.parse(row.data) as unknown } : null;
 }
@@ -101,10 +97,7 @@ export function insertObject(db: Db, type: SandboxType, object: Identified, nowM
 /** Inserts or replaces an object. */
 export function putObject(db: Db, type: SandboxType, object: Identified, nowMs: number): Statement {
   const data = JSON.stringify(object);
-  return db.orm
-    .insert(sandboxObjects)
-    .values({ id: object.id, type, data, createdAt: nowMs })
-    .onConflictDoUpdate({ target: sandboxObjects.id, set: { data } });
+  return db.orm.insert(sandboxObjects).values({ id: object.id, type, data, createdAt: nowMs }).onConflictDoUpdate({ target: sandboxObjects.id, set: { data } });
 }
 
 /**

@@ -78,7 +78,10 @@ function monthly(stripe: Stripe, publicUrl: string) {
     metadata: { gift_id: 'gift_2', frequency: 'monthly' },
     subscription_data: { metadata: { gift_id: 'gift_2', frequency: 'monthly' }, description: 'Monthly support' },
     line_items: [
-      { quantity: 1, price_data: { currency: 'gbp', unit_amount: 1000, product_data: { name: 'Monthly support for The Harbour Ledger' }, recurring: { interval: 'month' } } },
+      {
+        quantity: 1,
+        price_data: { currency: 'gbp', unit_amount: 1000, product_data: { name: 'Monthly support for The Harbour Ledger' }, recurring: { interval: 'month' } },
+      },
     ],
     success_url: `${publicUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: `${publicUrl}/?cancelled=1#support`,
@@ -284,7 +287,12 @@ describe('paying', () => {
     expect(html).toContain('HTTP 500');
     expect(html).toContain('handler exploded');
     expect(html).not.toContain('customer.subscription.created</strong>');
-    expect(delivered.map((d) => JSON.parse(d.payload).type)).toEqual(['customer.subscription.created', 'invoice.paid', 'invoice_payment.paid', 'checkout.session.completed']);
+    expect(delivered.map((d) => JSON.parse(d.payload).type)).toEqual([
+      'customer.subscription.created',
+      'invoice.paid',
+      'invoice_payment.paid',
+      'checkout.session.completed',
+    ]);
     const failedId = JSON.parse(delivered[1]!.payload).id;
 
     failing = false;
@@ -303,7 +311,10 @@ describe('paying', () => {
       c.set('deps', deps);
       await next();
     });
-    throwing.route('/sandbox', sandboxRoutes(() => Promise.reject(new Error('connection refused'))));
+    throwing.route(
+      '/sandbox',
+      sandboxRoutes(() => Promise.reject(new Error('connection refused'))),
+    );
     const session = await oneOff(stripe, config.publicUrl);
     const res = await throwing.request(`${path(session)}/pay`, {
       method: 'POST',

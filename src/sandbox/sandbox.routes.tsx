@@ -102,15 +102,7 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
     if (!loaded) return notFoundPage(c);
     if (loaded.session.status !== 'open') return closed(c, loaded.session, 200);
     return c.html(
-      toHtml(
-        <CheckoutForm
-          publication={config.publicationName}
-          base={basePath(c, id)}
-          loaded={loaded}
-          email={loaded.session.customer_email ?? ''}
-          name=""
-        />,
-      ),
+      toHtml(<CheckoutForm publication={config.publicationName} base={basePath(c, id)} loaded={loaded} email={loaded.session.customer_email ?? ''} name="" />),
     );
   });
 
@@ -133,10 +125,7 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
           : undefined;
     const base = basePath(c, id);
     if (error) {
-      return c.html(
-        toHtml(<CheckoutForm publication={config.publicationName} base={base} loaded={loaded} email={email} name={name} error={error} />),
-        400,
-      );
+      return c.html(toHtml(<CheckoutForm publication={config.publicationName} base={base} loaded={loaded} email={email} name={name} error={error} />), 400);
     }
 
     const nowMs = deps.now();
@@ -162,8 +151,7 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
       insertObject(db, DELIVERY_TYPE, record, nowMs),
     ]);
     const after = await getObject<Stripe.Checkout.Session>(db, id, 'checkout.session');
-    const won =
-      after?.status === 'complete' && after.payment_intent === done.session.payment_intent && after.subscription === done.session.subscription;
+    const won = after?.status === 'complete' && after.payment_intent === done.session.payment_intent && after.subscription === done.session.subscription;
     if (!won) return closed(c, after ?? loaded.session, 409);
 
     const failures = await deliverPending(deps, deliver, record);

@@ -7,7 +7,10 @@ import { invalid, type SandboxApiError } from './sandbox.errors.js';
 import { stripeParam } from './sandbox.form.js';
 
 const wholeNumber = (what: string) =>
-  z.string().regex(/^\d+$/, { error: (iss) => `Invalid ${what}: ${JSON.stringify(iss.input)} (expected a whole number)` }).transform(Number);
+  z
+    .string()
+    .regex(/^\d+$/, { error: (iss) => `Invalid ${what}: ${JSON.stringify(iss.input)} (expected a whole number)` })
+    .transform(Number);
 
 // Stripe's limits: 50 keys, key names up to 40 characters, values up to 500
 // (https://docs.stripe.com/api/metadata). An empty value unsets a key.
@@ -47,7 +50,9 @@ const lineItemSchema = z.looseObject({
         interval: z.enum(['day', 'week', 'month', 'year'], {
           error: (iss) => `Invalid interval: must be one of day, week, month, or year (got ${JSON.stringify(iss.input)}).`,
         }),
-        interval_count: wholeNumber('integer').refine((n) => n >= 1, { error: 'interval_count must be at least 1.' }).optional(),
+        interval_count: wholeNumber('integer')
+          .refine((n) => n >= 1, { error: 'interval_count must be at least 1.' })
+          .optional(),
       })
       .optional(),
   }),

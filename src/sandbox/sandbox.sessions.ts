@@ -52,7 +52,12 @@ export function sessionsApi(opts: { db: Db; now: () => number; publicUrl: string
     const expand = expandList(raw);
     // the new session's line items are not in the store yet
     if (expand.includes('line_items')) responseObject.line_items = lineItemsList(built.session.id, built.extras);
-    await expandPaths(db, responseObject, expand.filter((e) => e !== 'line_items'), nowMs);
+    await expandPaths(
+      db,
+      responseObject,
+      expand.filter((e) => e !== 'line_items'),
+      nowMs,
+    );
     const writes = [
       ...built.products.map((p) => insertObject(db, 'product', p, nowMs)),
       ...built.prices.map((p) => insertObject(db, 'price', p, nowMs)),

@@ -36,7 +36,9 @@ export function supporterStatementRoutes(): Hono<SupporterEnv> {
       toHtml(
         <Layout title={`Your ${year} giving statement | ${deps.config.publicationName}`} publication={deps.config.publicationName}>
           <h1>Your {year} giving statement</h1>
-          <p>For {supporter.email}. Every payment you made in the calendar year {year} (UTC), refunds taken off.</p>
+          <p>
+            For {supporter.email}. Every payment you made in the calendar year {year} (UTC), refunds taken off.
+          </p>
           <p>{taxSentence(site)}</p>
           {statements.length === 0 ? (
             <p>You made no gifts in {year}.</p>

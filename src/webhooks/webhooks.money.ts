@@ -81,7 +81,11 @@ export async function refundChanged(refund: StripeRefund, _event: EventMeta, dep
 export async function chargeRefunded(charge: StripeCharge, _event: EventMeta, deps: Deps): Promise<Write[]> {
   const writes = await chargeWrites(deps, charge);
   let n = 0;
-  for await (const listed of deps.stripe.refunds.list({ charge: charge.id, limit: 100, expand: ['data.balance_transaction', 'data.failure_balance_transaction'] })) {
+  for await (const listed of deps.stripe.refunds.list({
+    charge: charge.id,
+    limit: 100,
+    expand: ['data.balance_transaction', 'data.failure_balance_transaction'],
+  })) {
     const refund = parseStripe(refundSchema, listed, `refunds of ${charge.id}.${n++}`);
     writes.push(...(await refundWrites(deps, refund, charge.payment_intent)));
   }
@@ -125,7 +129,10 @@ export async function disputeChanged(d: StripeDispute, event: EventMeta, deps: D
     if (subscriptionId) {
       const sub = await cancelForLostDispute(deps, subscriptionId, d.id);
       canceledSubscriptionId = subscriptionId;
-      extra.push(subscriptionStateWrite(sub, 'customer.subscription.deleted', sub.canceled_at ?? event.created, null), { type: 'notice.cancelled', subscriptionId });
+      extra.push(subscriptionStateWrite(sub, 'customer.subscription.deleted', sub.canceled_at ?? event.created, null), {
+        type: 'notice.cancelled',
+        subscriptionId,
+      });
     }
   }
   const writes = onDispute(

@@ -11,7 +11,16 @@
 // The CLI, the Node timer and the Workers cron trigger all call runReconcile.
 import type Stripe from 'stripe';
 import type { Deps } from '../deps.js';
-import { isUnreadable, MONEY_CATEGORIES, measureDrift, readEntries, readEntry, type CurrencyDrift, type DriftEntry, type ObjectDrift } from '../ledger/ledger.drift.js';
+import {
+  isUnreadable,
+  MONEY_CATEGORIES,
+  measureDrift,
+  readEntries,
+  readEntry,
+  type CurrencyDrift,
+  type DriftEntry,
+  type ObjectDrift,
+} from '../ledger/ledger.drift.js';
 import type { BalanceTransactionFacts } from '../ledger/ledger.fees.js';
 import { settlementOf } from '../ledger/ledger.fees.js';
 import { PAYMENT_KINDS, type Write } from '../ledger/ledger.js';
@@ -23,7 +32,7 @@ import { processedEventIds } from './webhooks.repo.js';
 import { parseStripe, paymentIntentSchema, refundSchema } from './webhooks.schemas.js';
 import { balanceTransactionFacts, fetchedBalanceTransactionFacts, invoicePayments, paidPaymentIntent } from './webhooks.stripe.js';
 
-export type ReconcileProgress = { phase: 'events' | 'fees' | 'balance'; done: number; /** 0..1 when it can be known */ fraction: number | null };
+export type ReconcileProgress = { phase: 'events' | 'fees' | 'balance'; done: number /** 0..1 when it can be known */; fraction: number | null };
 
 export type ReconcileOptions = {
   /** seconds: events and balance transactions created at or after this */
@@ -57,7 +66,10 @@ async function recoverEvents(deps: Deps, opts: ReconcileOptions): Promise<Reconc
     const wanted = page.filter((e) => handlesEvent(e.type));
     page = [];
     if (!wanted.length) return;
-    const processed = await processedEventIds(deps.db, wanted.map((e) => e.id));
+    const processed = await processedEventIds(
+      deps.db,
+      wanted.map((e) => e.id),
+    );
     missing.push(...wanted.filter((e) => !processed.has(e.id)));
   };
   for await (const event of deps.stripe.events.list({ created: { gte: opts.sinceSec }, limit: 100 })) {
@@ -95,7 +107,11 @@ async function settlementWrites(deps: Deps, e: DriftEntry): Promise<Write[]> {
       if (pi) writes.push({ type: 'entry.paymentIntent', key: e.key, paymentIntentId: pi }, { type: 'payment.link', paymentIntentId: pi, entryKey: e.key });
     }
     if (pi) {
-      const intent = parseStripe(paymentIntentSchema, await deps.stripe.paymentIntents.retrieve(pi, { expand: ['latest_charge.balance_transaction'] }), `payment_intent ${pi}`);
+      const intent = parseStripe(
+        paymentIntentSchema,
+        await deps.stripe.paymentIntents.retrieve(pi, { expand: ['latest_charge.balance_transaction'] }),
+        `payment_intent ${pi}`,
+      );
       const charge = intent.latest_charge && typeof intent.latest_charge !== 'string' ? intent.latest_charge : null;
       const bt = charge?.balance_transaction && typeof charge.balance_transaction !== 'string' ? charge.balance_transaction : null;
       if (charge) {
@@ -113,7 +129,11 @@ async function settlementWrites(deps: Deps, e: DriftEntry): Promise<Write[]> {
       }
     }
   } else {
-    const refund = parseStripe(refundSchema, await deps.stripe.refunds.retrieve(e.stripeId, { expand: ['balance_transaction', 'failure_balance_transaction'] }), `refund ${e.stripeId}`);
+    const refund = parseStripe(
+      refundSchema,
+      await deps.stripe.refunds.retrieve(e.stripeId, { expand: ['balance_transaction', 'failure_balance_transaction'] }),
+      `refund ${e.stripeId}`,
+    );
     const ref = e.kind === 'refund' ? refund.balance_transaction : refund.failure_balance_transaction;
     if (ref && typeof ref !== 'string') writes.push({ type: 'entry.settle', match: { key: e.key }, settlement: settlementOf(balanceTransactionFacts(ref)) });
   }

@@ -107,12 +107,7 @@ export const paymentIntentSchema = z.object({
   id: ids.paymentIntent,
   last_payment_error: opt(z.object({ decline_code: opt(word), code: opt(word) })),
   // reconcile expands it (latest_charge.balance_transaction) to fill a missing fee
-  latest_charge: opt(
-    z.union([
-      ids.charge,
-      z.object({ id: ids.charge, amount, currency, created: seconds, balance_transaction: balanceTransactionRef }),
-    ]),
-  ),
+  latest_charge: opt(z.union([ids.charge, z.object({ id: ids.charge, amount, currency, created: seconds, balance_transaction: balanceTransactionRef })])),
 });
 export type StripePaymentIntent = z.output<typeof paymentIntentSchema>;
 
@@ -220,7 +215,10 @@ export type StripeSubscription = z.output<typeof subscriptionSchema>;
  */
 export const subscriptionPreviousSchema = z.object({
   items: z.object({ data: z.array(subscriptionItem).max(20) }).optional(),
-  pause_collection: z.object({ resumes_at: opt(seconds) }).nullable().optional(),
+  pause_collection: z
+    .object({ resumes_at: opt(seconds) })
+    .nullable()
+    .optional(),
 });
 export type StripeSubscriptionPrevious = z.output<typeof subscriptionPreviousSchema>;
 
@@ -346,7 +344,7 @@ export const eventEnvelopeSchema = z.object({
   type: eventType,
   created: seconds,
   livemode: z.boolean({ error: 'must be true or false' }),
-  data: z.object({ object: objectValue, previous_attributes: opt(objectValue) }, { error: 'must be an object holding the event\'s object' }),
+  data: z.object({ object: objectValue, previous_attributes: opt(objectValue) }, { error: "must be an object holding the event's object" }),
 });
 export type StripeEventEnvelope = z.output<typeof eventEnvelopeSchema>;
 

@@ -70,13 +70,19 @@ export async function invoicePayments(
 /** The payment intent that paid an invoice: its paid InvoicePayment, else the default one. */
 export function paidPaymentIntent(payments: readonly StripeInvoicePayment[]): string | null {
   const paid = payments.filter((p) => p.status === 'paid' && p.payment.payment_intent);
-  const pick = paid.sort((a, b) => (b.status_transitions?.paid_at ?? 0) - (a.status_transitions?.paid_at ?? 0))[0] ?? payments.find((p) => p.is_default && p.payment.payment_intent);
+  const pick =
+    paid.sort((a, b) => (b.status_transitions?.paid_at ?? 0) - (a.status_transitions?.paid_at ?? 0))[0] ??
+    payments.find((p) => p.is_default && p.payment.payment_intent);
   return idOf(pick?.payment.payment_intent);
 }
 
 /** The subscription a payment intent paid an invoice of, from Stripe (null for a one-off payment). */
 export async function subscriptionOfPaymentIntent(deps: Deps, paymentIntentId: string): Promise<string | null> {
-  const list = await deps.stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: paymentIntentId }, limit: 1, expand: ['data.invoice'] });
+  const list = await deps.stripe.invoicePayments.list({
+    payment: { type: 'payment_intent', payment_intent: paymentIntentId },
+    limit: 1,
+    expand: ['data.invoice'],
+  });
   const invoice = list.data[0]?.invoice;
   if (!invoice) return null;
   const fetched = typeof invoice === 'string' ? await deps.stripe.invoices.retrieve(invoice) : invoice;

@@ -14,7 +14,15 @@ beforeAll(async () => {
     startServer(),
     chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     }),
   ]);
 });
@@ -50,7 +58,10 @@ describe.each([
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you for your £10 monthly gift');
     // the receipt in the development mail preview, and the email itself
     await page.goto(`${server.url}/dev/mail`);
-    await page.getByRole('link', { name: /Welcome: your monthly gift/ }).first().click();
+    await page
+      .getByRole('link', { name: /Welcome: your monthly gift/ })
+      .first()
+      .click();
     await page.waitForLoadState();
     expect(await page.textContent('body')).toContain('£10');
     // the HTML part, framed beside the text part, renders under its own policy

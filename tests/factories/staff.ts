@@ -41,8 +41,8 @@ export async function insertStaffRow(deps: Pick<Deps, 'db' | 'now'>, s: Staff): 
   const now = deps.now();
   await deps.db.atomic([
     insertStaff(deps.db, { id: s.id, email: s.email, name: s.name, role: s.role, password: s.password ? await hashPassword(s.password) : null, now }),
-    deps.db
-      .orm.update(staff)
+    deps.db.orm
+      .update(staff)
       .set({ disabled: s.disabled, totpSecret: s.totpSecret, totpEnrolledAt: s.totpSecret ? now : null })
       .where(eq(staff.id, s.id)),
   ]);

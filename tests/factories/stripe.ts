@@ -119,7 +119,10 @@ export function signPayload(payload: string, opts: { secret?: string; timestamp?
   return signer.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? TEST_WEBHOOK_SECRET, timestamp: opts.timestamp });
 }
 
-export function webhookRequest(event: Stripe.Event | string, opts: { secret?: string; timestamp?: number; signature?: string | null; base?: string } = {}): Request {
+export function webhookRequest(
+  event: Stripe.Event | string,
+  opts: { secret?: string; timestamp?: number; signature?: string | null; base?: string } = {},
+): Request {
   const payload = typeof event === 'string' ? event : JSON.stringify(event);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const signature = opts.signature === undefined ? signPayload(payload, opts) : opts.signature;
@@ -149,7 +152,12 @@ export function buildBalanceTransaction(overrides: DeepPartial<Stripe.BalanceTra
 }
 
 /** A settled charge: amount, fee and net in one place, fee_details as Stripe itemises it. */
-export function buildChargeBalanceTransaction(source: string, amount: number, fee: number, overrides: DeepPartial<Stripe.BalanceTransaction> = {}): Stripe.BalanceTransaction {
+export function buildChargeBalanceTransaction(
+  source: string,
+  amount: number,
+  fee: number,
+  overrides: DeepPartial<Stripe.BalanceTransaction> = {},
+): Stripe.BalanceTransaction {
   return buildBalanceTransaction({
     source,
     amount,

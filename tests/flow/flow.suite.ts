@@ -21,7 +21,13 @@ const PER_EMAIL = 5;
 
 // debug: the scan of the logs at the end of each describe sees every line the app can write
 // every gift in this suite comes from one address (loopback): the per-address budget is the in-process tests' to try
-const SETTINGS = { STRIPE_WEBHOOK_SECRET: `${TEST_WEBHOOK_SECRET},${ROTATED_WEBHOOK_SECRET}`, OPS_TOKEN, LOG_LEVEL: 'debug', CHECKOUT_LIMIT_PER_ADDRESS: '1000', CHECKOUT_LIMIT_PER_EMAIL: String(PER_EMAIL) };
+const SETTINGS = {
+  STRIPE_WEBHOOK_SECRET: `${TEST_WEBHOOK_SECRET},${ROTATED_WEBHOOK_SECRET}`,
+  OPS_TOKEN,
+  LOG_LEVEL: 'debug',
+  CHECKOUT_LIMIT_PER_ADDRESS: '1000',
+  CHECKOUT_LIMIT_PER_EMAIL: String(PER_EMAIL),
+};
 
 const STRIPE_KEY = 'sk_test_storyfund';
 /** a card number a reader typed where it does not belong */
@@ -37,7 +43,10 @@ async function expectCleanLogs(t: Target, lastRequestId: string, secrets: string
   // the access line of the last request is written as its reply goes out; a child
   // process's stdout can arrive a moment after the reply
   await expect.poll(() => t.logs().includes(lastRequestId)).toBe(true);
-  const lines = t.logs().split('\n').filter((l) => l.trim() !== '');
+  const lines = t
+    .logs()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   // at debug every request writes its access line, so an empty stream would be a broken capture
   expect(lines.length).toBeGreaterThan(4);
   for (const secret of [OPS_TOKEN, STRIPE_KEY, TEST_WEBHOOK_SECRET, ROTATED_WEBHOOK_SECRET, CARD, ...secrets]) expect(t.logs()).not.toContain(secret);
@@ -146,8 +155,20 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const session = await startGift(t, { frequency: 'annual', amount: '60', email: 'annual@example.com', article: 'harbour-water', campaign: 'winter' });
       expect(session.id).toMatch(/^cs_test_/);
       expect(session.url).toBe(`${t.url}/sandbox/checkout/${session.id}`);
-      const [gift] = await t.query('select status, frequency, amount_minor, currency, email, article, campaign, checkout_session_id from gifts where id = ?', session.gift_id);
-      expect(gift).toEqual({ status: 'pending', frequency: 'annual', amount_minor: 6000, currency: 'gbp', email: 'annual@example.com', article: 'harbour-water', campaign: 'winter', checkout_session_id: session.id });
+      const [gift] = await t.query(
+        'select status, frequency, amount_minor, currency, email, article, campaign, checkout_session_id from gifts where id = ?',
+        session.gift_id,
+      );
+      expect(gift).toEqual({
+        status: 'pending',
+        frequency: 'annual',
+        amount_minor: 6000,
+        currency: 'gbp',
+        email: 'annual@example.com',
+        article: 'harbour-water',
+        campaign: 'winter',
+        checkout_session_id: session.id,
+      });
     });
 
     it('limits the gifts one email address may start: 429 with Retry-After, nothing written, a page for a reader', async () => {
@@ -210,7 +231,9 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(rows[0]!.stripe_id).toMatch(/^in_/);
 
       // the welcome, written with the first payment, once despite the redeliveries, and in the preview
-      const emails = await t.query<{ id: string; key: string; template: string; props: string }>(`select id, "key", template, props from outbox where to_address = 'flow@example.com'`);
+      const emails = await t.query<{ id: string; key: string; template: string; props: string }>(
+        `select id, "key", template, props from outbox where to_address = 'flow@example.com'`,
+      );
       expect(emails.map((e) => [e.key, e.template])).toEqual([[`receipt:invoice:${rows[0]!.stripe_id}`, 'recurring_welcome']]);
       const welcome = JSON.parse(emails[0]!.props) as { amountMinor: number; interval: string; nextPaymentAt: number | null; receiptNumber: string };
       expect(welcome).toMatchObject({ amountMinor: 1000, interval: 'month', receiptNumber: rows[0]!.stripe_id });
@@ -255,7 +278,8 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
 
     it('accepts either configured secret while one is rotated, and refuses a timestamp beyond the tolerance either way', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const event = (n: number) => buildEvent('checkout.session.expired', buildCheckoutSession({ id: `cs_test_flowrotate${n}${runtime}`, status: 'expired', payment_status: 'unpaid' }));
+      const event = (n: number) =>
+        buildEvent('checkout.session.expired', buildCheckoutSession({ id: `cs_test_flowrotate${n}${runtime}`, status: 'expired', payment_status: 'unpaid' }));
       const sent = [event(1), event(2), event(3), event(4)];
       const payloads = sent.map((e) => JSON.stringify(e));
       const replies = [
@@ -265,7 +289,10 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
         await deliver(t, payloads[3]!, signPayload(payloads[3]!, { secret: ROTATED_WEBHOOK_SECRET, timestamp: now - 3600 })),
       ];
       expect(replies.map((r) => r.status)).toEqual([200, 200, 400, 400]);
-      const stored = await t.query<{ id: string }>(`select id from stripe_events where id in (${sent.map(() => '?').join(',')}) order by id`, ...sent.map((e) => e.id));
+      const stored = await t.query<{ id: string }>(
+        `select id from stripe_events where id in (${sent.map(() => '?').join(',')}) order by id`,
+        ...sent.map((e) => e.id),
+      );
       expect(stored.map((r) => r.id).sort()).toEqual([sent[0]!.id, sent[1]!.id].sort());
     });
 
@@ -312,10 +339,18 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const session = await startGift(t, { frequency: 'one_off', amount: '12', email, article: 'quarry-lane' });
       const event = buildEvent(
         'checkout.session.completed',
-        buildCheckoutSession({ id: session.id, client_reference_id: session.gift_id, metadata: { gift_id: session.gift_id }, amount_total: 1200, customer_details: { email, name: 'At Omic' } }),
+        buildCheckoutSession({
+          id: session.id,
+          client_reference_id: session.gift_id,
+          metadata: { gift_id: session.gift_id },
+          amount_total: 1200,
+          customer_details: { email, name: 'At Omic' },
+        }),
       );
       const counts = () =>
-        t.query('select (select count(*) from ledger_entries) as entries, (select count(*) from supporters) as supporters, (select count(*) from outbox) as outbox, (select count(*) from gifts where status = \'pending\') as pending');
+        t.query(
+          "select (select count(*) from ledger_entries) as entries, (select count(*) from supporters) as supporters, (select count(*) from outbox) as outbox, (select count(*) from gifts where status = 'pending') as pending",
+        );
       const before = await counts();
       // The event's record, marked processed, is the last statement of the write: fail it
       // (as an insert, or an update of a row left by an earlier attempt), so every effect
@@ -331,15 +366,23 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
         for (const op of ['insert', 'update']) await t.exec(`drop trigger fail_processed_mark_${op}`);
       }
       expect(await counts()).toEqual(before);
-      const [recorded] = await t.query<{ processed_at: number | null; attempts: number; last_error: string }>('select processed_at, attempts, last_error from stripe_events where id = ?', event.id);
+      const [recorded] = await t.query<{ processed_at: number | null; attempts: number; last_error: string }>(
+        'select processed_at, attempts, last_error from stripe_events where id = ?',
+        event.id,
+      );
       expect(recorded).toMatchObject({ processed_at: null, attempts: 1 });
       expect(recorded!.last_error).toContain('injected failure');
 
       const retried = await deliver(t, event);
       expect(retried.status).toBe(200);
       expect(await retried.json()).toEqual({ received: true });
-      expect(await t.query('select kind, amount_minor, gift_id from ledger_entries where email = ?', email)).toEqual([{ kind: 'gift', amount_minor: 1200, gift_id: session.gift_id }]);
-      const [after] = await t.query<{ processed: number; attempts: number }>('select processed_at is not null as processed, attempts from stripe_events where id = ?', event.id);
+      expect(await t.query('select kind, amount_minor, gift_id from ledger_entries where email = ?', email)).toEqual([
+        { kind: 'gift', amount_minor: 1200, gift_id: session.gift_id },
+      ]);
+      const [after] = await t.query<{ processed: number; attempts: number }>(
+        'select processed_at is not null as processed, attempts from stripe_events where id = ?',
+        event.id,
+      );
       expect(after).toEqual({ processed: 1, attempts: 2 });
       expect(await (await deliver(t, event)).json()).toEqual({ received: true, duplicate: true });
     });
@@ -347,21 +390,36 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
     it('quarantines a signed event that fails parsing: answered 2xx, no money or email, logged; the corrected event applies', async () => {
       const email = 'quarantine@example.com';
       const session = await startGift(t, { frequency: 'one_off', amount: '15', email, article: 'quarantine-lane' });
-      const good = buildCheckoutSession({ id: session.id, client_reference_id: session.gift_id, metadata: { gift_id: session.gift_id }, amount_total: 1500, customer_details: { email, name: 'Qu Arantine' } });
+      const good = buildCheckoutSession({
+        id: session.id,
+        client_reference_id: session.gift_id,
+        metadata: { gift_id: session.gift_id },
+        amount_total: 1500,
+        customer_details: { email, name: 'Qu Arantine' },
+      });
       const bad = buildEvent('checkout.session.completed', { ...good, amount_total: 'a lot' });
       const res = await deliver(t, bad);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ received: true, quarantined: true });
       const touched = () =>
-        t.query(`select (select count(*) from ledger_entries where email = '${email}') as entries, (select count(*) from outbox where to_address = '${email}') as emails, (select status from gifts where id = '${session.gift_id}') as gift`);
+        t.query(
+          `select (select count(*) from ledger_entries where email = '${email}') as entries, (select count(*) from outbox where to_address = '${email}') as emails, (select status from gifts where id = '${session.gift_id}') as gift`,
+        );
       expect(await touched()).toEqual([{ entries: 0, emails: 0, gift: 'pending' }]);
-      const [row] = await t.query<{ processed: number; errors: string }>('select processed_at is not null as processed, quarantine_errors as errors from stripe_events where id = ? and quarantined_at is not null', bad.id);
+      const [row] = await t.query<{ processed: number; errors: string }>(
+        'select processed_at is not null as processed, quarantine_errors as errors from stripe_events where id = ? and quarantined_at is not null',
+        bad.id,
+      );
       expect(row!.processed).toBe(1);
       expect(Object.keys(JSON.parse(row!.errors))).toEqual(['data.object.amount_total']);
       // Stripe's redelivery of the same bytes is a duplicate; the log names the event, never the reader
       expect(await (await deliver(t, bad)).json()).toEqual({ received: true, duplicate: true });
       // the runtime's output arrives through a pipe: wait for the line
-      const logLine = () => t.output().split('\n').find((line) => line.includes(bad.id)) ?? '';
+      const logLine = () =>
+        t
+          .output()
+          .split('\n')
+          .find((line) => line.includes(bad.id)) ?? '';
       await expect.poll(logLine).toMatch(/"level":"error"/);
       expect(logLine()).toContain('data.object.amount_total');
       expect(logLine()).not.toContain(email);
@@ -386,7 +444,8 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(byId('le_bad_amount')).toMatchObject({ created_at: '2025-11-24T16:00:00.000Z', amount_minor: '', fee_minor: '', currency: 'gbp' });
       expect(byId('le_bad_currency')).toMatchObject({ amount_minor: '700', currency: '', settlement_currency: '' });
       // whoever runs the server learns which cells were written empty
-      for (const id of ['le_bad_time', 'le_bad_amount', 'le_bad_currency']) await expect.poll(() => t.output()).toMatch(new RegExp(`"contribution":"${id}","column":"\\w+"`));
+      for (const id of ['le_bad_time', 'le_bad_amount', 'le_bad_currency'])
+        await expect.poll(() => t.output()).toMatch(new RegExp(`"contribution":"${id}","column":"\\w+"`));
       await t.exec("delete from ledger_entries where key like 'bad:%'");
     });
 
@@ -407,13 +466,25 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const page = await fetch(`${t.url}/readers/lost.reader@example.com?email=lost.reader@example.com`, { headers: { accept: 'text/html' } });
       expect(page.status).toBe(404);
       expect(await page.text()).toContain(`quote reference <code>${page.headers.get('x-request-id')}</code>`);
-      const bad = await fetch(`${t.url}/checkout`, json({ frequency: 'one_off', amount: '5', currency: 'gbp', email: `${CARD.slice(0, 4)} ${CARD.slice(4, 8)} ${CARD.slice(8, 12)} ${CARD.slice(12)}`, campaign: CARD }));
+      const bad = await fetch(
+        `${t.url}/checkout`,
+        json({
+          frequency: 'one_off',
+          amount: '5',
+          currency: 'gbp',
+          email: `${CARD.slice(0, 4)} ${CARD.slice(4, 8)} ${CARD.slice(8, 12)} ${CARD.slice(12)}`,
+          campaign: CARD,
+        }),
+      );
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ fields: { email: expect.any(String) }, reference: bad.headers.get('x-request-id') });
     });
 
-    it('files the webhooks the sandbox sends while a reader pays under the id of the reader\'s request', async () => {
-      const checkout = await fetch(`${t.url}/checkout`, form({ frequency: 'one_off', amount: '6', amount_other: '', currency: 'gbp', email: 'sub.request@example.com', article: 'harbour-water' }));
+    it("files the webhooks the sandbox sends while a reader pays under the id of the reader's request", async () => {
+      const checkout = await fetch(
+        `${t.url}/checkout`,
+        form({ frequency: 'one_off', amount: '6', amount_other: '', currency: 'gbp', email: 'sub.request@example.com', article: 'harbour-water' }),
+      );
       const pay = await fetch(`${checkout.headers.get('location')!}/pay`, form({ email: 'sub.request@example.com', name: 'Sub Request' }));
       expect(pay.status).toBe(303);
       const payId = pay.headers.get('x-request-id')!;
@@ -426,7 +497,13 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
           .filter((l) => l.subrequestPath === '/webhooks/stripe' && l.msg === 'request');
       // a one-off gift's events: the session completed, the charge and its payment intent
       await expect.poll(() => deliveries().length).toBeGreaterThan(0);
-      for (const line of deliveries()) expect(line).toMatchObject({ requestId: payId, path: expect.stringMatching(/^\/sandbox\/checkout\/cs_test_\w+\/pay$/), status: 200, subrequestId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      for (const line of deliveries())
+        expect(line).toMatchObject({
+          requestId: payId,
+          path: expect.stringMatching(/^\/sandbox\/checkout\/cs_test_\w+\/pay$/),
+          status: 200,
+          subrequestId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        });
     });
 
     it('streams a large export page by page, every row once and in order', async () => {
@@ -460,11 +537,19 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
 
     /** A form post from this site, with the session cookie when there is one. */
     const post = (path: string, fields: Record<string, string>, cookie = '') =>
-      fetch(`${t.url}${path}`, { ...form(fields), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url, accept: 'text/html', ...(cookie ? { cookie } : {}) } });
-    const get = (path: string, cookie = '', accept = 'text/html') => fetch(`${t.url}${path}`, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } });
+      fetch(`${t.url}${path}`, {
+        ...form(fields),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url, accept: 'text/html', ...(cookie ? { cookie } : {}) },
+      });
+    const get = (path: string, cookie = '', accept = 'text/html') =>
+      fetch(`${t.url}${path}`, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } });
     /** the finance member's session once enrolled, for the dashboard's flow */
     let financeCookie = '';
-    const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('storyfund_session=') && c.length > 'storyfund_session='.length) ?? '';
+    const cookieOf = (res: Response) =>
+      res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0]!)
+        .find((c) => c.startsWith('storyfund_session=') && c.length > 'storyfund_session='.length) ?? '';
 
     it('signs a viewer in with a password, shows name and role, audits it, and signs out everywhere', async () => {
       const password = await hashPassword('flow viewer password');
@@ -490,7 +575,9 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const sessions = await t.query<{ token_hash: string; kind: string }>(`select token_hash, kind from sessions where subject_id = 'stf_flow_viewer'`);
       expect(sessions).toHaveLength(1);
       expect(sessions[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
-      expect(await t.query(`select actor, action from audit_log where actor = 'staff:stf_flow_viewer'`)).toEqual([{ actor: 'staff:stf_flow_viewer', action: 'signin' }]);
+      expect(await t.query(`select actor, action from audit_log where actor = 'staff:stf_flow_viewer'`)).toEqual([
+        { actor: 'staff:stf_flow_viewer', action: 'signin' },
+      ]);
 
       const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
       expect((await post('/signout/everywhere', { _csrf: 'forged' }, cookie)).status).toBe(403);
@@ -520,7 +607,10 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const page = await get('/finance', financeCookie);
       expect(await page.text()).toContain('Signed in as Fin Flow, role finance');
       expect(await t.query(`select count(*) as n from staff_recovery_codes where staff_id = 'stf_flow_fin' and used_at is null`)).toEqual([{ n: 10 }]);
-      expect(await t.query(`select action from audit_log where actor = 'staff:stf_flow_fin' order by rowid`)).toEqual([{ action: 'staff.totp_enrolled' }, { action: 'signin' }]);
+      expect(await t.query(`select action from audit_log where actor = 'staff:stf_flow_fin' order by rowid`)).toEqual([
+        { action: 'staff.totp_enrolled' },
+        { action: 'signin' },
+      ]);
     });
 
     it("shows a sandbox gift in the finance overview's totals and chart", async () => {
@@ -529,12 +619,13 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const today = new Date().toISOString().slice(0, 10);
       const overview = await get(`/finance?from=${today}&to=${today}`, financeCookie, 'application/json');
       expect(overview.status).toBe(200);
-      const { totals } = (await overview.json()) as { totals: { currency: string; grossMinor: number; gifts: number; supporters: number; refundsMinor: number }[] };
+      const { totals } = (await overview.json()) as {
+        totals: { currency: string; grossMinor: number; gifts: number; supporters: number; refundsMinor: number }[];
+      };
       expect(totals).toEqual([expect.objectContaining({ currency: 'gbp', grossMinor: 1250, gifts: 1, supporters: 1, refundsMinor: 0 })]);
       const html = await (await get(`/finance?from=${today}&to=${today}`, financeCookie)).text();
       expect(html).toContain('£12.50');
       expect(html).toContain('Giving in GBP per day: £12.50 in all');
-
     });
 
     it('pauses an account after ten wrong passwords, with the wait in the message, counted in the database', async () => {
@@ -568,7 +659,10 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const account = await get('/account', cookieOf(res));
       expect(await account.text()).toContain('Signed in as linked@example.com');
       expect((await post('/signin/link', { token })).status).toBe(400);
-      expect(await t.query(`select action from audit_log where actor = 'supporter:sup_flow_link' order by at`)).toEqual([{ action: 'signin.link_sent' }, { action: 'signin.link_used' }]);
+      expect(await t.query(`select action from audit_log where actor = 'supporter:sup_flow_link' order by at`)).toEqual([
+        { action: 'signin.link_sent' },
+        { action: 'signin.link_used' },
+      ]);
     });
 
     it('wrote only JSON log lines, each under a request id or a job, with no address, password, link token or session', async () => {
@@ -590,8 +684,11 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       await t?.stop();
     });
 
-    it('creates the Checkout Session on Stripe, once per gift, and thanks the reader from Stripe\'s answer', async () => {
-      const res = await fetch(`${t.url}/checkout`, form({ frequency: 'one_off', amount: '25', amount_other: '', currency: 'gbp', email: 'live@example.com', article: 'harbour-water' }));
+    it("creates the Checkout Session on Stripe, once per gift, and thanks the reader from Stripe's answer", async () => {
+      const res = await fetch(
+        `${t.url}/checkout`,
+        form({ frequency: 'one_off', amount: '25', amount_other: '', currency: 'gbp', email: 'live@example.com', article: 'harbour-water' }),
+      );
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
       expect(store.created).toHaveLength(1);
@@ -606,12 +703,25 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       });
 
       const session = store.sessions.get(gift!.checkout_session_id)!;
-      store.sessions.set(session.id, { ...session, status: 'complete', payment_status: 'paid', customer_details: { email: 'live@example.com' } } as Stripe.Checkout.Session);
+      store.sessions.set(session.id, {
+        ...session,
+        status: 'complete',
+        payment_status: 'paid',
+        customer_details: { email: 'live@example.com' },
+      } as Stripe.Checkout.Session);
       const thanks = await fetch(`${t.url}/thank-you?session_id=${session.id}`);
       expect(thanks.status).toBe(200);
       expect(await thanks.text()).toContain('Thank you for your £25 one-off gift');
 
-      const event = buildEvent('checkout.session.completed', buildCheckoutSession({ id: session.id, client_reference_id: gift!.id, amount_total: 2500, customer_details: { email: 'live@example.com', name: 'Li Ve' } }));
+      const event = buildEvent(
+        'checkout.session.completed',
+        buildCheckoutSession({
+          id: session.id,
+          client_reference_id: gift!.id,
+          amount_total: 2500,
+          customer_details: { email: 'live@example.com', name: 'Li Ve' },
+        }),
+      );
       expect((await deliver(t, event)).status).toBe(200);
       expect((await deliver(t, event, signPayload(JSON.stringify(event), { secret: 'whsec_other' }))).status).toBe(400);
       const rows = parseCsv(await (await exportCsv(t)).text());

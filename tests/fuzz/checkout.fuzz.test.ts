@@ -49,13 +49,23 @@ type Case = { body: BodyInit | null; contentType: string | null; accept: string;
 
 const accept = fc.constantFrom('text/html', 'application/json', '*/*', '');
 
-const asForm = fc.tuple(pairs, accept, fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'APPLICATION/X-WWW-FORM-URLENCODED')).map(
-  ([p, a, ct]): Case => ({ body: new URLSearchParams(p).toString(), contentType: ct, accept: a, inputs: stringsIn(p), label: 'form' }),
-);
+const asForm = fc
+  .tuple(
+    pairs,
+    accept,
+    fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'APPLICATION/X-WWW-FORM-URLENCODED'),
+  )
+  .map(([p, a, ct]): Case => ({ body: new URLSearchParams(p).toString(), contentType: ct, accept: a, inputs: stringsIn(p), label: 'form' }));
 
 /** A form body written by hand: percent escapes that decode to invalid UTF-8, or none at all. */
 const rawForm = fc.tuple(fc.array(fc.tuple(fc.constantFrom(...FIELDS, '%zz', ''), encodedText), { maxLength: 8 }), accept).map(
-  ([p, a]): Case => ({ body: p.map(([k, v]) => `${k}=${v}`).join('&'), contentType: 'application/x-www-form-urlencoded', accept: a, inputs: [], label: 'raw form' }),
+  ([p, a]): Case => ({
+    body: p.map(([k, v]) => `${k}=${v}`).join('&'),
+    contentType: 'application/x-www-form-urlencoded',
+    accept: a,
+    inputs: [],
+    label: 'raw form',
+  }),
 );
 
 const asMultipart = fc.tuple(pairs, accept, fc.boolean()).map(([p, a, withFile]): Case => {
@@ -68,9 +78,15 @@ const asMultipart = fc.tuple(pairs, accept, fc.boolean()).map(([p, a, withFile])
 /** JSON objects whose values may be of any type, and JSON that is not an object at all. */
 const asJson = fc
   .tuple(
-    fc.record(Object.fromEntries(FIELDS.map((f) => [f, fc.oneof({ arbitrary: plausible[f], weight: 4 }, { arbitrary: wrongType, weight: 2 })])) as Record<string, fc.Arbitrary<unknown>>, {
-      requiredKeys: [],
-    }),
+    fc.record(
+      Object.fromEntries(FIELDS.map((f) => [f, fc.oneof({ arbitrary: plausible[f], weight: 4 }, { arbitrary: wrongType, weight: 2 })])) as Record<
+        string,
+        fc.Arbitrary<unknown>
+      >,
+      {
+        requiredKeys: [],
+      },
+    ),
     fc.oneof({ arbitrary: fc.constant<unknown>(undefined), weight: 6 }, { arbitrary: wrongType, weight: 1 }),
     fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/merge-patch+json'),
   )
@@ -81,8 +97,20 @@ const asJson = fc
 
 const oddBodies = fc
   .tuple(
-    fc.oneof(nastyText, fc.constantFrom('{"amount":', '{"amount": 1e400, "currency": "gbp", "frequency": "one_off"}', '\uFEFF{}', '[1,2]', '"x"', 'a=1&a=2&a=3')),
-    fc.constantFrom(null, 'text/plain', 'application/octet-stream', 'multipart/form-data', 'multipart/form-data; boundary=x', 'application/json', 'text/html', 'application/xml'),
+    fc.oneof(
+      nastyText,
+      fc.constantFrom('{"amount":', '{"amount": 1e400, "currency": "gbp", "frequency": "one_off"}', '\uFEFF{}', '[1,2]', '"x"', 'a=1&a=2&a=3'),
+    ),
+    fc.constantFrom(
+      null,
+      'text/plain',
+      'application/octet-stream',
+      'multipart/form-data',
+      'multipart/form-data; boundary=x',
+      'application/json',
+      'text/html',
+      'application/xml',
+    ),
     accept,
   )
   .map(([body, ct, a]): Case => ({ body, contentType: ct, accept: a, inputs: [body], label: `body as ${ct}` }));
@@ -90,7 +118,13 @@ const oddBodies = fc
 /** A gift that would go through, with at most one field changed: each field's own checks, one at a time. */
 const oneFieldOff = fc
   .tuple(
-    fc.record({ frequency: plausible.frequency, amount: plausible.amount, currency: fc.constantFrom('gbp', 'usd', 'eur'), article: plausible.article, campaign: plausible.campaign }),
+    fc.record({
+      frequency: plausible.frequency,
+      amount: plausible.amount,
+      currency: fc.constantFrom('gbp', 'usd', 'eur'),
+      article: plausible.article,
+      campaign: plausible.campaign,
+    }),
     fc.option(fc.tuple(fc.constantFrom(...FIELDS), fc.oneof(nastyText, wrongType)), { freq: 3 }),
     fc.boolean(),
     accept,
@@ -99,8 +133,14 @@ const oneFieldOff = fc
     const value: Record<string, unknown> = { ...gift };
     if (change) value[change[0]] = change[1];
     if (json) return { body: JSON.stringify(value), contentType: 'application/json', accept: a, inputs: stringsIn(value), label: 'json, one field off' };
-    const form = Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? '']);
-    return { body: new URLSearchParams(form).toString(), contentType: 'application/x-www-form-urlencoded', accept: a, inputs: stringsIn(value), label: 'form, one field off' };
+    const form = Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]);
+    return {
+      body: new URLSearchParams(form).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+      accept: a,
+      inputs: stringsIn(value),
+      label: 'form, one field off',
+    };
   });
 
 const cases = fc.tuple(fc.oneof(oneFieldOff, oneFieldOff, asForm, rawForm, asMultipart, asJson, oddBodies), fc.integer({ min: 1, max: 250 }));

@@ -20,6 +20,10 @@ describe('expectSafeResponse', () => {
 
   it('passes an escaped marker, a page titled "Error: …" and the input itself echoed in JSON', async () => {
     await expectSafeResponse(html('<title>Error: Council sat on results</title><input value="&quot;&gt;&lt;x-fuzz&gt;">', 400), [], 'escaped');
-    await expectSafeResponse(new Response('{"fields":{"campaign":"TypeError: select * from x"}}', { status: 400 }), ['TypeError: select * from x'], 'echoed input');
+    await expectSafeResponse(
+      new Response('{"fields":{"campaign":"TypeError: select * from x"}}', { status: 400 }),
+      ['TypeError: select * from x'],
+      'echoed input',
+    );
   });
 });

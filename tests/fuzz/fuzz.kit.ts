@@ -34,7 +34,15 @@ export async function fuzz<T>(target: string, arb: fc.Arbitrary<T>, property: (v
 }
 
 /** Tags put into input: none may come back raw in an HTML page, whatever it is wrapped in. */
-export const MARKERS = ['<x-fuzz>', '"><x-fuzz>', "'><x-fuzz a=1>", '</textarea><x-fuzz>', '</script><x-fuzz>', 'javascript:<x-fuzz>', '<x-fuzz\u2028>'] as const;
+export const MARKERS = [
+  '<x-fuzz>',
+  '"><x-fuzz>',
+  "'><x-fuzz a=1>",
+  '</textarea><x-fuzz>',
+  '</script><x-fuzz>',
+  'javascript:<x-fuzz>',
+  '<x-fuzz\u2028>',
+] as const;
 const RAW_MARKER = '<x-fuzz';
 
 /** Strings a careless parser trips on: lone surrogates, odd numbers, controls, long runs. */

@@ -30,16 +30,35 @@ const POSTS = ['/staff/signin', '/staff/signin/second-factor', '/staff/password'
 const GETS = ['/signin/link', '/staff/password'] as const;
 
 const fieldValue = fc.oneof(
-  { arbitrary: fc.constantFrom('nobody@example.org', 'Someone.Else@example.com', 'a long enough password', '123456', '000000', 'abcd-efgh-ijkl', '/finance', '//evil.example', 'vrf_0000000000'), weight: 3 },
+  {
+    arbitrary: fc.constantFrom(
+      'nobody@example.org',
+      'Someone.Else@example.com',
+      'a long enough password',
+      '123456',
+      '000000',
+      'abcd-efgh-ijkl',
+      '/finance',
+      '//evil.example',
+      'vrf_0000000000',
+    ),
+    weight: 3,
+  },
   { arbitrary: nastyText, weight: 4 },
 );
 
-const pairs = fc.array(fc.tuple(fc.constantFrom('email', 'password', 'confirm', 'code', 'token', 'next', CSRF_FIELD, '__proto__', 'email[]'), fieldValue), { maxLength: 7 });
+const pairs = fc.array(fc.tuple(fc.constantFrom('email', 'password', 'confirm', 'code', 'token', 'next', CSRF_FIELD, '__proto__', 'email[]'), fieldValue), {
+  maxLength: 7,
+});
 
 type Body = { body: BodyInit | null; contentType: string | null; inputs: string[] };
 
 const body: fc.Arbitrary<Body> = fc.oneof(
-  pairs.map((p) => ({ body: new URLSearchParams(p.map(([k, v]) => [k, v])).toString(), contentType: 'application/x-www-form-urlencoded', inputs: stringsIn(p) })),
+  pairs.map((p) => ({
+    body: new URLSearchParams(p.map(([k, v]) => [k, v])).toString(),
+    contentType: 'application/x-www-form-urlencoded',
+    inputs: stringsIn(p),
+  })),
   fc.array(fc.tuple(fc.constantFrom('email', 'password', 'code', 'token', 'next'), encodedText), { maxLength: 5 }).map((p) => ({
     body: p.map(([k, v]) => `${k}=${v}`).join('&'),
     contentType: 'application/x-www-form-urlencoded',
@@ -50,9 +69,14 @@ const body: fc.Arbitrary<Body> = fc.oneof(
     for (const [k, v] of p) form.append(k, v.toWellFormed());
     return { body: form, contentType: null, inputs: stringsIn(p) };
   }),
-  fc.dictionary(fc.constantFrom('email', 'password', 'code', 'token', 'next'), wrongType).map((o) => ({ body: JSON.stringify(o), contentType: 'application/json', inputs: stringsIn(o) })),
   fc
-    .tuple(nastyText, fc.constantFrom(null, 'text/plain', 'multipart/form-data', 'multipart/form-data; boundary=zz', 'application/octet-stream', 'application/json'))
+    .dictionary(fc.constantFrom('email', 'password', 'code', 'token', 'next'), wrongType)
+    .map((o) => ({ body: JSON.stringify(o), contentType: 'application/json', inputs: stringsIn(o) })),
+  fc
+    .tuple(
+      nastyText,
+      fc.constantFrom(null, 'text/plain', 'multipart/form-data', 'multipart/form-data; boundary=zz', 'application/octet-stream', 'application/json'),
+    )
     .map(([b, ct]) => ({ body: b, contentType: ct, inputs: [b] })),
 );
 
@@ -90,7 +114,9 @@ describe('fuzzing the sign-in forms', () => {
         res = await t.app.request(`http://localhost:8787${r.path}`, { method: 'POST', headers, body: r.body.body });
       }
       await expectSafeResponse(res, inputs, label);
-      expect([count(t.handle, 'sessions'), count(t.handle, 'verifications'), count(t.handle, 'gifts'), count(t.handle, 'ledger_entries')], label).toEqual(before);
+      expect([count(t.handle, 'sessions'), count(t.handle, 'verifications'), count(t.handle, 'gifts'), count(t.handle, 'ledger_entries')], label).toEqual(
+        before,
+      );
     });
   });
 });

@@ -44,13 +44,26 @@ afterAll(async () => {
 });
 
 /** Every table an applied event can write money, state or email to. */
-const EFFECT_TABLES = ['ledger_entries', 'outbox', 'supporters', 'recurring_gifts', 'stripe_charges', 'invoice_payments', 'disputes', 'payouts', 'payout_items', 'gifts'];
+const EFFECT_TABLES = [
+  'ledger_entries',
+  'outbox',
+  'supporters',
+  'recurring_gifts',
+  'stripe_charges',
+  'invoice_payments',
+  'disputes',
+  'payouts',
+  'payout_items',
+  'gifts',
+];
 const effects = () => EFFECT_TABLES.map((table) => `${table}=${count(t.handle, table)}`).join(' ');
 
 /** A well-formed object for an event type, with what Stripe must hold for it to apply. */
 function objectFor(type: string): { id: string } {
-  if (type.startsWith('checkout.session.')) return buildCheckoutSession({ client_reference_id: null, metadata: {}, customer_details: { email: 'fuzz@example.com', name: 'F' } });
-  if (type === 'invoice_payment.paid') return buildInvoicePayment({ invoice: stripeId('in'), payment: { type: 'payment_intent', payment_intent: stripeId('pi') } });
+  if (type.startsWith('checkout.session.'))
+    return buildCheckoutSession({ client_reference_id: null, metadata: {}, customer_details: { email: 'fuzz@example.com', name: 'F' } });
+  if (type === 'invoice_payment.paid')
+    return buildInvoicePayment({ invoice: stripeId('in'), payment: { type: 'payment_intent', payment_intent: stripeId('pi') } });
   if (type.startsWith('invoice.')) {
     const sub = buildSubscription();
     mock.store.subscriptions.set(sub.id, sub);
@@ -126,7 +139,13 @@ const malformedEvent = fc
     if (typeName) event.type = typeName;
     // JSON has no Infinity: write a number too large for a double, which parses as one
     const payload = JSON.stringify(event).replaceAll(`"${INFINITY}"`, '1e400');
-    return { kind: 'event', payload, signature: signedNow(payload), label: `${type} with ${changed.join(', ')}${typeName ? ` as ${typeName}` : ''}`, inputs: [] } satisfies Delivery;
+    return {
+      kind: 'event',
+      payload,
+      signature: signedNow(payload),
+      label: `${type} with ${changed.join(', ')}${typeName ? ` as ${typeName}` : ''}`,
+      inputs: [],
+    } satisfies Delivery;
   });
 
 /** Any bytes at all, correctly signed: text, JSON values, things shaped almost like events. */
@@ -134,8 +153,20 @@ const signedGarbage = fc
   .oneof(
     nastyText,
     fc.json({ maxDepth: 3 }),
-    fc.record({ id: fc.oneof(fc.constant('evt_fuzz'), nastyText), object: fc.constantFrom('event', 'Event', 'list'), type: fc.oneof(fc.constantFrom(...TYPES, ...BUILT_IN_NAMES), nastyText), data: wrongType }).map((e) => JSON.stringify(e)),
-    fc.tuple(fc.constantFrom('{"id":"evt_dup","id":"evt_other","object":"event"}', '{"id":"evt_fuzz_a", "object": "event"', '{"object":"event","id":"evt_late"}'), nastyText).map(([a, b]) => a + b),
+    fc
+      .record({
+        id: fc.oneof(fc.constant('evt_fuzz'), nastyText),
+        object: fc.constantFrom('event', 'Event', 'list'),
+        type: fc.oneof(fc.constantFrom(...TYPES, ...BUILT_IN_NAMES), nastyText),
+        data: wrongType,
+      })
+      .map((e) => JSON.stringify(e)),
+    fc
+      .tuple(
+        fc.constantFrom('{"id":"evt_dup","id":"evt_other","object":"event"}', '{"id":"evt_fuzz_a", "object": "event"', '{"object":"event","id":"evt_late"}'),
+        nastyText,
+      )
+      .map(([a, b]) => a + b),
   )
   .map((payload) => () => ({ kind: 'garbage', payload, signature: signedNow(payload), label: 'signed garbage', inputs: [payload] }) satisfies Delivery);
 
@@ -159,14 +190,25 @@ const badSignature = fc
       'signature of other bytes': () => signPayload(`${payload} `, { timestamp: now }),
       'signature without v1': () => signPayload(payload, { timestamp: now }).replace('v1=', 'v0='),
     };
-    return { kind: 'signature', payload, signature: signature[header]?.() ?? header, label: `signature header ${JSON.stringify(header.slice(0, 80))}`, inputs: [header] } satisfies Delivery;
+    return {
+      kind: 'signature',
+      payload,
+      signature: signature[header]?.() ?? header,
+      label: `signature header ${JSON.stringify(header.slice(0, 80))}`,
+      inputs: [header],
+    } satisfies Delivery;
   });
 
 const deliveries = fc.oneof({ arbitrary: malformedEvent, weight: 6 }, { arbitrary: signedGarbage, weight: 2 }, { arbitrary: badSignature, weight: 2 });
 
 /** Rows no parsed event can write: money that is not whole minor units, unknown currencies, impossible times. */
 function unreadableEntries(): unknown[] {
-  const rows = t.handle.sqlite.prepare('select key, amount_minor, currency, occurred_at from ledger_entries').all() as { key: string; amount_minor: unknown; currency: unknown; occurred_at: unknown }[];
+  const rows = t.handle.sqlite.prepare('select key, amount_minor, currency, occurred_at from ledger_entries').all() as {
+    key: string;
+    amount_minor: unknown;
+    currency: unknown;
+    occurred_at: unknown;
+  }[];
   return rows.filter(
     (r) =>
       !Number.isSafeInteger(r.amount_minor) ||
@@ -217,7 +259,10 @@ describe('fuzzing POST /webhooks/stripe', () => {
     expect(res.status).toBe(200);
     const csv = await res.text();
     expect(csv.startsWith(EXPORT_HEADER)).toBe(true);
-    const lines = csv.slice(EXPORT_HEADER.length).split(/(?<=\r\n)/).filter(Boolean);
+    const lines = csv
+      .slice(EXPORT_HEADER.length)
+      .split(/(?<=\r\n)/)
+      .filter(Boolean);
     expect(lines.length).toBe(count(t.handle, 'ledger_entries'));
     expect(lines.filter((l) => !CLEAN_LINE.test(l))).toEqual([]);
 
@@ -236,7 +281,9 @@ describe('fuzzing POST /webhooks/stripe', () => {
     // Stripe knows every payment and refund the fuzzed events named, none settled yet: reconcile
     // asks for each entry without fees and reads every entry in its window to measure drift
     mock.server.use(
-      http.get('https://api.stripe.com/v1/payment_intents/:id', ({ params }) => HttpResponse.json(buildPaymentIntent({ id: String(params.id), latest_charge: null }))),
+      http.get('https://api.stripe.com/v1/payment_intents/:id', ({ params }) =>
+        HttpResponse.json(buildPaymentIntent({ id: String(params.id), latest_charge: null })),
+      ),
       http.get('https://api.stripe.com/v1/refunds/:id', ({ params }) => HttpResponse.json(buildRefund({ id: String(params.id), balance_transaction: null }))),
     );
     const report = await runReconcile(t.deps, { sinceSec: EARLIEST_SECONDS });

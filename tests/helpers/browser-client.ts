@@ -19,7 +19,13 @@ export function browserClient(app: { request(input: string, init?: RequestInit):
       return keep(
         await app.request(`${ORIGIN}${path}`, {
           method: 'POST',
-          headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, ...(c.cookie ? { cookie: c.cookie } : {}), ...headers },
+          headers: {
+            accept: 'text/html',
+            'content-type': 'application/x-www-form-urlencoded',
+            origin: ORIGIN,
+            ...(c.cookie ? { cookie: c.cookie } : {}),
+            ...headers,
+          },
           body: new URLSearchParams(fields).toString(),
         }),
       );

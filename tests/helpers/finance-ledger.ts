@@ -7,7 +7,19 @@ import type { NodeDb } from '../../db/node.js';
 const at = (iso: string) => Date.parse(iso);
 const DAY = 86_400_000;
 
-type Gift = [id: string, status: string, frequency: string, amount: number, currency: string, email: string, campaign: string | null, article: string, variant: string, pi: string | null, sub: string | null];
+type Gift = [
+  id: string,
+  status: string,
+  frequency: string,
+  amount: number,
+  currency: string,
+  email: string,
+  campaign: string | null,
+  article: string,
+  variant: string,
+  pi: string | null,
+  sub: string | null,
+];
 const GIFTS: Gift[] = [
   ['gift_g1', 'paid', 'one_off', 1000, 'gbp', 'ann@example.org', 'winter', 'harbour-water', 'a', 'pi_g1', null],
   ['gift_g2', 'paid', 'monthly', 500, 'gbp', 'bob@example.org', 'winter', 'ferry-cuts', 'b', null, 'sub_g2'],
@@ -16,7 +28,20 @@ const GIFTS: Gift[] = [
   ['gift_g5', 'paid', 'one_off', 1000, 'usd', 'eve@example.org', 'winter', 'harbour-water', 'b', 'pi_g5', null],
 ];
 
-type Entry = [id: string, kind: string, gift: string, frequency: string, amount: number, currency: string, fee: number | null, net: number | null, settlement: string | null, stripeId: string, email: string | null, occurred: string];
+type Entry = [
+  id: string,
+  kind: string,
+  gift: string,
+  frequency: string,
+  amount: number,
+  currency: string,
+  fee: number | null,
+  net: number | null,
+  settlement: string | null,
+  stripeId: string,
+  email: string | null,
+  occurred: string,
+];
 const ENTRIES: Entry[] = [
   ['le_01', 'gift', 'gift_g1', 'one_off', 1000, 'gbp', 35, 965, 'gbp', 'pi_g1', 'ann@example.org', '2026-11-02T09:00:00Z'],
   ['le_02', 'gift', 'gift_g2', 'monthly', 500, 'gbp', 20, 480, 'gbp', 'in_g2_oct', 'bob@example.org', '2026-10-05T08:00:00Z'],
@@ -29,7 +54,20 @@ const ENTRIES: Entry[] = [
   ['le_09', 'gift', 'gift_g5', 'one_off', 1000, 'usd', 40, 760, 'gbp', 'pi_g5', 'eve@example.org', '2026-11-03T15:00:00Z'],
 ];
 
-type Recurring = [id: string, sub: string, gift: string | null, status: string, interval: string, amount: number, currency: string, created: string, canceled: string | null, issue: string | null, decline: string | null, nextAttempt: string | null];
+type Recurring = [
+  id: string,
+  sub: string,
+  gift: string | null,
+  status: string,
+  interval: string,
+  amount: number,
+  currency: string,
+  created: string,
+  canceled: string | null,
+  issue: string | null,
+  decline: string | null,
+  nextAttempt: string | null,
+];
 const RECURRING: Recurring[] = [
   ['rg_1', 'sub_g2', 'gift_g2', 'active', 'month', 500, 'gbp', '2026-10-01T00:00:00Z', null, null, null, null],
   ['rg_2', 'sub_annual', null, 'active', 'year', 12000, 'gbp', '2026-11-04T00:00:00Z', null, null, null, null],
@@ -41,16 +79,49 @@ export function seedFinanceLedger(handle: NodeDb): void {
   const db = handle.sqlite;
   db.transaction(() => {
     const sup = db.prepare('insert into supporters (id, email, name, created_at) values (?, ?, ?, ?)');
-    for (const [i, name] of ['ann', 'bob', 'chie', 'dora', 'eve'].entries()) sup.run(`sup_${name}`, `${name}@example.org`, name[0]!.toUpperCase() + name.slice(1), at('2026-09-01T00:00:00Z') + i * DAY);
+    for (const [i, name] of ['ann', 'bob', 'chie', 'dora', 'eve'].entries())
+      sup.run(`sup_${name}`, `${name}@example.org`, name[0]!.toUpperCase() + name.slice(1), at('2026-09-01T00:00:00Z') + i * DAY);
     const g = db.prepare(
       `insert into gifts (id, status, frequency, amount_minor, currency, email, supporter_id, campaign, article, section, variant, payment_intent_id, subscription_id, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const [id, status, freq, amount, cur, email, campaign, article, variant, pi, sub] of GIFTS) {
-      g.run(id, status, freq, amount, cur, email, `sup_${email.split('@')[0]}`, campaign, article, article === 'harbour-water' ? 'environment' : 'transport', variant, pi, sub, at('2026-10-01T00:00:00Z'), 0);
+      g.run(
+        id,
+        status,
+        freq,
+        amount,
+        cur,
+        email,
+        `sup_${email.split('@')[0]}`,
+        campaign,
+        article,
+        article === 'harbour-water' ? 'environment' : 'transport',
+        variant,
+        pi,
+        sub,
+        at('2026-10-01T00:00:00Z'),
+        0,
+      );
     }
     // a one-off gift whose card was declined: no money, on the failed payments page
-    g.run('gift_g9', 'failed', 'one_off', 700, 'gbp', 'eve@example.org', 'sup_eve', null, 'harbour-water', 'environment', 'a', 'pi_g9', null, at('2026-11-18T00:00:00Z'), at('2026-11-18T00:00:00Z'));
+    g.run(
+      'gift_g9',
+      'failed',
+      'one_off',
+      700,
+      'gbp',
+      'eve@example.org',
+      'sup_eve',
+      null,
+      'harbour-water',
+      'environment',
+      'a',
+      'pi_g9',
+      null,
+      at('2026-11-18T00:00:00Z'),
+      at('2026-11-18T00:00:00Z'),
+    );
     const e = db.prepare(
       `insert into ledger_entries (id, key, kind, gift_id, frequency, amount_minor, currency, fee_minor, net_minor, settlement_currency, stripe_id, payment_intent_id, email, occurred_at, created_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
@@ -64,7 +135,21 @@ export function seedFinanceLedger(handle: NodeDb): void {
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
     );
     for (const [id, sub, gift, status, interval, amount, cur, created, canceled, issue, decline, next] of RECURRING) {
-      r.run(id, sub, gift, id === 'rg_4' ? 'sup_dora' : id === 'rg_1' ? 'sup_bob' : null, status, interval, amount, cur, canceled ? at(canceled) : null, issue, decline, next ? at(next) : null, at(created));
+      r.run(
+        id,
+        sub,
+        gift,
+        id === 'rg_4' ? 'sup_dora' : id === 'rg_1' ? 'sup_bob' : null,
+        status,
+        interval,
+        amount,
+        cur,
+        canceled ? at(canceled) : null,
+        issue,
+        decline,
+        next ? at(next) : null,
+        at(created),
+      );
     }
     // a payout that settles gift_g1 and its refund: 1000 - 35 - 400 = 565
     db.prepare(
@@ -78,9 +163,30 @@ export function seedFinanceLedger(handle: NodeDb): void {
     item.run('txn_po', 'payout', 'payout', 'po_nov', null, -565, 0, -565, at('2026-11-11T00:00:00Z') / 1000);
     // what the timeline of gift_g1 shows: the events naming its payment, and its receipt
     const ev = db.prepare(`insert into stripe_events (id, type, stripe_created, livemode, received_at, processed_at, payload) values (?, ?, ?, 0, ?, ?, ?)`);
-    ev.run('evt_g1_paid', 'payment_intent.succeeded', at('2026-11-02T09:00:00Z') / 1000, at('2026-11-02T09:00:01Z'), at('2026-11-02T09:00:01Z'), JSON.stringify({ data: { object: { id: 'pi_g1' } } }));
-    ev.run('evt_g1_refund', 'refund.created', at('2026-11-10T12:00:00Z') / 1000, at('2026-11-10T12:00:01Z'), at('2026-11-10T12:00:01Z'), JSON.stringify({ data: { object: { id: 're_g1', payment_intent: 'pi_g1' } } }));
-    ev.run('evt_other', 'payment_intent.succeeded', at('2026-11-03T15:00:00Z') / 1000, at('2026-11-03T15:00:01Z'), at('2026-11-03T15:00:01Z'), JSON.stringify({ data: { object: { id: 'pi_g5' } } }));
+    ev.run(
+      'evt_g1_paid',
+      'payment_intent.succeeded',
+      at('2026-11-02T09:00:00Z') / 1000,
+      at('2026-11-02T09:00:01Z'),
+      at('2026-11-02T09:00:01Z'),
+      JSON.stringify({ data: { object: { id: 'pi_g1' } } }),
+    );
+    ev.run(
+      'evt_g1_refund',
+      'refund.created',
+      at('2026-11-10T12:00:00Z') / 1000,
+      at('2026-11-10T12:00:01Z'),
+      at('2026-11-10T12:00:01Z'),
+      JSON.stringify({ data: { object: { id: 're_g1', payment_intent: 'pi_g1' } } }),
+    );
+    ev.run(
+      'evt_other',
+      'payment_intent.succeeded',
+      at('2026-11-03T15:00:00Z') / 1000,
+      at('2026-11-03T15:00:01Z'),
+      at('2026-11-03T15:00:01Z'),
+      JSON.stringify({ data: { object: { id: 'pi_g5' } } }),
+    );
     db.prepare(
       `insert into outbox (id, key, template, to_address, props, status, attempts, next_attempt_at, created_at, sent_at) values ('eml_g1', 'receipt:payment:pi_g1', 'receipt', 'ann@example.org', '{}', 'sent', 1, 0, ?, ?)`,
     ).run(at('2026-11-02T09:00:02Z'), at('2026-11-02T09:00:05Z'));

@@ -98,4 +98,3 @@ export function replaySuite(make: () => Sequence, expectations: (s: Snapshot, se
     });
   });
 }
-

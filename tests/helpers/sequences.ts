@@ -41,7 +41,6 @@ const MONTH = 30 * DAY;
 
 const ev = <T extends { id?: string }>(type: string, object: T, created: number) => buildEvent(type, object, { created });
 
-
 /** Stripe's state in the mock, fresh: a run may change it (a cancellation). */
 export function loadStripeState(store: StripeStore, seq: Sequence): void {
   const fresh = createStripeStore();
@@ -56,13 +55,29 @@ export function loadStripeState(store: StripeStore, seq: Sequence): void {
 
 type OneOff = { giftId: string; session: Stripe.Checkout.Session; pi: Stripe.PaymentIntent; charge: Stripe.Charge; bt: Stripe.BalanceTransaction };
 
-function oneOff(opts: { amount: number; fee: number; email: string; name: string; at: number; currency?: string; settle?: Partial<Stripe.BalanceTransaction> }): OneOff {
+function oneOff(opts: {
+  amount: number;
+  fee: number;
+  email: string;
+  name: string;
+  at: number;
+  currency?: string;
+  settle?: Partial<Stripe.BalanceTransaction>;
+}): OneOff {
   const giftId = `gift_${stripeId('g')}`;
   const currency = opts.currency ?? 'gbp';
   const pi = buildPaymentIntent({ amount: opts.amount, amount_received: opts.amount, currency, created: opts.at });
   const chargeId = stripeId('ch');
   const bt = buildChargeBalanceTransaction(chargeId, opts.settle?.amount ?? opts.amount, opts.fee, { created: opts.at, ...(opts.settle as object) });
-  const charge = buildCharge({ id: chargeId, payment_intent: pi.id, amount: opts.amount, currency, created: opts.at, balance_transaction: bt.id, billing_details: { email: opts.email, name: opts.name } });
+  const charge = buildCharge({
+    id: chargeId,
+    payment_intent: pi.id,
+    amount: opts.amount,
+    currency,
+    created: opts.at,
+    balance_transaction: bt.id,
+    billing_details: { email: opts.email, name: opts.name },
+  });
   (pi as { latest_charge: string }).latest_charge = chargeId;
   const session = buildCheckoutSession({
     client_reference_id: giftId,
@@ -95,7 +110,15 @@ export function oneOffGift(): Sequence {
 /** A bank debit in euros settled in pounds: the session completes unpaid, the money comes days later. */
 export function asyncPayment(): Sequence {
   const at = T + 3 * DAY;
-  const g = oneOff({ amount: 5000, fee: 80, email: 'sepa@example.com', name: 'Async Payer', at, currency: 'eur', settle: { amount: 4306, currency: 'gbp', exchange_rate: 0.8612, net: 4226 } });
+  const g = oneOff({
+    amount: 5000,
+    fee: 80,
+    email: 'sepa@example.com',
+    name: 'Async Payer',
+    at,
+    currency: 'eur',
+    settle: { amount: 4306, currency: 'gbp', exchange_rate: 0.8612, net: 4226 },
+  });
   const unpaid = { ...g.session, payment_status: 'unpaid' as const, created: T };
   return {
     name: 'async payment',
@@ -130,7 +153,12 @@ function subscriptionBase(opts: { giftId: string; email: string; status?: Stripe
       status_transitions: { paid_at: paidAt },
       parent: { subscription_details: { subscription: sub.id, metadata: { gift_id: opts.giftId } } },
     });
-    const payment = buildInvoicePayment({ invoice: invoice.id, payment: { type: 'payment_intent', payment_intent: pi.id }, created: paidAt, status_transitions: { paid_at: paidAt, canceled_at: null } });
+    const payment = buildInvoicePayment({
+      invoice: invoice.id,
+      payment: { type: 'payment_intent', payment_intent: pi.id },
+      created: paidAt,
+      status_transitions: { paid_at: paidAt, canceled_at: null },
+    });
     return { invoice, pi, charge, bt, payment };
   };
   const session = buildCheckoutSession({
@@ -175,7 +203,14 @@ export function subscriptionWithFailedRenewal(): Sequence {
     status_transitions: { paid_at: null },
     parent: { subscription_details: { subscription: sub.id, metadata: { gift_id: giftId } } },
   });
-  const openPayment = buildInvoicePayment({ invoice: failedInvoice.id, status: 'open', amount_paid: null, payment: { type: 'payment_intent', payment_intent: declinedPi.id }, created: failedAt, status_transitions: { paid_at: null, canceled_at: null } });
+  const openPayment = buildInvoicePayment({
+    invoice: failedInvoice.id,
+    status: 'open',
+    amount_paid: null,
+    payment: { type: 'payment_intent', payment_intent: declinedPi.id },
+    created: failedAt,
+    status_transitions: { paid_at: null, canceled_at: null },
+  });
   const pastDue = { ...sub, status: 'past_due' as const };
   return {
     name: 'subscription with renewals and a failed renewal',
@@ -206,8 +241,20 @@ export function subscriptionRecoveredThenCancelled(): Sequence {
   const first = renewal('subscription_create', T + 1, 35);
   const retryAt = T + MONTH + 3 * DAY;
   const recovered = renewal('subscription_cycle', retryAt, 35);
-  const failedInvoice = { ...recovered.invoice, status: 'open', amount_paid: 0, amount_remaining: 1000, next_payment_attempt: retryAt, created: T + MONTH, status_transitions: { ...recovered.invoice.status_transitions, paid_at: null } } as Stripe.Invoice;
-  const declined = { ...recovered.pi, status: 'requires_payment_method', last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'do_not_honor' } } as Stripe.PaymentIntent;
+  const failedInvoice = {
+    ...recovered.invoice,
+    status: 'open',
+    amount_paid: 0,
+    amount_remaining: 1000,
+    next_payment_attempt: retryAt,
+    created: T + MONTH,
+    status_transitions: { ...recovered.invoice.status_transitions, paid_at: null },
+  } as Stripe.Invoice;
+  const declined = {
+    ...recovered.pi,
+    status: 'requires_payment_method',
+    last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'do_not_honor' },
+  } as Stripe.PaymentIntent;
   const cancelling = { ...sub, cancel_at_period_end: true, cancel_at: T + 2 * MONTH };
   const ended = { ...cancelling, status: 'canceled' as const, canceled_at: retryAt + DAY, ended_at: T + 2 * MONTH };
   return {
@@ -237,7 +284,14 @@ export function subscriptionRecoveredThenCancelled(): Sequence {
 /** Failure events carry the declined attempt in the invoice's payments (as when Stripe includes them). */
 function withPayments(e: Stripe.Event, pi: Stripe.PaymentIntent): Stripe.Event {
   const inv = e.data.object as Stripe.Invoice;
-  const payment = buildInvoicePayment({ invoice: inv.id, status: 'open', amount_paid: null, payment: { type: 'payment_intent', payment_intent: pi }, created: e.created, status_transitions: { paid_at: null, canceled_at: null } });
+  const payment = buildInvoicePayment({
+    invoice: inv.id,
+    status: 'open',
+    amount_paid: null,
+    payment: { type: 'payment_intent', payment_intent: pi },
+    created: e.created,
+    status_transitions: { paid_at: null, canceled_at: null },
+  });
   return { ...e, data: { object: { ...inv, payments: { object: 'list', data: [payment], has_more: false, url: '/v1/invoice_payments' } } } } as Stripe.Event;
 }
 
@@ -247,7 +301,14 @@ export function partialThenFullRefund(): Sequence {
   const r1bt = buildBalanceTransaction({ type: 'refund', reporting_category: 'refund', amount: -2000, fee: 0, net: -2000, created: T + DAY });
   const r2bt = buildBalanceTransaction({ type: 'refund', reporting_category: 'refund', amount: -3000, fee: -45, net: -2955, created: T + 2 * DAY });
   const re1 = buildRefund({ amount: 2000, charge: g.charge.id, payment_intent: g.pi.id, created: T + DAY, balance_transaction: r1bt.id, status: 'succeeded' });
-  const re2 = buildRefund({ amount: 3000, charge: g.charge.id, payment_intent: g.pi.id, created: T + 2 * DAY, balance_transaction: r2bt.id, status: 'succeeded' });
+  const re2 = buildRefund({
+    amount: 3000,
+    charge: g.charge.id,
+    payment_intent: g.pi.id,
+    created: T + 2 * DAY,
+    balance_transaction: r2bt.id,
+    status: 'succeeded',
+  });
   (r1bt as { source: string }).source = re1.id;
   (r2bt as { source: string }).source = re2.id;
   const partly = { ...g.charge, amount_refunded: 2000 };
@@ -269,8 +330,26 @@ export function partialThenFullRefund(): Sequence {
 }
 
 function disputeMoney(d: { id: string; amount: number; fee: number; at: number; reinstated?: boolean }) {
-  const withdrawn = buildBalanceTransaction({ type: 'adjustment', reporting_category: 'dispute', source: d.id, amount: -d.amount, fee: d.fee, net: -d.amount - d.fee, created: d.at, description: `Chargeback withdrawal for ${d.id}` });
-  const reinstated = buildBalanceTransaction({ type: 'adjustment', reporting_category: 'dispute_reversal', source: d.id, amount: d.amount, fee: -d.fee, net: d.amount + d.fee, created: d.at + 25 * DAY, description: `Chargeback reversal for ${d.id}` });
+  const withdrawn = buildBalanceTransaction({
+    type: 'adjustment',
+    reporting_category: 'dispute',
+    source: d.id,
+    amount: -d.amount,
+    fee: d.fee,
+    net: -d.amount - d.fee,
+    created: d.at,
+    description: `Chargeback withdrawal for ${d.id}`,
+  });
+  const reinstated = buildBalanceTransaction({
+    type: 'adjustment',
+    reporting_category: 'dispute_reversal',
+    source: d.id,
+    amount: d.amount,
+    fee: -d.fee,
+    net: d.amount + d.fee,
+    created: d.at + 25 * DAY,
+    description: `Chargeback reversal for ${d.id}`,
+  });
   return { withdrawn, reinstated };
 }
 
@@ -341,7 +420,16 @@ export function payout(): Sequence {
   (rbt as { source: string }).source = re.id;
   const amount = 1000 - 35 + (3000 - 65) - 1000;
   const po = buildPayout({ amount, created: T + 2 * DAY, arrival_date: T + 4 * DAY });
-  const pobt = buildBalanceTransaction({ id: po.balance_transaction as string, type: 'payout', reporting_category: 'payout', source: po.id, amount: -amount, fee: 0, net: -amount, created: T + 2 * DAY });
+  const pobt = buildBalanceTransaction({
+    id: po.balance_transaction as string,
+    type: 'payout',
+    reporting_category: 'payout',
+    source: po.id,
+    amount: -amount,
+    fee: 0,
+    net: -amount,
+    created: T + 2 * DAY,
+  });
   return {
     name: 'payout',
     gifts: [buildGift({ id: a.giftId }), buildGift({ id: b.giftId, amountMinor: 3000 })],
@@ -361,11 +449,27 @@ export function payout(): Sequence {
   };
 }
 
-export const SEQUENCES = [oneOffGift, asyncPayment, subscriptionWithFailedRenewal, subscriptionRecoveredThenCancelled, partialThenFullRefund, lostDisputeOnRecurringGift, wonDispute, payout];
+export const SEQUENCES = [
+  oneOffGift,
+  asyncPayment,
+  subscriptionWithFailedRenewal,
+  subscriptionRecoveredThenCancelled,
+  partialThenFullRefund,
+  lostDisputeOnRecurringGift,
+  wonDispute,
+  payout,
+];
 
 /** Several histories at once in the mock: one Stripe account that holds them all. */
 export function loadStripeStates(store: StripeStore, seqs: readonly Sequence[]): void {
-  loadStripeState(store, { name: 'all', gifts: [], objects: seqs.flatMap((s) => s.objects), events: seqs.flatMap((s) => s.events), payoutItems: Object.assign({}, ...seqs.map((s) => s.payoutItems ?? {})), nowSec: Math.max(...seqs.map((s) => s.nowSec ?? T)) });
+  loadStripeState(store, {
+    name: 'all',
+    gifts: [],
+    objects: seqs.flatMap((s) => s.objects),
+    events: seqs.flatMap((s) => s.events),
+    payoutItems: Object.assign({}, ...seqs.map((s) => s.payoutItems ?? {})),
+    nowSec: Math.max(...seqs.map((s) => s.nowSec ?? T)),
+  });
 }
 
 /** Seconds just before every sequence's first event. */

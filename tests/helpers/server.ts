@@ -69,13 +69,22 @@ async function spawnServer(env: Record<string, string>, onOutput: (text: string)
   return child;
 }
 
-const exitOf = (child: ChildProcess) => new Promise<void>((res) => (child.exitCode !== null || child.signalCode !== null ? res() : child.once('exit', () => res())));
+const exitOf = (child: ChildProcess) =>
+  new Promise<void>((res) => (child.exitCode !== null || child.signalCode !== null ? res() : child.once('exit', () => res())));
 
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'storyfund-srv-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const fullEnv = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATABASE_PATH: join(dir, 'storyfund.sqlite'), NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env };
+  const fullEnv = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    DATABASE_PATH: join(dir, 'storyfund.sqlite'),
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
   let out = '';
   let stdout = '';
   const append = (text: string) => (out += text);
@@ -110,7 +119,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
  * Runs `npm run cli -- ...`'s entry and returns its stdout, stderr and exit code; with
  * `npm`, through `npm run -s cli` itself, as an operator types it.
  */
-export async function runCli(args: string[], env: Record<string, string>, opts: { npm?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { npm?: boolean } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const [command, argv] = opts.npm ? ['npm', ['run', '-s', 'cli', '--', ...args]] : [process.execPath, ['--import', 'tsx', 'src/runtime/cli.ts', ...args]];
   const child = spawn(command, argv, {
     cwd: ROOT,

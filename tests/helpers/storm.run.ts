@@ -244,14 +244,24 @@ export function formatStormReport(r: StormReport): string {
   const lines = [
     `seed ${r.seed} (rerun: npm run soak -- --events ${r.events} --seed ${r.seed})`,
     `events ${r.events}, deliveries ${r.deliveries} (duplicates ${r.duplicates}), senders ${r.senders}, SIGKILLs ${r.kills}`,
-    `attempts ${r.attempts}, retries ${retried}${retried ? ` (${Object.entries(r.retries).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}, Stripe API calls ${r.stripeCalls}`,
-    `histories: ${Object.entries(r.stories).sort(([, a], [, b]) => b - a).map(([k, v]) => `${v} ${k}`).join('; ')}`,
+    `attempts ${r.attempts}, retries ${retried}${
+      retried
+        ? ` (${Object.entries(r.retries)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')})`
+        : ''
+    }, Stripe API calls ${r.stripeCalls}`,
+    `histories: ${Object.entries(r.stories)
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, v]) => `${v} ${k}`)
+      .join('; ')}`,
     'currency  entries (expected/actual)  amount (expected/actual)  fee (expected/actual)  net (expected/actual)',
   ];
   for (const c of new Set([...Object.keys(r.totals.expected), ...Object.keys(r.totals.actual)])) {
     const e = r.totals.expected[c];
     const a = r.totals.actual[c];
-    const pair = (f: 'entries' | 'amount' | 'fee' | 'net') => `${money(e?.[f] ?? 0)} / ${money(a?.[f] ?? 0)}${(e?.[f] ?? 0) === (a?.[f] ?? 0) ? '' : ' MISMATCH'}`;
+    const pair = (f: 'entries' | 'amount' | 'fee' | 'net') =>
+      `${money(e?.[f] ?? 0)} / ${money(a?.[f] ?? 0)}${(e?.[f] ?? 0) === (a?.[f] ?? 0) ? '' : ' MISMATCH'}`;
     lines.push(`${c.padEnd(9)} ${pair('entries').padEnd(27)} ${pair('amount').padEnd(25)} ${pair('fee').padEnd(22)} ${pair('net')}`);
   }
   const problems: [string, unknown[]][] = [
@@ -264,7 +274,8 @@ export function formatStormReport(r: StormReport): string {
     ['entries different', r.different.map((d) => JSON.stringify(d))],
     ['Stripe calls with no stand-in', r.stripeUnhandled],
   ];
-  for (const [what, list] of problems) if (list.length) lines.push(`${what} (${list.length}): ${list.slice(0, 10).join('; ')}${list.length > 10 ? '; ...' : ''}`);
+  for (const [what, list] of problems)
+    if (list.length) lines.push(`${what} (${list.length}): ${list.slice(0, 10).join('; ')}${list.length > 10 ? '; ...' : ''}`);
   lines.push(r.ok ? 'ledger equals the generated truth: nothing lost, nothing doubled, every event processed' : 'LEDGER DIFFERS FROM THE GENERATED TRUTH');
   return lines.join('\n');
 }

@@ -127,8 +127,22 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
     const pi = buildPaymentIntent({ id: id('pi'), amount, amount_received: amount, currency: c, created: at, customer });
     const chargeId = id('ch');
     const fee = feeOf(amount, c);
-    const bt = buildChargeBalanceTransaction(chargeId, amount, fee, { id: id('txn'), currency: c, created: at, fee_details: [{ amount: fee, application: null, currency: c, description: 'Stripe processing fees', type: 'stripe_fee' }] });
-    const charge = buildCharge({ id: chargeId, payment_intent: pi.id, amount, amount_captured: amount, currency: c, created: at, balance_transaction: bt.id, customer });
+    const bt = buildChargeBalanceTransaction(chargeId, amount, fee, {
+      id: id('txn'),
+      currency: c,
+      created: at,
+      fee_details: [{ amount: fee, application: null, currency: c, description: 'Stripe processing fees', type: 'stripe_fee' }],
+    });
+    const charge = buildCharge({
+      id: chargeId,
+      payment_intent: pi.id,
+      amount,
+      amount_captured: amount,
+      currency: c,
+      created: at,
+      balance_transaction: bt.id,
+      customer,
+    });
     (pi as { latest_charge: string }).latest_charge = chargeId;
     return { pi, charge, bt, fee };
   };
@@ -136,14 +150,41 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
   /** A refund of part or all of a payment, through the refund's own events and charge.refunded. */
   const refundOf = (s: Story, p: ReturnType<typeof cardPayment>, amount: number, c: Currency, frequency: Frequency, at: number) => {
     const refunded = chance(0.5) ? amount : Math.max(1, Math.floor(amount / 2));
-    const rbt = buildBalanceTransaction({ id: id('txn'), type: 'refund', reporting_category: 'refund', currency: c, amount: -refunded, fee: 0, net: -refunded, created: at });
-    const re = buildRefund({ id: id('re'), amount: refunded, currency: c, charge: p.charge.id, payment_intent: p.pi.id, created: at, balance_transaction: rbt.id, status: 'succeeded' });
+    const rbt = buildBalanceTransaction({
+      id: id('txn'),
+      type: 'refund',
+      reporting_category: 'refund',
+      currency: c,
+      amount: -refunded,
+      fee: 0,
+      net: -refunded,
+      created: at,
+    });
+    const re = buildRefund({
+      id: id('re'),
+      amount: refunded,
+      currency: c,
+      charge: p.charge.id,
+      payment_intent: p.pi.id,
+      created: at,
+      balance_transaction: rbt.id,
+      status: 'succeeded',
+    });
     (rbt as { source: string }).source = re.id;
     const charge = { ...p.charge, amount_refunded: refunded, refunded: refunded === amount };
     s.objects.push(re, rbt);
     s.objects[s.objects.findIndex((o) => o.id === p.charge.id)] = charge;
     s.events.push(ev('refund.created', { ...re, status: 'pending' }, at), ev('charge.refunded', charge, at), ev('refund.updated', re, at + 60));
-    s.expected.push({ key: `refund:${re.id}`, kind: 'refund', frequency, amount_minor: -refunded, currency: c, fee_minor: 0, net_minor: -refunded, gift_id: s.gift.id });
+    s.expected.push({
+      key: `refund:${re.id}`,
+      kind: 'refund',
+      frequency,
+      amount_minor: -refunded,
+      currency: c,
+      fee_minor: 0,
+      net_minor: -refunded,
+      gift_id: s.gift.id,
+    });
   };
 
   const oneOff = (afterwards = true): Story => {
@@ -173,8 +214,23 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
       gift,
       objects: [p.pi, p.charge, p.bt],
       // the fee arrives with charge.updated (API 2024-04-10 and later)
-      events: [ev('charge.succeeded', { ...p.charge, balance_transaction: null }, at), ev('checkout.session.completed', session, at + 1), ev('charge.updated', p.charge, at + 40)],
-      expected: [{ key: `payment:${p.pi.id}`, kind: 'gift', frequency: 'one_off', amount_minor: amount, currency: c, fee_minor: p.fee, net_minor: amount - p.fee, gift_id: gift.id }],
+      events: [
+        ev('charge.succeeded', { ...p.charge, balance_transaction: null }, at),
+        ev('checkout.session.completed', session, at + 1),
+        ev('charge.updated', p.charge, at + 40),
+      ],
+      expected: [
+        {
+          key: `payment:${p.pi.id}`,
+          kind: 'gift',
+          frequency: 'one_off',
+          amount_minor: amount,
+          currency: c,
+          fee_minor: p.fee,
+          net_minor: amount - p.fee,
+          gift_id: gift.id,
+        },
+      ],
     };
     const r = afterwards ? random() : 1;
     if (r < 0.15) {
@@ -185,9 +241,38 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
       s.name = `one-off gift, dispute ${won ? 'won' : 'lost'}`;
       const dat = at + between(5, 40) * DAY;
       const dfee = disputeFeeOf(c);
-      const dp = buildDispute({ id: id('dp'), charge: p.charge.id, payment_intent: p.pi.id, amount, currency: c, created: dat, reason: pick(['fraudulent', 'product_not_received', 'general']), evidence_details: { due_by: dat + 21 * DAY } });
-      const withdrawn = buildBalanceTransaction({ id: id('txn'), type: 'adjustment', reporting_category: 'dispute', source: dp.id, currency: c, amount: -amount, fee: dfee, net: -amount - dfee, created: dat });
-      const reinstated = buildBalanceTransaction({ id: id('txn'), type: 'adjustment', reporting_category: 'dispute_reversal', source: dp.id, currency: c, amount, fee: -dfee, net: amount + dfee, created: dat + 25 * DAY });
+      const dp = buildDispute({
+        id: id('dp'),
+        charge: p.charge.id,
+        payment_intent: p.pi.id,
+        amount,
+        currency: c,
+        created: dat,
+        reason: pick(['fraudulent', 'product_not_received', 'general']),
+        evidence_details: { due_by: dat + 21 * DAY },
+      });
+      const withdrawn = buildBalanceTransaction({
+        id: id('txn'),
+        type: 'adjustment',
+        reporting_category: 'dispute',
+        source: dp.id,
+        currency: c,
+        amount: -amount,
+        fee: dfee,
+        net: -amount - dfee,
+        created: dat,
+      });
+      const reinstated = buildBalanceTransaction({
+        id: id('txn'),
+        type: 'adjustment',
+        reporting_category: 'dispute_reversal',
+        source: dp.id,
+        currency: c,
+        amount,
+        fee: -dfee,
+        net: amount + dfee,
+        created: dat + 25 * DAY,
+      });
       const open = { ...dp, balance_transactions: [withdrawn] };
       const closed = won ? { ...dp, status: 'won' as const, balance_transactions: [withdrawn, reinstated] } : { ...open, status: 'lost' as const };
       s.objects.push(closed, withdrawn, ...(won ? [reinstated] : []));
@@ -267,7 +352,18 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
         ev('checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' }, at + 3 * DAY),
         ev('charge.succeeded', p.charge, at + 3 * DAY),
       ],
-      expected: [{ key: `payment:${p.pi.id}`, kind: 'gift', frequency: 'one_off', amount_minor: amount, currency: c, fee_minor: p.fee, net_minor: amount - p.fee, gift_id: gift.id }],
+      expected: [
+        {
+          key: `payment:${p.pi.id}`,
+          kind: 'gift',
+          frequency: 'one_off',
+          amount_minor: amount,
+          currency: c,
+          fee_minor: p.fee,
+          net_minor: amount - p.fee,
+          gift_id: gift.id,
+        },
+      ],
     };
   };
 
@@ -312,7 +408,15 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
       metadata: { gift_id: gift.id },
       created: at,
       start_date: at,
-      items: { data: [{ price: { currency: c, unit_amount: amount, recurring: { interval: frequency === 'monthly' ? 'month' : 'year', interval_count: 1 } }, current_period_start: at, current_period_end: at + period }] },
+      items: {
+        data: [
+          {
+            price: { currency: c, unit_amount: amount, recurring: { interval: frequency === 'monthly' ? 'month' : 'year', interval_count: 1 } },
+            current_period_start: at,
+            current_period_end: at + period,
+          },
+        ],
+      },
     });
     const s: Story = { name: `${frequency} gift`, gift, objects: [], events: [], expected: [] };
     const invoiceOf = (reason: 'subscription_create' | 'subscription_cycle', created: number, paidAt: number | null) =>
@@ -334,13 +438,41 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
     /** invoice.paid, invoice_payment.paid and the charge: one entry, its fee from the charge's balance transaction */
     const paid = (invoice: Stripe.Invoice, paidAt: number, feeLater: boolean) => {
       const p = cardPayment(amount, c, paidAt, customer);
-      const payment = buildInvoicePayment({ id: id('inpay'), invoice: invoice.id, amount_paid: amount, amount_requested: amount, currency: c, payment: { type: 'payment_intent', payment_intent: p.pi.id }, created: paidAt, status_transitions: { paid_at: paidAt, canceled_at: null } });
-      const done = { ...invoice, status: 'paid', amount_paid: amount, amount_remaining: 0, status_transitions: { ...invoice.status_transitions, paid_at: paidAt } } as Stripe.Invoice;
+      const payment = buildInvoicePayment({
+        id: id('inpay'),
+        invoice: invoice.id,
+        amount_paid: amount,
+        amount_requested: amount,
+        currency: c,
+        payment: { type: 'payment_intent', payment_intent: p.pi.id },
+        created: paidAt,
+        status_transitions: { paid_at: paidAt, canceled_at: null },
+      });
+      const done = {
+        ...invoice,
+        status: 'paid',
+        amount_paid: amount,
+        amount_remaining: 0,
+        status_transitions: { ...invoice.status_transitions, paid_at: paidAt },
+      } as Stripe.Invoice;
       s.objects.push(done, p.pi, p.charge, p.bt, payment);
       s.events.push(ev('invoice.paid', done, paidAt), ev('invoice_payment.paid', payment, paidAt));
-      s.events.push(...(feeLater ? [ev('charge.succeeded', { ...p.charge, balance_transaction: null }, paidAt), ev('charge.updated', p.charge, paidAt + 45)] : [ev('charge.succeeded', p.charge, paidAt)]));
+      s.events.push(
+        ...(feeLater
+          ? [ev('charge.succeeded', { ...p.charge, balance_transaction: null }, paidAt), ev('charge.updated', p.charge, paidAt + 45)]
+          : [ev('charge.succeeded', p.charge, paidAt)]),
+      );
       const kind = invoice.billing_reason === 'subscription_create' ? 'gift' : 'renewal';
-      s.expected.push({ key: `invoice:${invoice.id}`, kind, frequency, amount_minor: amount, currency: c, fee_minor: p.fee, net_minor: amount - p.fee, gift_id: gift.id });
+      s.expected.push({
+        key: `invoice:${invoice.id}`,
+        kind,
+        frequency,
+        amount_minor: amount,
+        currency: c,
+        fee_minor: p.fee,
+        net_minor: amount - p.fee,
+        gift_id: gift.id,
+      });
       return p;
     };
 
@@ -384,11 +516,31 @@ export function generateStorm(opts: { events: number; seed: number; duplicateSha
         created: failedAt,
         customer,
         status: 'requires_payment_method',
-        last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: pick(['insufficient_funds', 'do_not_honor', 'expired_card']), message: 'Your card was declined.' },
+        last_payment_error: {
+          type: 'card_error',
+          code: 'card_declined',
+          decline_code: pick(['insufficient_funds', 'do_not_honor', 'expired_card']),
+          message: 'Your card was declined.',
+        },
       });
-      const attempt = buildInvoicePayment({ id: id('inpay'), invoice: invoice.id, status: 'open', amount_paid: null, amount_requested: amount, currency: c, payment: { type: 'payment_intent', payment_intent: declined }, created: failedAt, status_transitions: { paid_at: null, canceled_at: null } });
+      const attempt = buildInvoicePayment({
+        id: id('inpay'),
+        invoice: invoice.id,
+        status: 'open',
+        amount_paid: null,
+        amount_requested: amount,
+        currency: c,
+        payment: { type: 'payment_intent', payment_intent: declined },
+        created: failedAt,
+        status_transitions: { paid_at: null, canceled_at: null },
+      });
       // as when Stripe includes the invoice's payments: the decline code needs no API call
-      const failing = { ...invoice, attempt_count: 1, next_payment_attempt: failedAt + 3 * DAY, payments: { object: 'list', data: [attempt], has_more: false, url: '/v1/invoice_payments' } };
+      const failing = {
+        ...invoice,
+        attempt_count: 1,
+        next_payment_attempt: failedAt + 3 * DAY,
+        payments: { object: 'list', data: [attempt], has_more: false, url: '/v1/invoice_payments' },
+      };
       s.objects.push(declined);
       s.events.push(ev('invoice.payment_failed', failing, failedAt), ev('customer.subscription.updated', { ...sub, status: 'past_due' }, failedAt));
       if (chance(0.5)) {

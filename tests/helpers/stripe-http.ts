@@ -29,7 +29,11 @@ export async function serveStripe(store: StripeStore): Promise<StripeOverHttp> {
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
       // the handlers match Stripe's own host
-      const request = new Request(`https://api.stripe.com${req.url ?? '/'}`, { method: req.method, headers, body: body.length && req.method !== 'GET' ? new Uint8Array(body) : undefined });
+      const request = new Request(`https://api.stripe.com${req.url ?? '/'}`, {
+        method: req.method,
+        headers,
+        body: body.length && req.method !== 'GET' ? new Uint8Array(body) : undefined,
+      });
       const answered = await getResponse(handlers, request);
       if (!answered) {
         stats.unhandled.push(`${req.method} ${req.url}`);

@@ -24,7 +24,16 @@ export type StripeStore = {
 };
 
 export function createStripeStore(): StripeStore {
-  return { sessions: new Map(), subscriptions: new Map(), created: [], objects: new Map(), payoutItems: new Map(), events: [], cancels: [], nowSec: 1_764_000_000 };
+  return {
+    sessions: new Map(),
+    subscriptions: new Map(),
+    created: [],
+    objects: new Map(),
+    payoutItems: new Map(),
+    events: [],
+    cancels: [],
+    nowSec: 1_764_000_000,
+  };
 }
 
 /** Puts Stripe objects in the store by id; subscriptions go where the retrieve handler looks. */
@@ -47,7 +56,11 @@ const RESOURCE: Record<string, string> = {
 };
 
 function lookup(store: StripeStore, id: string): StripeObject | undefined {
-  return store.objects.get(id) ?? (store.subscriptions.get(id) as unknown as StripeObject | undefined) ?? (store.sessions.get(id) as unknown as StripeObject | undefined);
+  return (
+    store.objects.get(id) ??
+    (store.subscriptions.get(id) as unknown as StripeObject | undefined) ??
+    (store.sessions.get(id) as unknown as StripeObject | undefined)
+  );
 }
 
 /** expand[]: replaces ids the store holds by their objects (https://docs.stripe.com/expand). */
@@ -73,7 +86,9 @@ function page(store: StripeStore, url: URL, items: StripeObject[]) {
   const start = after ? sorted.findIndex((o) => o.id === after) + 1 : 0;
   const limit = Number(q.get('limit') ?? 10);
   const slice = sorted.slice(start, start + limit);
-  const exp = expansions(q).filter((e) => e.startsWith('data.')).map((e) => e.slice(5).split('.'));
+  const exp = expansions(q)
+    .filter((e) => e.startsWith('data.'))
+    .map((e) => e.slice(5).split('.'));
   const data = slice.map((o) => exp.reduce<unknown>((acc, p) => expand(store, acc, p), o));
   return HttpResponse.json({ object: 'list', data, has_more: start + limit < sorted.length, url: url.pathname });
 }
@@ -131,7 +146,10 @@ export function stripeHandlers(store: StripeStore) {
       const s = store.subscriptions.get(String(params.id));
       if (!s) return notFound('subscription', String(params.id));
       if (s.status === 'canceled') {
-        return HttpResponse.json({ error: { type: 'invalid_request_error', message: 'A canceled subscription can only update its cancellation_details and metadata.' } }, { status: 400 });
+        return HttpResponse.json(
+          { error: { type: 'invalid_request_error', message: 'A canceled subscription can only update its cancellation_details and metadata.' } },
+          { status: 400 },
+        );
       }
       const canceled = { ...s, status: 'canceled', canceled_at: store.nowSec, ended_at: store.nowSec } as Stripe.Subscription;
       store.subscriptions.set(s.id, canceled);
@@ -155,7 +173,11 @@ export function stripeHandlers(store: StripeStore) {
     http.get(`${base}/refunds`, ({ request }) => {
       const url = new URL(request.url);
       const charge = url.searchParams.get('charge');
-      return page(store, url, ofType(store, 'refund').filter((r) => !charge || refId(r.charge) === charge));
+      return page(
+        store,
+        url,
+        ofType(store, 'refund').filter((r) => !charge || refId(r.charge) === charge),
+      );
     }),
     http.get(`${base}/invoice_payments`, ({ request }) => {
       const url = new URL(request.url);
@@ -174,9 +196,15 @@ export function stripeHandlers(store: StripeStore) {
       const type = RESOURCE[String(params.resource)];
       const id = String(params.id);
       const o = store.objects.get(id);
-      if (!type) return HttpResponse.json({ error: { type: 'invalid_request_error', message: `Unrecognized request URL (GET: ${new URL(request.url).pathname})` } }, { status: 404 });
+      if (!type)
+        return HttpResponse.json(
+          { error: { type: 'invalid_request_error', message: `Unrecognized request URL (GET: ${new URL(request.url).pathname})` } },
+          { status: 404 },
+        );
       if (!o || o.object !== type) return notFound(type, id);
-      return HttpResponse.json(expansions(new URL(request.url).searchParams).reduce<unknown>((acc, p) => expand(store, acc, p.split('.')), o) as Record<string, unknown>);
+      return HttpResponse.json(
+        expansions(new URL(request.url).searchParams).reduce<unknown>((acc, p) => expand(store, acc, p.split('.')), o) as Record<string, unknown>,
+      );
     }),
   ];
 }

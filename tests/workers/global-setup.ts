@@ -35,7 +35,12 @@ export async function setup(project: TestProject): Promise<void> {
   const persistDir = join(OUT, 'd1-template');
   // wrangler's own reading of wrangler.toml, so the test Worker gets what `wrangler dev`
   // would give it (compatibility date and flags, [vars], the D1 database id)
-  Object.assign(process.env, { WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', XDG_CONFIG_HOME: join(ROOT, '.wrangler', 'config') });
+  Object.assign(process.env, {
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_SEND_ERROR_REPORTS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    XDG_CONFIG_HOME: join(ROOT, '.wrangler', 'config'),
+  });
   const readConfig = async () => (await import('wrangler')).unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml')).workerOptions;
   const [built, , workerOptions] = await Promise.all([
     wrangler(['deploy', '--dry-run', '--outdir', bundleDir]),

@@ -56,7 +56,11 @@ describe('the Worker entry', () => {
     const event = buildEvent('checkout.session.completed', buildCheckoutSession());
     const payload = JSON.stringify(event);
     for (const signature of [signPayload(payload), null]) {
-      const res = await fetch(`${t.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { 'stripe-signature': signature } : {}) }, body: payload });
+      const res = await fetch(`${t.url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(signature ? { 'stripe-signature': signature } : {}) },
+        body: payload,
+      });
       expect(res.status).toBe(503);
       expect(await res.text()).toContain('STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set');
     }
@@ -74,11 +78,13 @@ describe('the Worker entry', () => {
     const worker = await t.mf.getWorker();
     const run = await worker.scheduled({ cron: '*/5 * * * *', scheduledTime: new Date('2026-11-20T10:05:00Z') });
     expect(run.outcome).toBe('ok');
-    await expect.poll(() => logLines(t!.output()).find((l) => l.msg === 'scheduled run')).toMatchObject({
-      cron: '*/5 * * * *',
-      scheduledTime: Date.parse('2026-11-20T10:05:00Z'),
-      emails: { sent: 1, failed: 0 },
-    });
+    await expect
+      .poll(() => logLines(t!.output()).find((l) => l.msg === 'scheduled run'))
+      .toMatchObject({
+        cron: '*/5 * * * *',
+        scheduledTime: Date.parse('2026-11-20T10:05:00Z'),
+        emails: { sent: 1, failed: 0 },
+      });
     expect((await outbox()).map((r) => r.status)).toEqual(['sent']);
   });
 
@@ -92,7 +98,11 @@ describe('the Worker entry', () => {
     });
     expect(res.status).toBe(200);
     // a generous ceiling for a loaded machine; the send itself follows the reply at once
-    await expect.poll(async () => (await t!.query<{ status: string }>("select status from outbox where template = 'signin_link'")).map((r) => r.status), { timeout: 20_000 }).toEqual(['sent']);
+    await expect
+      .poll(async () => (await t!.query<{ status: string }>("select status from outbox where template = 'signin_link'")).map((r) => r.status), {
+        timeout: 20_000,
+      })
+      .toEqual(['sent']);
   });
 
   it('reconciles with Stripe (here the sandbox) from the daily trigger', async () => {
@@ -101,12 +111,16 @@ describe('the Worker entry', () => {
     const worker = await t.mf.getWorker();
     const run = await worker.scheduled({ cron: '17 4 * * *' });
     expect(run.outcome).toBe('ok');
-    await expect.poll(() => logLines(t!.output()).find((l) => String(l.msg).startsWith('reconcile:'))).toMatchObject({ level: 'info', msg: 'reconcile: no drift', eventsRecovered: 0 });
+    await expect
+      .poll(() => logLines(t!.output()).find((l) => String(l.msg).startsWith('reconcile:')))
+      .toMatchObject({ level: 'info', msg: 'reconcile: no drift', eventsRecovered: 0 });
   });
 
   it('serves a D1 that wrangler migrated with every migration in db/migrations', async () => {
     t = await startWorkerd();
-    const files = readdirSync(join(ROOT, 'db', 'migrations')).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(join(ROOT, 'db', 'migrations'))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     expect(files.length).toBeGreaterThan(0);
     const applied = await t.query<{ name: string }>('select name from d1_migrations order by id');
     expect(applied.map((m) => m.name)).toEqual(files);

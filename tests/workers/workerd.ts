@@ -77,7 +77,13 @@ export async function startWorkerd(opts: { env?: Record<string, string>; stripe?
     url,
     mf,
     refusedOutbound,
-    query: async <T>(sql: string, ...params: SqlParam[]) => (await d1.prepare(sql).bind(...params).all<T>()).results,
+    query: async <T>(sql: string, ...params: SqlParam[]) =>
+      (
+        await d1
+          .prepare(sql)
+          .bind(...params)
+          .all<T>()
+      ).results,
     exec: async (sql: string) => {
       await d1.prepare(sql).run();
     },
