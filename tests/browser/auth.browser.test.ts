@@ -3,34 +3,20 @@
 // /finance; a viewer signs in with a password alone; wrong passwords are throttled.
 import Database from 'better-sqlite3';
 import { Secret, TOTP } from 'otpauth';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/auth.crypto.js';
+import { launchChromium } from '../helpers/browser.js';
 import { watchCsp } from '../helpers/csp.js';
 import { runCli, startServer, type RunningServer } from '../helpers/server.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // set to a folder to keep a screenshot of each step
 const SHOTS = process.env.SCREENSHOTS_DIR;
 
 let server: RunningServer;
 let browser: Browser;
 beforeAll(async () => {
-  [server, browser] = await Promise.all([
-    startServer(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
-  ]);
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,30 +1,15 @@
 // A reader gives in a real Chromium against the started Node server and the sandbox:
 // with the page's script, and with JavaScript turned off.
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
 import { watchCsp } from '../helpers/csp.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let server: RunningServer;
 let browser: Browser;
 beforeAll(async () => {
-  [server, browser] = await Promise.all([
-    startServer(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
-  ]);
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,0 +1,21 @@
+// Debian's Chromium driven by playwright-core, with the flags this machine needs: no sandbox
+// as root, and none of Chromium's own background connections (the network here is closed,
+// and each refused connection would slow the start). Never downloads a browser.
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
