@@ -6,12 +6,9 @@ import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/auth.crypto.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, screenshot } from '../helpers/browser.js';
 import { watchCsp } from '../helpers/csp.js';
 import { runCli, startServer, type RunningServer } from '../helpers/server.js';
-
-// set to a folder to keep a screenshot of each step
-const SHOTS = process.env.SCREENSHOTS_DIR;
 
 let server: RunningServer;
 let browser: Browser;
@@ -23,9 +20,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const shot = async (page: Page, name: string) => {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-};
+const shot = screenshot;
 
 async function addViewer(email: string, name: string, password: string) {
   const h = await hashPassword(password);

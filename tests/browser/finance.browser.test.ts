@@ -3,13 +3,10 @@
 // its chart over the seeded ledger, filters the contributions list and opens a gift's
 // timeline.
 import { Secret, TOTP } from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, screenshot } from '../helpers/browser.js';
 import { runCli, startServer, type RunningServer } from '../helpers/server.js';
-
-// set to a folder to keep a screenshot of each step
-const SHOTS = process.env.SCREENSHOTS_DIR;
 
 let server: RunningServer;
 let browser: Browser;
@@ -21,9 +18,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const shot = async (page: Page, name: string) => {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-};
+const shot = screenshot;
 
 describe('the finance dashboard in the browser', () => {
   it('signs in a CLI-made finance member and walks the overview, a filtered list and a timeline', async () => {

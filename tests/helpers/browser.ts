@@ -1,7 +1,7 @@
 // Debian's Chromium driven by playwright-core, with the flags this machine needs: no sandbox
 // as root, and none of Chromium's own background connections (the network here is closed,
 // and each refused connection would slow the start). Never downloads a browser.
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -18,4 +18,10 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Keeps a full-page screenshot of a step when SCREENSHOTS_DIR names a folder; else nothing. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.SCREENSHOTS_DIR;
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
 }
