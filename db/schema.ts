@@ -19,6 +19,8 @@ export const supporters = sqliteTable(
     name: text('name'),
     stripeCustomerId: text('stripe_customer_id'),
     createdAt: integer('created_at').notNull(),
+    /** ms; the supporter's personal data was erased at their request (the row stays so the ledger keeps its links) */
+    erasedAt: integer('erased_at'),
   },
   // the finance supporters list: newest first, paged by keyset on (created_at, id)
   (t) => [uniqueIndex('supporters_email').on(t.email), index('supporters_created').on(t.createdAt, t.id)],
@@ -50,6 +52,11 @@ export const gifts = sqliteTable(
     fromCheckout: integer('from_checkout', { mode: 'boolean' }).notNull().default(true),
     /** Radar early fraud warning on the gift's payment (issfr_…): staff should review or refund */
     fraudWarningId: text('fraud_warning_id'),
+    /**
+     * SHA-256 of the random value POST /checkout set as a cookie in the giver's browser: the
+     * thank-you page signs in only the browser that started the checkout. Cleared once used.
+     */
+    browserHash: text('browser_hash'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -100,6 +107,16 @@ export const recurringGifts = sqliteTable(
     issueInvoiceId: text('issue_invoice_id'),
     /** ordering key of the invoice event that set the payment-issue columns */
     healthOrder: integer('health_order').notNull().default(0),
+    /** Stripe's pause_collection.behavior while collection is paused, null while it runs */
+    pauseBehavior: text('pause_behavior'),
+    /**
+     * A change the supporter asked for and Stripe accepted, as JSON ({kind, ..., order}), shown
+     * as pending until a subscription event newer than `order` (state_order then) confirms it.
+     */
+    pendingChange: text('pending_change'),
+    /** why the supporter cancelled, as they chose it, and their own words */
+    cancelReason: text('cancel_reason'),
+    cancelComment: text('cancel_comment'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -81,11 +81,13 @@ export function isSqlStatement(s: unknown): s is SqlStatement {
 
 /**
  * For an upsert's SET list: \`col = excluded.col\` for each column, only where the incoming
- * ordering key is newer than the one held (state that may arrive out of order).
+ * ordering key is newer than the one held (state that may arrive out of order). `'>='` lets an
+ * equal key win too, in arrival order: for keys with one-second resolution where two real
+ * changes can share a second (a redelivery never gets here: it is stopped by its event id).
  */
-export function ifNewer(table: string, order: string, columns: readonly string[]): SqlFragment {
+export function ifNewer(table: string, order: string, columns: readonly string[], cmp: '>' | '>=' = '>'): SqlFragment {
   for (const name of [table, order, ...columns]) if (!/^"?[a-z_]+"?$/.test(name)) throw new Error(`not a column name: ${name}`);
-  return { fragment: columns.map((c) => `${c} = case when excluded.${order} > ${table}.${order} then excluded.${c} else ${table}.${c} end`).join(', ') };
+  return { fragment: columns.map((c) => `${c} = case when excluded.${order} ${cmp} ${table}.${order} then excluded.${c} else ${table}.${c} end`).join(', ') };
 }
 
 export const bool = (b: boolean): 0 | 1 => (b ? 1 : 0);

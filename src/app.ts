@@ -9,10 +9,12 @@ import { describeError, type Logger } from './lib/log.js';
 import { newRequestId } from './lib/request-id.js';
 import { mailPreviewRoutes } from './mail/mail.routes.js';
 import { opsRoutes } from './ops/ops.routes.js';
-import { sandboxRoutes } from './sandbox/sandbox.routes.js';
+import { deliverQueuedApiEvents, sandboxRoutes } from './sandbox/sandbox.routes.js';
 import { financeRoutes } from './finance/finance.routes.js';
+import { financeSupporterRoutes } from './supporters/supporters.finance.js';
 import { supporterRoutes } from './supporters/supporters.routes.js';
 import { supporterStatementRoutes } from './supporters/supporters.statements.js';
+import { ACCOUNT_STYLES } from './supporters/supporters.views.js';
 import { errorTitle, renderErrorPage } from './ui/error-page.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { APPEAL_ASSETS, ENHANCE_SCRIPT } from './appeal/appeal.view.js';
@@ -64,10 +66,25 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     assetRoutes({
       '/assets/site.css': STYLES,
       '/assets/appeal.js': ENHANCE_SCRIPT,
+      '/assets/account.css': ACCOUNT_STYLES,
       ...APPEAL_ASSETS,
       ...(deps.config.stripe.mode === 'sandbox' ? { '/assets/sandbox.css': SANDBOX_PAGE_STYLES } : {}),
     }),
   );
+
+  if (deps.config.stripe.mode === 'sandbox') {
+    // Stripe sends the events of an API change (a supporter's new amount, a pause) moments
+    // after answering; the sandbox sends them once the request that asked has its answer.
+    app.use(async (c, next) => {
+      await next();
+      if (c.req.method === 'GET' || c.req.path.startsWith('/webhooks/') || c.req.path.startsWith('/sandbox/')) return;
+      // under this request's deps, so the deliveries' log lines are filed under its id
+      await deliverQueuedApiEvents(c.var.deps, (req, log) => {
+        sentBy.set(req, log);
+        return Promise.resolve(app.fetch(req));
+      });
+    });
+  }
 
   app.get('/health', (c) => c.json({ ok: true, stripe: deps.config.stripe.mode }));
   app.route('/', appealRoutes());
@@ -75,6 +92,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/webhooks', webhookRoutes());
   app.route('/ops', opsRoutes());
   app.route('/', authRoutes());
+  app.route('/finance/supporters', financeSupporterRoutes());
   app.route('/finance', financeRoutes());
   app.route('/account/statements', supporterStatementRoutes());
   app.route('/account', supporterRoutes());

@@ -101,6 +101,8 @@ const envSchema = z.object({
   APPEAL_COPY: jsonOf(appealCopySchema).optional(),
   APPEAL_PRESETS: jsonOf(presetsSchema).optional(),
   PUBLICATION_NAME: z.string().min(1).default('The Harbour Ledger'),
+  // printed on receipts: who received the gift (address, company or charity number)
+  PUBLICATION_DETAILS: z.string().max(500).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // 0 = off; the Workers runtime uses its cron trigger instead
   RECONCILE_INTERVAL_HOURS: z.coerce
@@ -290,6 +292,8 @@ export type Config = {
   databasePath: string;
   publicUrl: string;
   publicationName: string;
+  /** the publisher's postal address and registration, one line, for receipts; null when not set */
+  publicationDetails: string | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** the publisher's own origins (URL.origin form): a fragment gift's Checkout may cancel back to a page on one of them */
   publisherOrigins: string[];
@@ -397,6 +401,7 @@ export function loadConfig(raw: Record<string, unknown>): Config {
     databasePath: e.DATABASE_PATH,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     publicationName: e.PUBLICATION_NAME,
+    publicationDetails: e.PUBLICATION_DETAILS?.trim() || null,
     logLevel: e.LOG_LEVEL,
     opsToken: e.OPS_TOKEN ?? null,
     guard: {

@@ -22,6 +22,8 @@ const staffOnly = (ok: Expect, min: 'viewer' | 'finance' | 'admin' = 'viewer'): 
   admin: ok,
 });
 
+const supporterOnly = (ok: Expect): Row['expect'] => ({ anon: 401, supporter: ok, viewer: 401, finance: 401, admin: 401 });
+
 /** `METHOD path` as the router knows it -> the request to try and what each persona gets. */
 const TABLE: Record<string, Row> = {
   'GET /health': { expect: everyone('2xx') },
@@ -33,6 +35,7 @@ const TABLE: Record<string, Row> = {
   'GET /assets/article.css': { expect: everyone('2xx') },
   'GET /assets/appeal.js': { expect: everyone('2xx') },
   'GET /assets/sandbox.css': { expect: everyone('2xx') },
+  'GET /assets/account.css': { expect: everyone('2xx') },
   'GET /thank-you': { expect: everyone('4xx') },
   'POST /webhooks/stripe': { expect: everyone('4xx') },
   // a bearer token of its own; no session opens it
@@ -68,6 +71,23 @@ const TABLE: Record<string, Row> = {
   'POST /finance/staff/:id/status': { sample: '/finance/staff/stf_nobody/status', expect: staffOnly('4xx', 'admin') },
   'GET /account': { expect: { anon: 401, supporter: '2xx', viewer: 401, finance: 401, admin: 401 } },
   'GET /account/statements/:year': { sample: '/account/statements/2026', expect: { anon: 401, supporter: '2xx', viewer: 401, finance: 401, admin: 401 } },
+  // another supporter's (or no one's) gift or payment: 404, never a 403 that confirms it exists
+  'GET /account/receipts/:id': { sample: '/account/receipts/led_nobody', expect: supporterOnly('4xx') },
+  'POST /account/recurring/:id/amount': { sample: '/account/recurring/rec_nobody/amount', expect: supporterOnly('4xx') },
+  'POST /account/recurring/:id/interval': { sample: '/account/recurring/rec_nobody/interval', expect: supporterOnly('4xx') },
+  'POST /account/recurring/:id/pause': { sample: '/account/recurring/rec_nobody/pause', expect: supporterOnly('4xx') },
+  'POST /account/recurring/:id/resume': { sample: '/account/recurring/rec_nobody/resume', expect: supporterOnly('4xx') },
+  'GET /account/recurring/:id/cancel': { sample: '/account/recurring/rec_nobody/cancel', expect: supporterOnly('4xx') },
+  'POST /account/recurring/:id/cancel': { sample: '/account/recurring/rec_nobody/cancel', expect: supporterOnly('4xx') },
+  'POST /account/recurring/:id/card': { sample: '/account/recurring/rec_nobody/card', expect: supporterOnly('4xx') },
+  'GET /account/data': { expect: supporterOnly('2xx') },
+  'GET /account/delete': { expect: supporterOnly('2xx') },
+  // without the confirmation a 400 names the field; nothing is erased
+  'POST /account/delete': { expect: supporterOnly('4xx') },
+  'GET /finance/supporters/:id/data': { sample: '/finance/supporters/sup_nobody/data', expect: staffOnly('4xx', 'finance') },
+  'POST /finance/supporters/:id/erase': { sample: '/finance/supporters/sup_nobody/erase', expect: staffOnly('4xx', 'finance') },
+  'GET /sandbox/portal/:id': { sample: '/sandbox/portal/bps_unknown', expect: everyone('4xx') },
+  'POST /sandbox/portal/:id/card': { sample: '/sandbox/portal/bps_unknown/card', expect: everyone('4xx') },
   'GET /dev/mail': { expect: everyone('2xx') },
   'GET /dev/mail/:id': { sample: '/dev/mail/eml_unknown', expect: everyone('4xx') },
   'GET /sandbox/checkout/:id': { sample: '/sandbox/checkout/cs_test_unknown', expect: everyone('4xx') },

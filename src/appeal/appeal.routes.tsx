@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { FREQUENCIES } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import type { AppEnv } from '../deps.js';
 import { escapeHtml } from '../lib/html.js';
@@ -64,6 +65,22 @@ const fragmentHeaders = (config: Config) => ({
 // return_to is only carried here; POST /checkout checks it against PUBLISHER_ORIGINS.
 const QUERY_LIMITS: Record<Slot, number> = { article: 200, section: 100, campaign: 100, variant: 100, return_to: 2000 };
 
+/** Where a cancelled checkout returns: what the reader chose, and no gift made. */
+export const CANCELLED_NOTICE = 'You left the checkout, so no gift was made and nothing was charged. Your choice is below if you would like to try again.';
+
+/**
+ * `?cancelled=1&frequency=annual&amount=60` (checkout's cancel address) or a thank-you
+ * page's offer to give monthly: the values the appeal starts with. Anything unknown is
+ * ignored here; POST /checkout checks whatever is sent.
+ */
+function chosenAgain(query: Record<string, string>): { values: AppealValues; notice: string | null } | null {
+  const cancelled = query.cancelled === '1';
+  const frequency = (FREQUENCIES as readonly string[]).includes(query.frequency ?? '') ? query.frequency : undefined;
+  const amount = /^\d{1,7}(\.\d{1,2})?$/.test(query.amount ?? '') ? query.amount : undefined;
+  if (!cancelled && !frequency && !amount) return null;
+  return { values: { ...(frequency ? { frequency } : {}), ...(amount ? { amount } : {}) }, notice: cancelled ? CANCELLED_NOTICE : null };
+}
+
 export function appealRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // Rendering is the expensive part and depends only on config and currency, so each
@@ -98,6 +115,12 @@ export function appealRoutes(): Hono<AppEnv> {
   app.get('/', (c) => {
     const { config } = c.var.deps;
     const currency = resolveCurrency(config, c.req.query('currency'));
+    // back from a cancelled checkout (or offered a monthly gift after a one-off one): the
+    // reader's own choice again, so this page is rendered for them rather than cached
+    const chosen = chosenAgain(c.req.query());
+    if (chosen) {
+      return c.html(renderArticlePage(config, { currency, values: chosen.values, ...(chosen.notice ? { notice: chosen.notice } : {}) }));
+    }
     // a plain Response with plain headers takes @hono/node-server's fastest path
     return new Response(
       cached(pages, config, currency, () => utf8.encode(renderArticlePage(config, { currency }))),

@@ -55,4 +55,5 @@ export const ARTICLE_STYLES = `
 .story__byline{font-weight:700;color:var(--ink)}
 .story__body p{margin:0 0 1.1rem}
 @media (min-width:40rem){.story__headline{font-size:2.6rem}}
+.appeal .appeal__notice{background:#fff;border-left:4px solid var(--appeal-accent);padding:.5rem .75rem;margin:.75rem 0;font-weight:600}
 `;

@@ -39,6 +39,8 @@ export type AppealProps = {
   target?: string;
   /** where /assets/ lives: empty on our own pages, our absolute URL in the fragment */
   assetBase?: string;
+  /** a plain line above the form, e.g. that a cancelled checkout made no gift */
+  notice?: string;
 };
 
 /** The stylesheets and script the appeal pages link to (served by ui/assets.ts, never inlined: see the CSP in ui/security.ts). */
@@ -187,6 +189,11 @@ export function AppealForm(props: AppealProps) {
       {copy.paragraphs.map((p) => (
         <p class="appeal__text">{p}</p>
       ))}
+      {props.notice ? (
+        <p class="appeal__notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
       <form class="appeal__form" method="post" action={props.action ?? '/checkout'} target={props.target} data-appeal={presetData(config)}>
         <ErrorSummary errors={errors} hasCurrencySelect={hasCurrencySelect} />
 
@@ -391,12 +398,12 @@ export function AppealPage(props: AppealProps) {
   );
 }
 
-export type RenderOptions = { currency?: string; values?: AppealValues; errors?: FieldErrors };
+export type RenderOptions = { currency?: string; values?: AppealValues; errors?: FieldErrors; notice?: string };
 
 /** The demo article with the appeal, as a full document. Checkout re-renders it with form errors (status 400). */
 export function renderArticlePage(config: Config, opts: RenderOptions = {}): string {
   const currency = resolveCurrency(config, opts.currency ?? opts.values?.currency);
-  return toHtml(<ArticlePage config={config} currency={currency} values={opts.values} errors={opts.errors} />);
+  return toHtml(<ArticlePage config={config} currency={currency} values={opts.values} errors={opts.errors} notice={opts.notice} />);
 }
 
 /**
@@ -405,5 +412,5 @@ export function renderArticlePage(config: Config, opts: RenderOptions = {}): str
  */
 export function renderAppealPage(config: Config, opts: RenderOptions = {}): string {
   const currency = resolveCurrency(config, opts.currency ?? opts.values?.currency);
-  return toHtml(<AppealPage config={config} currency={currency} values={opts.values} errors={opts.errors} />);
+  return toHtml(<AppealPage config={config} currency={currency} values={opts.values} errors={opts.errors} notice={opts.notice} />);
 }

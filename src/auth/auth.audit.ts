@@ -22,6 +22,9 @@ export const AUDIT_ACTIONS = [
   'staff.role_changed',
   'staff.disabled',
   'staff.enabled',
+  'supporter.gift_changed',
+  'supporter.data_exported',
+  'supporter.erased',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -138,7 +138,7 @@ export function requireSession(): MiddlewareHandler<AppEnv & { Variables: { sess
  * or proxy, never framed (clickjacking a sign-in or sign-out button), no Referer leaving
  * with a token in the URL, and a CSP that allows this site's own forms and stylesheets, and no script.
  */
-export function privatePage(): MiddlewareHandler {
+export function privatePage(opts: { formActions?: string[] } = {}): MiddlewareHandler {
   const headers = secureHeaders({
     referrerPolicy: 'no-referrer',
     xFrameOptions: 'DENY',
@@ -150,7 +150,8 @@ export function privatePage(): MiddlewareHandler {
       styleSrc: ["'self'", NONCE],
       imgSrc: ["'self'", 'data:'],
       scriptSrc: ["'none'"],
-      formAction: ["'self'"],
+      // plus where a page's form may be redirected: Chromium applies form-action to redirects
+      formAction: ["'self'", ...(opts.formActions ?? [])],
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],
     },

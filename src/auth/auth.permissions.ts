@@ -10,6 +10,8 @@ export const PERMISSIONS = {
   viewSupporterDetails: 'finance',
   exportData: 'finance',
   refund: 'finance',
+  /** a supporter's data download and erasure, on their request */
+  handlePrivacyRequests: 'finance',
   manageStaff: 'admin',
   readAuditLog: 'admin',
 } as const satisfies Record<string, StaffRole>;

@@ -12,6 +12,7 @@ import { normalizeRaw, parseCheckout } from './checkout.rules.js';
 import { waitText } from '../auth/auth.throttle.js';
 import { checkCheckout, countCheckout, TURNSTILE_FIELD, verifyTurnstile } from './checkout.guard.js';
 import { cancelUrl, idempotencyKey, publisherReturnUrl, sessionParams } from './checkout.session.js';
+import { newGiverBinding, registerOnGiving, setGiverCookie } from '../supporters/supporters.registration.js';
 import { renderCheckoutProblem, renderMessagePage, renderThankYou } from './checkout.view.js';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{10,200}$/;
@@ -69,6 +70,8 @@ export function checkoutRoutes(): Hono<AppEnv> {
       }
     }
     const giftId = newId('gift', now());
+    // binds the thank-you page's sign-in to this browser (supporters.registration.ts)
+    const giver = await newGiverBinding();
     await insertPendingGift(
       db,
       {
@@ -84,13 +87,16 @@ export function checkoutRoutes(): Hono<AppEnv> {
         referrer: referer?.slice(0, 500) ?? null,
         // set by Cloudflare in front of Workers; absent on a plain Node host
         country: /^[A-Z]{2}$/.test(c.req.header('cf-ipcountry') ?? '') ? c.req.header('cf-ipcountry')! : null,
+        browserHash: giver.hash,
       },
       now(),
     );
 
     let session: Stripe.Checkout.Session;
     try {
-      session = await stripe.checkout.sessions.create(sessionParams(req, giftId, config, cancelUrl(config, from)), { idempotencyKey: idempotencyKey(giftId) });
+      session = await stripe.checkout.sessions.create(sessionParams(req, giftId, config, cancelUrl(config, from, req)), {
+        idempotencyKey: idempotencyKey(giftId),
+      });
     } catch (err) {
       // Stripe's messages can echo what it was sent (the reader's address): describeError
       // keeps its type, code and parameter name only
@@ -98,6 +104,7 @@ export function checkoutRoutes(): Hono<AppEnv> {
       throw new AppError('upstream', 'We could not reach our payment provider. Nothing was charged; please try again in a moment.');
     }
     await attachCheckoutSession(db, giftId, session.id, now());
+    setGiverCookie(c, giver.token);
     if (!session.url) throw new AppError('upstream', 'The payment provider returned no checkout page. Nothing was charged; please try again.');
     if (wantsJson) return c.json({ id: session.id, url: session.url, gift_id: giftId }, 201);
     return c.redirect(session.url, 303);
@@ -108,8 +115,18 @@ export function checkoutRoutes(): Hono<AppEnv> {
     // the page names the payer's email address: never kept by a shared cache or the back button
     c.header('cache-control', 'no-store');
     const sessionId = c.req.query('session_id') ?? '';
-    if (!SESSION_ID.test(sessionId)) {
+    if (!sessionId) {
       return c.html(renderMessagePage(config, 'We could not find that gift', 'The link is missing its checkout reference (session_id).'), 400);
+    }
+    if (!SESSION_ID.test(sessionId)) {
+      return c.html(
+        renderMessagePage(
+          config,
+          'We could not find that gift',
+          'The link is malformed: its checkout reference (session_id) is not one our payment provider issues. Please use the link exactly as it came.',
+        ),
+        400,
+      );
     }
     let session: Stripe.Checkout.Session;
     try {
@@ -125,7 +142,17 @@ export function checkoutRoutes(): Hono<AppEnv> {
     const frequency = session.metadata?.frequency ?? (session.mode === 'payment' ? 'one_off' : null);
     // Reads Stripe's own answer, so the page is right whether or not our webhook has arrived.
     if (session.status === 'complete' && session.payment_status !== 'unpaid') {
-      return c.html(renderThankYou(config, { state: 'paid', amountMinor, currency, frequency, email: session.customer_details?.email ?? null }));
+      const registered = await registerOnGiving(c, session);
+      return c.html(
+        renderThankYou(config, {
+          state: 'paid',
+          amountMinor,
+          currency,
+          frequency,
+          email: session.customer_details?.email ?? null,
+          signedIn: registered?.email ?? null,
+        }),
+      );
     }
     if (session.status === 'complete') return c.html(renderThankYou(config, { state: 'pending', amountMinor, currency, frequency }));
     return c.html(renderThankYou(config, { state: 'unpaid' }));

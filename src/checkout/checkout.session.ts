@@ -4,6 +4,7 @@
 import type Stripe from 'stripe';
 import type { Config } from '../config.js';
 import { intervalOfFrequency } from '../ledger/ledger.frequency.js';
+import { minorToMajorString } from '../lib/money.js';
 import type { CheckoutRequest } from './checkout.rules.js';
 
 const PRODUCT_NAME = { one_off: 'One-off gift', monthly: 'Monthly support', annual: 'Annual support' } as const;
@@ -31,9 +32,24 @@ export function publisherReturnUrl(config: Config, from: GiftOrigin): string | n
   return allowedReturnUrl(config, from.returnTo) ?? allowedReturnUrl(config, from.referer);
 }
 
-/** Where Checkout's cancel button takes the reader: back to the publisher's page, else our appeal. */
-export function cancelUrl(config: Config, from: GiftOrigin): string {
-  return publisherReturnUrl(config, from) ?? `${config.publicUrl}/?cancelled=1#support`;
+/** What the reader chose, carried to the appeal a cancelled checkout returns to. */
+export type GiftChoice = { frequency: string; amountMinor: number; currency: string };
+
+/**
+ * Where Checkout's cancel button takes the reader: back to the publisher's page, else our
+ * appeal with their frequency, amount and currency chosen again and a line that no gift was made.
+ */
+export function cancelUrl(config: Config, from: GiftOrigin, choice?: GiftChoice): string {
+  const publisher = publisherReturnUrl(config, from);
+  if (publisher) return publisher;
+  if (!choice) return `${config.publicUrl}/?cancelled=1#support`;
+  const q = new URLSearchParams({
+    cancelled: '1',
+    frequency: choice.frequency,
+    amount: minorToMajorString(choice.amountMinor, choice.currency, { trim: true }),
+    currency: choice.currency,
+  });
+  return `${config.publicUrl}/?${q.toString()}#support`;
 }
 
 function allowedReturnUrl(config: Config, candidate: string | null | undefined): string | null {

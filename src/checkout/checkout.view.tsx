@@ -2,14 +2,14 @@ import type { Child } from 'hono/jsx';
 import { AppealForm, AppealStyles, type AppealValues } from '../appeal/appeal.view.js';
 import type { Config } from '../config.js';
 import type { PublicError } from '../lib/errors.js';
-import { formatMoney } from '../lib/money.js';
+import { formatMoney, minorToMajorString } from '../lib/money.js';
 import { ErrorPage } from '../ui/error-page.js';
 import { Layout, toHtml } from '../ui/layout.js';
 
 const FREQUENCY_WORDS: Record<string, string> = { one_off: 'one-off', monthly: 'monthly', annual: 'annual' };
 
 export type ThankYouView =
-  | { state: 'paid'; amountMinor: number; currency: string; frequency: string | null; email: string | null }
+  | { state: 'paid'; amountMinor: number; currency: string; frequency: string | null; email: string | null; signedIn?: string | null }
   | { state: 'pending'; amountMinor: number; currency: string; frequency: string | null }
   | { state: 'unpaid' };
 
@@ -26,7 +26,38 @@ export function renderThankYou(config: Config, view: ThankYouView): string {
         <h1>{thankYouHeadline(view)}</h1>
         <p>Your support keeps our reporting free for everyone to read.</p>
         {view.email ? <p>We will send a receipt to {view.email}.</p> : null}
-        {view.frequency && view.frequency !== 'one_off' ? <p>You can change or cancel your regular gift at any time.</p> : null}
+        {view.signedIn ? (
+          <p class="registered">
+            <strong>Thank you for registering.</strong> You are signed in as {view.signedIn}, here and on every page of the site.
+          </p>
+        ) : null}
+        {view.frequency && view.frequency !== 'one_off' ? (
+          <p>
+            You can change, pause or cancel your regular gift at any time in <a href="/account">your account</a>.
+          </p>
+        ) : (
+          <p>
+            Your receipt and every gift you make are in <a href="/account">your account</a>.
+          </p>
+        )}
+        {view.frequency === 'one_off' ? (
+          <p>
+            Would you give {formatMoney(view.amountMinor, view.currency)} every month instead?{' '}
+            <a
+              class="button"
+              href={`/?frequency=monthly&amount=${minorToMajorString(view.amountMinor, view.currency, { trim: true })}&currency=${view.currency}#support`}
+            >
+              Make it monthly
+            </a>
+          </p>
+        ) : null}
+        {view.signedIn ? null : (
+          <p>
+            <small>
+              To see your gifts on another visit, sign in from <a href="/signin">the sign-in page</a> with the email you gave; we send a link.
+            </small>
+          </p>
+        )}
         <p>
           <a href="/">Back to the story</a>
         </p>

@@ -3,12 +3,13 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireStaff } from '../auth/auth.middleware.js';
-import { emailFor } from '../auth/auth.permissions.js';
+import { can, emailFor } from '../auth/auth.permissions.js';
 import type { StaffEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { formatMoney } from '../lib/money.js';
 import { parseInput } from '../lib/validate.js';
 import { payoutReports } from '../ledger/ledger.payouts.repo.js';
+import { SupporterPrivacyActions } from '../supporters/supporters.finance.js';
 import { Money } from './finance.dashboard.js';
 import { StaffPage } from './finance.layout.js';
 import { attribution, DIMENSIONS, failedGifts, failedRenewals, lifetimeGiving, listSupporters, supporterDetail, type AttributionRow } from './finance.repo.js';
@@ -237,6 +238,9 @@ export function reportRoutes(): Hono<StaffEnv> {
                 ))}
               </tbody>
             </table>
+            {can(staff.role, 'handlePrivacyRequests') ? (
+              <SupporterPrivacyActions id={d.supporter.id} erasedAt={d.supporter.erasedAt} csrf={session.csrfToken} />
+            ) : null}
           </>
         ),
       }),

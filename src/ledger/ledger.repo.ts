@@ -142,22 +142,27 @@ const ensureRecurring = sqlTemplate`
     or recurring_gifts."interval" is null or recurring_gifts.amount_minor is null or recurring_gifts.currency is null`;
 
 /**
- * Subscription state, applied only if newer than what we hold (state_order). Invoice
+ * Subscription state, applied unless older than what we hold (state_order). Two changes a
+ * supporter makes within one second share an order (Stripe's `created` is in seconds, and
+ * both are customer.subscription.updated), so an equal order applies in arrival order; a
+ * redelivered event is stopped earlier, by its id. The state arriving confirms whatever
+ * change the account was waiting for (pending_change). Invoice
  * events move the status alone, so it has its own ordering key (status_order). Every SET
  * expression sees the row as it was before this update.
  */
 const applyRecurringState = sqlTemplate`
   insert into recurring_gifts (id, stripe_subscription_id, gift_id, stripe_customer_id, status, "interval", amount_minor, currency,
-    cancel_at_period_end, current_period_end, cancel_at, canceled_at, state_order, status_order, created_at, updated_at)
+    cancel_at_period_end, current_period_end, cancel_at, canceled_at, pause_behavior, state_order, status_order, created_at, updated_at)
   values (${'id'}, ${'subscriptionId'}, ${'giftId'}, ${'customerId'}, ${'status'}, ${'interval'}, ${'amountMinor'}, ${'currency'},
-    ${'cancelAtPeriodEnd'}, ${'currentPeriodEnd'}, ${'cancelAt'}, ${'canceledAt'}, ${'order'}, ${'order'}, ${'now'}, ${'now'})
+    ${'cancelAtPeriodEnd'}, ${'currentPeriodEnd'}, ${'cancelAt'}, ${'canceledAt'}, ${'pauseBehavior'}, ${'order'}, ${'order'}, ${'now'}, ${'now'})
   on conflict (stripe_subscription_id) do update set
     gift_id = coalesce(recurring_gifts.gift_id, excluded.gift_id),
     supporter_id = coalesce(recurring_gifts.supporter_id, excluded.supporter_id),
     stripe_customer_id = coalesce(recurring_gifts.stripe_customer_id, excluded.stripe_customer_id),
     ${ifNewer('recurring_gifts', 'status_order', ['status'])},
     status_order = max(recurring_gifts.status_order, excluded.status_order),
-    ${ifNewer('recurring_gifts', 'state_order', ['cancel_at', 'canceled_at', '"interval"', 'amount_minor', 'currency', 'cancel_at_period_end', 'current_period_end'])},
+    ${ifNewer('recurring_gifts', 'state_order', ['cancel_at', 'canceled_at', '"interval"', 'amount_minor', 'currency', 'cancel_at_period_end', 'current_period_end', 'pause_behavior'], '>=')},
+    pending_change = case when excluded.state_order >= recurring_gifts.state_order then null else recurring_gifts.pending_change end,
     state_order = max(recurring_gifts.state_order, excluded.state_order),
     updated_at = ${'now'}`;
 
@@ -231,6 +236,7 @@ function giftStatement(w: GiftWrite, ctx: { now: number; eventId: string | null 
         currentPeriodEnd: r.currentPeriodEnd,
         cancelAt: r.cancelAt,
         canceledAt: r.canceledAt,
+        pauseBehavior: r.pauseBehavior,
         order: r.order,
         now,
       });
@@ -277,11 +283,17 @@ export type GiftIntent = {
   variant: string | null;
 };
 
-export type NewGift = GiftIntent & { id: string; referrer: string | null; country: string | null };
+export type NewGift = GiftIntent & {
+  id: string;
+  referrer: string | null;
+  country: string | null;
+  /** SHA-256 of the giver's browser cookie (supporters.registration.ts), null for API clients without one */
+  browserHash?: string | null;
+};
 
 const insertPending = sqlTemplate`
-  insert into gifts (id, status, frequency, amount_minor, currency, email, article, section, campaign, variant, referrer, country, from_checkout, created_at, updated_at)
-  values (${'id'}, 'pending', ${'frequency'}, ${'amountMinor'}, ${'currency'}, ${'email'}, ${'article'}, ${'section'}, ${'campaign'}, ${'variant'}, ${'referrer'}, ${'country'}, 1, ${'now'}, ${'now'})`;
+  insert into gifts (id, status, frequency, amount_minor, currency, email, article, section, campaign, variant, referrer, country, browser_hash, from_checkout, created_at, updated_at)
+  values (${'id'}, 'pending', ${'frequency'}, ${'amountMinor'}, ${'currency'}, ${'email'}, ${'article'}, ${'section'}, ${'campaign'}, ${'variant'}, ${'referrer'}, ${'country'}, ${'browserHash'}, 1, ${'now'}, ${'now'})`;
 
 /** The gift's attribution row, written by POST /checkout before Stripe is called so a webhook can always join to it. */
 export async function insertPendingGift(db: Db, g: NewGift, now: number): Promise<void> {
@@ -298,6 +310,7 @@ export async function insertPendingGift(db: Db, g: NewGift, now: number): Promis
       variant: g.variant,
       referrer: g.referrer,
       country: g.country,
+      browserHash: g.browserHash ?? null,
       now,
     }),
   );

@@ -224,6 +224,8 @@ export type Write =
         cancelAt: number | null;
         /** ms */
         canceledAt: number | null;
+        /** pause_collection.behavior while collection is paused, else null */
+        pauseBehavior: string | null;
         /** ordering key: see subscriptionStateOrder */
         order: number;
       };

@@ -243,10 +243,10 @@ describe('sandbox API through the real stripe SDK', () => {
     const live = await api.request('/v1/checkout/sessions', { method: 'POST', headers: { authorization: 'Bearer sk_live_abc' }, body: form.toString() });
     expect(live.status).toBe(401);
 
-    const unknown = await api.request('/v1/billing_portal/sessions', { method: 'POST', headers: { authorization: `Bearer ${SANDBOX_SECRET_KEY}` } });
+    const unknown = await api.request('/v1/billing_portal/configurations', { method: 'POST', headers: { authorization: `Bearer ${SANDBOX_SECRET_KEY}` } });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toMatch(
-      /^Unrecognized request URL \(POST: \/v1\/billing_portal\/sessions\)/,
+      /^Unrecognized request URL \(POST: \/v1\/billing_portal\/configurations\)/,
     );
   });
 

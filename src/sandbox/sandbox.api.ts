@@ -9,6 +9,7 @@
 // envelope for whatever they throw.
 import { Hono } from 'hono';
 import type { Db } from '../../db/db.js';
+import { billingApi } from './sandbox.billing.js';
 import { errorResponse, SandboxApiError } from './sandbox.errors.js';
 import { SANDBOX_API_VERSION } from './sandbox.events.js';
 import { stripeId, type NewStripeId } from './sandbox.ids.js';
@@ -53,6 +54,7 @@ export function createSandboxApi(opts: SandboxApiOptions): Hono {
 
   // after the key check: Hono runs handlers in the order they were registered
   api.route('/', sessionsApi({ db, now, publicUrl, newId }));
+  api.route('/', billingApi({ db, now, publicUrl, newId }));
   api.route('/', listsApi({ db, now }));
   api.route('/', retrieveApi({ db, now }));
 

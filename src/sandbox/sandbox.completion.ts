@@ -8,6 +8,7 @@
 // typecheck rather than a production webhook.
 // Plain values in and out: ids come from `newId` and time from `nowMs`.
 import type Stripe from 'stripe';
+import { cardPaymentMethod } from './sandbox.billing.js';
 import { newCustomer, type Payer } from './sandbox.customers.js';
 import { checkoutSessionCompletedEvent, customerSubscriptionCreatedEvent, invoicePaidEvent, invoicePaymentPaidEvent } from './sandbox.events.js';
 import { stripeId, type NewStripeId } from './sandbox.ids.js';
@@ -28,6 +29,8 @@ export type CheckoutCompletion = {
   balanceTransaction: Stripe.BalanceTransaction | null;
   /** links the subscription's first invoice to the payment intent that paid it */
   invoicePayment: Stripe.InvoicePayment | null;
+  /** the card the reader paid with, saved as Checkout saves it */
+  paymentMethod: Stripe.PaymentMethod;
   /** in the order Stripe creates them, `created` non-decreasing */
   events: Stripe.Event[];
 };
@@ -177,5 +180,14 @@ export function completeCheckoutSession(input: {
   if (invoicePayment) events.push(invoicePaymentPaidEvent(invoicePayment, nowSec, newId));
   events.push(checkoutSessionCompletedEvent(session, nowSec, newId));
 
-  return { session, customer, paymentIntent, charge, subscription, invoice, balanceTransaction, invoicePayment, events };
+  const card = cardPaymentMethod({
+    id: paymentMethod,
+    customerId: customer?.id ?? null,
+    brand: 'visa',
+    last4: '4242',
+    email: payer.email,
+    name: payer.name,
+    nowSec,
+  });
+  return { session, customer, paymentIntent, charge, subscription, invoice, balanceTransaction, invoicePayment, paymentMethod: card, events };
 }

@@ -7,8 +7,11 @@ import { stripeId, type NewStripeId } from './sandbox.ids.js';
 /** The only API version the sandbox speaks; shapes here follow it. */
 export const SANDBOX_API_VERSION = '2026-10-28.endive';
 
+/** What caused an event: an API request (its id and idempotency key), or none for a reader's action on a hosted page. */
+export type EventRequest = { id: string | null; idempotency_key: string | null };
+
 /** The common envelope of every event (https://docs.stripe.com/api/events/object). */
-function envelope(createdSec: number, newId: NewStripeId) {
+function envelope(createdSec: number, newId: NewStripeId, request: EventRequest = { id: null, idempotency_key: null }) {
   return {
     id: newId('evt'),
     object: 'event' as const,
@@ -17,9 +20,28 @@ function envelope(createdSec: number, newId: NewStripeId) {
     livemode: false,
     // the sandbox delivers to exactly one endpoint: ours
     pending_webhooks: 1,
-    // null ids: the reader's action on Checkout, not an API request, caused these events
-    request: { id: null, idempotency_key: null },
+    request,
   };
+}
+
+/** Sent after any change to a subscription; previous_attributes holds the old values of what changed. */
+export function customerSubscriptionUpdatedEvent(
+  subscription: Stripe.Subscription,
+  previous: Partial<Stripe.Subscription>,
+  createdSec: number,
+  request: EventRequest,
+  newId: NewStripeId = stripeId,
+): Stripe.CustomerSubscriptionUpdatedEvent {
+  return { ...envelope(createdSec, newId, request), type: 'customer.subscription.updated', data: { object: subscription, previous_attributes: previous } };
+}
+
+export function customerSubscriptionDeletedEvent(
+  subscription: Stripe.Subscription,
+  createdSec: number,
+  request: EventRequest,
+  newId: NewStripeId = stripeId,
+): Stripe.CustomerSubscriptionDeletedEvent {
+  return { ...envelope(createdSec, newId, request), type: 'customer.subscription.deleted', data: { object: subscription } };
 }
 
 export function checkoutSessionCompletedEvent(

@@ -153,3 +153,31 @@ export function DeliveryFailedPage(props: { publication: string; base: string; f
     </Page>
   );
 }
+
+/** The stand-in for Stripe's Billing Portal: the card on each live subscription, and a new test card to save. */
+export function PortalPage(props: { publication: string; action: string; returnUrl: string; cards: { subscription: string; card: string }[] }) {
+  return (
+    <Page title="Manage billing" publication={props.publication}>
+      <h1>Manage billing for {props.publication}</h1>
+      <h2>Payment method</h2>
+      {props.cards.length ? (
+        <ul>
+          {props.cards.map((c) => (
+            <li>
+              Regular gift <code>{c.subscription}</code>: {c.card}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>No regular gifts are active.</p>
+      )}
+      <form method="post" action={props.action}>
+        <p>Replace the card with the test card Mastercard 5555 5555 5555 4444 (expires 12 / 34).</p>
+        <button type="submit">Update card</button>
+      </form>
+      <p>
+        <a href={props.returnUrl}>Return to {props.publication}</a>
+      </p>
+    </Page>
+  );
+}

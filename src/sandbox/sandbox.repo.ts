@@ -21,6 +21,8 @@ export type SandboxType =
   | 'event'
   | 'balance_transaction'
   | 'invoice_payment'
+  | 'payment_method'
+  | 'billing_portal.session'
   | typeof EXTRAS_TYPE
   | typeof IDEMPOTENCY_TYPE
   | typeof DELIVERY_TYPE;
@@ -63,6 +65,8 @@ export type DeliveryRecord = {
 export const extrasId = (sessionId: string): string => `${sessionId}:extras`;
 export const idempotencyId = (key: string): string => `idempotency_key:${key}`;
 export const deliveryId = (sessionId: string): string => `${sessionId}:delivery`;
+/** Events an API call caused (a subscription changed), delivered after the request that made it. */
+export const apiDeliveryId = (eventId: string): string => `api:${eventId}:delivery`;
 
 type Identified = { id: string };
 

@@ -17,6 +17,7 @@ const RETRIEVABLE: Record<string, SandboxType> = {
   events: 'event',
   balance_transactions: 'balance_transaction',
   invoice_payments: 'invoice_payment',
+  payment_methods: 'payment_method',
 };
 
 export function retrieveApi(opts: { db: Db; now: () => number }): Hono {
@@ -44,7 +45,7 @@ export function unrecognised(c: Context): Response {
         type: 'invalid_request_error',
         message:
           `Unrecognized request URL (${c.req.method}: ${c.req.path}). The offline sandbox implements only ` +
-          'POST /v1/checkout/sessions, GET /v1/checkout/sessions/:id(/line_items), GET of /v1/{events,balance_transactions,invoice_payments} and GET of ' +
+          'POST /v1/checkout/sessions, GET /v1/checkout/sessions/:id(/line_items), POST and DELETE /v1/subscriptions/:id, POST /v1/billing_portal/sessions, GET of /v1/{events,balance_transactions,invoice_payments} and GET of ' +
           `/v1/{${Object.keys(RETRIEVABLE).join(',')}}/:id.`,
       },
     },

@@ -10,14 +10,19 @@ import { readForm } from '../lib/validate.js';
 import { toHtml } from '../ui/layout.js';
 import { completeCheckoutSession } from './sandbox.completion.js';
 import { deliverPending, type Deliver, type DeliveryFailure } from './sandbox.delivery.js';
-import { CheckoutForm, ClosedPage, DECLINED_MESSAGE, DeliveryFailedPage, MessagePage, successUrl, type LoadedCheckout } from './sandbox.page.js';
+import { cardPaymentMethod } from './sandbox.billing.js';
+import { customerSubscriptionUpdatedEvent } from './sandbox.events.js';
+import { stripeId } from './sandbox.ids.js';
+import { CheckoutForm, ClosedPage, PortalPage, DECLINED_MESSAGE, DeliveryFailedPage, MessagePage, successUrl, type LoadedCheckout } from './sandbox.page.js';
 import {
+  apiDeliveryId,
   DELIVERY_TYPE,
   deliveryId,
   EXTRAS_TYPE,
   extrasId,
   getObject,
   insertObject,
+  listObjects,
   putObject,
   replaceObjectIf,
   withLazyExpiry,
@@ -61,6 +66,21 @@ function afterPayment(c: Context<AppEnv>, session: Stripe.Checkout.Session, fail
   );
 }
 
+/** The reader the test checkout is filled in for, so Pay works with one click. */
+export const TEST_PAYER = { email: 'supporter@example.com', name: 'Test Supporter' };
+
+/**
+ * Sends the events API calls queued (a subscription changed or cancelled from the account
+ * pages). Stripe sends them moments after its API answers; the sandbox sends them once
+ * the request that made the call has its answer (app.ts), so the next page shows them applied.
+ */
+export async function deliverQueuedApiEvents(deps: Deps, deliver: Deliver): Promise<void> {
+  const records = (await listObjects<DeliveryRecord>(deps.db, DELIVERY_TYPE)).filter(
+    (r) => r.id.startsWith('api:') && r.events.some((e) => !e.delivered && e.attempts < 5),
+  );
+  for (const record of records) await deliverPending(deps, deliver, record);
+}
+
 export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -74,6 +94,21 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
     c.header('cache-control', 'no-store');
     c.header('x-robots-tag', 'noindex');
   });
+
+  const portalNotFound = (c: Context<AppEnv>) => {
+    const { config } = c.var.deps;
+    return c.html(
+      toHtml(
+        <MessagePage
+          publication={config.publicationName}
+          title="No such test portal"
+          message="This test billing portal session does not exist."
+          link={`${config.publicUrl}/`}
+        />,
+      ),
+      404,
+    );
+  };
 
   const notFoundPage = (c: Context<AppEnv>) => {
     const { config } = c.var.deps;
@@ -102,7 +137,16 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
     if (!loaded) return notFoundPage(c);
     if (loaded.session.status !== 'open') return closed(c, loaded.session, 200);
     return c.html(
-      toHtml(<CheckoutForm publication={config.publicationName} base={basePath(c, id)} loaded={loaded} email={loaded.session.customer_email ?? ''} name="" />),
+      toHtml(
+        <CheckoutForm
+          publication={config.publicationName}
+          base={basePath(c, id)}
+          loaded={loaded}
+          // filled in, so one click on Pay completes the test payment
+          email={loaded.session.customer_email ?? TEST_PAYER.email}
+          name={TEST_PAYER.name}
+        />,
+      ),
     );
   });
 
@@ -147,6 +191,7 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
       ...(done.invoice ? [insertObject(db, 'invoice', done.invoice, nowMs)] : []),
       ...(done.balanceTransaction ? [insertObject(db, 'balance_transaction', done.balanceTransaction, nowMs)] : []),
       ...(done.invoicePayment ? [insertObject(db, 'invoice_payment', done.invoicePayment, nowMs)] : []),
+      insertObject(db, 'payment_method', done.paymentMethod, nowMs),
       ...done.events.map((e) => insertObject(db, 'event', e, nowMs)),
       insertObject(db, DELIVERY_TYPE, record, nowMs),
     ]);
@@ -191,6 +236,71 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
         />,
       ),
     );
+  });
+
+  app.get('/portal/:id', async (c) => {
+    const { config, db } = c.var.deps;
+    const portal = await getObject<Stripe.BillingPortal.Session>(db, c.req.param('id'), 'billing_portal.session');
+    if (!portal) return portalNotFound(c);
+    const subscriptions = (await listObjects<Stripe.Subscription>(db, 'subscription')).filter((s) => s.customer === portal.customer && s.status !== 'canceled');
+    const cards = await Promise.all(
+      subscriptions.map(async (s) =>
+        typeof s.default_payment_method === 'string' ? await getObject<Stripe.PaymentMethod>(db, s.default_payment_method, 'payment_method') : null,
+      ),
+    );
+    return c.html(
+      toHtml(
+        <PortalPage
+          publication={config.publicationName}
+          action={`${c.req.path}/card`}
+          returnUrl={portal.return_url ?? `${config.publicUrl}/`}
+          cards={subscriptions.map((s, i) => ({
+            subscription: s.id,
+            card: cards[i]?.card ? `${cards[i].card.brand} ending ${cards[i].card.last4}` : 'no card on file',
+          }))}
+        />,
+      ),
+    );
+  });
+
+  // "Update payment method" in the portal: a new card becomes the customer's default and
+  // every live subscription's, each sending customer.subscription.updated.
+  app.post('/portal/:id/card', async (c) => {
+    const deps = c.var.deps;
+    const { db, config } = deps;
+    const portal = await getObject<Stripe.BillingPortal.Session>(db, c.req.param('id'), 'billing_portal.session');
+    if (!portal) return portalNotFound(c);
+    const customer = await getObject<Stripe.Customer>(db, portal.customer, 'customer');
+    const nowMs = deps.now();
+    const nowSec = Math.floor(nowMs / 1000);
+    const card = cardPaymentMethod({
+      id: stripeId('pm'),
+      customerId: portal.customer,
+      brand: 'mastercard',
+      last4: '4444',
+      email: customer?.email ?? null,
+      name: customer?.name ?? null,
+      nowSec,
+    });
+    const subscriptions = (await listObjects<Stripe.Subscription>(db, 'subscription')).filter((s) => s.customer === portal.customer && s.status !== 'canceled');
+    const writes = [insertObject(db, 'payment_method', card, nowMs)];
+    if (customer) {
+      const updated: Stripe.Customer = { ...customer, invoice_settings: { ...customer.invoice_settings, default_payment_method: card.id } };
+      writes.push(putObject(db, 'customer', updated, nowMs));
+    }
+    for (const s of subscriptions) {
+      const next = { ...s, default_payment_method: card.id };
+      const event = customerSubscriptionUpdatedEvent(next, { default_payment_method: s.default_payment_method }, nowSec, { id: null, idempotency_key: null });
+      const record: DeliveryRecord = {
+        id: apiDeliveryId(event.id),
+        session: '',
+        events: [{ id: event.id, type: event.type, delivered: false, attempts: 0, last_status: null, last_error: null }],
+      };
+      writes.push(putObject(db, 'subscription', next, nowMs), insertObject(db, 'event', event, nowMs), insertObject(db, DELIVERY_TYPE, record, nowMs));
+    }
+    await writeAll(db, writes);
+    await deliverQueuedApiEvents(deps, deliver);
+    return c.redirect(portal.return_url ?? `${config.publicUrl}/`, 303);
   });
 
   app.post('/checkout/:id/cancel', async (c) => {

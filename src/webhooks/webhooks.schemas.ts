@@ -202,7 +202,7 @@ export const subscriptionSchema = z.object({
   canceled_at: opt(seconds),
   ended_at: opt(seconds),
   // set while collection is paused (https://docs.stripe.com/api/subscriptions/object#subscription_object-pause_collection)
-  pause_collection: opt(z.object({ resumes_at: opt(seconds) })),
+  pause_collection: opt(z.object({ behavior: z.enum(['keep_as_draft', 'mark_uncollectible', 'void']), resumes_at: opt(seconds) })),
   metadata: giftMetadata,
   items: z.object({ data: z.array(subscriptionItem).max(20) }),
 });

@@ -24,6 +24,7 @@ export function subscriptionStateWrite(sub: StripeSubscription, eventType: strin
       currentPeriodEnd: ms(item?.current_period_end ?? null),
       cancelAt: ms(sub.cancel_at),
       canceledAt: ms(sub.canceled_at),
+      pauseBehavior: sub.pause_collection?.behavior ?? null,
       order: subscriptionStateOrder(eventType, createdSeconds),
     },
   };

@@ -13,6 +13,7 @@ export function buildSupporter(overrides: Partial<Supporter> = {}): Supporter {
     name: 'A Reader',
     stripeCustomerId: null,
     createdAt: Date.parse('2026-11-01T09:00:00Z'),
+    erasedAt: null,
     ...overrides,
   };
 }

@@ -674,6 +674,83 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
     });
   });
 
+  describe(`supporters on ${runtime}: registered on giving, and an account to manage their gifts`, () => {
+    let t: Target;
+    beforeAll(async () => {
+      t = await start.sandbox(SETTINGS);
+    });
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    const cookies = (res: Response) =>
+      res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0]!)
+        .filter((c) => !c.endsWith('='));
+    const post = (path: string, fields: Record<string, string>, cookie: string) =>
+      fetch(`${t.url}${path}`, {
+        ...form(fields),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url, accept: 'text/html', cookie },
+      });
+    const get = (path: string, cookie = '') =>
+      fetch(`${t.url}${path}`, { redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+    const hidden = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
+
+    it('signs the giving browser in on the thank-you page, and lets the supporter change, pause and cancel the gift through Stripe', async () => {
+      const checkout = await fetch(
+        `${t.url}/checkout`,
+        form({ frequency: 'monthly', amount: '5', amount_other: '', currency: 'gbp', email: 'flow-account@example.com' }),
+      );
+      expect(checkout.status).toBe(303);
+      const giver = cookies(checkout).find((c) => c.startsWith('storyfund_giver='))!;
+      expect(giver).toBeDefined();
+      const payPage = checkout.headers.get('location')!;
+      // the checkout page is filled in, so one click pays
+      expect(await (await fetch(payPage)).text()).toContain('value="Test Supporter"');
+      const paid = await fetch(`${payPage}/pay`, form({ email: 'flow-account@example.com', name: 'Test Supporter' }));
+      const thankYou = paid.headers.get('location')!;
+
+      // another browser: thanked, nobody signed in
+      const elsewhere = await get(thankYou.slice(t.url.length));
+      expect(await elsewhere.text()).not.toContain('Thank you for registering');
+      expect(cookies(elsewhere).filter((c) => c.startsWith('storyfund_session='))).toEqual([]);
+
+      const mine = await get(thankYou.slice(t.url.length), giver);
+      expect(await mine.text()).toContain('Thank you for registering');
+      const session = cookies(mine).find((c) => c.startsWith('storyfund_session='))!;
+      expect(session).toBeDefined();
+      let account = await (await get('/account', session)).text();
+      expect(account).toContain('Signed in as flow-account@example.com');
+      expect(account).toContain('£5 a month');
+      const rec = /data-recurring="([^"]+)"/.exec(account)![1]!;
+      const csrf = hidden(account, '_csrf');
+
+      expect((await post(`/account/recurring/${rec}/amount`, { amount: '8', request_id: hidden(account, 'request_id'), _csrf: csrf }, session)).status).toBe(
+        303,
+      );
+      account = await (await get('/account', session)).text();
+      expect(account).toContain('£8 a month');
+      expect((await post(`/account/recurring/${rec}/pause`, { request_id: hidden(account, 'request_id'), _csrf: csrf }, session)).status).toBe(303);
+      account = await (await get('/account', session)).text();
+      expect(account).toContain('Paused: no payments are taken');
+      expect((await post(`/account/recurring/${rec}/cancel`, { reason: 'cost', request_id: hidden(account, 'request_id'), _csrf: csrf }, session)).status).toBe(
+        303,
+      );
+      account = await (await get('/account', session)).text();
+      expect(account).toContain('Cancelled');
+      expect(await t.query(`select status, amount_minor, cancel_reason, pending_change from recurring_gifts where id = '${rec}'`)).toEqual([
+        { status: 'canceled', amount_minor: 800, cancel_reason: 'cost', pending_change: null },
+      ]);
+      // the supporter's changes reached the app as signed Stripe events
+      expect(await t.query(`select type, count(*) as n from stripe_events where type like 'customer.subscription.%' group by type order by type`)).toEqual([
+        { type: 'customer.subscription.created', n: 1 },
+        { type: 'customer.subscription.deleted', n: 1 },
+        { type: 'customer.subscription.updated', n: 2 },
+      ]);
+    });
+  });
+
   describe(`the donation flow on ${runtime}, with a Stripe key (msw answers Stripe's API)`, () => {
     const store = createStripeStore();
     let t: Target;

@@ -19,6 +19,10 @@ export type StripeStore = {
   events: Stripe.Event[];
   /** subscriptions cancelled through the API, in order */
   cancels: { id: string; idempotencyKey: string | null }[];
+  /** subscription updates, in order: the id, the decoded form body and the idempotency key */
+  updates: { id: string; body: URLSearchParams; idempotencyKey: string | null }[];
+  /** Billing Portal sessions created: the form body */
+  portals: URLSearchParams[];
   /** Stripe's clock for what the mock changes itself (a cancellation's canceled_at), seconds */
   nowSec: number;
 };
@@ -32,6 +36,8 @@ export function createStripeStore(): StripeStore {
     payoutItems: new Map(),
     events: [],
     cancels: [],
+    updates: [],
+    portals: [],
     nowSec: 1_764_000_000,
   };
 }
@@ -155,6 +161,32 @@ export function stripeHandlers(store: StripeStore) {
       store.subscriptions.set(s.id, canceled);
       store.cancels.push({ id: s.id, idempotencyKey: request.headers.get('idempotency-key') });
       return HttpResponse.json(canceled);
+    }),
+    // update (https://docs.stripe.com/api/subscriptions/update): recorded; pause_collection applied
+    http.post(`${base}/subscriptions/:id`, async ({ params, request }) => {
+      const s = store.subscriptions.get(String(params.id));
+      if (!s) return notFound('subscription', String(params.id));
+      const body = new URLSearchParams(await request.text());
+      store.updates.push({ id: s.id, body, idempotencyKey: request.headers.get('idempotency-key') });
+      const pause = body.get('pause_collection[behavior]');
+      const next = {
+        ...s,
+        pause_collection: pause ? { behavior: pause, resumes_at: null } : body.has('pause_collection') ? null : s.pause_collection,
+      } as Stripe.Subscription;
+      store.subscriptions.set(s.id, next);
+      return HttpResponse.json(next);
+    }),
+    http.post(`${base}/billing_portal/sessions`, async ({ request }) => {
+      const body = new URLSearchParams(await request.text());
+      store.portals.push(body);
+      const id = `bps_mock${store.portals.length}`;
+      return HttpResponse.json({
+        id,
+        object: 'billing_portal.session',
+        customer: body.get('customer'),
+        return_url: body.get('return_url'),
+        url: `https://billing.stripe.com/p/session/${id}`,
+      });
     }),
     http.get(`${base}/events`, ({ request }) => {
       const url = new URL(request.url);

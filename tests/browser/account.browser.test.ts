@@ -1,0 +1,147 @@
+// A reader gives £5 monthly in a real Chromium against the started Node server and the
+// sandbox, lands signed in, and manages the gift from /account: a new amount, a pause and
+// a resume, a new card through the portal page, and a cancellation after declining the
+// smaller-amount offer. The same thank-you link in another browser signs nobody in.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../helpers/server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// set to a folder to keep a screenshot of each step
+const SHOTS = process.env.SCREENSHOTS_DIR;
+
+let server: RunningServer;
+let browser: Browser;
+beforeAll(async () => {
+  [server, browser] = await Promise.all([
+    startServer(),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    }),
+  ]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const shot = async (page: Page, name: string) => {
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+};
+
+const gift = (page: Page) => page.locator('section.gift').first();
+
+describe('a supporter registered on giving manages their gift', () => {
+  it('gives £5 monthly, lands signed in, and changes, pauses, resumes, re-cards and cancels it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Monthly').check();
+    await page.getByLabel('Other amount').fill('5');
+    await page.getByLabel(/Email/).fill('account-browser@example.com');
+    await page.getByRole('button', { name: 'Support us' }).click();
+
+    await page.waitForURL(/\/sandbox\/checkout\/cs_test_/);
+    await shot(page, 'account-01-checkout');
+    // one click: the sandbox's fields are filled in
+    await page.getByRole('button', { name: /^Pay/ }).click();
+    await page.waitForURL(/\/thank-you\?session_id=cs_test_/);
+    const thankYouUrl = page.url();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you for your £5 monthly gift');
+    expect(await page.textContent('body')).toContain('Thank you for registering.');
+    expect(await page.textContent('body')).toContain('signed in as account-browser@example.com');
+    await shot(page, 'account-02-thank-you');
+
+    await page.getByRole('link', { name: 'your account' }).click();
+    await page.waitForURL(/\/account$/);
+    expect(await page.textContent('body')).toContain('Signed in as account-browser@example.com');
+    expect(await gift(page).locator('h3').textContent()).toBe('£5 a month');
+    expect(await gift(page).locator('[data-card]').textContent()).toBe('Visa ending 4242');
+    expect(await page.locator('table.payments tbody tr').count()).toBe(1);
+    // the account's stylesheet is a served file the page's policy allows
+    expect(await gift(page).evaluate((el) => getComputedStyle(el).borderTopStyle)).toBe('solid');
+    await shot(page, 'account-03-account');
+
+    await page.getByRole('link', { name: 'Receipt' }).click();
+    await page.waitForURL(/\/account\/receipts\//);
+    expect(await page.locator('[data-amount]').textContent()).toBe('£5');
+    expect(await page.locator('[data-method]').textContent()).toBe('Visa ending 4242');
+    await shot(page, 'account-04-receipt');
+    await page.goto(`${server.url}/account`);
+
+    await page.getByLabel('New amount').fill('8');
+    await page.getByRole('button', { name: 'Change amount' }).click();
+    await page.waitForURL(/\/account$/);
+    expect(await gift(page).locator('h3').textContent()).toBe('£8 a month');
+    await shot(page, 'account-05-amount-8');
+
+    await page.getByRole('button', { name: 'Pause payments' }).click();
+    await page.waitForURL(/\/account$/);
+    expect(await gift(page).locator('[data-status]').textContent()).toBe('Paused: no payments are taken');
+    await shot(page, 'account-06-paused');
+
+    await page.getByRole('button', { name: 'Resume payments' }).click();
+    await page.waitForURL(/\/account$/);
+    expect(await gift(page).locator('[data-status]').textContent()).toBe('Active');
+
+    await page.getByRole('button', { name: 'Update card' }).click();
+    await page.waitForURL(/\/sandbox\/portal\/bps_/);
+    expect(await page.textContent('body')).toContain('visa ending 4242');
+    await shot(page, 'account-07-portal');
+    await page.getByRole('button', { name: 'Update card' }).click();
+    await page.waitForURL(/\/account$/);
+    expect(await gift(page).locator('[data-card]').textContent()).toBe('Mastercard ending 4444');
+    await shot(page, 'account-08-new-card');
+
+    await page.getByRole('link', { name: 'Cancel this gift' }).click();
+    await page.waitForURL(/\/cancel$/);
+    // the save offers come first: half the amount, or a pause
+    expect(await page.getByRole('button', { name: 'Give £4 a month instead' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Pause payments instead' }).count()).toBe(1);
+    await shot(page, 'account-09-cancel-offers');
+    await page.getByLabel('I read less than I used to').check();
+    await page.getByLabel(/Anything you would like to tell us/).fill('Moving abroad');
+    await page.getByRole('button', { name: 'Cancel my regular gift' }).click();
+    await page.waitForURL(/\/account$/);
+    expect(await gift(page).locator('[data-status]').textContent()).toBe('Cancelled');
+    await shot(page, 'account-10-cancelled');
+
+    // the same thank-you link in another browser: thanked, not signed in
+    const other = await browser.newContext();
+    const second = await other.newPage();
+    await second.goto(thankYouUrl);
+    expect(await second.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you for your £5 monthly gift');
+    expect(await second.textContent('body')).not.toContain('Thank you for registering');
+    await shot(second, 'account-11-other-browser');
+    await second.goto(`${server.url}/account`);
+    expect(new URL(second.url()).pathname).toBe('/signin');
+    await other.close();
+    await context.close();
+  });
+
+  it("returns a cancelled checkout to the appeal with the reader's choice and a line that no gift was made", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Annual').check();
+    await page.getByLabel('£60', { exact: true }).check();
+    await page.getByRole('button', { name: 'Support us' }).click();
+    await page.waitForURL(/\/sandbox\/checkout\/cs_test_/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForURL(/\/\?cancelled=1/);
+    expect(await page.locator('.appeal__notice').textContent()).toContain('no gift was made');
+    expect(await page.getByLabel('Annual').isChecked()).toBe(true);
+    expect(await page.getByLabel('£60', { exact: true }).isChecked()).toBe(true);
+    await shot(page, 'account-12-cancelled-checkout');
+    await context.close();
+  });
+});
