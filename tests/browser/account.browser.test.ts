@@ -2,41 +2,20 @@
 // sandbox, lands signed in, and manages the gift from /account: a new amount, a pause and
 // a resume, a new card through the portal page, and a cancellation after declining the
 // smaller-amount offer. The same thank-you link in another browser signs nobody in.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot as shot } from '../helpers/browser.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// set to a folder to keep a screenshot of each step
-const SHOTS = process.env.SCREENSHOTS_DIR;
 
 let server: RunningServer;
 let browser: Browser;
 beforeAll(async () => {
-  [server, browser] = await Promise.all([
-    startServer(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
-  ]);
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
 });
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const shot = async (page: Page, name: string) => {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-};
 
 const gift = (page: Page) => page.locator('section.gift').first();
 
