@@ -355,6 +355,71 @@ describe('an object fetched through the SDK while an event is applied', () => {
   });
 });
 
+describe('an event naming an object Stripe does not have', () => {
+  it('is quarantined with the missing object named (Stripe answered 404), not failed for Stripe to retry for days', async () => {
+    const invoice = buildInvoice({ parent: { subscription_details: { subscription: 'sub_neverexisted', metadata: {} } } });
+    const event = buildEvent('invoice.paid', invoice);
+    const res = await deliver(event);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true, quarantined: true });
+    expect(JSON.parse((await quarantineRow(event.id))!.errors)).toEqual({ stripe: expect.stringContaining("No such subscription: 'sub_neverexisted'") });
+    expect(effects()).toEqual(nothingWritten);
+    expect(logged.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
+      'Stripe event quarantined: an object it names is missing at Stripe and changed nothing',
+    ]);
+  });
+
+  it('applies once staff retry it after Stripe has the object (events retry), and leaves the quarantine list', async () => {
+    const sub = buildSubscription();
+    const event = buildEvent('invoice.paid', buildInvoice({ parent: { subscription_details: { subscription: sub.id, metadata: {} } } }));
+    await deliver(event);
+    expect(await cli('events', 'retry', event.id)).toEqual({
+      code: 1,
+      text: `${event.id} is still quarantined; nothing was applied:\n  stripe: No such subscription: '${sub.id}'\n`,
+    });
+    expect(effects()).toEqual(nothingWritten);
+
+    mock.store.subscriptions.set(sub.id, sub);
+    expect(await cli('events', 'retry', event.id)).toEqual({ code: 0, text: `${event.id} applied.\n` });
+    expect(count(t.handle, 'ledger_entries')).toBe(1);
+    expect(await quarantineRow(event.id)).toEqual({ processed: 1, quarantined: 0, errors: null });
+    expect((await cli('events', 'quarantined')).text).toBe('No quarantined events.\n');
+    // applied once: a second retry, or Stripe's redelivery, changes nothing
+    expect(await cli('events', 'retry', event.id)).toEqual({
+      code: 1,
+      text: `${event.id} is not a quarantined event (see npm run cli -- events quarantined).\n`,
+    });
+    expect((await deliver(event)).status).toBe(200);
+    expect(count(t.handle, 'ledger_entries')).toBe(1);
+  });
+
+  it('refuses an id that is not an event id, with its usage', async () => {
+    const { code, text } = await cli('events', 'retry', 'DROP TABLE');
+    expect(code).toBe(64);
+    expect(text).toContain('the event id must look like evt_');
+  });
+});
+
+/** The CLI in this process, against this test's database and the mocked Stripe API. */
+async function cli(...args: string[]): Promise<{ code: number; text: string }> {
+  let text = '';
+  const out = new Writable({
+    write: (chunk, _enc, cb) => {
+      text += String(chunk);
+      cb();
+    },
+  });
+  const env = {
+    NODE_ENV: 'test',
+    DATABASE_PATH: t.deps.config.databasePath,
+    STRIPE_SECRET_KEY: 'sk_test_storyfund',
+    STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    LOG_LEVEL: 'silent',
+  };
+  const code = await runCli(args, env, { out, err: out });
+  return { code, text };
+}
+
 describe('logging a quarantined event', () => {
   it('is one error line naming the event and its bad fields, never a value from the payload', async () => {
     const event = buildEvent(

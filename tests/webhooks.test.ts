@@ -1,3 +1,4 @@
+import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { insertPendingGift, type NewGift } from '../src/ledger/ledger.repo.js';
 import { leadingEventId, SIGNATURE_TOLERANCE_SECONDS } from '../src/webhooks/webhooks.routes.js';
@@ -390,15 +391,28 @@ describe('failures and unknown events', () => {
     const sub = buildSubscription();
     const invoice = buildInvoice({ parent: { subscription_details: { subscription: sub.id, metadata: {} } } });
     const event = buildEvent('invoice.paid', invoice);
-    // Stripe does not know the subscription yet (msw answers 404), so the handler throws.
+    mock.store.subscriptions.set(sub.id, sub);
+    // Stripe's API is down for the handler's one fetch, so the handler throws (an object Stripe
+    // does not have is another matter: quarantined, in webhooks.quarantine.test.ts).
+    mock.server.use(
+      http.get(
+        `https://api.stripe.com/v1/subscriptions/${sub.id}`,
+        () => HttpResponse.json({ error: { type: 'api_error', message: 'Stripe is unavailable' } }, { status: 503 }),
+        {
+          once: true,
+        },
+      ),
+    );
     const first = await deliver(event);
     expect(first.status).toBe(500);
-    const row = t.handle.sqlite.prepare('select processed_at, attempts, last_error from stripe_events where id = ?').get(event.id) as Record<string, unknown>;
-    expect(row).toMatchObject({ processed_at: null, attempts: 1 });
-    expect(String(row.last_error)).toMatch(/No such subscription/);
+    const row = t.handle.sqlite.prepare('select processed_at, attempts, last_error, quarantined_at from stripe_events where id = ?').get(event.id) as Record<
+      string,
+      unknown
+    >;
+    expect(row).toMatchObject({ processed_at: null, attempts: 1, quarantined_at: null });
+    expect(String(row.last_error)).toMatch(/Stripe is unavailable/);
     expect(count(t.handle, 'ledger_entries')).toBe(0);
 
-    mock.store.subscriptions.set(sub.id, sub);
     expect((await deliver(event)).status).toBe(200);
     expect(count(t.handle, 'ledger_entries')).toBe(1);
     expect(t.handle.sqlite.prepare('select processed_at is not null as done, attempts from stripe_events').get()).toEqual({ done: 1, attempts: 2 });

@@ -2,7 +2,9 @@
 import { migrateNodeDb, openNodeDb } from '../../db/node.js';
 import type { Config } from '../config.js';
 import { storedIsoTime } from '../ledger/ledger.cells.js';
-import { listQuarantinedEvents, type QuarantinedEvent } from '../webhooks/webhooks.repo.js';
+import { applyEvent } from '../webhooks/webhooks.apply.js';
+import { listQuarantinedEvents, quarantinedPayload, type QuarantinedEvent } from '../webhooks/webhooks.repo.js';
+import { withDeps } from './cli.ledger.js';
 
 /** What Stripe sent as a type may be anything: printed as a JSON string unless it is plain. */
 const printable = (text: string): string => (/^[\x21-\x7e]+$/.test(text) ? text : JSON.stringify(text));
@@ -32,4 +34,27 @@ export async function eventsQuarantinedCommand(config: Config, opts: { limit: nu
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * `npm run cli -- events retry evt_…`: applies a quarantined event again from the bytes it
+ * arrived in, through the same path as a delivery (after a fix, or once Stripe has the object
+ * it names). 0: applied; 1: not a quarantined event, or quarantined again (its fields printed).
+ */
+export async function eventsRetryCommand(config: Config, id: string, out: NodeJS.WritableStream): Promise<number> {
+  return withDeps(config, async (deps) => {
+    const payload = await quarantinedPayload(deps.db, id);
+    if (payload == null) {
+      out.write(`${id} is not a quarantined event (see npm run cli -- events quarantined).\n`);
+      return 1;
+    }
+    const outcome = await applyEvent(deps, JSON.parse(payload) as unknown, payload);
+    if (outcome.quarantined) {
+      out.write(`${id} is still quarantined; nothing was applied:\n`);
+      for (const [field, why] of Object.entries(outcome.errors)) out.write(`  ${field}: ${why}\n`);
+      return 1;
+    }
+    out.write(`${id} applied.\n`);
+    return 0;
+  });
 }

@@ -13,7 +13,7 @@ import { createMailPort } from '../mail/mail.port.js';
 /** Exit code when the ledger and Stripe disagree (1 is any other failure). */
 export const EXIT_DRIFT = 2;
 
-function withDeps<T>(config: Config, fn: (deps: Deps) => Promise<T>): Promise<T> {
+export function withDeps<T>(config: Config, fn: (deps: Deps) => Promise<T>): Promise<T> {
   const handle = openNodeDb(config.databasePath);
   migrateNodeDb(handle);
   const now = () => Date.now();

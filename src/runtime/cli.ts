@@ -170,7 +170,7 @@ const backup = defineCommand({
 
 const eventsQuarantined = defineCommand({
   name: 'events quarantined',
-  summary: 'signed Stripe events that failed parsing and changed nothing: id, type, received, each bad field',
+  summary: 'signed Stripe events kept out of the ledger (bad fields, or objects Stripe does not have): id, type, received, why',
   description: [
     'Newest first. A quarantined event wrote no money and no email, and Stripe was answered 2xx so',
     'it stopped retrying; a later, corrected event for the same object applies as usual.',
@@ -182,6 +182,25 @@ const eventsQuarantined = defineCommand({
     const config = loadConfig(io.env);
     const { eventsQuarantinedCommand } = await import('./cli.events.js');
     return eventsQuarantinedCommand(config, { limit }, io.out);
+  },
+});
+
+const eventsRetry = defineCommand({
+  name: 'events retry',
+  summary: 'apply a quarantined Stripe event again, from the bytes it arrived in',
+  description: [
+    'For an event quarantined because it failed parsing (after a fix) or because Stripe did not have an',
+    'object it names. Applied: it leaves the quarantine list and its effects (money, emails) are written as',
+    'a delivery would write them. Still failing: it stays quarantined, with the fields printed, and the exit code is 1.',
+  ].join('\n'),
+  args: [{ name: 'evt_…', description: 'the quarantined event', required: true }],
+  examples: ['npm run cli -- events retry evt_1QdemoQuarantined'],
+  async run({ args, io }) {
+    const id = args[0] ?? '';
+    if (!/^evt_[A-Za-z0-9_]{1,250}$/.test(id)) throw new UsageError(`the event id must look like evt_…, not ${JSON.stringify(id.slice(0, 40))}`);
+    const config = loadConfig(io.env);
+    const { eventsRetryCommand } = await import('./cli.events.js');
+    return eventsRetryCommand(config, id, io.out);
   },
 });
 
@@ -214,6 +233,7 @@ export const COMMANDS: readonly CliCommand[] = [
   payoutsStatement,
   backup,
   eventsQuarantined,
+  eventsRetry,
   statementsSend,
   ...STAFF_COMMANDS,
 ];

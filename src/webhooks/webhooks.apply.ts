@@ -1,6 +1,7 @@
 // Applying a Stripe event to the ledger: the one path every event takes, whether it came
 // as a webhook (webhooks.routes.ts), was recovered by reconcile (webhooks.reconcile.ts) or
 // is replayed by the tests. It is also the one place an event is parsed (webhooks.schemas.ts).
+import Stripe from 'stripe';
 import type { Deps } from '../deps.js';
 import type { Write } from '../ledger/ledger.js';
 import { writeStatements } from '../ledger/ledger.repo.js';
@@ -39,6 +40,10 @@ export async function applyEvent(deps: Deps, raw: unknown, payload: string = JSO
       writes = await handler.apply(object.data, event, deps);
     } catch (err) {
       if (err instanceof MalformedStripeObject) return quarantine(deps, raw, payload, err.fields, now);
+      // Stripe does not have an object the event names (another account's or mode's id, or a
+      // forged reference): no retry will find it, so it waits for staff rather than failing for
+      // Stripe to redeliver for three days. Stripe's message names the object, never a person.
+      if (isMissingAtStripe(err)) return quarantine(deps, raw, payload, { stripe: err.message.slice(0, 300) }, now, 'an object it names is missing at Stripe');
       throw err;
     }
   }
@@ -46,13 +51,17 @@ export async function applyEvent(deps: Deps, raw: unknown, payload: string = JSO
   return { quarantined: false };
 }
 
-async function quarantine(deps: Deps, raw: unknown, payload: string, errors: FieldErrors, now: number): Promise<ApplyOutcome> {
+function isMissingAtStripe(err: unknown): err is Stripe.errors.StripeInvalidRequestError {
+  return err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404 && err.code === 'resource_missing';
+}
+
+async function quarantine(deps: Deps, raw: unknown, payload: string, errors: FieldErrors, now: number, why = 'it failed parsing'): Promise<ApplyOutcome> {
   const stored = storedEvent(raw);
   // through atomic, like an applied event: the 2xx that follows acknowledges it to Stripe, so
   // its commit is one of the durable ones (db/node.ts)
   await deps.db.atomic([recordEvent(stored, payload, now, { status: 'quarantined', errors })]);
   // field names and zod's messages only: never a value from the payload, which may hold an email
-  deps.log.error('Stripe event quarantined: it failed parsing and changed nothing', { event: stored.id, type: stored.type, fields: errors });
+  deps.log.error(`Stripe event quarantined: ${why} and changed nothing`, { event: stored.id, type: stored.type, fields: errors });
   return { quarantined: true, errors };
 }
 

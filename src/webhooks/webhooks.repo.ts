@@ -1,7 +1,7 @@
 // stripe_events: the record that makes webhook processing exactly-once. One statement
 // records an event, whether it was applied, failed or quarantined; it and the duplicate
 // check run on every delivery, so their SQL is written once (db/sql.ts).
-import { and, desc, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/db.js';
 import { stripeEvents } from '../../db/schema.js';
 import { bool, sqlTemplate, type SqlStatement } from '../../db/sql.js';
@@ -22,7 +22,8 @@ export async function isProcessed(db: Db, eventId: string): Promise<boolean> {
 // and its error cleared; failed, it keeps whatever processed_at it had and the new error.
 // A quarantined event is marked processed too: it has nothing left to apply, so Stripe's
 // redeliveries are duplicates (one indexed read) and reconcile does not try it again. The
-// quarantine's columns are only ever set, never cleared, by a later attempt.
+// quarantine's columns are cleared only when the event is applied, which for a quarantined
+// event happens only when staff retry it (`events retry`).
 const upsertEvent = sqlTemplate`
   insert into stripe_events (id, type, stripe_created, livemode, payload, received_at, processed_at, attempts, last_error, quarantined_at, quarantine_errors)
   values (${'id'}, ${'type'}, ${'created'}, ${'livemode'}, ${'payload'}, ${'now'}, ${'processedAt'}, 1, ${'lastError'}, ${'quarantinedAt'}, ${'quarantineErrors'})
@@ -30,8 +31,8 @@ const upsertEvent = sqlTemplate`
     processed_at = coalesce(excluded.processed_at, stripe_events.processed_at),
     attempts = stripe_events.attempts + 1,
     last_error = excluded.last_error,
-    quarantined_at = coalesce(excluded.quarantined_at, stripe_events.quarantined_at),
-    quarantine_errors = coalesce(excluded.quarantine_errors, stripe_events.quarantine_errors)`;
+    quarantined_at = case when ${'released'} = 1 then null else coalesce(excluded.quarantined_at, stripe_events.quarantined_at) end,
+    quarantine_errors = case when ${'released'} = 1 then null else coalesce(excluded.quarantine_errors, stripe_events.quarantine_errors) end`;
 
 /**
  * How an attempt ended: applied; failed (Stripe retries it); or quarantined, a signed event
@@ -55,6 +56,7 @@ export function recordEvent(event: StoredEvent, payload: string, now: number, ou
     lastError: outcome.status === 'failed' ? outcome.error.slice(0, 2000) : null,
     quarantinedAt: outcome.status === 'quarantined' ? now : null,
     quarantineErrors: outcome.status === 'quarantined' ? JSON.stringify(outcome.errors) : null,
+    released: bool(outcome.status === 'applied'),
   });
 }
 
@@ -71,6 +73,16 @@ export async function processedEventIds(db: Db, ids: readonly string[]): Promise
     .from(stripeEvents)
     .where(and(inArray(stripeEvents.id, [...ids]), isNotNull(stripeEvents.processedAt)));
   return new Set(rows.map((r) => r.id));
+}
+
+/** The payload of a quarantined event as it arrived, for staff to apply again (`events retry`). */
+export async function quarantinedPayload(db: Db, id: string): Promise<string | null> {
+  const [row] = await db.orm
+    .select({ payload: stripeEvents.payload })
+    .from(stripeEvents)
+    .where(and(eq(stripeEvents.id, id), isNotNull(stripeEvents.quarantinedAt)))
+    .limit(1);
+  return row?.payload ?? null;
 }
 
 export type QuarantinedEvent = {
