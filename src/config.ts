@@ -172,6 +172,17 @@ const envSchema = z.object({
     .min(1, 'must be at least 1')
     .max(400, 'must be at most 400 (browsers cap cookies there)')
     .default(90),
+  // Node behind a reverse proxy or load balancer: the proxies' addresses or ranges (CIDR, or
+  // loopback / linklocal / uniquelocal), whose X-Forwarded-For is believed. Checked at start-up by node.client.ts.
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .default([]),
   OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   // Card testing: checkouts started per client address and per email address in one window.
   CHECKOUT_LIMIT_PER_ADDRESS: z.coerce
@@ -297,6 +308,8 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** the publisher's own origins (URL.origin form): a fragment gift's Checkout may cancel back to a page on one of them */
   publisherOrigins: string[];
+  /** Node: proxies whose X-Forwarded-For names the client (empty: the socket's peer is the client) */
+  trustedProxies: string[];
   /** idle and absolute session lifetimes in ms, per kind of person */
   sessions: Record<'staff' | 'supporter', { idleMs: number; maxMs: number }>;
   /** card testing defences (checkout/checkout.guard.ts) */
@@ -417,6 +430,7 @@ export function loadConfig(raw: Record<string, unknown>): Config {
       supporter: { idleMs: e.SUPPORTER_SESSION_IDLE_DAYS * 86_400_000, maxMs: e.SUPPORTER_SESSION_MAX_DAYS * 86_400_000 },
     },
     publisherOrigins: [...new Set(e.PUBLISHER_ORIGINS.map((o) => new URL(o).origin))],
+    trustedProxies: e.TRUSTED_PROXIES,
     reconcileIntervalHours: e.RECONCILE_INTERVAL_HOURS,
     mail: mailOf(e),
     taxDeductible: e.TAX_DEDUCTIBLE === 'true',

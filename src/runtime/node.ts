@@ -12,7 +12,7 @@ import { scheduledReconcile } from './reconcile.js';
 import { smtpTransport } from './node.smtp.js';
 import { nodeExportReader } from './node.export.js';
 import { createStripe } from './stripe.js';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { nodeClientAddress } from './node.client.js';
 import { createMailPort } from '../mail/mail.port.js';
 import { pruneIdentity } from '../auth/auth.repo.js';
 
@@ -25,6 +25,8 @@ export function startNode(env: Record<string, string | undefined>, opts: { write
   const config = loadConfig(env);
   // a bad transport setting (SMTP on a runtime without it) stops start-up before anything opens
   const transport = createTransport(config.mail, { smtp: smtpTransport });
+  // likewise a TRUSTED_PROXIES entry that is not an address or range
+  const clientAddress = nodeClientAddress(config.trustedProxies);
   const now = () => Date.now();
   const log = createLogger(config.logLevel, opts.writeLog ?? ((line) => process.stdout.write(`${line}\n`)), now);
   const checkpointLog = log.child({ job: 'wal-checkpoint' });
@@ -43,15 +45,8 @@ export function startNode(env: Record<string, string | undefined>, opts: { write
     now,
     log,
     mail: createMailPort(now),
-    // the socket's peer: this server faces clients directly (behind a proxy every address would be the proxy's)
-    clientAddress: (c) => {
-      try {
-        return getConnInfo(c).remote.address ?? null;
-      } catch {
-        // a request the app made to itself (the sandbox delivering an event) has no socket
-        return null;
-      }
-    },
+    // the socket's peer, or the client a trusted proxy names (TRUSTED_PROXIES)
+    clientAddress,
     // node:crypto HMAC: about 4x cheaper per call than SubtleCrypto on Node (docs/platform-notes.md, Verifying webhook signatures)
     webhookCrypto: Stripe.createNodeCryptoProvider(),
     // an in-memory database cannot be opened a second time, so its exports read through `db`
