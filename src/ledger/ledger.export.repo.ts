@@ -1,7 +1,7 @@
 // The export's reads. Its lines are a measured hot path (a million rows a run), so they are
 // hand-written SQL (db/sql.ts); the few rows SQLite's line cannot vouch for are read again
 // as values through drizzle (exportQuery), the reference every line must equal.
-import { and, asc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/db.js';
 import { gifts, ledgerEntries } from '../../db/schema.js';
 import { sqlJoin, sqlTemplate, type SqlStatement, type SqlTemplate } from '../../db/sql.js';
@@ -11,6 +11,13 @@ export type ExportRange = { fromMs?: number; toMs?: number };
 
 /** Where the next page starts: the last row's sort key (exclusive). */
 export type Cursor = { occurredAt: number; id: string };
+
+/**
+ * The version of the export's columns (README, The contributions CSV), written in its last
+ * column so a file says which layout it has after it has left the app. Raise it whenever a
+ * column is added, removed, renamed or changes meaning.
+ */
+export const EXPORT_SCHEMA_VERSION = 1;
 
 /**
  * The export's rows as values, in EXPORT_COLUMNS order (ledger.export.ts), optionally only
@@ -42,6 +49,7 @@ export function exportQuery(db: Db, range: ExportRange, ids?: readonly string[])
       campaign: gifts.campaign,
       variant: gifts.variant,
       balanceTransactionId: ledgerEntries.balanceTransactionId,
+      schemaVersion: sql<number>`${sql.raw(String(EXPORT_SCHEMA_VERSION))}`,
     })
     .from(ledgerEntries)
     .leftJoin(gifts, eq(gifts.id, ledgerEntries.giftId))
@@ -74,6 +82,7 @@ const LINE_CELLS = [
   t('gifts.campaign'),
   t('gifts.variant'),
   t('ledger_entries.balance_transaction_id'),
+  `'${EXPORT_SCHEMA_VERSION}'`,
 ];
 
 const SELECT_LINES = {
@@ -107,4 +116,80 @@ export function exportLinesQuery(range: ExportRange, after: Cursor | null, limit
     lineTemplates.set(shape, template);
   }
   return template.bind({ fromMs: range.fromMs ?? null, toMs: range.toMs ?? null, afterAt: after?.occurredAt ?? null, afterId: after?.id ?? null, limit });
+}
+
+/**
+ * The contributions list's filters (finance), which a download from that page applies to the
+ * export: the same shape, so the page hands over what it parsed and both select the same rows.
+ */
+export type ExportFilter = {
+  range: ExportRange;
+  kind?: string;
+  frequency?: string;
+  currency?: string;
+  minMinor?: number;
+  maxMinor?: number;
+  /** compared case-insensitively */
+  email?: string;
+  status?: string;
+  campaign?: string;
+  article?: string;
+  variant?: string;
+};
+
+type FilterParam = LineParam | 'kind' | 'frequency' | 'currency' | 'minMinor' | 'maxMinor' | 'email' | 'status' | 'campaign' | 'article' | 'variant';
+
+// Each condition is checked on rows the (occurred_at, id) index hands over in order, so a
+// page still stops after `limit` matches; gifts' columns come from gifts_export, as the
+// line's own cells do. Once there is a cursor, `from` is left out: the cursor is a row that
+// met it, so it adds nothing, and with both SQLite starts the index range at `from`, so
+// every page would scan again every row of the pages before it.
+const FILTER_PARTS: readonly [present: (f: ExportFilter, after: Cursor | null) => boolean, template: SqlTemplate<FilterParam>][] = [
+  [(f, after) => f.range.fromMs != null && !after, FROM],
+  [(f) => f.range.toMs != null, TO],
+  [(f) => f.kind != null, sqlTemplate`ledger_entries.kind = ${'kind'}`],
+  [(f) => f.frequency != null, sqlTemplate`ledger_entries.frequency = ${'frequency'}`],
+  [(f) => f.currency != null, sqlTemplate`ledger_entries.currency = ${'currency'}`],
+  [(f) => f.minMinor != null, sqlTemplate`ledger_entries.amount_minor >= ${'minMinor'}`],
+  [(f) => f.maxMinor != null, sqlTemplate`ledger_entries.amount_minor <= ${'maxMinor'}`],
+  [(f) => f.email != null, sqlTemplate`lower(ledger_entries.email) = ${'email'}`],
+  [(f) => f.status != null, sqlTemplate`gifts.status = ${'status'}`],
+  [(f) => f.campaign != null, sqlTemplate`gifts.campaign = ${'campaign'}`],
+  [(f) => f.article != null, sqlTemplate`gifts.article = ${'article'}`],
+  [(f) => f.variant != null, sqlTemplate`gifts.variant = ${'variant'}`],
+];
+const filteredTemplates = new Map<string, SqlTemplate<FilterParam>>();
+
+/**
+ * One page of the export restricted to a filter, in the export's order and with its lines:
+ * the CSV download of the contributions page. Built from the same pieces as
+ * exportLinesQuery, one compiled text per combination of filters set.
+ */
+export function exportFilteredLinesQuery(filter: ExportFilter, after: Cursor | null, limit: number): SqlStatement {
+  const present = FILTER_PARTS.map(([has]) => has(filter, after));
+  const shape = present.map((p) => (p ? '1' : '0')).join('') + (after ? '1' : '0');
+  let template = filteredTemplates.get(shape);
+  if (!template) {
+    const conditions = [...FILTER_PARTS.filter((_, i) => present[i]).map(([, part]) => part), ...(after ? [AFTER] : [])];
+    const where: SqlTemplate<FilterParam>[] = conditions.length ? [sqlJoin([WHERE, sqlJoin(conditions, ' and ')], ' ')] : [];
+    template = sqlJoin<FilterParam>([SELECT, ...where, ORDER_LIMIT], ' ');
+    filteredTemplates.set(shape, template);
+  }
+  return template.bind({
+    fromMs: filter.range.fromMs ?? null,
+    toMs: filter.range.toMs ?? null,
+    afterAt: after?.occurredAt ?? null,
+    afterId: after?.id ?? null,
+    limit,
+    kind: filter.kind ?? null,
+    frequency: filter.frequency ?? null,
+    currency: filter.currency ?? null,
+    minMinor: filter.minMinor ?? null,
+    maxMinor: filter.maxMinor ?? null,
+    email: filter.email?.toLowerCase() ?? null,
+    status: filter.status ?? null,
+    campaign: filter.campaign ?? null,
+    article: filter.article ?? null,
+    variant: filter.variant ?? null,
+  });
 }

@@ -328,7 +328,7 @@ describe('the export lines SQLite builds', () => {
 
   it('keep the header csvLine writes', () => {
     expect(EXPORT_HEADER).toBe(
-      'contribution_id,created_at,kind,frequency,currency,amount_minor,fee_minor,net_minor,settlement_currency,exchange_rate,status,supporter_email,stripe_id,gift_id,article,campaign,variant,balance_transaction_id\r\n',
+      'contribution_id,created_at,kind,frequency,currency,amount_minor,fee_minor,net_minor,settlement_currency,exchange_rate,status,supporter_email,stripe_id,gift_id,article,campaign,variant,balance_transaction_id,schema_version\r\n',
     );
   });
 });

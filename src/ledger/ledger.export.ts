@@ -4,7 +4,16 @@
 import type { Db } from '../../db/db.js';
 import { csvLine, type CsvCell } from '../lib/csv.js';
 import { storedCurrency, storedId, storedIsoTime, storedMinor, UNREADABLE } from './ledger.cells.js';
-import { exportLinesQuery, exportQuery, type Cursor, type ExportRange } from './ledger.export.repo.js';
+import type { SqlStatement } from '../../db/sql.js';
+import {
+  EXPORT_SCHEMA_VERSION,
+  exportFilteredLinesQuery,
+  exportLinesQuery,
+  exportQuery,
+  type Cursor,
+  type ExportFilter,
+  type ExportRange,
+} from './ledger.export.repo.js';
 
 export const EXPORT_COLUMNS = [
   'contribution_id',
@@ -25,11 +34,13 @@ export const EXPORT_COLUMNS = [
   'campaign',
   'variant',
   'balance_transaction_id',
+  'schema_version',
 ] as const;
 
 export const EXPORT_HEADER = csvLine(EXPORT_COLUMNS);
 
-export type { Cursor, ExportRange } from './ledger.export.repo.js';
+export { EXPORT_SCHEMA_VERSION } from './ledger.export.repo.js';
+export type { Cursor, ExportFilter, ExportRange } from './ledger.export.repo.js';
 
 /** A cell of a stored row the export cannot vouch for: written empty, and reported with the entry's id. */
 export type ExportProblem = { id: string; column: (typeof EXPORT_COLUMNS)[number]; reason: string };
@@ -104,6 +115,7 @@ const CELL_PATTERNS: Record<(typeof EXPORT_COLUMNS)[number], string> = {
   campaign: TEXT,
   variant: TEXT,
   balance_transaction_id: TEXT,
+  schema_version: String(EXPORT_SCHEMA_VERSION),
 };
 export const CLEAN_LINE = new RegExp(`^${EXPORT_COLUMNS.map((c) => CELL_PATTERNS[c]).join(',')}\\r\\n$`);
 
@@ -136,8 +148,17 @@ const keyOf = storedId;
  * Up to `limit` rows after `after`, as CSV text, and the cursor of the next page. Works on
  * both drivers; on Node give it the export's own read-only connection.
  */
-export async function readExportPage(db: Db, range: ExportRange, after: Cursor | null, limit: number): Promise<ExportPage> {
-  const rows = await db.sql.values<LineRow>(exportLinesQuery(range, after, limit));
+export function readExportPage(db: Db, range: ExportRange, after: Cursor | null, limit: number): Promise<ExportPage> {
+  return readLinesPage(db, exportLinesQuery(range, after, limit), limit);
+}
+
+/** The same, for only the rows a filter of the contributions page selects. */
+export function readFilteredExportPage(db: Db, filter: ExportFilter, after: Cursor | null, limit: number): Promise<ExportPage> {
+  return readLinesPage(db, exportFilteredLinesQuery(filter, after, limit), limit);
+}
+
+async function readLinesPage(db: Db, statement: SqlStatement, limit: number): Promise<ExportPage> {
+  const rows = await db.sql.values<LineRow>(statement);
   // the rows whose lines CLEAN_LINE refused, by position: only those are rebuilt
   const dirty = new Set<number>();
   for (let i = 0; i < rows.length; i++) if (!CLEAN_LINE.test(rows[i]![0])) dirty.add(i);

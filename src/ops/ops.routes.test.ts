@@ -201,7 +201,7 @@ describe("GET /ops/contributions.csv on Node, from the export's own read-only co
     const viaDb = await (await get(appWith({ ...deps, openExportReader: undefined }, 3), '/ops/contributions.csv')).text();
     expect(ids(viaReader)).toHaveLength(10);
     expect(viaReader).toBe(viaDb);
-    expect(viaReader).toContain(`le_0003,2026-11-01T00:00:01.000Z,gift,one_off,gbp,103,,,,,paid,"""quoted""@example.com",pi_3,gift_1,"a,b",'=1+1,b,\r\n`);
+    expect(viaReader).toContain(`le_0003,2026-11-01T00:00:01.000Z,gift,one_off,gbp,103,,,,,paid,"""quoted""@example.com",pi_3,gift_1,"a,b",'=1+1,b,,1\r\n`);
   });
 
   it('answers a clean 500 before the first byte when the first page fails, and closes its connection', async () => {

@@ -2,19 +2,12 @@
 // Off unless OPS_TOKEN is set; a wrong or missing token gets a 401.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv, ExportReader } from '../deps.js';
+import type { AppEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { validate } from '../lib/validate.js';
 import { timingSafeEqualText } from '../lib/crypto.js';
-import { describeError } from '../lib/log.js';
-import { DAY_MS, EXPORT_HEADER, parseDay, readExportPage, type ExportPage, type ExportRange } from '../ledger/ledger.export.js';
-
-/**
- * Rows per query on D1. Keyset paging keeps each page an index range scan however deep the
- * export goes (0.13 ms at page 5000 vs 10 ms with OFFSET: docs/platform-notes.md, Keyset
- * paging), and bounds what one query reads, so a D1 query stays far inside its time limit.
- */
-export const EXPORT_PAGE_ROWS = 1000;
+import { DAY_MS, parseDay, readExportPage, type ExportRange } from '../ledger/ledger.export.js';
+import { EXPORT_PAGE_ROWS, exportReader, exportStream } from '../ledger/ledger.export.stream.js';
 
 export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
   const pageRows = opts.pageRows ?? EXPORT_PAGE_ROWS;
@@ -37,66 +30,10 @@ export function opsRoutes(opts: { pageRows?: number } = {}): Hono<AppEnv> {
     const range: ExportRange = { fromMs: from, toMs: to != null ? to + DAY_MS : undefined };
     // Node reads from a connection of the export's own; Workers page through D1, which
     // answers asynchronously and so never holds up other requests.
-    const reader: ExportReader = openExportReader?.() ?? {
-      db,
-      pageRows,
-      pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
-      close: () => Promise.resolve(),
-    };
-    let first: ExportPage;
-    try {
-      // Read before the 200 goes out, so a database failure is a clean 500.
-      first = await readExportPage(reader.db, range, null, reader.pageRows);
-    } catch (err) {
-      await reader.close();
-      throw err;
-    }
-    // an unreadable stored cell is written empty; whoever runs the server learns which
-    const report = (page: ExportPage) => {
-      for (const p of page.problems)
-        log.error('contributions export: an unreadable cell was written empty', { contribution: p.id, column: p.column, reason: p.reason });
-    };
-    report(first);
-    let current: ExportPage | null = first;
-    let closed = false;
-    const finish = async () => {
-      if (closed) return;
-      closed = true;
-      await reader.close();
-    };
-    const encoder = new TextEncoder();
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(encoder.encode(EXPORT_HEADER));
-      },
-      async pull(controller) {
-        if (!current) return;
-        for (const chunk of current.chunks) controller.enqueue(encoder.encode(chunk));
-        const { next } = current;
-        if (!next) {
-          current = null;
-          await finish();
-          return controller.close();
-        }
-        // Reading a page is synchronous on Node: give the event loop a turn between pages
-        // so other requests are served during a long export (docs/platform-notes.md, Sharing the event loop).
-        await reader.pause();
-        try {
-          current = await readExportPage(reader.db, range, next, reader.pageRows);
-          report(current);
-        } catch (err) {
-          current = null;
-          await finish();
-          log.error('contributions export failed mid-stream', { error: describeError(err) });
-          // erroring the stream cuts the chunked body short, so the client sees a failed download
-          controller.error(err);
-        }
-      },
-      cancel() {
-        // the client went away
-        current = null;
-        return finish();
-      },
+    const body = await exportStream({
+      reader: exportReader(openExportReader, db, pageRows),
+      readPage: (reader, after, limit) => readExportPage(reader, range, after, limit),
+      log,
     });
     const name = ['contributions', c.req.query('from'), c.req.query('to')].filter(Boolean).join('_');
     return c.body(body, 200, {
