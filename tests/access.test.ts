@@ -56,6 +56,8 @@ const TABLE: Record<string, Row> = {
   'POST /signout/everywhere': { expect: { anon: 401, supporter: '3xx', viewer: '3xx', finance: '3xx', admin: '3xx' } },
   'GET /finance': { expect: staffOnly('2xx') },
   'GET /finance/contributions': { expect: staffOnly('2xx') },
+  // the download: finance and admin only
+  'GET /finance/contributions.csv': { expect: staffOnly('2xx', 'finance') },
   // a gift that does not exist: a 404 for everyone allowed to look
   'GET /finance/gifts/:id': { sample: '/finance/gifts/gift_nothing', expect: staffOnly('4xx') },
   'GET /finance/supporters': { expect: staffOnly('2xx') },

@@ -110,6 +110,7 @@ describe('security headers on every route', () => {
     const pages: [string, Record<string, string>][] = [
       ['/finance', asStaff],
       ['/finance/audit', asStaff],
+      ['/finance/contributions.csv', asStaff],
       ['/finance/staff', asStaff],
       ['/account', { cookie: supporter.cookie }],
       ['/account/statements/2026', { cookie: supporter.cookie }],

@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'supporter.gift_changed',
   'supporter.data_exported',
   'supporter.erased',
+  'finance.export',
+  'finance.export_finished',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

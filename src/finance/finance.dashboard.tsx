@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { ENTRY_KINDS, FREQUENCIES, GIFT_STATUSES } from '../../db/schema.js';
 import { requireStaff } from '../auth/auth.middleware.js';
-import { emailFor } from '../auth/auth.permissions.js';
+import { can, emailFor } from '../auth/auth.permissions.js';
 import type { Config } from '../config.js';
 import type { StaffEnv } from '../deps.js';
 import { AppError, prefersHtml } from '../lib/errors.js';
@@ -303,6 +303,14 @@ export function dashboardRoutes(): Hono<StaffEnv> {
       page(
         <>
           <ContributionsForm values={raw} errors={{}} />
+          {can(staff.role, 'exportData') ? (
+            <p class="export">
+              <a href={`/finance/contributions.csv${queryString(kept, { sort: undefined, dir: undefined })}`} download>
+                Download CSV
+              </a>{' '}
+              <span class="hint">every contribution these filters select, on all pages, oldest first</span>
+            </p>
+          ) : null}
           <table class="data" id="contributions">
             <thead>
               <tr>

@@ -13,6 +13,7 @@ import { AppError } from '../lib/errors.js';
 import { parseInput, validate } from '../lib/validate.js';
 import { StaffPage } from './finance.layout.js';
 import { dashboardRoutes } from './finance.dashboard.js';
+import { exportRoutes } from './finance.export.js';
 import { reportRoutes } from './finance.reports.js';
 
 const auditQuery = z.object({
@@ -28,6 +29,7 @@ export function financeRoutes(): Hono<StaffEnv> {
 
   app.route('/', dashboardRoutes());
   app.route('/', reportRoutes());
+  app.route('/', exportRoutes());
 
   app.get('/audit', requireStaff('admin'), async (c) => {
     const { staff, session, deps } = c.var;
