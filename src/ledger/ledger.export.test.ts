@@ -3,8 +3,17 @@
 // for values chosen to break CSV: quotes, commas, CR/LF, formula starts, unicode, NUL, nulls.
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateNodeDb, openNodeDb, type NodeDb } from '../../db/node.js';
-import { CLEAN_LINE, EXPORT_HEADER, exportRowToCsv, readExportPage, type Cursor, type ExportRange } from './ledger.export.js';
-import { exportLinesQuery, exportQuery } from './ledger.export.repo.js';
+import {
+  CLEAN_LINE,
+  EXPORT_HEADER,
+  exportRowToCsv,
+  readExportPage,
+  readFilteredExportPage,
+  type Cursor,
+  type ExportFilter,
+  type ExportRange,
+} from './ledger.export.js';
+import { exportFilteredLinesQuery, exportLinesQuery, exportQuery } from './ledger.export.repo.js';
 
 let handle: NodeDb | undefined;
 afterEach(() => handle?.close());
@@ -330,5 +339,134 @@ describe('the export lines SQLite builds', () => {
     expect(EXPORT_HEADER).toBe(
       'contribution_id,created_at,kind,frequency,currency,amount_minor,fee_minor,net_minor,settlement_currency,exchange_rate,status,supporter_email,stripe_id,gift_id,article,campaign,variant,balance_transaction_id,schema_version\r\n',
     );
+  });
+});
+
+// The contributions page's download: the same lines, only the rows a filter selects. The
+// reference applies each filter to the rows' values in JavaScript, with SQLite's rules for
+// the odd stored values (text sorts above every number; lower() folds ASCII only).
+describe('the filtered export lines', () => {
+  const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  /** SQLite's `value >= bound` (or <=) for what an integer column may hold */
+  const compare = (v: unknown, bound: number, op: '>=' | '<=') => {
+    if (v === null) return false;
+    if (typeof v === 'string') return op === '>=';
+    return op === '>=' ? Number(v) >= bound : Number(v) <= bound;
+  };
+  function matches(row: unknown[], f: ExportFilter): boolean {
+    const [, at, kind, frequency, currency, amount, , , , , status, email, , , article, campaign, variant] = row;
+    const eq = (v: unknown, want: string | undefined) => want === undefined || v === want;
+    return (
+      (f.range.fromMs === undefined || (typeof at === 'number' && at >= f.range.fromMs)) &&
+      (f.range.toMs === undefined || (typeof at === 'number' && at < f.range.toMs)) &&
+      eq(kind, f.kind) &&
+      eq(frequency, f.frequency) &&
+      eq(currency, f.currency) &&
+      (f.minMinor === undefined || compare(amount, f.minMinor, '>=')) &&
+      (f.maxMinor === undefined || compare(amount, f.maxMinor, '<=')) &&
+      (f.email === undefined || (typeof email === 'string' && asciiLower(email) === f.email.toLowerCase())) &&
+      eq(status, f.status) &&
+      eq(campaign, f.campaign) &&
+      eq(article, f.article) &&
+      eq(variant, f.variant)
+    );
+  }
+  function filteredReference(h: NodeDb, f: ExportFilter): string[] {
+    const q = exportQuery(h.db, {}).toSQL();
+    return (
+      h.sqlite
+        .prepare(q.sql)
+        .raw(true)
+        .all(...q.params) as unknown[][]
+    )
+      .filter((row) => matches(row, f))
+      .map(exportRowToCsv);
+  }
+  async function exportFiltered(h: NodeDb, f: ExportFilter, pageRows: number): Promise<{ csv: string; pages: number }> {
+    let csv = '';
+    let pages = 0;
+    let after: Cursor | null = null;
+    do {
+      const page = await readFilteredExportPage(h.db, f, after, pageRows);
+      csv += page.chunks.join('');
+      pages++;
+      after = page.next;
+    } while (after);
+    return { csv, pages };
+  }
+
+  it('give the reference rows for each filter alone and together, tricky values included, page by page', { timeout: 60_000 }, async () => {
+    const h = open();
+    seedTricky(h, 1200, 17);
+    seedOneOff(h);
+    const T = 1_795_821_420_011;
+    // an address stored as the supporter typed it, looked for in other letter cases
+    h.sqlite
+      .prepare(
+        `insert into ledger_entries (id, key, kind, gift_id, frequency, amount_minor, currency, email, stripe_id, occurred_at, created_at) values ('led_case', 'case', 'gift', 'gift_plain', 'one_off', 500, 'gbp', 'Mixed.Case@Example.COM', 'pi_case', ?, 0)`,
+      )
+      .run(T + 1);
+    const filters: ExportFilter[] = [
+      { range: {} },
+      { range: { fromMs: T - 100, toMs: T + 100 } },
+      { range: { fromMs: T } },
+      { range: { toMs: T } },
+      { range: {}, kind: 'refund' },
+      { range: {}, frequency: 'annual' },
+      { range: {}, currency: 'usd' },
+      { range: {}, currency: 'eur', minMinor: 0, maxMinor: 5 },
+      { range: {}, minMinor: -1300, maxMinor: -1200 },
+      { range: {}, maxMinor: 0 },
+      { range: {}, email: 'READER7@Example.com' },
+      { range: {}, email: 'mixed.case@example.com' },
+      { range: {}, status: 'refunded' },
+      { range: {}, status: 'paid', campaign: 'winter-appeal', article: 'harbour-water', variant: 'b' },
+      { range: { fromMs: T + 3, toMs: T + 40 }, kind: 'refund', currency: 'usd', status: 'refunded', variant: 'b' },
+      // tricky text as the value looked for: compared as it is, never as SQL
+      { range: {}, campaign: '=SUM(A1:A9)' },
+      { range: {}, article: 'say "hi"' },
+      { range: {}, variant: "'; drop table ledger_entries; --" },
+      { range: {}, kind: 'a,b' },
+    ];
+    const random = prng(5);
+    const rows = h.sqlite
+      .prepare('select e.kind, e.currency, e.email, g.status, g.campaign, g.article, g.variant from ledger_entries e left join gifts g on g.id = e.gift_id')
+      .all() as Record<string, string | null>[];
+    // and filters made of values the data holds, so odd ones are looked for too
+    for (let i = 0; i < 12; i++) {
+      const r = rows[Math.floor(random() * rows.length)]!;
+      const f: ExportFilter = { range: {} };
+      for (const key of ['kind', 'currency', 'email', 'status', 'campaign', 'article', 'variant'] as const)
+        if (random() < 0.35 && r[key] != null) f[key] = r[key]!;
+      filters.push(f);
+    }
+    let nonEmpty = 0;
+    for (const f of filters) {
+      const expected = filteredReference(h, f);
+      if (expected.length) nonEmpty++;
+      const { csv, pages } = await exportFiltered(h, f, 7);
+      expect(csv, JSON.stringify(f)).toBe(expected.join(''));
+      expect(pages, JSON.stringify(f)).toBe(Math.floor(expected.length / 7) + 1);
+    }
+    // the filters select something: an empty file everywhere would prove nothing
+    expect(nonEmpty).toBeGreaterThan(20);
+  });
+
+  it('keep each page an index range scan, from the cursor when there is one', () => {
+    const h = open();
+    const plan = (f: ExportFilter, after: Cursor | null) => {
+      const q = exportFilteredLinesQuery(f, after, 500);
+      return (h.sqlite.prepare(`explain query plan ${q.sql}`).all(...q.params) as { detail: string }[]).map((p) => p.detail).join(' | ');
+    };
+    const after = { occurredAt: 5, id: 'le_x' };
+    const f: ExportFilter = { range: { fromMs: 1, toMs: 9 }, status: 'paid', campaign: 'x', currency: 'gbp', email: 'a@example.com' };
+    expect(plan(f, null)).toMatch(
+      /^SEARCH ledger_entries USING INDEX ledger_entries_occurred \(occurred_at>\? AND occurred_at<\?\) \| SEARCH gifts USING COVERING INDEX gifts_export \(id=\?/,
+    );
+    expect(plan(f, after)).toMatch(
+      /^SEARCH ledger_entries USING INDEX ledger_entries_occurred \(\(occurred_at,id\)>\(\?,\?\) AND occurred_at<\?\) \| SEARCH gifts USING COVERING INDEX gifts_export/,
+    );
+    expect(plan({ range: {}, campaign: 'x' }, after)).toMatch(/^SEARCH ledger_entries USING INDEX ledger_entries_occurred \(\(occurred_at,id\)>\(\?,\?\)\)/);
+    expect(plan(f, after)).not.toMatch(/TEMP B-TREE|SCAN gifts/);
   });
 });
