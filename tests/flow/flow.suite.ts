@@ -10,6 +10,7 @@ import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, sign
 import { createStripeStore } from '../mocks/stripe-api.js';
 import type { StartLive, StartSandbox, Target } from '../helpers/target.js';
 import type Stripe from 'stripe';
+import { csvTotals, parseCsvRecords } from '../helpers/csv.js';
 
 export const OPS_TOKEN = 'flow-ops-token-0123456789abcdef0123456789';
 
@@ -626,6 +627,49 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const html = await (await get(`/finance?from=${today}&to=${today}`, financeCookie)).text();
       expect(html).toContain('£12.50');
       expect(html).toContain('Giving in GBP per day: £12.50 in all');
+    });
+
+    it("downloads the contributions page's filtered CSV: the gift, totals equal to the overview's, audited; every page of a larger filter in order", async () => {
+      expect(financeCookie).not.toBe('');
+      const today = new Date().toISOString().slice(0, 10);
+      const page = await (await get(`/finance/contributions?from=${today}&article=ferry-cuts`, financeCookie)).text();
+      expect(page).toContain(`href="/finance/contributions.csv?from=${today}&amp;article=ferry-cuts" download="">Download CSV</a>`);
+      const csv = await get(`/finance/contributions.csv?from=${today}&article=ferry-cuts`, financeCookie, 'text/csv');
+      expect(csv.status).toBe(200);
+      expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="contributions_from_${today}.csv"`);
+      const rows = parseCsvRecords(await csv.text());
+      expect(rows.map((r) => [r.kind, r.amount_minor, r.currency, r.supporter_email, r.article, r.status, r.schema_version])).toEqual([
+        ['gift', '1250', 'gbp', 'ledger-reader@example.com', 'ferry-cuts', 'paid', '1'],
+      ]);
+      const overview = (await (await get(`/finance?from=${today}&to=${today}`, financeCookie, 'application/json')).json()) as { totals: unknown[] };
+      const day = await get(`/finance/contributions.csv?from=${today}&to=${today}`, financeCookie, 'text/csv');
+      expect(csvTotals(parseCsvRecords(await day.text()))).toEqual(overview.totals);
+      expect(
+        await t.query(`select action, target, details from audit_log where actor = 'staff:stf_flow_fin' and action like 'finance.export%' order by rowid`),
+      ).toEqual([
+        { action: 'finance.export', target: 'contributions', details: JSON.stringify({ from: today, article: 'ferry-cuts' }) },
+        {
+          action: 'finance.export_finished',
+          target: 'contributions',
+          details: JSON.stringify({ from: today, article: 'ferry-cuts', outcome: 'complete', rows: 1 }),
+        },
+        { action: 'finance.export', target: 'contributions', details: JSON.stringify({ from: today, to: today }) },
+        { action: 'finance.export_finished', target: 'contributions', details: JSON.stringify({ from: today, to: today, outcome: 'complete', rows: 1 }) },
+      ]);
+
+      // 2,100 entries on 2019-01-01, every other one in USD: the 1,050 the filter selects
+      // cross the page boundaries (1,000 rows a page on D1), which fall inside runs of equal timestamps
+      await t.exec(`with recursive n(i) as (select 1 union all select i + 1 from n where i < 2100)
+        insert into ledger_entries (id, key, kind, frequency, amount_minor, currency, stripe_id, occurred_at, created_at)
+        select printf('le_flt_%05d', i), 'flt:' || i, 'gift', 'one_off', i, case when i % 2 = 0 then 'usd' else 'eur' end, 'pi_flt_' || i, 1546300800000 + (i / 6) * 1000, 0 from n`);
+      const big = await get('/finance/contributions.csv?from=2019-01-01&to=2019-01-01&currency=usd', financeCookie, 'text/csv');
+      expect(big.status).toBe(200);
+      const bigRows = parseCsvRecords(await big.text());
+      expect(bigRows.map((r) => r.contribution_id)).toEqual(Array.from({ length: 1050 }, (_, i) => `le_flt_${String((i + 1) * 2).padStart(5, '0')}`));
+      expect(new Set(bigRows.map((r) => r.currency))).toEqual(new Set(['usd']));
+      expect(await t.query(`select details from audit_log where action = 'finance.export_finished' order by rowid desc limit 1`)).toEqual([
+        { details: JSON.stringify({ from: '2019-01-01', to: '2019-01-01', currency: 'usd', outcome: 'complete', rows: 1050 }) },
+      ]);
     });
 
     it('pauses an account after ten wrong passwords, with the wait in the message, counted in the database', async () => {
