@@ -1,11 +1,14 @@
 // The finance dashboard in a real Chromium against the started Node server: a finance
 // member made with the CLI signs in (password, then TOTP enrolment), sees the overview with
-// its chart over the seeded ledger, filters the contributions list and opens a gift's
-// timeline.
+// its chart over the seeded ledger, filters the contributions list, downloads the year's
+// CSV and ties its totals to the overview, and opens a gift's timeline.
+import { readFileSync } from 'node:fs';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatMoney } from '../../src/lib/money.js';
 import { launchChromium, screenshot } from '../helpers/browser.js';
+import { csvTotals, parseCsvRecords } from '../helpers/csv.js';
 import { runCli, startServer, type RunningServer } from '../helpers/server.js';
 
 let server: RunningServer;
@@ -21,7 +24,7 @@ afterAll(async () => {
 const shot = screenshot;
 
 describe('the finance dashboard in the browser', () => {
-  it('signs in a CLI-made finance member and walks the overview, a filtered list and a timeline', async () => {
+  it('signs in a CLI-made finance member and walks the overview, a filtered list, its CSV and a timeline', async () => {
     const seed = await runCli(['dev', 'seed', '--contributions', '400'], server.env);
     expect(seed.code, seed.stderr).toBe(0);
     const cli = await runCli(['staff', 'add', '--email', 'fin@example.org', '--role', 'finance', '--name', 'Fay Finance'], server.env);
@@ -54,6 +57,11 @@ describe('the finance dashboard in the browser', () => {
     expect(await page.locator('figure.chart svg rect').count()).toBeGreaterThan(0);
     expect(await page.locator('.health').textContent()).toContain('reconcile has not run yet');
     await shot(page, 'finance-1-overview');
+    // the year's figures as the page shows them, for the CSV to tie to
+    const overview = await page
+      .locator('#totals tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((cell) => cell.textContent?.trim() ?? '')));
+    expect(overview.length).toBeGreaterThan(0);
 
     // the list, filtered in the form: GBP gifts only, sorted by amount
     await page.getByRole('link', { name: 'Contributions' }).click();
@@ -83,12 +91,42 @@ describe('the finance dashboard in the browser', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForLoadState();
 
+    // the whole year listed, then downloaded: every page of it, with the overview's totals
+    const year = new Date().getUTCFullYear();
+    await page.getByRole('link', { name: 'Clear' }).click();
+    await page.getByLabel('From', { exact: true }).fill(`${year}-01-01`);
+    await page.getByLabel('To', { exact: true }).fill(`${year}-12-31`);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/from=/);
+    const shown = await rows.count();
+    const morePages = await page.getByRole('link', { name: /^Next/ }).count();
+    await shot(page, 'finance-3-download');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe(`contributions_${year}-01-01_to_${year}-12-31.csv`);
+    const records = parseCsvRecords(readFileSync((await download.path())!, 'utf8'));
+    expect(records.length).toBeGreaterThanOrEqual(shown);
+    if (morePages) expect(records.length).toBeGreaterThan(shown);
+    expect(new Set(records.map((r) => r.schema_version))).toEqual(new Set(['1']));
+    const money = (minor: number, currency: string) => formatMoney(minor, currency);
+    expect(
+      csvTotals(records).map((t) => [
+        t.currency.toUpperCase(),
+        money(t.grossMinor, t.currency),
+        money(t.feesMinor, t.currency),
+        money(t.netMinor, t.currency),
+        money(t.refundsMinor, t.currency),
+        money(t.disputesMinor, t.currency),
+        String(t.gifts),
+        String(t.supporters),
+      ]),
+    ).toEqual(overview);
+
     // one gift's timeline
     await page.locator('#contributions tbody tr td:first-child a').first().click();
     await page.waitForURL(/\/finance\/gifts\//);
     expect(await page.locator('h1').textContent()).toMatch(/^Gift /);
     expect(await page.locator('#entries tbody tr').count()).toBeGreaterThan(0);
-    await shot(page, 'finance-3-timeline');
+    await shot(page, 'finance-4-timeline');
     await context.close();
   });
 });
