@@ -10,7 +10,7 @@ import { maskEmail } from '../auth/auth.permissions.js';
 import type { AppEnv, StaffEnv } from '../deps.js';
 import { readFilteredExportPage } from '../ledger/ledger.export.js';
 import { exportReader, exportStream } from '../ledger/ledger.export.stream.js';
-import { validate } from '../lib/validate.js';
+import { parseInput } from '../lib/validate.js';
 import { type ContributionsQuery, contributionFilter, contributionsQuery } from './finance.js';
 
 /** The filters a download was made with, for the audit log. */
@@ -35,9 +35,10 @@ export function exportFileName(q: Pick<ContributionsQuery, 'from' | 'to'>): stri
 export function exportRoutes(): Hono<StaffEnv> {
   const app = new Hono<StaffEnv>();
 
-  app.get('/contributions.csv', requireStaff('finance'), validate('query', contributionsQuery), async (c) => {
+  app.get('/contributions.csv', requireStaff('finance'), async (c) => {
     const { staff, deps } = c.var;
-    const q = c.req.valid('query');
+    // read as the list reads its query (one value a name), so both see the same filters
+    const q = parseInput(contributionsQuery, c.req.query());
     // the list's own parsing: `after`, `sort` and `dir` pick a page and its order, so the
     // file is every page, oldest first, as the CLI's is
     const { filter } = contributionFilter(q);
