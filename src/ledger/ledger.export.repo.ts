@@ -106,7 +106,9 @@ const lineTemplates = new Map<string, SqlTemplate<LineParam>>();
  * formatted one by one (the export's main cost).
  */
 export function exportLinesQuery(range: ExportRange, after: Cursor | null, limit: number): SqlStatement {
-  const parts = [range.fromMs != null ? FROM : null, range.toMs != null ? TO : null, after ? AFTER : null];
+  // `from` only on the first page, as in the filtered query below: with both, SQLite starts each
+  // page's index range at `from` and walks every earlier page again
+  const parts = [range.fromMs != null && !after ? FROM : null, range.toMs != null ? TO : null, after ? AFTER : null];
   const shape = parts.map((p) => (p ? '1' : '0')).join('');
   let template = lineTemplates.get(shape);
   if (!template) {

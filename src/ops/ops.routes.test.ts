@@ -147,11 +147,17 @@ describe('GET /ops/contributions.csv', () => {
     expect(await backwards.json()).toMatchObject({ fields: { to: 'to must be on or after from' } });
   });
 
-  it('reads each page as an index range scan of ledger_entries_occurred, and each gift from its covering index', () => {
+  it('reads each page as an index range scan of ledger_entries_occurred from its cursor, and each gift from its covering index', () => {
     setup();
+    const planOf = (q: { sql: string; params: readonly unknown[] }) =>
+      (handle!.sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as { detail: string }[]).map((r) => r.detail);
+    expect(planOf(exportLinesQuery({ fromMs: NOV_1, toMs: NOV_1 + DAY }, null, 1000))[0]).toMatch(
+      /^SEARCH ledger_entries USING INDEX ledger_entries_occurred \(occurred_at>\? AND occurred_at<\?\)/,
+    );
+    // a later page starts at its cursor, not at `from` (which would walk every earlier page again)
     const q = exportLinesQuery({ fromMs: NOV_1, toMs: NOV_1 + DAY }, { occurredAt: NOV_1, id: 'le_0001' }, 1000);
-    const plan = (handle!.sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as { detail: string }[]).map((r) => r.detail);
-    expect(plan[0]).toMatch(/^SEARCH ledger_entries USING INDEX ledger_entries_occurred \(occurred_at>\? AND occurred_at<\?\)/);
+    const plan = planOf(q);
+    expect(plan[0]).toMatch(/^SEARCH ledger_entries USING INDEX ledger_entries_occurred \(\(occurred_at,id\)>\(\?,\?\) AND occurred_at<\?\)/);
     expect(plan[1]).toMatch(/^SEARCH gifts USING COVERING INDEX gifts_export \(id=\?\)/);
     expect(plan.join('\n')).not.toMatch(/TEMP B-TREE|SCAN ledger_entries/);
     expect(q.sql).not.toMatch(/offset/i);
