@@ -67,13 +67,17 @@ export async function payoutReports(db: Db, filter: { payoutId?: string; sinceSe
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(payouts.stripeCreated));
   if (!rows.length) return [];
-  // refunds and disputes name their own entries; charges are matched by payment intent
+  // refunds and disputes name their own entries; charges are matched by payment intent.
+  // The outer columns are named with their table: drizzle writes a column of a one-table
+  // select bare, and a bare payment_intent_id inside the subquery is the entry's own, which
+  // matched every item to the first payment in the ledger.
+  const item = (column: string) => sql.raw(`"payout_items"."${column}"`);
   const gift = sql<string | null>`coalesce(
-    (select e.gift_id from ${ledgerEntries} e where e.payment_intent_id = ${payoutItems.paymentIntentId} and e.kind in (${sql.join(
+    (select e.gift_id from ${ledgerEntries} e where e.payment_intent_id = ${item('payment_intent_id')} and e.kind in (${sql.join(
       PAYMENT_KINDS.map((k) => sql`${k}`),
       sql`, `,
     )}) limit 1),
-    (select e.gift_id from ${ledgerEntries} e where e.stripe_id = ${payoutItems.sourceId} and e.gift_id is not null limit 1))`;
+    (select e.gift_id from ${ledgerEntries} e where e.stripe_id = ${item('source_id')} and e.gift_id is not null limit 1))`;
   const items = await db.orm
     .select({
       payoutId: payoutItems.payoutId,
