@@ -439,6 +439,34 @@ export const throttles = sqliteTable('throttles', {
   count: integer('count').notNull(),
 });
 
+/**
+ * Per-staff API tokens for the finance JSON API (BI tools, scripts). Only the SHA-256 of the
+ * token is kept, as for sessions; the token acts with its owner's role at the time of each
+ * request, so a role change or a disabled account takes effect at once.
+ */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    /** SHA-256 of the token, hex */
+    tokenHash: text('token_hash').notNull(),
+    staffId: text('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    /** what it is for, as the admin named it ("Metabase", "month-end sheet") */
+    name: text('name').notNull(),
+    /** "staff:<id>" of the admin who made it, or "cli" */
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** null: no expiry */
+    expiresAt: integer('expires_at'),
+    /** written at most once a minute, not on every request */
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash').on(t.tokenHash), index('api_tokens_staff').on(t.staffId)],
+);
+
 export const auditLog = sqliteTable(
   'audit_log',
   {

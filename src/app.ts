@@ -10,6 +10,7 @@ import { newRequestId } from './lib/request-id.js';
 import { mailPreviewRoutes } from './mail/mail.routes.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { deliverQueuedApiEvents, sandboxRoutes } from './sandbox/sandbox.routes.js';
+import { financeApiRoutes } from './finance/finance.api.js';
 import { financeRoutes } from './finance/finance.routes.js';
 import { financeSupporterRoutes } from './supporters/supporters.finance.js';
 import { supporterRoutes } from './supporters/supporters.routes.js';
@@ -92,6 +93,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/webhooks', webhookRoutes());
   app.route('/ops', opsRoutes());
   app.route('/', authRoutes());
+  app.route('/finance/api', financeApiRoutes());
   app.route('/finance/supporters', financeSupporterRoutes());
   app.route('/finance', financeRoutes());
   app.route('/account/statements', supporterStatementRoutes());
@@ -112,7 +114,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.notFound((c) => {
     const message = 'There is no page at this address.';
     const reference = c.var.requestId;
-    if (prefersHtml(c.req.header('content-type'), c.req.header('accept'))) {
+    if (!c.get('jsonOnly') && prefersHtml(c.req.header('content-type'), c.req.header('accept'))) {
       return c.html(renderErrorPage({ publication: deps.config.publicationName, title: errorTitle(404), message, reference }), 404);
     }
     return c.json({ error: 'Not found', reference }, 404);
@@ -128,7 +130,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const e: PublicError = { ...publicError(err), reference: c.var.requestId };
     // a 401 names how to authenticate (RFC 9110 §15.5.2); the ops endpoints take a bearer token
     if (e.status === 401) c.header('www-authenticate', 'Bearer realm="storyfund"');
-    if (prefersHtml(c.req.header('content-type'), c.req.header('accept'))) return c.html(errorHtml(deps, log, e, c.get('htmlError')), e.status);
+    if (!c.get('jsonOnly') && prefersHtml(c.req.header('content-type'), c.req.header('accept')))
+      return c.html(errorHtml(deps, log, e, c.get('htmlError')), e.status);
     return c.json({ error: e.message, ...(Object.keys(e.fields).length ? { fields: e.fields } : {}), reference: e.reference }, e.status);
   });
   return app;

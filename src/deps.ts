@@ -66,6 +66,8 @@ export type AppEnv = {
     htmlError?: (error: PublicError) => string;
     /** the request's session once looked up (null: none); see auth/auth.sessions.ts */
     session?: SessionRow | null;
+    /** set by APIs whose every answer is JSON, errors included, whatever the client's Accept says */
+    jsonOnly?: true;
   };
 };
 
@@ -76,6 +78,11 @@ export type SupporterPrincipal = { id: string; email: string; name: string | nul
 
 /** Routes behind requireStaff(role): the person and their session are on the context. */
 export type StaffEnv = AppEnv & { Variables: { staff: StaffPrincipal; session: SessionRow } };
+/**
+ * Routes behind requireApiStaff(role): the person, and how they proved it (a session cookie, or
+ * an API token whose id is given). No session on the context: a token request has none.
+ */
+export type ApiEnv = AppEnv & { Variables: { staff: StaffPrincipal; apiTokenId: string | null } };
 /** Routes behind requireSupporter(). */
 export type SupporterEnv = AppEnv & { Variables: { supporter: SupporterPrincipal; session: SessionRow } };
 

@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   'staff.role_changed',
   'staff.disabled',
   'staff.enabled',
+  'staff.api_token_created',
+  'staff.api_token_revoked',
   'supporter.gift_changed',
   'supporter.data_exported',
   'supporter.erased',

@@ -12,14 +12,25 @@ import { payoutReports } from '../ledger/ledger.payouts.repo.js';
 import { SupporterPrivacyActions } from '../supporters/supporters.finance.js';
 import { Money } from './finance.dashboard.js';
 import { StaffPage } from './finance.layout.js';
-import { attribution, DIMENSIONS, failedGifts, failedRenewals, lifetimeGiving, listSupporters, supporterDetail, type AttributionRow } from './finance.repo.js';
+import {
+  attribution,
+  DIMENSIONS,
+  failedGifts,
+  failedRenewals,
+  lifetimeGiving,
+  listSupporters,
+  supporterDetail,
+  type AttributionRow,
+  type SupporterCursor,
+} from './finance.repo.js';
+import type { Db } from '../../db/db.js';
 import { DAY_MS, declineInWords, iso, isoMinute, overviewQuery, percent, periodRange, queryString } from './finance.js';
 
 const PAGE = 50;
 const wantsJson = (accept: string | undefined) => !!accept?.includes('application/json');
 const idParam = /^[A-Za-z0-9_]{1,64}$/;
 
-const supportersQuery = z.object({
+export const supportersQuery = z.object({
   email: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(320).email({ error: 'must be an email address' }).optional()),
   after: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -30,8 +41,8 @@ const supportersQuery = z.object({
   ),
 });
 
-const ATTRIBUTION_SORTS = ['revenue', 'gifts', 'share', 'average', 'annualised'] as const;
-const attributionQuery = overviewQuery.and(
+export const ATTRIBUTION_SORTS = ['revenue', 'gifts', 'share', 'average', 'annualised'] as const;
+export const attributionQuery = overviewQuery.and(
   z.object({
     by: z.enum(DIMENSIONS, { error: `must be one of ${DIMENSIONS.join(', ')}` }).default('article'),
     sort: z.enum(ATTRIBUTION_SORTS, { error: `must be one of ${ATTRIBUTION_SORTS.join(', ')}` }).default('revenue'),
@@ -39,7 +50,7 @@ const attributionQuery = overviewQuery.and(
   }),
 );
 
-const monthQuery = z.object({
+export const monthQuery = z.object({
   month: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z
@@ -50,12 +61,53 @@ const monthQuery = z.object({
 });
 
 /** The sort key of an attribution row; the average is whole minor units per gift. */
-function sortValue(r: AttributionRow, sort: (typeof ATTRIBUTION_SORTS)[number]): number {
+function sortValue(r: AttributionRow, sort: AttributionSort): number {
   if (sort === 'gifts') return r.gifts;
   if (sort === 'share') return r.gifts ? r.recurringGifts / r.gifts : 0;
   if (sort === 'average') return r.gifts ? r.revenueMinor / r.gifts : 0;
   if (sort === 'annualised') return r.annualisedMinor;
   return r.revenueMinor;
+}
+
+type AttributionSort = (typeof ATTRIBUTION_SORTS)[number];
+
+/** The report's order: by the chosen figure, then currency, then the attributed value, so equal figures keep one order. */
+export function sortAttribution(rows: AttributionRow[], sort: AttributionSort, dir: 'asc' | 'desc'): AttributionRow[] {
+  return rows.sort((a, b) => {
+    const d = sortValue(a, sort) - sortValue(b, sort);
+    return (dir === 'asc' ? d : -d) || a.currency.localeCompare(b.currency) || (a.value ?? '').localeCompare(b.value ?? '');
+  });
+}
+
+/** A supporters page position (`<created_at>.<id>`) as the list's keyset cursor. */
+export function supporterCursor(after: string | undefined): SupporterCursor | null {
+  if (!after) return null;
+  const dot = after.indexOf('.');
+  return { createdAt: Number(after.slice(0, dot)), id: after.slice(dot + 1) };
+}
+
+/**
+ * The payouts arriving in the bank in one UTC month (by arrival date; a payout is listed from
+ * 40 days before the month so one created late in the month before is not missed), with the
+ * month's total paid out per currency.
+ */
+export async function payoutsArrivingIn(db: Db, month: string) {
+  const fromMs = Date.parse(`${month}-01T00:00:00Z`);
+  const d = new Date(fromMs);
+  const toMs = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  const all = await payoutReports(db, { sinceSec: Math.floor((fromMs - 40 * DAY_MS) / 1000) });
+  const reports = all.filter((p) => {
+    const when = p.arrivalDate ?? 0;
+    return when >= fromMs && when < toMs;
+  });
+  const byCurrency = new Map<string, { paidOutMinor: number; count: number }>();
+  for (const p of reports) {
+    const t = byCurrency.get(p.currency) ?? { paidOutMinor: 0, count: 0 };
+    t.paidOutMinor += p.paidOutMinor;
+    t.count += 1;
+    byCurrency.set(p.currency, t);
+  }
+  return { fromMs, toMs, reports, byCurrency };
 }
 
 export function reportRoutes(): Hono<StaffEnv> {
@@ -64,8 +116,7 @@ export function reportRoutes(): Hono<StaffEnv> {
   app.get('/supporters', requireStaff('viewer'), async (c) => {
     const { staff, session, deps } = c.var;
     const q = parseInput(supportersQuery, c.req.query());
-    const dot = q.after?.indexOf('.') ?? -1;
-    const after = q.after ? { createdAt: Number(q.after.slice(0, dot)), id: q.after.slice(dot + 1) } : null;
+    const after = supporterCursor(q.after);
     const rows = await listSupporters(deps.db, { email: q.email, after, limit: PAGE + 1 });
     const shown = rows.slice(0, PAGE);
     const giving = await lifetimeGiving(
@@ -325,10 +376,7 @@ export function reportRoutes(): Hono<StaffEnv> {
     const { staff, session, deps } = c.var;
     const q = parseInput(attributionQuery, c.req.query());
     const { range, label } = periodRange(q, deps.now());
-    const rows = (await attribution(deps.db, range, q.by)).sort((a, b) => {
-      const d = sortValue(a, q.sort) - sortValue(b, q.sort);
-      return (q.dir === 'asc' ? d : -d) || a.currency.localeCompare(b.currency) || (a.value ?? '').localeCompare(b.value ?? '');
-    });
+    const rows = sortAttribution(await attribution(deps.db, range, q.by), q.sort, q.dir);
     if (wantsJson(c.req.header('accept')))
       return c.json({
         range,
@@ -420,22 +468,8 @@ export function reportRoutes(): Hono<StaffEnv> {
     const { staff, session, deps } = c.var;
     const q = parseInput(monthQuery, c.req.query());
     const month = q.month ?? iso(deps.now()).slice(0, 7);
-    const fromMs = Date.parse(`${month}-01T00:00:00Z`);
+    const { fromMs, toMs, reports, byCurrency } = await payoutsArrivingIn(deps.db, month);
     const d = new Date(fromMs);
-    const toMs = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-    // a payout belongs to the month it arrives in the bank (created, while it has no arrival date)
-    const all = await payoutReports(deps.db, { sinceSec: Math.floor((fromMs - 40 * DAY_MS) / 1000) });
-    const reports = all.filter((p) => {
-      const when = p.arrivalDate ?? 0;
-      return when >= fromMs && when < toMs;
-    });
-    const byCurrency = new Map<string, { paidOutMinor: number; count: number }>();
-    for (const p of reports) {
-      const t = byCurrency.get(p.currency) ?? { paidOutMinor: 0, count: 0 };
-      t.paidOutMinor += p.paidOutMinor;
-      t.count += 1;
-      byCurrency.set(p.currency, t);
-    }
     if (wantsJson(c.req.header('accept'))) return c.json({ month, payouts: reports.map(({ items, ...p }) => p), totals: Object.fromEntries(byCurrency) });
     const prev = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
     const next = new Date(toMs).toISOString().slice(0, 7);

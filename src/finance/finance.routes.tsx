@@ -15,6 +15,8 @@ import { StaffPage } from './finance.layout.js';
 import { dashboardRoutes } from './finance.dashboard.js';
 import { exportRoutes } from './finance.export.js';
 import { reportRoutes } from './finance.reports.js';
+import { ApiTokensSection, tokenRoutes } from './finance.tokens.js';
+import { listApiTokens } from '../auth/auth.tokens.repo.js';
 
 const auditQuery = z.object({
   before_at: z.coerce.number({ error: 'must be a time in ms' }).int().nonnegative().optional(),
@@ -30,6 +32,7 @@ export function financeRoutes(): Hono<StaffEnv> {
   app.route('/', dashboardRoutes());
   app.route('/', reportRoutes());
   app.route('/', exportRoutes());
+  app.route('/', tokenRoutes());
 
   app.get('/audit', requireStaff('admin'), async (c) => {
     const { staff, session, deps } = c.var;
@@ -86,8 +89,12 @@ export function financeRoutes(): Hono<StaffEnv> {
 
   app.get('/staff', requireStaff('admin'), async (c) => {
     const { staff: me, session, deps } = c.var;
-    const rows = await listStaff(deps.db);
-    const notice = c.req.query('changed') ? 'Saved. Their sessions have ended where the change needs a new sign-in.' : null;
+    const [rows, tokens] = await Promise.all([listStaff(deps.db), listApiTokens(deps.db)]);
+    const notice = c.req.query('changed')
+      ? 'Saved. Their sessions have ended where the change needs a new sign-in.'
+      : c.req.query('token_revoked')
+        ? 'Token revoked: it no longer opens the API.'
+        : null;
     return c.html(
       StaffPage({
         title: 'Staff',
@@ -158,6 +165,7 @@ export function financeRoutes(): Hono<StaffEnv> {
                 ))}
               </tbody>
             </table>
+            <ApiTokensSection tokens={tokens} people={rows} csrf={session.csrfToken} now={deps.now()} />
           </>
         ),
       }),

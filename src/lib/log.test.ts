@@ -46,6 +46,10 @@ describe('scrubText', () => {
     expect(scrubText('pk_test_public')).toBe('pk_test_public');
   });
 
+  it('masks staff API tokens wherever they appear in text', () => {
+    expect(scrubText('pasted sfapi_Ab-9_xYz0123456789abcdefghijklmnopqrstuvwxyzABCD into a note')).toBe('pasted sfapi_*** into a note');
+  });
+
   it("masks credentials in a URL's query, and only those", () => {
     expect(scrubText('link http://localhost:8787/signin/link?token=AbC-123_x&next=/account failed')).toBe(
       'link http://localhost:8787/signin/link?token=***&next=/account failed',

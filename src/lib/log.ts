@@ -71,6 +71,8 @@ export function isSecretKey(key: string): boolean {
 const EMAIL = /(?<![A-Za-z0-9._%+-])([A-Za-z0-9])[A-Za-z0-9._%+-]*(@|%40)((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})/gi;
 // Stripe secret and restricted keys and webhook signing secrets; publishable keys (pk_) are public.
 const STRIPE_SECRET = /\b(sk_live_|sk_test_|rk_live_|rk_test_|rk_|whsec_)[A-Za-z0-9_]+/g;
+// our own staff API tokens (auth/auth.tokens.ts): the prefix, then URL-safe base64
+const API_TOKEN = /\b(sfapi_)[A-Za-z0-9_-]+/g;
 // A card number: 13 to 19 digits, possibly grouped by single spaces or dashes. Word
 // boundaries keep digits inside ids (`pi_3Mt…`) and longer numbers out.
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
@@ -90,7 +92,7 @@ export const MAX_TEXT = 4000;
  */
 export function scrubText(input: string): string {
   let text = input.length > MAX_TEXT ? `${input.slice(0, MAX_TEXT)}…[cut ${input.length - MAX_TEXT} chars]` : input;
-  if (text.includes('_')) text = text.replace(STRIPE_SECRET, '$1***');
+  if (text.includes('_')) text = text.replace(STRIPE_SECRET, '$1***').replace(API_TOKEN, '$1***');
   if (text.includes(' ')) text = text.replace(BEARER, '$1 ***');
   if (text.includes('=')) text = text.replace(SIGNATURE_HMAC, '$1=***').replace(QUERY_SECRET, '$1***');
   if (text.includes('@') || text.includes('%40')) text = text.replace(EMAIL, '$1***$2$3');

@@ -132,21 +132,18 @@ function resolve(cli: Cli, argv: readonly string[]): Resolved {
   // the longest name wins, so `staff` can be a group and `staff add` a command
   const match = [...cli.commands].sort((a, b) => words(b).length - words(a).length).find((c) => words(c).every((w, i) => argv[i] === w));
   if (match) return { kind: 'command', command: match, rest: argv.slice(words(match).length) };
-  const subcommands = cli.commands.filter((c) => words(c)[0] === first);
-  if (subcommands.length) {
-    const sub = after[0];
-    if (sub === undefined || HELP.has(sub)) return { kind: 'group', group: first };
-    if (sub.startsWith('-')) throw new UsageError(`'${first}' needs a subcommand first: ${subcommands.map((c) => c.name).join(', ')}.`);
-    throw new UsageError(
-      unknownCommand(
-        `${first} ${sub}`,
-        nearest(
-          sub,
-          subcommands.map((c) => words(c)[1]!),
-        ),
-        first,
-      ),
-    );
+  // the longest run of typed words that starts some longer command names is a group
+  // (`staff`, `staff token`)
+  let depth = 0;
+  while (argv[depth] !== undefined && cli.commands.some((c) => words(c).length > depth + 1 && argv.slice(0, depth + 1).every((w, i) => words(c)[i] === w)))
+    depth++;
+  if (depth > 0) {
+    const group = argv.slice(0, depth).join(' ');
+    const subcommands = cli.commands.filter((c) => c.name.startsWith(`${group} `));
+    const sub = argv[depth];
+    if (sub === undefined || HELP.has(sub)) return { kind: 'group', group };
+    if (sub.startsWith('-')) throw new UsageError(`'${group}' needs a subcommand first: ${subcommands.map((c) => c.name).join(', ')}.`);
+    throw new UsageError(unknownCommand(`${group} ${sub}`, nearest(sub, [...new Set(subcommands.map((c) => words(c)[depth]!))]), group));
   }
   if (first.startsWith('-')) throw new UsageError(`Unknown option '${first}' before any command.`);
   const tops = [...new Set(cli.commands.map((c) => words(c)[0]!))];
@@ -283,7 +280,7 @@ export function overview(cli: Cli): string {
 }
 
 function groupHelp(cli: Cli, group: string): string {
-  const commands = cli.commands.filter((c) => words(c)[0] === group);
+  const commands = cli.commands.filter((c) => c.name.startsWith(`${group} `));
   const lines = [`Usage: ${cli.invocation} ${group} <subcommand> [options]`, '', 'Subcommands:', table(commands.map((c) => [c.name, c.summary]))];
   lines.push('', `Run '${cli.invocation} ${group} <subcommand> --help' for its options.`);
   return `${lines.join('\n')}\n`;

@@ -8,6 +8,9 @@ import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/
 import { LINK_VALID_MS, newLink } from '../auth/auth.links.js';
 import { findStaffByEmail, insertStaff, listStaff } from '../auth/auth.repo.js';
 import { staffChangeStatements } from '../auth/auth.staff.js';
+import { API_TOKEN_NAME_MAX, apiTokenExpiry, apiTokenState, newApiToken, revokeApiTokenStatements } from '../auth/auth.tokens.js';
+import { listApiTokens } from '../auth/auth.tokens.repo.js';
+import { AppError } from '../lib/errors.js';
 import { type Config, loadConfig } from '../config.js';
 import { normalizeEmail } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
@@ -91,6 +94,71 @@ export async function staffSetRole(deps: StaffCliDeps, args: { email?: string; r
   return EXIT.ok;
 }
 
+const isoOrDash = (ms: number | null) => (ms == null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
+
+/** Prints the token once; only its hash is stored. */
+export async function staffTokenCreate(deps: StaffCliDeps, args: { email?: string; name?: string; expires?: string }): Promise<number> {
+  const email = parseEmail(args.email);
+  const name = args.name?.trim() ?? '';
+  if (!name) throw new StaffCliError('--name is required: what the token is for ("BI dashboard")');
+  if (name.length > API_TOKEN_NAME_MAX) throw new StaffCliError(`--name must be at most ${API_TOKEN_NAME_MAX} characters`);
+  const now = deps.now();
+  let expiresAt: number | null = null;
+  if (args.expires !== undefined) {
+    const expiry = apiTokenExpiry(args.expires, now);
+    if (!expiry.ok) throw new StaffCliError(`--expires ${expiry.reason} (got ${args.expires})`);
+    expiresAt = expiry.expiresAt;
+  }
+  const owner = await findStaffByEmail(deps.db, email);
+  if (!owner) throw new StaffCliError(`no staff account for ${email}`);
+  if (owner.disabled) throw new StaffCliError(`${email} is disabled; a token for them could not be used`);
+  const made = await newApiToken(deps.db, owner, { name, expiresAt }, { actor: 'cli', origin: CLI }, now);
+  await deps.db.atomic(made.statements);
+  deps.out(
+    `Created API token ${made.id} "${name}" for ${email} (acts as their role, now ${owner.role})${expiresAt ? `, valid until ${isoOrDash(expiresAt)}` : ''}.\n` +
+      'Copy it now; it is not stored and cannot be shown again:\n' +
+      `${made.token}\n`,
+  );
+  return EXIT.ok;
+}
+
+export async function staffTokenList(deps: StaffCliDeps, args: { email?: string }): Promise<number> {
+  let staffId: string | undefined;
+  if (args.email !== undefined) {
+    const email = parseEmail(args.email);
+    const owner = await findStaffByEmail(deps.db, email);
+    if (!owner) throw new StaffCliError(`no staff account for ${email}`);
+    staffId = owner.id;
+  }
+  const rows = await listApiTokens(deps.db, { staffId });
+  if (!rows.length) {
+    deps.out('No API tokens. Make one with: npm run cli -- staff token create --email E --name N\n');
+    return EXIT.ok;
+  }
+  const now = deps.now();
+  const lines = rows.map((r) =>
+    [r.id, r.name, r.staffEmail, isoOrDash(r.createdAt), isoOrDash(r.lastUsedAt), isoOrDash(r.expiresAt), apiTokenState(r, now)].join('\t'),
+  );
+  deps.out(`${['id', 'name', 'owner', 'created', 'last used', 'expires', 'status'].join('\t')}\n${lines.join('\n')}\n`);
+  return EXIT.ok;
+}
+
+export async function staffTokenRevoke(deps: StaffCliDeps, args: { id?: string }): Promise<number> {
+  const id = args.id ?? '';
+  if (!/^tok_[A-Za-z0-9]{1,60}$/.test(id)) throw new StaffCliError(`a token id starts with tok_ (got '${id}'); 'staff token list' shows them`);
+  let statements: Awaited<ReturnType<typeof revokeApiTokenStatements>>;
+  try {
+    statements = await revokeApiTokenStatements(deps.db, id, { actor: 'cli', origin: CLI }, deps.now());
+  } catch (err) {
+    // unknown or already revoked: the operator's mistake, shown as one
+    if (err instanceof AppError) throw new StaffCliError(err.message);
+    throw err;
+  }
+  await deps.db.atomic(statements);
+  deps.out(`Revoked API token ${id}; it no longer opens the API.\n`);
+  return EXIT.ok;
+}
+
 const EMAIL = { type: 'string', value: 'E', description: "the staff member's email address" } as const;
 const ROLE = {
   type: 'string',
@@ -160,6 +228,43 @@ export const STAFF_COMMANDS: readonly CliCommand[] = [
     async run({ values, io }) {
       parseEmail(values.email);
       return withStaffDeps(io, (deps) => staffDisable(deps, { email: values.email }));
+    },
+  }),
+  defineCommand({
+    name: 'staff token create',
+    summary: 'make an API token for a staff member (printed once, stored hashed)',
+    description: [
+      'The token reads the finance JSON API (/finance/api/…) with Authorization: Bearer <token>,',
+      "acting with its owner's role at the time of each request. It stops working when revoked,",
+      'when it expires, or when its owner is disabled.',
+    ].join('\n'),
+    options: {
+      email: EMAIL,
+      name: { type: 'string', value: 'N', description: 'what the token is for, shown in lists and the audit log' },
+      expires: { type: 'string', value: 'YYYY-MM-DD', description: 'the last day (UTC) it works; default: no expiry' },
+    },
+    examples: ['npm run -s cli -- staff token create --email analyst@example.org --name "BI dashboard" --expires 2027-06-30'],
+    async run({ values, io }) {
+      parseEmail(values.email);
+      return withStaffDeps(io, (deps) => staffTokenCreate(deps, { email: values.email, name: values.name, expires: values.expires }));
+    },
+  }),
+  defineCommand({
+    name: 'staff token list',
+    summary: 'list API tokens: id, name, owner, created, last used, expiry, status (never the tokens)',
+    options: { email: { type: 'string', value: 'E', description: "only this staff member's tokens" } },
+    async run({ values, io }) {
+      if (values.email !== undefined) parseEmail(values.email);
+      return withStaffDeps(io, (deps) => staffTokenList(deps, { email: values.email }));
+    },
+  }),
+  defineCommand({
+    name: 'staff token revoke',
+    summary: 'revoke an API token at once',
+    args: [{ name: 'tok_…', description: "the token's id, from 'staff token list'", required: true }],
+    examples: ['npm run cli -- staff token revoke tok_01jd…'],
+    async run({ args, io }) {
+      return withStaffDeps(io, (deps) => staffTokenRevoke(deps, { id: args[0] }));
     },
   }),
   defineCommand({
