@@ -4,6 +4,8 @@
 // a new route cannot be added without deciding who may use it.
 import { inspectRoutes } from 'hono/dev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findStaff } from '../src/auth/auth.repo.js';
+import { newApiToken } from '../src/auth/auth.tokens.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { buildStaff, insertStaffRow, sessionFor, type SignedIn } from './factories/staff.js';
 
@@ -71,6 +73,20 @@ const TABLE: Record<string, Row> = {
   // an admin's JSON post without a role is a 400 naming the field
   'POST /finance/staff/:id/role': { sample: '/finance/staff/stf_nobody/role', expect: staffOnly('4xx', 'admin') },
   'POST /finance/staff/:id/status': { sample: '/finance/staff/stf_nobody/status', expect: staffOnly('4xx', 'admin') },
+  // the JSON API: the same roles as the pages; also opened by an API token (see the bearer test below)
+  'GET /finance/api/overview': { expect: staffOnly('2xx') },
+  'GET /finance/api/contributions': { expect: staffOnly('2xx') },
+  'GET /finance/api/supporters': { expect: staffOnly('2xx') },
+  'GET /finance/api/supporters/:id': { sample: '/finance/api/supporters/sup_access', expect: staffOnly('2xx') },
+  'GET /finance/api/failed': { expect: staffOnly('2xx') },
+  'GET /finance/api/attribution': { expect: staffOnly('2xx') },
+  'GET /finance/api/payouts': { expect: staffOnly('2xx') },
+  'GET /finance/api/payouts/:id': { sample: '/finance/api/payouts/po_nothing', expect: staffOnly('4xx') },
+  'GET /finance/api/gifts/:id': { sample: '/finance/api/gifts/gift_nothing', expect: staffOnly('4xx') },
+  'GET /finance/api/tokens': { expect: staffOnly('2xx', 'admin') },
+  // a JSON post is not the form: 400 naming the fields; an unknown token: 404
+  'POST /finance/staff/tokens': { expect: staffOnly('4xx', 'admin') },
+  'POST /finance/staff/tokens/:id/revoke': { sample: '/finance/staff/tokens/tok_nobody/revoke', expect: staffOnly('4xx', 'admin') },
   'GET /account': { expect: { anon: 401, supporter: '2xx', viewer: 401, finance: 401, admin: 401 } },
   'GET /account/statements/:year': { sample: '/account/statements/2026', expect: { anon: 401, supporter: '2xx', viewer: 401, finance: 401, admin: 401 } },
   // another supporter's (or no one's) gift or payment: 404, never a 403 that confirms it exists
@@ -107,12 +123,26 @@ function classOf(status: number): Expect {
 
 let t: TestContext;
 let ids: Record<Exclude<Persona, 'anon'>, { kind: 'staff' | 'supporter'; id: string }>;
+/** an API token of a member of staff with each role */
+let bearer: Record<'viewer' | 'finance' | 'admin', string>;
 beforeAll(async () => {
   // no Stripe key: the offline sandbox, so nothing here reaches a network
   t = buildTestContext({ STRIPE_SECRET_KEY: '', OPS_TOKEN: 'access-test-ops-token-0123456789abcdef', MAIL_TRANSPORT: 'preview' });
   t.handle.sqlite.prepare(`insert into supporters (id, email, created_at) values ('sup_access', 'reader@example.com', 0)`).run();
   const staff = async (role: 'viewer' | 'finance' | 'admin') => ({ kind: 'staff' as const, id: (await insertStaffRow(t.deps, buildStaff({ role }))).id });
   ids = { supporter: { kind: 'supporter', id: 'sup_access' }, viewer: await staff('viewer'), finance: await staff('finance'), admin: await staff('admin') };
+  const token = async (staffId: string) => {
+    const made = await newApiToken(
+      t.deps.db,
+      (await findStaff(t.deps.db, staffId))!,
+      { name: 'access test', expiresAt: null },
+      { actor: 'cli', origin: { ip: null, userAgent: null } },
+      t.deps.now(),
+    );
+    await t.deps.db.atomic(made.statements);
+    return made.token;
+  };
+  bearer = { viewer: await token(ids.viewer.id), finance: await token(ids.finance.id), admin: await token(ids.admin.id) };
 });
 afterAll(() => t?.cleanup());
 
@@ -122,10 +152,11 @@ const routes = () => {
   return [...seen];
 };
 
-/** An API client's request: JSON, the session's CSRF token where there is one, from this site. */
-async function attempt(method: string, path: string, s: SignedIn | null): Promise<number> {
+/** An API client's request: JSON, the session's CSRF token where there is one (or an API token), from this site. */
+async function attempt(method: string, path: string, s: SignedIn | null, token?: string): Promise<number> {
   const headers: Record<string, string> = { accept: 'application/json', origin: 'http://localhost:8787' };
   if (s) Object.assign(headers, { cookie: s.cookie, 'x-csrf-token': s.csrf });
+  if (token) headers.authorization = `Bearer ${token}`;
   if (method !== 'GET') headers['content-type'] = 'application/json';
   const res = await t.app.request(`http://localhost:8787${path}`, { method, headers, ...(method === 'GET' ? {} : { body: '{}' }) });
   return res.status;
@@ -157,10 +188,40 @@ describe('access to every route', () => {
     expect(got).toEqual(want);
   });
 
+  it('opens the JSON API to an API token with its owner role, and nothing else: elsewhere a token is no one', async () => {
+    const got: Record<string, Record<string, Expect>> = {};
+    const want: Record<string, Record<string, Expect>> = {};
+    for (const key of routes()) {
+      const row = TABLE[key];
+      if (!row) continue;
+      const [method, path] = key.split(' ') as [string, string];
+      got[key] = {};
+      want[key] = {};
+      for (const role of ['viewer', 'finance', 'admin'] as const) {
+        got[key][role] = classOf(await attempt(method, row.sample ?? path, null, bearer[role]));
+        const expect = typeof row.expect === 'object' ? row.expect : { anon: row.expect, [role]: row.expect };
+        want[key][role] = (path.startsWith('/finance/api/') ? expect[role] : expect.anon) as Expect;
+      }
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('answers a signed-out browser on the JSON API with a 401 and a Bearer challenge, not a sign-in page', async () => {
+    for (const key of Object.keys(TABLE).filter((k) => k.startsWith('GET /finance/api/'))) {
+      const row = TABLE[key]!;
+      const res = await t.app.request(`http://localhost:8787${row.sample ?? key.slice(4)}`, { headers: { accept: 'text/html' } });
+      expect(res.status, key).toBe(401);
+      expect(res.headers.get('www-authenticate'), key).toMatch(/^Bearer /);
+      expect(res.headers.get('content-type'), key).toMatch(/^application\/json/);
+    }
+  });
+
   it('sends a signed-out browser from every staff and account page to sign in, and back after', async () => {
     for (const [key, row] of Object.entries(TABLE)) {
       const [method, path] = key.split(' ') as [string, string];
       if (method !== 'GET' || typeof row.expect !== 'object' || row.expect.anon !== 401) continue;
+      // the JSON API answers 401 to everyone (above): it has no page to come back to
+      if (path.startsWith('/finance/api/')) continue;
       const res = await t.app.request(`http://localhost:8787${row.sample ?? path}`, { headers: { accept: 'text/html' } });
       expect(res.status, key).toBe(303);
       const signIn = path.startsWith('/account') ? '/signin' : '/staff/signin';
