@@ -546,6 +546,8 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       fetch(`${t.url}${path}`, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } });
     /** the finance member's session once enrolled, for the dashboard's flow */
     let financeCookie = '';
+    /** the API token an admin made for the finance member */
+    let apiToken = '';
     const cookieOf = (res: Response) =>
       res.headers
         .getSetCookie()
@@ -672,6 +674,50 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       ]);
     });
 
+    it("reads the overview's totals through the JSON API with an API token an admin made on the staff page", async () => {
+      const password = await hashPassword('flow admin password');
+      const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+      await t.exec(
+        `insert into staff (id, email, name, role, disabled, password_hash, password_salt, password_iterations, totp_secret, totp_enrolled_at, created_at, updated_at) values ('stf_flow_admin', 'admin@example.org', 'Ada Flow', 'admin', 0, '${password.hash}', '${password.salt}', ${password.iterations}, '${secret}', 0, 0, 0)`,
+      );
+      const first = await post('/staff/signin', { email: 'admin@example.org', password: 'flow admin password', next: '/finance/staff' });
+      const pending = cookieOf(first);
+      const factorPage = await (await get('/staff/signin/second-factor?next=%2Ffinance%2Fstaff', pending)).text();
+      const factorCsrf = /name="_csrf" value="([^"]+)"/.exec(factorPage)![1]!;
+      const signedIn = await post('/staff/signin/second-factor', { _csrf: factorCsrf, next: '/finance/staff', code: totpCode(secret, Date.now()) }, pending);
+      expect(signedIn.status).toBe(303);
+      const admin = cookieOf(signedIn);
+      const staffPage = await (await get('/finance/staff', admin)).text();
+      expect(staffPage).toContain('No API tokens yet.');
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(staffPage)![1]!;
+      const made = await post('/finance/staff/tokens', { _csrf: csrf, staff_id: 'stf_flow_fin', name: 'Flow BI' }, admin);
+      expect(made.status).toBe(201);
+      apiToken = /<code id="api-token-secret">(sfapi_[A-Za-z0-9_-]{43})<\/code>/.exec(await made.text())![1]!;
+      const stored = await t.query<{ token_hash: string; staff_id: string }>(`select token_hash, staff_id from api_tokens`);
+      expect(stored).toEqual([{ token_hash: expect.stringMatching(/^[0-9a-f]{64}$/), staff_id: 'stf_flow_fin' }]);
+      expect(await t.query(`select action, target from audit_log where actor = 'staff:stf_flow_admin' and action like 'staff.api%'`)).toEqual([
+        { action: 'staff.api_token_created', target: 'staff:stf_flow_fin' },
+      ]);
+
+      const today = new Date().toISOString().slice(0, 10);
+      const res = await fetch(`${t.url}/finance/api/overview?from=${today}&to=${today}`, { headers: { authorization: `Bearer ${apiToken}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      const api = (await res.json()) as { range: { from: string }; totals: { currency: string; gross_minor: number; gifts: number; refunds_minor: number }[] };
+      expect(api.range.from).toBe(`${today}T00:00:00.000Z`);
+      const page = (await (await get(`/finance?from=${today}&to=${today}`, financeCookie, 'application/json')).json()) as {
+        totals: { currency: string; grossMinor: number; gifts: number; refundsMinor: number }[];
+      };
+      expect(api.totals.map((r) => [r.currency, r.gross_minor, r.gifts, r.refunds_minor])).toEqual(
+        page.totals.map((r) => [r.currency, r.grossMinor, r.gifts, r.refundsMinor]),
+      );
+      expect(api.totals).toEqual([expect.objectContaining({ currency: 'gbp', gross_minor: 1250, gifts: 1 })]);
+      expect((await t.query<{ last_used_at: number | null }>(`select last_used_at from api_tokens`))[0]!.last_used_at).toBeGreaterThan(0);
+      const refused = await fetch(`${t.url}/finance/api/overview`, { headers: { authorization: 'Bearer sfapi_not-a-real-one' } });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    });
+
     it('pauses an account after ten wrong passwords, with the wait in the message, counted in the database', async () => {
       const statuses: number[] = [];
       let last = '';
@@ -714,7 +760,15 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const tokens = links.map((l) => new URL((JSON.parse(l.props) as { url: string }).url).searchParams.get('token')!);
       expect(tokens.length).toBeGreaterThan(0);
       const last = await get('/staff/signin');
-      await expectCleanLogs(t, last.headers.get('x-request-id')!, ['flow viewer password', 'flow finance password', 'wrong password', ...tokens]);
+      expect(apiToken).not.toBe('');
+      await expectCleanLogs(t, last.headers.get('x-request-id')!, [
+        'flow viewer password',
+        'flow finance password',
+        'flow admin password',
+        'wrong password',
+        apiToken,
+        ...tokens,
+      ]);
     });
   });
 
