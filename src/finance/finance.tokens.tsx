@@ -95,7 +95,7 @@ export function ApiTokensSection(props: { tokens: ApiTokenListing[]; people: Sta
           Token name <input type="text" name="name" required maxlength={API_TOKEN_NAME_MAX} placeholder="BI dashboard" />
         </label>
         <label>
-          Expires after <input type="date" name="expires" />
+          Last day (UTC, optional) <input type="date" name="expires" />
         </label>
         <button type="submit">Create token</button>
       </form>
