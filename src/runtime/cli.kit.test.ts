@@ -212,3 +212,46 @@ describe('nearest', () => {
     expect(nearest('x', names)).toBeUndefined();
   });
 });
+
+describe('a group inside a group', () => {
+  async function nested(argv: string[]) {
+    const ran: string[] = [];
+    const command = (name: string) =>
+      defineCommand({
+        name,
+        summary: `does ${name}`,
+        run: () => {
+          ran.push(name);
+          return Promise.resolve(EXIT.ok);
+        },
+      });
+    const cli: Cli = { invocation: 'tool', title: 'T', commands: [command('staff add'), command('staff token create'), command('staff token revoke')] };
+    let out = '';
+    let err = '';
+    const sink = (append: (s: string) => void) =>
+      new Writable({
+        write(chunk, _enc, cb) {
+          append(String(chunk));
+          cb();
+        },
+      });
+    const code = await runCommandLine(cli, argv, { out: sink((s) => (out += s)), err: sink((s) => (err += s)), stdin: new PassThrough(), env: {} });
+    return { code, out, err, ran };
+  }
+
+  it('runs a three-word command, lists the inner group alone, and suggests within it', async () => {
+    expect((await nested(['staff', 'token', 'revoke'])).ran).toEqual(['staff token revoke']);
+    const group = await nested(['staff', 'token']);
+    expect(group.code).toBe(0);
+    expect(group.out).toContain('Usage: tool staff token <subcommand> [options]');
+    expect(group.out).toMatch(/staff token create\s+does staff token create/);
+    expect(group.out).not.toContain('staff add');
+    const outer = await nested(['staff']);
+    expect(outer.out).toMatch(/staff add[\s\S]*staff token create[\s\S]*staff token revoke/);
+    const typo = await nested(['staff', 'token', 'revok']);
+    expect(typo.code).toBe(EXIT.usage);
+    expect(typo.err).toContain("Unknown command 'staff token revok'. Did you mean 'staff token revoke'?");
+    const outerTypo = await nested(['staff', 'tokn']);
+    expect(outerTypo.err).toContain("Unknown command 'staff tokn'. Did you mean 'staff token'?");
+  });
+});
