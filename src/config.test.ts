@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, SANDBOX_WEBHOOK_SECRET } from './config.js';
 
+/** production refuses to start without it; these tests are about the other settings */
+const STAFF_SECRETS_KEY = '5e'.repeat(16) + '0123456789abcdef'.repeat(2);
+
 function problems(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -50,7 +53,13 @@ describe('loadConfig', () => {
     for (const bad of ['https://news.example/politics', 'news.example', 'javascript:alert(1)', 'https://news.example?x=1', 'https://user@news.example']) {
       expect(problems({ PUBLISHER_ORIGINS: bad })).toEqual([expect.stringMatching(/^PUBLISHER_ORIGINS\.0 each entry must be an origin/)]);
     }
-    const production = { NODE_ENV: 'production', MAIL_TRANSPORT: 'none', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
+    const production = {
+      NODE_ENV: 'production',
+      STAFF_SECRETS_KEY,
+      MAIL_TRANSPORT: 'none',
+      STRIPE_SECRET_KEY: 'sk_live_123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+    };
     expect(problems({ ...production, PUBLISHER_ORIGINS: 'https://news.example,http://news.example' })).toEqual([
       'PUBLISHER_ORIGINS must be https:// origins in production',
     ]);
@@ -70,6 +79,7 @@ describe('loadConfig', () => {
     expect(
       problems({
         NODE_ENV: 'production',
+        STAFF_SECRETS_KEY,
         MAIL_TRANSPORT: 'none',
         STRIPE_SECRET_KEY: 'sk_live_123',
         STRIPE_WEBHOOK_SECRET: 'whsec_abc',
@@ -83,11 +93,13 @@ describe('loadConfig', () => {
   });
 
   it('refuses the sandbox in production', () => {
-    expect(problems({ NODE_ENV: 'production', MAIL_TRANSPORT: 'none' })).toEqual([expect.stringContaining('STRIPE_SECRET_KEY is required in production')]);
+    expect(problems({ NODE_ENV: 'production', STAFF_SECRETS_KEY, MAIL_TRANSPORT: 'none' })).toEqual([
+      expect.stringContaining('STRIPE_SECRET_KEY is required in production'),
+    ]);
   });
 
   it('needs a real email transport in production, and a token for the HTTP one', () => {
-    const live = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
+    const live = { NODE_ENV: 'production', STAFF_SECRETS_KEY, STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
     expect(problems(live)).toEqual([expect.stringContaining('MAIL_TRANSPORT must be http')]);
     expect(problems({ ...live, MAIL_TRANSPORT: 'http' })).toEqual([
       'MAIL_HTTP_TOKEN is required when MAIL_TRANSPORT=http',
@@ -103,7 +115,7 @@ describe('loadConfig', () => {
   });
 
   it('takes SMTP settings, naming each bad or missing one', () => {
-    const live = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', MAIL_TRANSPORT: 'smtp' };
+    const live = { NODE_ENV: 'production', STAFF_SECRETS_KEY, STRIPE_SECRET_KEY: 'sk_live_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', MAIL_TRANSPORT: 'smtp' };
     expect(problems(live)).toEqual([
       'SMTP_HOST is required when MAIL_TRANSPORT=smtp',
       expect.stringContaining('MAIL_FROM is required when MAIL_TRANSPORT=smtp'),

@@ -2,6 +2,7 @@
 // environment values; the runtimes hand it process.env (Node) or the Worker's bindings.
 import { z } from 'zod';
 import { FREQUENCIES, type Frequency } from '../db/schema.js';
+import { keyProblem, parseKey256, SecretBytes } from './lib/crypto.js';
 import { amountBounds, isKnownCurrency, KNOWN_CURRENCIES, majorToMinor } from './lib/money.js';
 
 const majorAmount = z.string().regex(/^\d+(\.\d+)?$/, 'must be an amount in major units, like 1.00');
@@ -183,6 +184,15 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .default([]),
+  // Seals staff TOTP secrets at rest (auth/auth.secrets.ts); PREVIOUS still opens values sealed before a rotation.
+  STAFF_SECRETS_KEY: z
+    .string()
+    .refine((v) => keyProblem(v) === null, { error: (i) => keyProblem(String(i.input)) ?? 'is not a key' })
+    .optional(),
+  STAFF_SECRETS_KEY_PREVIOUS: z
+    .string()
+    .refine((v) => keyProblem(v) === null, { error: (i) => keyProblem(String(i.input)) ?? 'is not a key' })
+    .optional(),
   OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   // Card testing: checkouts started per client address and per email address in one window.
   CHECKOUT_LIMIT_PER_ADDRESS: z.coerce
@@ -271,6 +281,15 @@ function crossFieldProblems(raw: RawEnv): string[] {
   if (!raw.STRIPE_SECRET_KEY && raw.NODE_ENV === 'production') {
     problems.push('STRIPE_SECRET_KEY is required in production (the offline sandbox is refused when NODE_ENV=production)');
   }
+  // A copied database or backup must not carry every staff member's second factor in clear.
+  if (raw.NODE_ENV === 'production' && !raw.STAFF_SECRETS_KEY)
+    problems.push('STAFF_SECRETS_KEY is required in production: it encrypts staff second-factor secrets at rest (openssl rand -hex 32)');
+  if (raw.STAFF_SECRETS_KEY_PREVIOUS && !raw.STAFF_SECRETS_KEY)
+    problems.push('STAFF_SECRETS_KEY_PREVIOUS needs STAFF_SECRETS_KEY: the previous key only opens old values, new ones are sealed with the current key');
+  if (raw.STAFF_SECRETS_KEY && raw.STAFF_SECRETS_KEY_PREVIOUS) {
+    const [a, b] = [parseKey256(raw.STAFF_SECRETS_KEY), parseKey256(raw.STAFF_SECRETS_KEY_PREVIOUS)];
+    if (a && b && a.every((x, i) => x === b[i])) problems.push('STAFF_SECRETS_KEY_PREVIOUS is the same key as STAFF_SECRETS_KEY; give the key being retired');
+  }
   const currencies = (raw.CURRENCIES ?? 'gbp,usd,eur')
     .split(',')
     .map((c) => c.trim().toLowerCase())
@@ -323,6 +342,11 @@ export type Config = {
     /** declines within windowMs that open the breaker */
     breaker: { threshold: number; windowMs: number };
   };
+  /**
+   * Keys that seal staff TOTP secrets at rest: `current` seals and opens, `previous` (during a
+   * rotation) only opens. Null: secrets are kept in plain text (development and tests only).
+   */
+  staffSecrets: { current: SecretBytes; previous: SecretBytes | null } | null;
   /** bearer token for /ops/*; null turns those routes off */
   opsToken: string | null;
   /** Node: reconcile against Stripe every this many hours; 0 = off */
@@ -417,6 +441,12 @@ export function loadConfig(raw: Record<string, unknown>): Config {
     publicationDetails: e.PUBLICATION_DETAILS?.trim() || null,
     logLevel: e.LOG_LEVEL,
     opsToken: e.OPS_TOKEN ?? null,
+    staffSecrets: e.STAFF_SECRETS_KEY
+      ? {
+          current: new SecretBytes(parseKey256(e.STAFF_SECRETS_KEY)!),
+          previous: e.STAFF_SECRETS_KEY_PREVIOUS ? new SecretBytes(parseKey256(e.STAFF_SECRETS_KEY_PREVIOUS)!) : null,
+        }
+      : null,
     guard: {
       perAddress: e.CHECKOUT_LIMIT_PER_ADDRESS,
       perEmail: e.CHECKOUT_LIMIT_PER_EMAIL,
