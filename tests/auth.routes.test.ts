@@ -4,7 +4,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword, PBKDF2_ITERATIONS } from '../src/auth/auth.crypto.js';
 import { totpCode } from '../src/auth/auth.totp.js';
 import { WRONG_CREDENTIALS } from '../src/auth/auth.routes.js';
-import { buildTestContext, type TestContext } from './factories/deps.js';
+import { replaceRecoveryCodes } from '../src/auth/auth.repo.js';
+import { normalizeRecoveryCode } from '../src/auth/auth.totp.js';
+import { sha256Hex } from '../src/auth/auth.crypto.js';
+import { createApp } from '../src/app.js';
+import type { Config } from '../src/config.js';
+import { createLogger } from '../src/deps.js';
+import { parseKey256, SecretBytes } from '../src/lib/crypto.js';
+import { buildTestContext, TEST_STAFF_SECRETS_KEY, type TestContext } from './factories/deps.js';
 import { buildStaff, insertStaffRow, sessionFor } from './factories/staff.js';
 import { browserClient, field, ORIGIN } from './helpers/browser-client.js';
 import { runCli } from './helpers/server.js';
@@ -385,5 +392,126 @@ describe('supporters sign in by emailed link', () => {
     const props = JSON.parse(sql<{ props: string }>('select props from outbox')[0]!.props) as { url: string; purpose: string };
     expect(props.purpose).toBe('staff_password');
     expect(props.url.startsWith(`${ORIGIN}/staff/password?token=`)).toBe(true);
+  });
+});
+
+describe('second-factor secrets at rest', () => {
+  const KEY_NEW = '7c'.repeat(4) + '00112233445566778899aabbccddeeff' + '0a1b2c3d4e5f6a7b8c9d0e1f';
+  const stored = (id: string) => sql<{ totp_secret: string | null }>('select totp_secret from staff where id = ?', id)[0]!.totp_secret!;
+  /** the same database served by an app with other settings for the keys */
+  const appWith = (staffSecrets: Config['staffSecrets'], lines: string[] = []) =>
+    createApp({ ...t.deps, config: { ...t.deps.config, staffSecrets }, log: createLogger('debug', (l) => lines.push(l)) });
+  const keyOf = (hex: string) => new SecretBytes(parseKey256(hex)!);
+
+  /** password, then the second-factor form: the code's answer */
+  async function secondFactor(app: ReturnType<typeof createApp>, person: { email: string; password: string | null }, code: (now: number) => string) {
+    const b = browserClient(app);
+    await b.post('/staff/signin', { email: person.email, password: person.password! });
+    const page = await (await b.get('/staff/signin/second-factor')).text();
+    return b.post('/staff/signin/second-factor', { _csrf: field(page, '_csrf'), code: code(t.clock.ms) });
+  }
+
+  it('stores an enrolment sealed, never the base32 secret, and signs in with it again', async () => {
+    const fin = await insertStaffRow(t.deps, buildStaff({ role: 'finance', totpSecret: null }));
+    const b = browserClient(t.app);
+    await b.post('/staff/signin', { email: fin.email, password: fin.password! });
+    const enrol = await (await b.get('/staff/signin/second-factor')).text();
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(enrol)![1]!.replace(/ /g, '');
+    expect(stored(fin.id)).toMatch(/^v1:[0-9a-f]{8}:/);
+    expect(stored(fin.id)).not.toContain(secret);
+    expect((await b.post('/staff/signin/second-factor', { _csrf: field(enrol, '_csrf'), code: totpCode(secret, t.clock.ms) })).status).toBe(200);
+    const sealed = stored(fin.id);
+    expect(sealed).not.toContain(secret);
+    t.clock.ms += 30_000;
+    expect((await secondFactor(t.app, fin, (now) => totpCode(secret, now))).status).toBe(303);
+    // a sealed value under the current key is left as it is
+    expect(stored(fin.id)).toBe(sealed);
+  });
+
+  it('reads a plain secret from before sealing, and seals it at the next sign-in', async () => {
+    const fin = await insertStaffRow(t.deps, buildStaff({ role: 'finance' }));
+    t.handle.sqlite.prepare('update staff set totp_secret = ? where id = ?').run(fin.totpSecret, fin.id);
+    expect((await secondFactor(t.app, fin, (now) => totpCode(fin.totpSecret!, now))).status).toBe(303);
+    expect(stored(fin.id)).toMatch(/^v1:/);
+    expect(stored(fin.id)).not.toContain(fin.totpSecret!);
+    t.clock.ms += 30_000;
+    expect((await secondFactor(t.app, fin, (now) => totpCode(fin.totpSecret!, now))).status).toBe(303);
+  });
+
+  it('keeps plain text where no key is set (development), and a sealed value then cannot be read', async () => {
+    const plainApp = appWith(null);
+    const fin = await insertStaffRow({ ...t.deps, config: { ...t.deps.config, staffSecrets: null } }, buildStaff({ role: 'finance' }));
+    expect(stored(fin.id)).toBe(fin.totpSecret);
+    expect((await secondFactor(plainApp, fin, (now) => totpCode(fin.totpSecret!, now))).status).toBe(303);
+    expect(stored(fin.id)).toBe(fin.totpSecret);
+    const sealed = await insertStaffRow(t.deps, buildStaff({ role: 'finance' }));
+    const res = await secondFactor(plainApp, sealed, (now) => totpCode(sealed.totpSecret!, now));
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain('cannot read your second-factor key');
+  });
+
+  it('rotates: the previous key still opens, the next sign-in seals under the new one, then the old key can go', async () => {
+    const fin = await insertStaffRow(t.deps, buildStaff({ role: 'finance' }));
+    const before = stored(fin.id);
+    const rotating = appWith({ current: keyOf(KEY_NEW), previous: keyOf(TEST_STAFF_SECRETS_KEY) });
+    expect((await secondFactor(rotating, fin, (now) => totpCode(fin.totpSecret!, now))).status).toBe(303);
+    const after = stored(fin.id);
+    expect(after.split(':')[1]).not.toBe(before.split(':')[1]);
+    expect(after).not.toContain(fin.totpSecret!);
+    t.clock.ms += 30_000;
+    const rotated = appWith({ current: keyOf(KEY_NEW), previous: null });
+    expect((await secondFactor(rotated, fin, (now) => totpCode(fin.totpSecret!, now))).status).toBe(303);
+    // the old key alone no longer opens it
+    t.clock.ms += 30_000;
+    expect((await secondFactor(t.app, fin, (now) => totpCode(fin.totpSecret!, now))).status).toBe(401);
+  });
+
+  it('answers a wrong key, a value from another row or a tampered value with a clear 401, logs why (no secret), and still takes a recovery code', async () => {
+    const fin = await insertStaffRow(t.deps, buildStaff({ role: 'finance' }));
+    const other = await insertStaffRow(t.deps, buildStaff({ role: 'admin' }));
+    const codes = ['rcvr-code-0001', 'rcvr-code-0002', 'rcvr-code-0003'];
+    const hashes = await Promise.all(codes.map((k) => sha256Hex(normalizeRecoveryCode(k))));
+    await t.deps.db.atomic(replaceRecoveryCodes(t.deps.db, fin.id, hashes, t.clock.ms));
+    const good = stored(fin.id);
+    const [v, id, iv, ct] = good.split(':') as [string, string, string, string];
+    const cases: [string, () => ReturnType<typeof createApp>, string | null][] = [
+      ['unknown_key', () => appWith({ current: keyOf(KEY_NEW), previous: null }, lines), null],
+      ['tampered', () => appWith(t.deps.config.staffSecrets, lines), stored(other.id)],
+      ['tampered', () => appWith(t.deps.config.staffSecrets, lines), [v, id, iv, `${ct[0] === 'A' ? 'B' : 'A'}${ct.slice(1)}`].join(':')],
+    ];
+    const lines: string[] = [];
+    for (const [i, [reason, app, value]] of cases.entries()) {
+      t.handle.sqlite.prepare('update staff set totp_secret = ? where id = ?').run(value ?? good, fin.id);
+      t.clock.ms += 30_000;
+      const res = await secondFactor(app(), fin, (now) => totpCode(fin.totpSecret!, now));
+      expect(res.status).toBe(401);
+      expect(await res.text()).toContain('Sign in with one of your recovery codes');
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'second-factor secret unreadable');
+      expect(logged.at(-1)).toMatchObject({ level: 'error', staff: fin.id, reason });
+      const recovered = await secondFactor(app(), fin, () => codes[i]!);
+      expect(recovered.status).toBe(303);
+      // nothing is written over a value that could not be read
+      expect(stored(fin.id)).toBe(value ?? good);
+    }
+    for (const secret of [fin.totpSecret!, other.totpSecret!, TEST_STAFF_SECRETS_KEY, KEY_NEW]) expect(lines.join('\n')).not.toContain(secret);
+    expect(audit().filter((a) => a.action === 'signin.recovery_code_used')).toHaveLength(3);
+  });
+
+  it('replaces a pending enrolment secret that cannot be read, rather than failing', async () => {
+    const fin = await insertStaffRow(t.deps, buildStaff({ role: 'finance', totpSecret: null }));
+    const b = browserClient(t.app);
+    await b.post('/staff/signin', { email: fin.email, password: fin.password! });
+    await b.get('/staff/signin/second-factor');
+    const lines: string[] = [];
+    const rotated = appWith({ current: keyOf(KEY_NEW), previous: null }, lines);
+    const again = browserClient(rotated, b.cookie);
+    const page = await again.get('/staff/signin/second-factor');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(html)![1]!.replace(/ /g, '');
+    expect(lines.some((l) => l.includes('pending second-factor secret unreadable'))).toBe(true);
+    const done = await again.post('/staff/signin/second-factor', { _csrf: field(html, '_csrf'), code: totpCode(secret, t.clock.ms) });
+    expect(done.status).toBe(200);
+    expect(stored(fin.id)).not.toContain(secret);
   });
 });

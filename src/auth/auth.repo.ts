@@ -67,12 +67,24 @@ export function setStaffDisabled(db: Db, id: string, disabled: boolean, now: num
   return db.orm.update(staff).set({ disabled, updatedAt: now }).where(eq(staff.id, id));
 }
 
-/** A secret for enrolment; only trusted once enrolment confirms a code from it. */
-export function setPendingTotpSecret(db: Db, id: string, secret: string, now: number): Statement {
+/**
+ * A secret for enrolment (the stored form: sealed when a key is set); only trusted once
+ * enrolment confirms a code from it. Written only over `replacing` (null: no secret yet), so
+ * of two tabs starting enrolment together the first one's secret stays.
+ */
+export function setPendingTotpSecret(db: Db, id: string, stored: string, now: number, replacing: string | null = null): Statement {
   return db.orm
     .update(staff)
-    .set({ totpSecret: secret, updatedAt: now })
-    .where(and(eq(staff.id, id), isNull(staff.totpEnrolledAt)));
+    .set({ totpSecret: stored, updatedAt: now })
+    .where(and(eq(staff.id, id), isNull(staff.totpEnrolledAt), replacing === null ? isNull(staff.totpSecret) : eq(staff.totpSecret, replacing)));
+}
+
+/** The same secret stored again (sealed under the current key), unless it changed meanwhile. */
+export function resealTotpSecret(db: Db, id: string, stored: string, was: string): Statement {
+  return db.orm
+    .update(staff)
+    .set({ totpSecret: stored })
+    .where(and(eq(staff.id, id), eq(staff.totpSecret, was)));
 }
 
 export function confirmTotp(db: Db, id: string, step: number, now: number): Statement {

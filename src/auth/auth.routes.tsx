@@ -21,12 +21,14 @@ import {
   findSupporter,
   findSupporterByEmail,
   replaceRecoveryCodes,
+  resealTotpSecret,
   setPendingTotpSecret,
   setStaffPassword,
   useRecoveryCode,
   useTotpStep,
   type StaffRow,
 } from './auth.repo.js';
+import { openTotpSecret, sealTotpSecret } from './auth.secrets.js';
 import { clearSessionCookie, issueSessionCookie, loadSession, newSession, readSessionToken } from './auth.sessions.js';
 import { checkThrottles, countAttempt, resetThrottle, THROTTLES, throttleKeys, waitText, type ThrottleCheck } from './auth.throttle.js';
 import { newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, totpQrSvg, totpUri, verifyTotp } from './auth.totp.js';
@@ -44,6 +46,13 @@ import {
 
 /** One answer for a wrong email and a wrong password, so neither can be told apart. */
 export const WRONG_CREDENTIALS = 'That email and password do not match an account that can sign in.';
+
+/** The stored TOTP secret cannot be read (key missing, rotated away, or the value altered): recovery codes still work. */
+export const SECRET_UNREADABLE =
+  "Your authenticator code cannot be checked: this server cannot read your second-factor key. Sign in with one of your recovery codes, or ask an administrator to look at the server's settings.";
+
+/** An enrolment whose pending key could not be read was given a new one. */
+export const ENROLMENT_RESTARTED = 'Your set-up key had to be replaced. Scan the new QR code (or type the new key) and enter the code your app shows.';
 
 export const tooManyAttempts = (waitMs: number) =>
   `Too many failed attempts. For your account's safety, sign-in is paused: please wait ${waitText(waitMs)} and try again.`;
@@ -149,11 +158,22 @@ export function authRoutes(): Hono<AppEnv> {
   }
 
   async function enrolmentSecret(deps: Deps, person: StaffRow): Promise<string> {
-    if (person.totpSecret) return person.totpSecret;
-    const secret = newTotpSecret();
-    await deps.db.atomic([setPendingTotpSecret(deps.db, person.id, secret, deps.now())]);
-    // re-read: a second tab may have written its own secret first, and the page must show the stored one
-    return (await findStaff(deps.db, person.id))?.totpSecret ?? secret;
+    const keys = deps.config.staffSecrets;
+    let stored = person.totpSecret;
+    // each round reads the stored secret or writes a new one over what it found
+    for (let round = 0; round < 3; round++) {
+      if (stored) {
+        const opened = await openTotpSecret(keys, person.id, stored);
+        if (opened.ok) return opened.secret;
+        // not trusted until a code confirms it, so a pending secret that cannot be read is replaced
+        deps.log.warn('pending second-factor secret unreadable; a new one is issued', { staff: person.id, reason: opened.reason });
+      }
+      const sealed = await sealTotpSecret(keys, person.id, newTotpSecret());
+      await deps.db.atomic([setPendingTotpSecret(deps.db, person.id, sealed, deps.now(), stored)]);
+      // re-read: a second tab may have written its own secret first, and the page must show the stored one
+      stored = (await findStaff(deps.db, person.id))?.totpSecret ?? null;
+    }
+    throw new Error('no readable pending second-factor secret could be stored');
   }
 
   async function secondFactorForm(
@@ -196,12 +216,16 @@ export function authRoutes(): Hono<AppEnv> {
     const code = (text(body.code) ?? '').slice(0, 64);
     const at = now();
     const enrolled = person.totpEnrolledAt !== null;
-    const secret = person.totpSecret;
+    const keys = deps.config.staffSecrets;
+    const stored = person.totpSecret;
+    const opened = stored ? await openTotpSecret(keys, person.id, stored) : null;
+    // names the setting at fault, never a key or a secret
+    if (opened && !opened.ok) deps.log.error('second-factor secret unreadable', { staff: person.id, reason: opened.reason, problem: opened.message });
 
     let factor: 'totp' | 'recovery_code' | null = null;
     let step: number | null = null;
-    if (secret) {
-      step = verifyTotp(secret, code, at, enrolled ? person.totpLastStep : null);
+    if (opened?.ok) {
+      step = verifyTotp(opened.secret, code, at, enrolled ? person.totpLastStep : null);
       if (step !== null && enrolled && (await useTotpStep(db, person.id, step)).length === 1) factor = 'totp';
       if (step !== null && !enrolled) factor = 'totp';
     }
@@ -213,13 +237,13 @@ export function authRoutes(): Hono<AppEnv> {
         auditStatement(db, { actor: null, action: 'signin.second_factor_failed', target: `staff:${person.id}` }, who, at),
       ]);
       const after = await checkThrottles(db, checks, at);
-      return secondFactorForm(
-        c,
-        p,
-        next,
-        after.blocked ? tooManyAttempts(after.retryAfterMs) : 'That code is not right, or was already used. Check the app and try again.',
-        after.blocked ? 429 : 401,
-      );
+      const why =
+        opened && !opened.ok
+          ? enrolled
+            ? SECRET_UNREADABLE
+            : ENROLMENT_RESTARTED
+          : 'That code is not right, or was already used. Check the app and try again.';
+      return secondFactorForm(c, p, next, after.blocked ? tooManyAttempts(after.retryAfterMs) : why, after.blocked ? 429 : 401);
     }
 
     const active = await newSession(deps, { kind: 'staff', subjectId: person.id, stage: 'active', userAgent: who.userAgent, replacing: readSessionToken(c) });
@@ -236,6 +260,8 @@ export function authRoutes(): Hono<AppEnv> {
       );
     }
     if (factor === 'recovery_code') statements.push(auditStatement(db, { actor, action: 'signin.recovery_code_used', target: actor }, who, at));
+    // plain text from before sealing, or sealed under the previous key: sealed again under the current one
+    if (opened?.ok && opened.reseal && stored) statements.push(resealTotpSecret(db, person.id, await sealTotpSecret(keys, person.id, opened.secret), stored));
     statements.push(auditStatement(db, { actor, action: 'signin', target: actor, details: { factors: `password+${factor}` } }, who, at));
     await db.atomic(statements);
     issueSessionCookie(c, active);

@@ -11,6 +11,9 @@ import { createLogger, type Deps } from '../../src/deps.js';
 import { TEST_WEBHOOK_SECRET, webhookRequest } from './stripe.js';
 import { createMailPort } from '../../src/mail/mail.port.js';
 
+/** Seals staff TOTP secrets in every in-process test, as production must (any 32 random bytes). */
+export const TEST_STAFF_SECRETS_KEY = '3b9f6c2ad1e84a07b5c6d9e2f1a0437c8e5d2b1f6a9c0e7d4b3a2918f7e6d5c4';
+
 export type TestContext = {
   deps: Deps;
   handle: NodeDb;
@@ -30,6 +33,7 @@ export function buildTestContext(env: Record<string, string> = {}): TestContext 
     STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     PUBLIC_URL: 'http://localhost:8787',
     LOG_LEVEL: 'silent',
+    STAFF_SECRETS_KEY: TEST_STAFF_SECRETS_KEY,
     ...env,
   });
   const handle = openNodeDb(config.databasePath);

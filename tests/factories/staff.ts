@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { hashPassword } from '../../src/auth/auth.crypto.js';
 import { insertStaff } from '../../src/auth/auth.repo.js';
 import { newSession } from '../../src/auth/auth.sessions.js';
+import { sealTotpSecret } from '../../src/auth/auth.secrets.js';
 import { newTotpSecret } from '../../src/auth/auth.totp.js';
 import type { Deps } from '../../src/deps.js';
 
@@ -36,14 +37,18 @@ export function buildStaff(overrides: Partial<Staff> = {}): Staff {
   };
 }
 
-/** Writes a built staff member to the database (password hashed, TOTP enrolled when given a secret). */
-export async function insertStaffRow(deps: Pick<Deps, 'db' | 'now'>, s: Staff): Promise<Staff> {
+/**
+ * Writes a built staff member to the database (password hashed, TOTP enrolled when given a
+ * secret, sealed as the app seals it when the config has a key).
+ */
+export async function insertStaffRow(deps: Pick<Deps, 'db' | 'now'> & Partial<Pick<Deps, 'config'>>, s: Staff): Promise<Staff> {
   const now = deps.now();
+  const stored = s.totpSecret ? await sealTotpSecret(deps.config?.staffSecrets ?? null, s.id, s.totpSecret) : null;
   await deps.db.atomic([
     insertStaff(deps.db, { id: s.id, email: s.email, name: s.name, role: s.role, password: s.password ? await hashPassword(s.password) : null, now }),
     deps.db.orm
       .update(staff)
-      .set({ disabled: s.disabled, totpSecret: s.totpSecret, totpEnrolledAt: s.totpSecret ? now : null })
+      .set({ disabled: s.disabled, totpSecret: stored, totpEnrolledAt: s.totpSecret ? now : null })
       .where(eq(staff.id, s.id)),
   ]);
   return s;
