@@ -10,10 +10,13 @@ import { launchChromium, screenshot } from '../helpers/browser.js';
 import { watchCsp } from '../helpers/csp.js';
 import { runCli, startServer, type RunningServer } from '../helpers/server.js';
 
+/** staff TOTP secrets are sealed at rest with it, as in production */
+const STAFF_SECRETS_KEY = '9a8b7c6d5e4f30211203f4e5d6c7b8a90a1b2c3d4e5f60718293a4b5c6d7e8f9';
+
 let server: RunningServer;
 let browser: Browser;
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+  [server, browser] = await Promise.all([startServer({ STAFF_SECRETS_KEY }), launchChromium()]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -76,6 +79,28 @@ describe('staff sign-in in the browser', () => {
     expect(await page.locator('main').textContent()).toContain('Signed in as Ada Admin, role admin');
     expect(refused).toEqual([]);
     await context.close();
+
+    // the database holds the secret sealed, and the next sign-in reads it back
+    const db = new Database(server.dbPath, { readonly: true });
+    try {
+      const { totp_secret } = db.prepare(`select totp_secret from staff where email = 'admin@example.org'`).get() as { totp_secret: string };
+      expect(totp_secret).toMatch(/^v1:[0-9a-f]{8}:/);
+      expect(totp_secret).not.toContain(secret);
+    } finally {
+      db.close();
+    }
+    const later = await browser.newContext();
+    const again = await later.newPage();
+    await again.goto(`${server.url}/staff/signin`);
+    await signIn(again, 'admin@example.org', 'an admin password of some length');
+    await again.waitForURL(/\/staff\/signin\/second-factor/);
+    // a code of the next step: the enrolment used this one, and each step is good once
+    const next = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: Date.now() + 30_000 });
+    await again.getByLabel('Code', { exact: true }).fill(next);
+    await again.getByRole('button', { name: 'Continue' }).click();
+    await again.waitForURL(/\/finance$/);
+    expect(await again.locator('main').textContent()).toContain('Signed in as Ada Admin, role admin');
+    await later.close();
   });
 
   it('signs a viewer in with a password alone, and refuses them the audit log', async () => {

@@ -22,7 +22,11 @@ const PER_EMAIL = 5;
 
 // debug: the scan of the logs at the end of each describe sees every line the app can write
 // every gift in this suite comes from one address (loopback): the per-address budget is the in-process tests' to try
+/** seals staff TOTP secrets at rest, as production must */
+export const STAFF_SECRETS_KEY = 'f0e1d2c3b4a5968778695a4b3c2d1e0f0123456789abcdeffedcba9876543210';
+
 const SETTINGS = {
+  STAFF_SECRETS_KEY,
   STRIPE_WEBHOOK_SECRET: `${TEST_WEBHOOK_SECRET},${ROTATED_WEBHOOK_SECRET}`,
   OPS_TOKEN,
   LOG_LEVEL: 'debug',
@@ -50,7 +54,8 @@ async function expectCleanLogs(t: Target, lastRequestId: string, secrets: string
     .filter((l) => l.trim() !== '');
   // at debug every request writes its access line, so an empty stream would be a broken capture
   expect(lines.length).toBeGreaterThan(4);
-  for (const secret of [OPS_TOKEN, STRIPE_KEY, TEST_WEBHOOK_SECRET, ROTATED_WEBHOOK_SECRET, CARD, ...secrets]) expect(t.logs()).not.toContain(secret);
+  for (const secret of [OPS_TOKEN, STRIPE_KEY, TEST_WEBHOOK_SECRET, ROTATED_WEBHOOK_SECRET, STAFF_SECRETS_KEY, CARD, ...secrets])
+    expect(t.logs()).not.toContain(secret);
   for (const line of lines) {
     const parsed = JSON.parse(line) as Record<string, unknown>;
     expect(parsed).toMatchObject({ time: expect.any(String), level: expect.any(String), msg: expect.any(String) });
@@ -548,6 +553,8 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
     let financeCookie = '';
     /** the API token an admin made for the finance member */
     let apiToken = '';
+    /** their TOTP secret, which no log line may hold */
+    let totpSecret = '';
     const cookieOf = (res: Response) =>
       res.headers
         .getSetCookie()
@@ -602,7 +609,12 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const enrol = await (await get('/staff/signin/second-factor', pending)).text();
       expect(enrol).toContain('<svg');
       const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(enrol)![1]!.replace(/ /g, '');
+      totpSecret = secret;
       const csrf = /name="_csrf" value="([^"]+)"/.exec(enrol)![1]!;
+      // sealed at rest in this runtime's database: never the base32 secret itself
+      const [row] = await t.query<{ totp_secret: string }>(`select totp_secret from staff where id = 'stf_flow_fin'`);
+      expect(row!.totp_secret).toMatch(/^v1:[0-9a-f]{8}:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/);
+      expect(row!.totp_secret).not.toContain(secret);
       const done = await post('/staff/signin/second-factor', { _csrf: csrf, next: '/finance', code: totpCode(secret, Date.now()) }, pending);
       expect(done.status).toBe(200);
       expect((await done.text()).match(/<code>[a-z2-9-]{14}<\/code>/g)).toHaveLength(10);
@@ -614,6 +626,15 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
         { action: 'staff.totp_enrolled' },
         { action: 'signin' },
       ]);
+
+      // the next sign-in reads the sealed secret back (a code of the next step: each step is good once)
+      const again = cookieOf(await post('/staff/signin', { email: 'finance@example.org', password: 'flow finance password' }));
+      const verify = await (await get('/staff/signin/second-factor', again)).text();
+      expect(verify).not.toContain('<svg');
+      const csrf2 = /name="_csrf" value="([^"]+)"/.exec(verify)![1]!;
+      const second = await post('/staff/signin/second-factor', { _csrf: csrf2, next: '/finance', code: totpCode(secret, Date.now() + 30_000) }, again);
+      expect(second.status).toBe(303);
+      expect(second.headers.get('location')).toBe('/finance');
     });
 
     it("shows a sandbox gift in the finance overview's totals and chart", async () => {
@@ -686,6 +707,9 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       const factorCsrf = /name="_csrf" value="([^"]+)"/.exec(factorPage)![1]!;
       const signedIn = await post('/staff/signin/second-factor', { _csrf: factorCsrf, next: '/finance/staff', code: totpCode(secret, Date.now()) }, pending);
       expect(signedIn.status).toBe(303);
+      // a secret stored in plain text before sealing was sealed under STAFF_SECRETS_KEY at this sign-in
+      const [row] = await t.query<{ totp_secret: string }>(`select totp_secret from staff where id = 'stf_flow_admin'`);
+      expect(row!.totp_secret).toMatch(/^v1:[0-9a-f]{8}:/);
       const admin = cookieOf(signedIn);
       const staffPage = await (await get('/finance/staff', admin)).text();
       expect(staffPage).toContain('No API tokens yet.');
@@ -761,12 +785,14 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(tokens.length).toBeGreaterThan(0);
       const last = await get('/staff/signin');
       expect(apiToken).not.toBe('');
+      expect(totpSecret).not.toBe('');
       await expectCleanLogs(t, last.headers.get('x-request-id')!, [
         'flow viewer password',
         'flow finance password',
         'flow admin password',
         'wrong password',
         apiToken,
+        totpSecret,
         ...tokens,
       ]);
     });

@@ -51,6 +51,22 @@ describe('the Worker entry', () => {
     expect(run.outcome).toBe('exception');
   });
 
+  it('in production, refuses to serve without STAFF_SECRETS_KEY (a `wrangler secret put`), naming it and nothing else; serves once it is set', async () => {
+    const production = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_worker', STRIPE_WEBHOOK_SECRET: 'whsec_worker', MAIL_TRANSPORT: 'none' };
+    t = await startWorkerd({ env: production });
+    const refused = await fetch(`${t.url}/health`);
+    expect(refused.status).toBe(503);
+    const text = await refused.text();
+    expect(text.split('\n').filter((l) => l.startsWith('  - '))).toEqual([expect.stringContaining('STAFF_SECRETS_KEY is required in production')]);
+    await t.stop();
+    const key = 'c0ffee00'.repeat(4) + '0123456789abcdef0123456789abcdef';
+    t = await startWorkerd({ env: { ...production, STAFF_SECRETS_KEY: key } });
+    const served = await fetch(`${t.url}/health`);
+    expect(served.status).toBe(200);
+    expect(await served.json()).toEqual({ ok: true, stripe: 'live' });
+    expect(t.output()).not.toContain(key);
+  });
+
   it('with a Stripe key and no webhook secret, answers a signed webhook 503 and stores nothing', async () => {
     t = await startWorkerd({ env: { STRIPE_SECRET_KEY: 'sk_test_abc' } });
     const event = buildEvent('checkout.session.completed', buildCheckoutSession());
