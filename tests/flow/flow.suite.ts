@@ -8,6 +8,7 @@ import { totpCode } from '../../src/auth/auth.totp.js';
 import { EXPORT_HEADER } from '../../src/ledger/ledger.export.js';
 import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, TEST_WEBHOOK_SECRET } from '../factories/stripe.js';
 import { createStripeStore } from '../mocks/stripe-api.js';
+import { TURNSTILE_PASS, turnstileHandlers } from '../mocks/turnstile.js';
 import type { StartLive, StartSandbox, Target } from '../helpers/target.js';
 import type Stripe from 'stripe';
 import { csvTotals, parseCsvRecords } from '../helpers/csv.js';
@@ -35,6 +36,7 @@ const SETTINGS = {
 };
 
 const STRIPE_KEY = 'sk_test_storyfund';
+const TURNSTILE = { TURNSTILE_SITE_KEY: '0x4AAAAAAAflowsitekey', TURNSTILE_SECRET_KEY: '0x4AAAAAAAflowsecretkey' };
 /** a card number a reader typed where it does not belong */
 const CARD = '4242424242424242';
 const ANY_EMAIL = /[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/i;
@@ -932,6 +934,59 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
     it('wrote only JSON log lines, each under a request id or a job, with no address, secret, token or card number', async () => {
       const last = await fetch(`${t.url}/health`);
       await expectCleanLogs(t, last.headers.get('x-request-id')!);
+    });
+  });
+  describe(`Turnstile on ${runtime}: POST /checkout needs a pass (siteverify answered by the suite's outbound mock)`, () => {
+    const store = createStripeStore();
+    /** what Cloudflare's siteverify was sent, one form per call */
+    const verified: Record<string, string>[] = [];
+    let t: Target;
+    beforeAll(async () => {
+      t = await start.live({ STRIPE_SECRET_KEY: STRIPE_KEY, ...SETTINGS, ...TURNSTILE }, store, turnstileHandlers(TURNSTILE.TURNSTILE_SECRET_KEY, verified));
+    });
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it('refuses a checkout without a pass, or with one Cloudflare refuses, with a 400 naming the field; a pass proceeds to Stripe', async () => {
+      const gift = { frequency: 'one_off', amount: '10', currency: 'gbp', email: 'turnstile@example.com', article: 'harbour-water' };
+      const article = await (await fetch(`${t.url}/`)).text();
+      expect(article).toContain(`data-sitekey="${TURNSTILE.TURNSTILE_SITE_KEY}"`);
+
+      const missing = await fetch(`${t.url}/checkout`, json(gift));
+      expect(missing.status).toBe(400);
+      expect(await missing.json()).toMatchObject({ fields: { 'cf-turnstile-response': expect.any(String) } });
+      // nothing to ask Cloudflare about without a token
+      expect(verified).toEqual([]);
+      const refused = await fetch(`${t.url}/checkout`, json({ ...gift, 'cf-turnstile-response': 'made-up-by-a-script' }));
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ fields: { 'cf-turnstile-response': expect.any(String) } });
+      const page = await fetch(`${t.url}/checkout`, form({ ...gift, amount_other: '' }));
+      expect(page.status).toBe(400);
+      // a reader's form: the appeal again, filled in, with the check still to do
+      const html = await page.text();
+      expect(html).toContain('Please complete the check that you are a person');
+      expect(html).toContain('value="turnstile@example.com"');
+      expect(await t.query('select count(*) as n from gifts')).toEqual([{ n: 0 }]);
+      expect(store.created).toHaveLength(0);
+
+      const passed = await fetch(`${t.url}/checkout`, form({ ...gift, amount_other: '', 'cf-turnstile-response': TURNSTILE_PASS }));
+      expect(passed.status).toBe(303);
+      expect(passed.headers.get('location')).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
+      expect(store.created).toHaveLength(1);
+      expect(await t.query('select status, amount_minor, email from gifts')).toEqual([
+        { status: 'pending', amount_minor: 1000, email: 'turnstile@example.com' },
+      ]);
+      // the app's secret went to siteverify with each token, from this runtime
+      expect(verified.map((v) => [v.secret, v.response])).toEqual([
+        [TURNSTILE.TURNSTILE_SECRET_KEY, 'made-up-by-a-script'],
+        [TURNSTILE.TURNSTILE_SECRET_KEY, TURNSTILE_PASS],
+      ]);
+    });
+
+    it('logs neither the Turnstile secret nor a token', async () => {
+      const last = await fetch(`${t.url}/health`);
+      await expectCleanLogs(t, last.headers.get('x-request-id')!, [TURNSTILE.TURNSTILE_SECRET_KEY, TURNSTILE_PASS]);
     });
   });
 }

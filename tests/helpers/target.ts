@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { startNode } from '../../src/runtime/node.js';
 import { stripeHandlers, type StripeStore } from '../mocks/stripe-api.js';
@@ -27,8 +28,11 @@ export type Target = {
 
 /** Starts a target in sandbox mode (no Stripe key) with these extra settings. */
 export type StartSandbox = (env: Record<string, string>) => Promise<Target>;
-/** Starts a target with a Stripe key whose API calls `store`'s msw handlers answer. */
-export type StartLive = (env: Record<string, string>, store: StripeStore) => Promise<Target>;
+/**
+ * Starts a target with a Stripe key whose API calls `store`'s msw handlers answer; `outbound`
+ * answers the target's other outbound calls (Turnstile's siteverify, say).
+ */
+export type StartLive = (env: Record<string, string>, store: StripeStore, outbound?: RequestHandler[]) => Promise<Target>;
 
 function sqliteAccess(path: string): Pick<Target, 'query' | 'exec'> {
   const open = () => {
@@ -66,11 +70,11 @@ export const startNodeSandbox: StartSandbox = async (env) => {
  * The Node server in this process, so msw (which patches this process's fetch) can answer
  * the Stripe SDK; requests to the server itself pass through untouched.
  */
-export const startNodeLive: StartLive = async (env, store) => {
+export const startNodeLive: StartLive = async (env, store, outbound = []) => {
   const dir = mkdtempSync(join(tmpdir(), 'storyfund-live-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const msw = setupServer(...stripeHandlers(store));
+  const msw = setupServer(...stripeHandlers(store), ...outbound);
   msw.listen({
     onUnhandledRequest(request, print) {
       if (new URL(request.url).hostname !== '127.0.0.1') print.error();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare, type Request as MiniflareRequest, Response as MiniflareResponse } from 'miniflare';
-import { getResponse } from 'msw';
+import { getResponse, type RequestHandler } from 'msw';
 import { inject } from 'vitest';
 import { stripeHandlers, type StripeStore } from '../mocks/stripe-api.js';
 import { freePort } from '../helpers/server.js';
@@ -32,7 +32,7 @@ export type WorkerdTarget = Target & {
   refusedOutbound: string[];
 };
 
-export async function startWorkerd(opts: { env?: Record<string, string>; stripe?: StripeStore } = {}): Promise<WorkerdTarget> {
+export async function startWorkerd(opts: { env?: Record<string, string>; stripe?: StripeStore; outbound?: RequestHandler[] } = {}): Promise<WorkerdTarget> {
   const build = inject('workerBuild');
   const dir = mkdtempSync(join(tmpdir(), 'storyfund-workerd-'));
   cpSync(build.d1PersistTemplate, join(dir, 'd1'), { recursive: true });
@@ -41,7 +41,7 @@ export async function startWorkerd(opts: { env?: Record<string, string>; stripe?
   const refusedOutbound: string[] = [];
   let output = '';
   let logs = '';
-  const handlers = opts.stripe ? stripeHandlers(opts.stripe) : [];
+  const handlers = [...(opts.stripe ? stripeHandlers(opts.stripe) : []), ...(opts.outbound ?? [])];
   const mf = new Miniflare({
     modules: true,
     scriptPath: build.scriptPath,
@@ -97,4 +97,4 @@ export async function startWorkerd(opts: { env?: Record<string, string>; stripe?
 }
 
 export const startWorkerdSandbox: StartSandbox = (env) => startWorkerd({ env });
-export const startWorkerdLive: StartLive = (env, stripe) => startWorkerd({ env: { NODE_ENV: 'test', ...env }, stripe });
+export const startWorkerdLive: StartLive = (env, stripe, outbound) => startWorkerd({ env: { NODE_ENV: 'test', ...env }, stripe, outbound });
