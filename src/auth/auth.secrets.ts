@@ -1,4 +1,4 @@
-// Staff TOTP secrets sealed at rest (docs/decisions/0008-staff-secrets-at-rest.md). A
+// Staff TOTP secrets sealed at rest (docs/decisions/0009-staff-secrets-at-rest.md). A
 // stored value is either `v1:<key id>:<iv>:<ciphertext>` (AES-256-GCM under
 // STAFF_SECRETS_KEY, the staff id authenticated with it) or, from before sealing or with no
 // key set, the base32 secret itself. Web Crypto only, so Node and workerd run the same code.
