@@ -172,6 +172,38 @@ export const ledgerEntries = sqliteTable(
   ],
 );
 
+/** Stripe's refund reasons (https://docs.stripe.com/api/refunds/create#create_refund-reason). */
+export const REFUND_REASONS = ['requested_by_customer', 'duplicate', 'fraudulent'] as const;
+export type RefundReason = (typeof REFUND_REASONS)[number];
+export const REFUND_REQUEST_STATUSES = ['requested', 'sent', 'refused'] as const;
+
+/**
+ * A refund staff asked for, stored before Stripe is asked: its id is the idempotency key's
+ * source, so sending the same confirmation twice creates one refund. It moves no money in
+ * the ledger; the refund's entry comes from Stripe's webhook, as for any refund.
+ */
+export const refundRequests = sqliteTable(
+  'refund_requests',
+  {
+    id: text('id').primaryKey(),
+    giftId: text('gift_id')
+      .notNull()
+      .references(() => gifts.id),
+    paymentIntentId: text('payment_intent_id').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason', { enum: REFUND_REASONS }).notNull(),
+    /** requested: stored, Stripe's answer not yet known; sent: Stripe made the refund; refused: Stripe said no (`error`) */
+    status: text('status', { enum: REFUND_REQUEST_STATUSES }).notNull(),
+    stripeRefundId: text('stripe_refund_id'),
+    error: text('error'),
+    staffId: text('staff_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('refund_requests_gift').on(t.giftId, t.createdAt)],
+);
+
 /**
  * Charges as Stripe reports them: the link from a charge to its PaymentIntent and the
  * settlement facts of its balance transaction. A charge can be learned of before or after

@@ -62,6 +62,10 @@ const TABLE: Record<string, Row> = {
   'GET /finance/contributions.csv': { expect: staffOnly('2xx', 'finance') },
   // a gift that does not exist: a 404 for everyone allowed to look
   'GET /finance/gifts/:id': { sample: '/finance/gifts/gift_nothing', expect: staffOnly('4xx') },
+  // refunds: finance and admin only; a gift that does not exist is a 404, a post without its fields a 400
+  'GET /finance/gifts/:id/refund': { sample: '/finance/gifts/gift_nothing/refund', expect: staffOnly('4xx', 'finance') },
+  'GET /finance/gifts/:id/refund/confirm': { sample: '/finance/gifts/gift_nothing/refund/confirm', expect: staffOnly('4xx', 'finance') },
+  'POST /finance/gifts/:id/refund': { sample: '/finance/gifts/gift_nothing/refund', expect: staffOnly('4xx', 'finance') },
   'GET /finance/supporters': { expect: staffOnly('2xx') },
   'GET /finance/supporters/:id': { sample: '/finance/supporters/sup_access', expect: staffOnly('2xx') },
   'GET /finance/failed': { expect: staffOnly('2xx') },

@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'supporter.erased',
   'finance.export',
   'finance.export_finished',
+  'gift.refund_requested',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -14,6 +14,7 @@ import { fieldErrors, INPUT_ERROR_MESSAGE, parseInput } from '../lib/validate.js
 import { bucketFor, GivingChart } from './finance.chart.js';
 import { lastReconcileRun, type ReconcileRun } from '../ledger/ledger.runs.repo.js';
 import { StaffPage } from './finance.layout.js';
+import { giftRefunds, RefundsSection } from './finance.refunds.routes.js';
 import { currencyTotals, failedRenewals, giftTimeline, givingSeries, listContributions, recurringTotals } from './finance.repo.js';
 import {
   churnRate,
@@ -368,6 +369,7 @@ export function dashboardRoutes(): Hono<StaffEnv> {
     const t = /^[A-Za-z0-9_]{1,64}$/.test(id) ? await giftTimeline(deps.db, id) : null;
     if (!t) throw new AppError('not_found', 'There is no gift with this id.');
     const { gift } = t;
+    const refunds = await giftRefunds(deps.db, gift.id);
     const email = (e: string | null) => (e ? emailFor(staff.role, e) : '–');
     if (c.req.header('accept')?.includes('application/json')) {
       return c.json({
@@ -375,6 +377,7 @@ export function dashboardRoutes(): Hono<StaffEnv> {
         entries: t.entries.map((e) => ({ ...e, email: e.email ? emailFor(staff.role, e.email) : null })),
         events: t.events,
         emails: t.emails.map((m) => ({ ...m, to: emailFor(staff.role, m.to) })),
+        refund_requests: refunds.requests,
       });
     }
     return c.html(
@@ -452,6 +455,7 @@ export function dashboardRoutes(): Hono<StaffEnv> {
               </tbody>
             </table>
             {t.entries.length === 0 ? <p>No money recorded for this gift.</p> : null}
+            <RefundsSection giftId={gift.id} refunds={refunds} staff={staff} />
             <h2>Stripe events received</h2>
             <table class="data" id="events">
               <thead>

@@ -14,6 +14,7 @@ import { parseInput, validate } from '../lib/validate.js';
 import { StaffPage } from './finance.layout.js';
 import { dashboardRoutes } from './finance.dashboard.js';
 import { exportRoutes } from './finance.export.js';
+import { refundRoutes } from './finance.refunds.routes.js';
 import { reportRoutes } from './finance.reports.js';
 import { ApiTokensSection, tokenRoutes } from './finance.tokens.js';
 import { listApiTokens } from '../auth/auth.tokens.repo.js';
@@ -33,6 +34,7 @@ export function financeRoutes(): Hono<StaffEnv> {
   app.route('/', reportRoutes());
   app.route('/', exportRoutes());
   app.route('/', tokenRoutes());
+  app.route('/', refundRoutes());
 
   app.get('/audit', requireStaff('admin'), async (c) => {
     const { staff, session, deps } = c.var;

@@ -23,6 +23,10 @@ export type StripeStore = {
   updates: { id: string; body: URLSearchParams; idempotencyKey: string | null }[];
   /** Billing Portal sessions created: the form body */
   portals: URLSearchParams[];
+  /** refund create calls, in order: the decoded form body and the idempotency key */
+  refundCreates: { body: URLSearchParams; idempotencyKey: string | null }[];
+  /** the first answer to each idempotency key, replayed as Stripe replays it */
+  idempotent: Map<string, { status: number; body: unknown }>;
   /** Stripe's clock for what the mock changes itself (a cancellation's canceled_at), seconds */
   nowSec: number;
 };
@@ -38,6 +42,8 @@ export function createStripeStore(): StripeStore {
     cancels: [],
     updates: [],
     portals: [],
+    refundCreates: [],
+    idempotent: new Map(),
     nowSec: 1_764_000_000,
   };
 }
@@ -201,6 +207,50 @@ export function stripeHandlers(store: StripeStore) {
         items = items.filter((bt) => ids.has(bt.id));
       }
       return page(store, url, items);
+    }),
+    // create a refund (https://docs.stripe.com/api/refunds/create): refused as Stripe refuses
+    // a disputed charge, one refunded in full, or more than is left; the charge's
+    // amount_refunded follows. The same idempotency key answers the first answer again.
+    http.post(`${base}/refunds`, async ({ request }) => {
+      const body = new URLSearchParams(await request.text());
+      const key = request.headers.get('idempotency-key');
+      store.refundCreates.push({ body, idempotencyKey: key });
+      const prior = key ? store.idempotent.get(key) : undefined;
+      if (prior) return HttpResponse.json(prior.body as Record<string, unknown>, { status: prior.status });
+      const answer = (status: number, json: Record<string, unknown>) => {
+        if (key) store.idempotent.set(key, { status, body: json });
+        return HttpResponse.json(json, { status });
+      };
+      const refuse = (code: string, message: string) => answer(400, { error: { type: 'invalid_request_error', code, message } });
+      const piId = body.get('payment_intent') ?? '';
+      const pi = store.objects.get(piId);
+      if (!pi || pi.object !== 'payment_intent')
+        return answer(404, {
+          error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${piId}'`, param: 'payment_intent' },
+        });
+      const charge = store.objects.get(refId(pi.latest_charge) ?? '');
+      if (!charge) return refuse('charge_expired_for_capture', 'This PaymentIntent has no successful charge to refund.');
+      if (charge.disputed) return refuse('charge_disputed', `Charge ${charge.id} has been charged back; cannot issue a refund.`);
+      const left = Number(charge.amount) - Number(charge.amount_refunded ?? 0);
+      if (left <= 0) return refuse('charge_already_refunded', `Charge ${charge.id} has already been refunded.`);
+      const amount = body.has('amount') ? Number(body.get('amount')) : left;
+      if (amount > left) return refuse('amount_too_large', `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`);
+      const refund = {
+        id: `re_mock${String(store.refundCreates.length).padStart(6, '0')}`,
+        object: 'refund',
+        amount,
+        balance_transaction: null,
+        charge: charge.id,
+        created: store.nowSec,
+        currency: charge.currency,
+        metadata: Object.fromEntries([...body.entries()].filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v])),
+        payment_intent: pi.id,
+        reason: body.get('reason'),
+        status: 'succeeded',
+      };
+      store.objects.set(refund.id, refund);
+      store.objects.set(charge.id, { ...charge, amount_refunded: Number(charge.amount_refunded ?? 0) + amount, refunded: amount === left });
+      return answer(200, refund);
     }),
     http.get(`${base}/refunds`, ({ request }) => {
       const url = new URL(request.url);
