@@ -5,7 +5,7 @@
 // calls we make, so a bad request fails here first rather than in production.
 //
 // This module assembles it: the headers and key check every request gets, each resource's
-// endpoints (sandbox.sessions.ts, sandbox.lists.ts, sandbox.retrieve.ts), and the error
+// endpoints (sandbox.sessions.ts, sandbox.billing.ts, sandbox.refunds.ts, sandbox.lists.ts, sandbox.retrieve.ts), and the error
 // envelope for whatever they throw.
 import { Hono } from 'hono';
 import type { Db } from '../../db/db.js';
@@ -14,6 +14,7 @@ import { errorResponse, SandboxApiError } from './sandbox.errors.js';
 import { SANDBOX_API_VERSION } from './sandbox.events.js';
 import { stripeId, type NewStripeId } from './sandbox.ids.js';
 import { listsApi } from './sandbox.lists.js';
+import { refundsApi } from './sandbox.refunds.js';
 import { retrieveApi, unrecognised } from './sandbox.retrieve.js';
 import { sessionsApi } from './sandbox.sessions.js';
 
@@ -55,6 +56,7 @@ export function createSandboxApi(opts: SandboxApiOptions): Hono {
   // after the key check: Hono runs handlers in the order they were registered
   api.route('/', sessionsApi({ db, now, publicUrl, newId }));
   api.route('/', billingApi({ db, now, publicUrl, newId }));
+  api.route('/', refundsApi({ db, now, newId }));
   api.route('/', listsApi({ db, now }));
   api.route('/', retrieveApi({ db, now }));
 

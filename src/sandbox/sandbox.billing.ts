@@ -10,18 +10,8 @@ import { invalid, notFound } from './sandbox.errors.js';
 import { customerSubscriptionDeletedEvent, customerSubscriptionUpdatedEvent, type EventRequest } from './sandbox.events.js';
 import { decodeStripeForm, stripeParam } from './sandbox.form.js';
 import type { NewStripeId } from './sandbox.ids.js';
-import {
-  apiDeliveryId,
-  DELIVERY_TYPE,
-  getObject,
-  IDEMPOTENCY_TYPE,
-  idempotencyId,
-  insertObject,
-  putObject,
-  writeAll,
-  type DeliveryRecord,
-  type IdempotencyRecord,
-} from './sandbox.repo.js';
+import { eventRequest, idempotent, queuedEvents, type CallResult } from './sandbox.calls.js';
+import { getObject, insertObject, putObject } from './sandbox.repo.js';
 import { addInterval } from './sandbox.subscriptions.js';
 
 const id = z.string().min(1).max(255);
@@ -132,46 +122,10 @@ export function billingApi(opts: { db: Db; now: () => number; publicUrl: string;
   const { db, now, publicUrl, newId } = opts;
   const api = new Hono();
 
-  /** Replays the first answer to a key, as Stripe does (https://docs.stripe.com/api/idempotent_requests). */
-  async function once(c: Context, body: string, run: () => Promise<{ object: { id: string }; writes: ReturnType<typeof insertObject>[] }>): Promise<Response> {
-    const key = c.req.header('idempotency-key');
-    if (key) {
-      const prior = await getObject<IdempotencyRecord>(db, idempotencyId(key), IDEMPOTENCY_TYPE);
-      if (prior) {
-        if (prior.request_body !== body || prior.path !== c.req.path || prior.method !== c.req.method) {
-          return c.json(
-            {
-              error: {
-                type: 'idempotency_error',
-                message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.',
-              },
-            },
-            400,
-          );
-        }
-        return c.body(prior.response_body, 200, { 'content-type': 'application/json', 'idempotent-replayed': 'true' });
-      }
-    }
-    const { object, writes } = await run();
-    const responseBody = JSON.stringify(object);
-    const record: IdempotencyRecord | null = key
-      ? { id: idempotencyId(key), method: c.req.method, path: c.req.path, request_body: body, status: 200, response_body: responseBody }
-      : null;
-    await writeAll(db, [...(record ? [insertObject(db, IDEMPOTENCY_TYPE, record, now())] : []), ...writes]);
-    return c.body(responseBody, 200, { 'content-type': 'application/json' });
-  }
-
-  const requestOf = (c: Context): EventRequest => ({ id: newId('req', 14), idempotency_key: c.req.header('idempotency-key') ?? null });
-
+  const once = (c: Context, body: string, run: () => Promise<CallResult>) => idempotent(db, now, c, body, run);
+  const requestOf = (c: Context): EventRequest => eventRequest(c, newId);
   /** The event, stored and queued for delivery. */
-  const queued = (event: Stripe.Event) => {
-    const record: DeliveryRecord = {
-      id: apiDeliveryId(event.id),
-      session: '',
-      events: [{ id: event.id, type: event.type, delivered: false, attempts: 0, last_status: null, last_error: null }],
-    };
-    return [insertObject(db, 'event', event, now()), insertObject(db, DELIVERY_TYPE, record, now())];
-  };
+  const queued = (event: Stripe.Event) => queuedEvents(db, now(), event);
 
   api.post('/v1/subscriptions/:id', async (c) => {
     const body = await c.req.text();

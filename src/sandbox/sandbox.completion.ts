@@ -10,7 +10,13 @@
 import type Stripe from 'stripe';
 import { cardPaymentMethod } from './sandbox.billing.js';
 import { newCustomer, type Payer } from './sandbox.customers.js';
-import { checkoutSessionCompletedEvent, customerSubscriptionCreatedEvent, invoicePaidEvent, invoicePaymentPaidEvent } from './sandbox.events.js';
+import {
+  chargeUpdatedEvent,
+  checkoutSessionCompletedEvent,
+  customerSubscriptionCreatedEvent,
+  invoicePaidEvent,
+  invoicePaymentPaidEvent,
+} from './sandbox.events.js';
 import { stripeId, type NewStripeId } from './sandbox.ids.js';
 import { firstInvoice, invoicePaymentFor } from './sandbox.invoices.js';
 import { payByCard } from './sandbox.payments.js';
@@ -179,6 +185,8 @@ export function completeCheckoutSession(input: {
   if (invoice) events.push(invoicePaidEvent(invoice, nowSec, newId));
   if (invoicePayment) events.push(invoicePaymentPaidEvent(invoicePayment, nowSec, newId));
   events.push(checkoutSessionCompletedEvent(session, nowSec, newId));
+  // then the charge's settlement, as Stripe reports it after the payment: the fee and net
+  if (charge?.balance_transaction) events.push(chargeUpdatedEvent(charge, { balance_transaction: null }, nowSec, newId));
 
   const card = cardPaymentMethod({
     id: paymentMethod,

@@ -74,7 +74,7 @@ const extras = (recurring: boolean): CheckoutSessionExtras => ({
 describe('completeCheckoutSession', () => {
   const nowMs = Date.UTC(2026, 10, 3, 10, 0, 0);
 
-  it('payment mode: a PaymentIntent with payment_intent_data metadata, one event, no customer by default', () => {
+  it('payment mode: a PaymentIntent with payment_intent_data metadata, the session event then the charge settlement, no customer by default', () => {
     const done = completeCheckoutSession({
       session: openSession('payment'),
       extras: extras(false),
@@ -88,7 +88,7 @@ describe('completeCheckoutSession', () => {
     expect(done.paymentIntent).toMatchObject({ amount: 1200, currency: 'eur', status: 'succeeded', metadata: { gift_id: 'g', on: 'pi' }, customer: null });
     expect(done.charge).toMatchObject({ payment_intent: done.paymentIntent!.id, amount: 1200, paid: true, status: 'succeeded' });
     expect(done.session).toMatchObject({ status: 'complete', payment_status: 'paid', payment_intent: done.paymentIntent!.id, url: null });
-    expect(done.events.map((e) => e.type)).toEqual(['checkout.session.completed']);
+    expect(done.events.map((e) => e.type)).toEqual(['checkout.session.completed', 'charge.updated']);
     // the original is not modified
     expect(openSession('payment').status).toBe('open');
   });
@@ -110,7 +110,13 @@ describe('completeCheckoutSession', () => {
     expect(inv.lines.data[0]!.metadata).toEqual({ gift_id: 'g', on: 'sub' });
     expect(inv.number).toMatch(/-0001$/);
     expect(done.customer).toMatchObject({ email: 'p@example.com', currency: 'eur', next_invoice_sequence: 2 });
-    expect(done.events.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.paid', 'invoice_payment.paid', 'checkout.session.completed']);
+    expect(done.events.map((e) => e.type)).toEqual([
+      'customer.subscription.created',
+      'invoice.paid',
+      'invoice_payment.paid',
+      'checkout.session.completed',
+      'charge.updated',
+    ]);
     expect(done.events.every((e) => e.created === nowMs / 1000)).toBe(true);
   });
 

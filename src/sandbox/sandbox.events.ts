@@ -69,6 +69,37 @@ export function invoicePaymentPaidEvent(payment: Stripe.InvoicePayment, createdS
   return { ...envelope(createdSec, newId), type: 'invoice_payment.paid', data: { object: payment } };
 }
 
+/**
+ * Sent once a charge's balance transaction exists: since API 2024-04-10 it is not on the
+ * charge at charge.succeeded, and this is how fee and net reach the ledger
+ * (https://docs.stripe.com/api/charges/object#charge_object-balance_transaction).
+ */
+export function chargeUpdatedEvent(
+  charge: Stripe.Charge,
+  previous: Partial<Stripe.Charge>,
+  createdSec: number,
+  newId: NewStripeId = stripeId,
+  request?: EventRequest,
+): Stripe.ChargeUpdatedEvent {
+  return { ...envelope(createdSec, newId, request), type: 'charge.updated', data: { object: charge, previous_attributes: previous } };
+}
+
+/** Sent when a refund is made, beside charge.refunded (https://docs.stripe.com/api/events/types#event_types-refund.created). */
+export function refundCreatedEvent(refund: Stripe.Refund, createdSec: number, request: EventRequest, newId: NewStripeId = stripeId): Stripe.RefundCreatedEvent {
+  return { ...envelope(createdSec, newId, request), type: 'refund.created', data: { object: refund } };
+}
+
+/** The charge after a refund: its amount_refunded, and refunded once nothing is left. */
+export function chargeRefundedEvent(
+  charge: Stripe.Charge,
+  previous: Partial<Stripe.Charge>,
+  createdSec: number,
+  request: EventRequest,
+  newId: NewStripeId = stripeId,
+): Stripe.ChargeRefundedEvent {
+  return { ...envelope(createdSec, newId, request), type: 'charge.refunded', data: { object: charge, previous_attributes: previous } };
+}
+
 /** The exact bytes Stripe posts: the event as pretty-printed JSON (two-space indent). */
 export function eventPayload(event: Stripe.Event): string {
   return JSON.stringify(event, null, 2);

@@ -25,6 +25,16 @@ export function listsApi(opts: { db: Db; now: () => number }): Hono {
     return c.json(await listPage(db, c, bts.filter(createdWithin(params)), params, now()));
   });
 
+  // a charge's or a payment intent's refunds (https://docs.stripe.com/api/refunds/list)
+  api.get('/v1/refunds', async (c) => {
+    const params = queryParams(c);
+    const refunds = await listObjects<Stripe.Refund>(db, 'refund');
+    const wanted = refunds.filter(
+      (r) => (params.charge == null || r.charge === params.charge) && (params.payment_intent == null || r.payment_intent === params.payment_intent),
+    );
+    return c.json(await listPage(db, c, wanted.filter(createdWithin(params)), params, now()));
+  });
+
   api.get('/v1/invoice_payments', async (c) => {
     const params = queryParams(c);
     const payment = (params.payment ?? {}) as { payment_intent?: string };

@@ -23,6 +23,7 @@ export type SandboxType =
   | 'invoice_payment'
   | 'payment_method'
   | 'billing_portal.session'
+  | 'refund'
   | typeof EXTRAS_TYPE
   | typeof IDEMPOTENCY_TYPE
   | typeof DELIVERY_TYPE;

@@ -18,6 +18,7 @@ const RETRIEVABLE: Record<string, SandboxType> = {
   balance_transactions: 'balance_transaction',
   invoice_payments: 'invoice_payment',
   payment_methods: 'payment_method',
+  refunds: 'refund',
 };
 
 export function retrieveApi(opts: { db: Db; now: () => number }): Hono {
@@ -45,7 +46,7 @@ export function unrecognised(c: Context): Response {
         type: 'invalid_request_error',
         message:
           `Unrecognized request URL (${c.req.method}: ${c.req.path}). The offline sandbox implements only ` +
-          'POST /v1/checkout/sessions, GET /v1/checkout/sessions/:id(/line_items), POST and DELETE /v1/subscriptions/:id, POST /v1/billing_portal/sessions, GET of /v1/{events,balance_transactions,invoice_payments} and GET of ' +
+          'POST /v1/checkout/sessions, GET /v1/checkout/sessions/:id(/line_items), POST and DELETE /v1/subscriptions/:id, POST /v1/billing_portal/sessions, POST /v1/refunds, GET of /v1/{events,balance_transactions,invoice_payments,refunds} and GET of ' +
           `/v1/{${Object.keys(RETRIEVABLE).join(',')}}/:id.`,
       },
     },

@@ -135,7 +135,8 @@ describe('paying', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`${config.publicUrl}/thank-you?session_id=${session.id}`);
 
-    expect(delivered).toHaveLength(1);
+    // the session, then the charge's settlement (its fee and net)
+    expect(delivered).toHaveLength(2);
     expect(delivered[0]!.url).toBe(`${config.publicUrl}/webhooks/stripe`);
     expect(delivered[0]!.contentType).toMatch(/^application\/json/);
     const event = await verified(delivered[0]!, config.stripe.webhookSecret);
@@ -193,8 +194,14 @@ describe('paying', () => {
     expect(res.status).toBe(303);
 
     const events = await Promise.all(delivered.map((d) => verified(d, config.stripe.webhookSecret)));
-    expect(events.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.paid', 'invoice_payment.paid', 'checkout.session.completed']);
-    expect(new Set(events.map((e) => e.id)).size).toBe(4);
+    expect(events.map((e) => e.type)).toEqual([
+      'customer.subscription.created',
+      'invoice.paid',
+      'invoice_payment.paid',
+      'checkout.session.completed',
+      'charge.updated',
+    ]);
+    expect(new Set(events.map((e) => e.id)).size).toBe(5);
     for (let i = 1; i < events.length; i++) expect(events[i]!.created).toBeGreaterThanOrEqual(events[i - 1]!.created);
 
     const sub = events[0]!.data.object as Stripe.Subscription;
@@ -252,7 +259,7 @@ describe('paying', () => {
     const again = await post(`${path(session)}/pay`, { email: 'a@example.com', name: 'A' });
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('already complete');
-    expect(delivered).toHaveLength(1);
+    expect(delivered).toHaveLength(2);
     const page = await (await app.request(path(session))).text();
     expect(page).toContain('already complete');
     expect(page).toContain(`/thank-you?session_id=${session.id}`);
@@ -263,7 +270,7 @@ describe('paying', () => {
     const session = await oneOff(stripe, config.publicUrl);
     const results = await Promise.all([1, 2, 3].map(() => post(`${path(session)}/pay`, { email: 'a@example.com', name: 'A' })));
     expect(results.map((r) => r.status).sort()).toEqual([303, 409, 409]);
-    expect(delivered).toHaveLength(1);
+    expect(delivered).toHaveLength(2);
   });
 
   it('asks for a valid email before paying', async () => {
@@ -292,6 +299,7 @@ describe('paying', () => {
       'invoice.paid',
       'invoice_payment.paid',
       'checkout.session.completed',
+      'charge.updated',
     ]);
     const failedId = JSON.parse(delivered[1]!.payload).id;
 
@@ -299,8 +307,8 @@ describe('paying', () => {
     const retry = await post(`${path(session)}/redeliver`);
     expect(retry.status).toBe(303);
     expect(retry.headers.get('location')).toBe(`${config.publicUrl}/thank-you?session_id=${session.id}`);
-    expect(delivered).toHaveLength(5);
-    const resent = await verified(delivered[4]!, config.stripe.webhookSecret);
+    expect(delivered).toHaveLength(6);
+    const resent = await verified(delivered[5]!, config.stripe.webhookSecret);
     expect(resent.id).toBe(failedId);
   });
 

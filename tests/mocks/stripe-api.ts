@@ -224,7 +224,7 @@ export function stripeHandlers(store: StripeStore) {
       const refuse = (code: string, message: string) => answer(400, { error: { type: 'invalid_request_error', code, message } });
       const piId = body.get('payment_intent') ?? '';
       const pi = store.objects.get(piId);
-      if (!pi || pi.object !== 'payment_intent')
+      if (pi?.object !== 'payment_intent')
         return answer(404, {
           error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${piId}'`, param: 'payment_intent' },
         });
