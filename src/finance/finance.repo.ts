@@ -2,7 +2,7 @@
 // derived from its entries at the moment of asking; nothing is cached that could disagree.
 // Ranges are half-open UTC milliseconds: from <= occurred_at < to, so the ledger's
 // (occurred_at, id) index serves each one.
-import { and, asc, desc, eq, gte, inArray, isNotNull, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/db.js';
 import { gifts, ledgerEntries, outbox, recurringGifts, stripeEvents, supporters, type EntryKind } from '../../db/schema.js';
 
@@ -278,7 +278,10 @@ export async function giftTimeline(db: Db, giftId: string) {
     if (e.chargeId) ids.add(e.chargeId);
   }
   // Events carry the ids only inside their payload: a scan of the events table, bounded by
-  // the handful of ids a gift has; fine for one gift at a time, not for lists.
+  // the handful of ids a gift has; fine for one gift at a time, not for lists. instr()
+  // rather than LIKE: D1 refuses LIKE patterns over 50 bytes, and a Checkout Session id
+  // alone is 66 (https://developers.cloudflare.com/d1/platform/limits/).
+  const contains = (column: typeof stripeEvents.payload | typeof outbox.key, text: string) => sql`instr(${column}, ${text}) > 0`;
   const named = [...ids].filter((id) => /^[A-Za-z0-9_]+$/.test(id));
   const events = named.length
     ? await db.orm
@@ -292,7 +295,7 @@ export async function giftTimeline(db: Db, giftId: string) {
           lastError: stripeEvents.lastError,
         })
         .from(stripeEvents)
-        .where(or(...named.map((id) => like(stripeEvents.payload, `%"${id}"%`))))
+        .where(or(...named.map((id) => contains(stripeEvents.payload, `"${id}"`))))
         .orderBy(asc(stripeEvents.stripeCreated), asc(stripeEvents.id))
         .limit(200)
     : [];
@@ -308,7 +311,7 @@ export async function giftTimeline(db: Db, giftId: string) {
       sentAt: outbox.sentAt,
     })
     .from(outbox)
-    .where(or(...keys.map((k) => like(outbox.key, `%${k}%`))))
+    .where(or(...keys.map((k) => contains(outbox.key, k))))
     .orderBy(asc(outbox.createdAt), asc(outbox.id))
     .limit(100);
   return { gift, entries, recurring: recurring ?? null, events, emails };

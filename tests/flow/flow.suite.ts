@@ -744,6 +744,44 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
     });
 
+    it("refunds that sandbox gift from its timeline, with a confirmation, and the ledger follows Stripe's events", async () => {
+      expect(financeCookie).not.toBe('');
+      const [entry] = await t.query<{ gift_id: string; payment_intent_id: string; fee_minor: number; net_minor: number }>(
+        `select gift_id, payment_intent_id, fee_minor, net_minor from ledger_entries where kind = 'gift' and amount_minor = 1250 and gift_id is not null`,
+      );
+      // the sandbox's charge.updated filled the fee and net (1.5% + 20p)
+      expect(entry).toMatchObject({ fee_minor: 39, net_minor: 1211 });
+      const gift = entry!.gift_id;
+      const confirm = await get(
+        `/finance/gifts/${gift}/refund/confirm?payment=${entry!.payment_intent_id}&kind=partial&amount=5&reason=requested_by_customer`,
+        financeCookie,
+      );
+      expect(confirm.status).toBe(200);
+      const page = await confirm.text();
+      expect(page).toContain('Refund £5');
+      expect(page).toContain('£7.50');
+      const fields = Object.fromEntries(
+        [...page.matchAll(/<input type="hidden" name="(_csrf|request|payment|amount_minor|reason)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
+      );
+      expect(fields.amount_minor).toBe('500');
+      const refunded = await post(`/finance/gifts/${gift}/refund`, fields, financeCookie);
+      expect(refunded.status).toBe(303);
+      expect(refunded.headers.get('location')).toBe(`/finance/gifts/${gift}?refund=${fields.request}#refunds`);
+      // the sandbox sent refund.created and charge.refunded through our webhook: one refund entry
+      expect(await t.query(`select amount_minor, fee_minor, net_minor from ledger_entries where kind = 'refund' and gift_id = '${gift}'`)).toEqual([
+        { amount_minor: -500, fee_minor: 0, net_minor: -500 },
+      ]);
+      expect(await t.query(`select status from refund_requests where gift_id = '${gift}'`)).toEqual([{ status: 'sent' }]);
+      expect(await t.query(`select count(*) as n from audit_log where action = 'gift.refund_requested' and target = 'gift:${gift}'`)).toEqual([{ n: 1 }]);
+      const timeline = await (await get(`/finance/gifts/${gift}`, financeCookie)).text();
+      expect(timeline).toContain('Refund of £5 applied');
+      const today = new Date().toISOString().slice(0, 10);
+      const { totals } = (await (await get(`/finance?from=${today}&to=${today}`, financeCookie, 'application/json')).json()) as {
+        totals: { currency: string; refundsMinor: number; feesMinor: number }[];
+      };
+      expect(totals).toEqual([expect.objectContaining({ currency: 'gbp', refundsMinor: -500, feesMinor: 39 })]);
+    });
+
     it('pauses an account after ten wrong passwords, with the wait in the message, counted in the database', async () => {
       const statuses: number[] = [];
       let last = '';
