@@ -112,6 +112,9 @@ const TABLE: Record<string, Row> = {
   'POST /sandbox/portal/:id/card': { sample: '/sandbox/portal/bps_unknown/card', expect: everyone('4xx') },
   'GET /dev/mail': { expect: everyone('2xx') },
   'GET /dev/mail/:id': { sample: '/dev/mail/eml_unknown', expect: everyone('4xx') },
+  'GET /sandbox/events': { expect: everyone('2xx') },
+  // without an action a 400; nothing changes
+  'POST /sandbox/events': { expect: everyone('4xx') },
   'GET /sandbox/checkout/:id': { sample: '/sandbox/checkout/cs_test_unknown', expect: everyone('4xx') },
   'POST /sandbox/checkout/:id/pay': { sample: '/sandbox/checkout/cs_test_unknown/pay', expect: everyone('4xx') },
   'POST /sandbox/checkout/:id/redeliver': { sample: '/sandbox/checkout/cs_test_unknown/redeliver', expect: everyone('4xx') },

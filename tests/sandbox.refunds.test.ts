@@ -137,4 +137,24 @@ describe('refunds in the sandbox', () => {
     expect(await refusal(t.deps.stripe.refunds.create({ payment_intent: 'pi_nothing' }))).toEqual({ code: 'resource_missing', param: 'payment_intent' });
     expect(await refusal(t.deps.stripe.refunds.create({ payment_intent: pi, reason: 'bored' as 'duplicate' }))).toEqual({ code: undefined, param: 'reason' });
   });
+
+  it('holds the events of API calls on /sandbox/events until sent from there, as if Stripe were slow', async () => {
+    const { pi } = await give('8', 'held@example.com');
+    const hold = await t.app.request(`${ORIGIN}/sandbox/events`, form({ action: 'hold' }));
+    expect(hold.status).toBe(303);
+    const refund = await t.deps.stripe.refunds.create({ payment_intent: pi, amount: 300 });
+    await delivered();
+    const inLedger = () => t.handle.sqlite.prepare(`select count(*) n from ledger_entries where key = ?`).get(`refund:${refund.id}`);
+    expect(inLedger()).toEqual({ n: 0 });
+    const page = await (await t.app.request(`${ORIGIN}/sandbox/events`)).text();
+    expect(page).toContain('Events are held: 2 waiting.');
+    expect(page).toMatch(/<strong>charge.refunded<\/strong> \(<code>evt_\w+<\/code>\): waiting/);
+
+    expect((await t.app.request(`${ORIGIN}/sandbox/events`, form({ action: 'send' }))).status).toBe(303);
+    expect(inLedger()).toEqual({ n: 1 });
+    expect(await (await t.app.request(`${ORIGIN}/sandbox/events`)).text()).toContain('Events are held: 0 waiting.');
+    expect((await t.app.request(`${ORIGIN}/sandbox/events`, form({ action: 'release' }))).status).toBe(303);
+    expect(await (await t.app.request(`${ORIGIN}/sandbox/events`)).text()).toContain('Events are sent straight away.');
+    expect((await t.app.request(`${ORIGIN}/sandbox/events`, form({ action: 'explode' }))).status).toBe(400);
+  });
 });

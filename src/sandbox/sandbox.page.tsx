@@ -154,6 +154,49 @@ export function DeliveryFailedPage(props: { publication: string; base: string; f
   );
 }
 
+/** The events API calls caused, and whether they are held back: Stripe's webhook latency on demand. */
+export function ApiEventsPage(props: {
+  publication: string;
+  held: boolean;
+  events: { id: string; type: string; delivered: boolean; attempts: number; last_status: number | null }[];
+}) {
+  const waiting = props.events.filter((e) => !e.delivered).length;
+  return (
+    <Page title="Test webhook events" publication={props.publication}>
+      <h1>Events from API calls</h1>
+      <p>
+        Stripe sends the events of a refund or a subscription change moments after the call. The sandbox sends them straight away, unless they are held here, as
+        if Stripe were slow: the site then shows what it shows while it waits.
+      </p>
+      <p id="hold-state">{props.held ? `Events are held: ${waiting} waiting.` : 'Events are sent straight away.'}</p>
+      <form method="post" action="/sandbox/events">
+        {props.held ? (
+          <>
+            <button type="submit" name="action" value="send">
+              Send waiting events
+            </button>{' '}
+            <button type="submit" name="action" value="release">
+              Stop holding events
+            </button>
+          </>
+        ) : (
+          <button type="submit" name="action" value="hold">
+            Hold events
+          </button>
+        )}
+      </form>
+      <ul class="sandbox-failures">
+        {props.events.map((e) => (
+          <li>
+            <strong>{e.type}</strong> (<code>{e.id}</code>):{' '}
+            {e.delivered ? 'sent' : e.attempts ? `not accepted (${e.last_status === null ? 'no response' : `HTTP ${e.last_status}`})` : 'waiting'}
+          </li>
+        ))}
+      </ul>
+    </Page>
+  );
+}
+
 /** The stand-in for Stripe's Billing Portal: the card on each live subscription, and a new test card to save. */
 export function PortalPage(props: { publication: string; action: string; returnUrl: string; cards: { subscription: string; card: string }[] }) {
   return (

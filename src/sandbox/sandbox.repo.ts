@@ -26,11 +26,21 @@ export type SandboxType =
   | 'refund'
   | typeof EXTRAS_TYPE
   | typeof IDEMPOTENCY_TYPE
-  | typeof DELIVERY_TYPE;
+  | typeof DELIVERY_TYPE
+  | typeof SETTINGS_TYPE;
 
 export const EXTRAS_TYPE = 'sandbox.checkout_session_extras';
 export const IDEMPOTENCY_TYPE = 'sandbox.idempotency_key';
 export const DELIVERY_TYPE = 'sandbox.webhook_delivery';
+export const SETTINGS_TYPE = 'sandbox.settings';
+
+/**
+ * How the sandbox behaves. `hold_api_events`: the events API calls cause (a refund, a
+ * subscription change) wait on /sandbox/events until sent from there, as if Stripe were
+ * slow to send them, so what the site shows meanwhile can be seen and tried.
+ */
+export type SandboxSettings = { id: typeof SETTINGS_ID; hold_api_events: boolean };
+export const SETTINGS_ID = 'sandbox:settings';
 
 /**
  * What a Checkout Session was created with that Stripe does not echo on the session

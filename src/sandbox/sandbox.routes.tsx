@@ -13,7 +13,17 @@ import { deliverPending, type Deliver, type DeliveryFailure } from './sandbox.de
 import { cardPaymentMethod } from './sandbox.billing.js';
 import { customerSubscriptionUpdatedEvent } from './sandbox.events.js';
 import { stripeId } from './sandbox.ids.js';
-import { CheckoutForm, ClosedPage, PortalPage, DECLINED_MESSAGE, DeliveryFailedPage, MessagePage, successUrl, type LoadedCheckout } from './sandbox.page.js';
+import {
+  ApiEventsPage,
+  CheckoutForm,
+  ClosedPage,
+  PortalPage,
+  DECLINED_MESSAGE,
+  DeliveryFailedPage,
+  MessagePage,
+  successUrl,
+  type LoadedCheckout,
+} from './sandbox.page.js';
 import {
   apiDeliveryId,
   DELIVERY_TYPE,
@@ -25,10 +35,13 @@ import {
   listObjects,
   putObject,
   replaceObjectIf,
+  SETTINGS_ID,
+  SETTINGS_TYPE,
   withLazyExpiry,
   writeAll,
   type CheckoutSessionExtras,
   type DeliveryRecord,
+  type SandboxSettings,
 } from './sandbox.repo.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -74,7 +87,8 @@ export const TEST_PAYER = { email: 'supporter@example.com', name: 'Test Supporte
  * pages). Stripe sends them moments after its API answers; the sandbox sends them once
  * the request that made the call has its answer (app.ts), so the next page shows them applied.
  */
-export async function deliverQueuedApiEvents(deps: Deps, deliver: Deliver): Promise<void> {
+export async function deliverQueuedApiEvents(deps: Deps, deliver: Deliver, opts: { evenIfHeld?: boolean } = {}): Promise<void> {
+  if (!opts.evenIfHeld && (await getObject<SandboxSettings>(deps.db, SETTINGS_ID, SETTINGS_TYPE))?.hold_api_events) return;
   const records = (await listObjects<DeliveryRecord>(deps.db, DELIVERY_TYPE)).filter(
     (r) => r.id.startsWith('api:') && r.events.some((e) => !e.delivered && e.attempts < 5),
   );
@@ -301,6 +315,27 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
     await writeAll(db, writes);
     await deliverQueuedApiEvents(deps, deliver);
     return c.redirect(portal.return_url ?? `${config.publicUrl}/`, 303);
+  });
+
+  app.get('/events', async (c) => {
+    const { db, config } = c.var.deps;
+    const [settings, records] = await Promise.all([getObject<SandboxSettings>(db, SETTINGS_ID, SETTINGS_TYPE), listObjects<DeliveryRecord>(db, DELIVERY_TYPE)]);
+    const events = records.filter((r) => r.id.startsWith('api:')).flatMap((r) => r.events);
+    return c.html(toHtml(<ApiEventsPage publication={config.publicationName} held={!!settings?.hold_api_events} events={events.reverse()} />));
+  });
+
+  app.post('/events', async (c) => {
+    const { deps } = c.var;
+    const action = (await readForm(c.req)).action;
+    if (action === 'hold' || action === 'release') {
+      const settings: SandboxSettings = { id: SETTINGS_ID, hold_api_events: action === 'hold' };
+      await writeAll(deps.db, [putObject(deps.db, SETTINGS_TYPE, settings, deps.now())]);
+    } else if (action === 'send') {
+      await deliverQueuedApiEvents(deps, deliver, { evenIfHeld: true });
+    } else {
+      return c.text('action must be hold, release or send', 400);
+    }
+    return c.redirect('/sandbox/events', 303);
   });
 
   app.post('/checkout/:id/cancel', async (c) => {
