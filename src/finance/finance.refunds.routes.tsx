@@ -68,8 +68,9 @@ export async function giftRefunds(db: Db, giftId: string, except?: string): Prom
   return { payments: paymentStates(payments, refunded, requests, inLedger, except), requests, inLedger };
 }
 
+const paymentName = (p: PaymentRefundState) => `${p.kind === 'gift' ? 'payment' : 'renewal'} of ${isoMinute(p.occurredAt)} UTC`;
 const paymentLabel = (p: PaymentRefundState) =>
-  `${p.kind === 'gift' ? 'Payment' : 'Renewal'} of ${isoMinute(p.occurredAt)}: ${formatMoney(p.amountMinor, p.currency)}, ${formatMoney(p.remainingMinor, p.currency)} left to refund`;
+  `${paymentName(p)}: ${formatMoney(p.amountMinor, p.currency)}, ${formatMoney(p.remainingMinor, p.currency)} left to refund`;
 
 /** The timeline's refunds: each request and where it stands, and the way to a new one for roles that may refund. */
 export function RefundsSection(props: { giftId: string; refunds: GiftRefunds; staff: StaffPrincipal }) {
@@ -231,7 +232,7 @@ export function refundRoutes(): Hono<StaffEnv> {
               <dd>{payment.currency.toUpperCase()}</dd>
               <dt>Gift</dt>
               <dd>
-                <a href={`/finance/gifts/${gift.id}`}>{gift.id}</a>, {gift.frequency.replace('_', '-')}, {paymentLabel(payment).split(':')[0]}
+                <a href={`/finance/gifts/${gift.id}`}>{gift.id}</a>, {gift.frequency.replace('_', '-')}, {paymentName(payment)}
               </dd>
               <dt>Payment</dt>
               <dd>

@@ -1,7 +1,8 @@
 // The finance dashboard in a real Chromium against the started Node server: a finance
 // member made with the CLI signs in (password, then TOTP enrolment), sees the overview with
 // its chart over the seeded ledger, filters the contributions list, downloads the year's
-// CSV and ties its totals to the overview, and opens a gift's timeline.
+// CSV and ties its totals to the overview, opens a gift's timeline, and refunds part of a
+// sandbox gift: confirmation, waiting for Stripe, applied.
 import { readFileSync } from 'node:fs';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser } from 'playwright-core';
@@ -9,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMoney } from '../../src/lib/money.js';
 import { launchChromium, screenshot } from '../helpers/browser.js';
 import { csvTotals, parseCsvRecords } from '../helpers/csv.js';
+import { giveSandboxGift } from '../flow/flow.suite.js';
 import { runCli, startServer, type RunningServer } from '../helpers/server.js';
+import type { Target } from '../helpers/target.js';
 
 let server: RunningServer;
 let browser: Browser;
@@ -127,6 +130,46 @@ describe('the finance dashboard in the browser', () => {
     expect(await page.locator('h1').textContent()).toMatch(/^Gift /);
     expect(await page.locator('#entries tbody tr').count()).toBeGreaterThan(0);
     await shot(page, 'finance-4-timeline');
+
+    // a reader's sandbox gift, refunded in part with a confirmation; the sandbox holds
+    // Stripe's events back, so the page can be seen waiting for them before they arrive
+    await giveSandboxGift({ url: server.url } as Target, { frequency: 'one_off', amount: '20', email: 'refund-reader@example.com', article: 'harbour-water' });
+    await page.goto(`${server.url}/sandbox/events`);
+    await page.getByRole('button', { name: 'Hold events' }).click();
+    await page.waitForURL(/\/sandbox\/events$/);
+    expect(await page.locator('#hold-state').textContent()).toContain('Events are held');
+    await page.goto(`${server.url}/finance/contributions?email=refund-reader%40example.com`);
+    await page.locator('#contributions tbody tr td:first-child a').first().click();
+    await page.waitForURL(/\/finance\/gifts\/[^/]+$/);
+    const giftUrl = page.url();
+    await page.getByRole('link', { name: 'Refund', exact: true }).click();
+    await page.waitForURL(/\/refund$/);
+    await page.getByLabel('Part of it').check();
+    await page.getByLabel(/Amount to refund/).fill('5');
+    await page.getByLabel('Reason').selectOption('requested_by_customer');
+    await page.getByRole('button', { name: 'Review the refund' }).click();
+    await page.waitForURL(/\/refund\/confirm\?/);
+    const summary = (await page.locator('#refund-summary').textContent())!;
+    expect(summary).toContain('£5 (part)');
+    expect(summary).toContain('refund-reader@example.com');
+    expect(summary).toContain('Left to refund after£15');
+    await shot(page, 'finance-5-refund-confirm');
+    await page.getByRole('button', { name: 'Refund £5' }).click();
+    await page.waitForURL(/\/finance\/gifts\/[^/?]+\?refund=rfq_/);
+    expect(await page.locator('#refunds li').first().textContent()).toContain('Refund of £5 requested, waiting for Stripe.');
+    const entryKinds = () => page.locator('#entries tbody tr td:nth-child(2)').allTextContents();
+    expect(await entryKinds()).toEqual(['gift']);
+    await shot(page, 'finance-6-refund-waiting');
+
+    await page.goto(`${server.url}/sandbox/events`);
+    await page.getByRole('button', { name: 'Send waiting events' }).click();
+    await page.waitForURL(/\/sandbox\/events$/);
+    expect(await page.locator('#hold-state').textContent()).toBe('Events are held: 0 waiting.');
+    await page.goto(giftUrl);
+    expect(await page.locator('#refunds li').first().textContent()).toContain('Refund of £5 applied');
+    expect(await entryKinds()).toEqual(['gift', 'refund']);
+    expect(await page.locator('#entries tbody tr:nth-child(2) td:nth-child(3)').textContent()).toBe('-£5');
+    await shot(page, 'finance-7-refund-applied');
     await context.close();
   });
 });
