@@ -215,6 +215,8 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
         'select id, type, payload, processed_at is not null as processed from stripe_events order by type',
       );
       expect(events.map((e) => [e.type, e.processed])).toEqual([
+        // the charge's settlement, sent after the payment as Stripe sends it: fee and net
+        ['charge.updated', 1],
         ['checkout.session.completed', 1],
         ['customer.subscription.created', 1],
         ['invoice.paid', 1],
@@ -237,6 +239,8 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ kind: 'gift', frequency: 'monthly', currency: 'gbp', amount_minor: '1000', status: 'paid', article: 'harbour-water' });
       expect(rows[0]!.stripe_id).toMatch(/^in_/);
+      // the sandbox's illustrative fee (1.5% + 20p), no longer empty
+      expect(rows[0]).toMatchObject({ fee_minor: '35', net_minor: '965' });
 
       // the welcome, written with the first payment, once despite the redeliveries, and in the preview
       const emails = await t.query<{ id: string; key: string; template: string; props: string }>(
