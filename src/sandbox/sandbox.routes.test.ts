@@ -359,6 +359,24 @@ describe('declining, cancelling and expiry', () => {
     expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('open');
   });
 
+  it("lets the page's Cancel and Pay forms follow their redirect to a publisher's page, as Stripe's own page does", async () => {
+    // Chromium applies form-action to a form's redirects: a fragment gift's cancel_url is on the publisher's site
+    const config = loadConfig({ NODE_ENV: 'test', PUBLISHER_ORIGINS: 'https://news.example' });
+    const { app, stripe, post } = setup({ config });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      client_reference_id: 'gift_3',
+      metadata: { gift_id: 'gift_3', frequency: 'one_off' },
+      line_items: [{ quantity: 1, price_data: { currency: 'gbp', unit_amount: 500, product_data: { name: 'One-off gift' } } }],
+      success_url: `${config.publicUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
+      cancel_url: 'https://news.example/story',
+    });
+    const page = await app.request(path(session));
+    const formAction = /(?:^|;)\s*form-action ([^;]*)/.exec(page.headers.get('content-security-policy') ?? '')?.[1]?.split(' ');
+    expect(formAction).toEqual(["'self'", 'https://news.example']);
+    expect((await post(`${path(session)}/cancel`)).headers.get('location')).toBe('https://news.example/story');
+  });
+
   it('an expired session cannot be paid', async () => {
     const { app, stripe, config, delivered, post, setNow } = setup();
     const session = await oneOff(stripe, config.publicUrl);

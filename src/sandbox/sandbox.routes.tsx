@@ -8,6 +8,7 @@ import type Stripe from 'stripe';
 import type { AppEnv, Deps } from '../deps.js';
 import { readForm } from '../lib/validate.js';
 import { toHtml } from '../ui/layout.js';
+import { cspDirectives, serializeCsp } from '../ui/security.js';
 import { completeCheckoutSession } from './sandbox.completion.js';
 import { deliverPending, type Deliver, type DeliveryFailure } from './sandbox.delivery.js';
 import { cardPaymentMethod } from './sandbox.billing.js';
@@ -107,6 +108,12 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
     await next();
     c.header('cache-control', 'no-store');
     c.header('x-robots-tag', 'noindex');
+    // The test checkout stands in for Stripe's page, whose Cancel returns to a fragment gift's
+    // publisher page; Chromium applies form-action to where a form post redirects, so the
+    // publisher's origins must be allowed here or Cancel goes nowhere.
+    if (!c.res.headers.has('content-security-policy')) {
+      c.header('content-security-policy', serializeCsp({ ...cspDirectives(config, 'none'), formAction: ["'self'", ...config.publisherOrigins] }));
+    }
   });
 
   const portalNotFound = (c: Context<AppEnv>) => {
