@@ -111,6 +111,15 @@ describe("a supporter can never reach another supporter's gifts", () => {
   });
 });
 
+describe('a receipt page', () => {
+  it('numbers the receipt as its email and the annual statement do: the Stripe id of the payment', async () => {
+    const ann = await supporterWithGift('ann');
+    const html = await (await client(ann).get(`/account/receipts/${ann.entry}`)).text();
+    expect(/data-receipt-number[^>]*>([^<]*)</.exec(html)?.[1]).toBe('in_ann');
+    expect(html).not.toContain(ann.entry.toUpperCase());
+  });
+});
+
 describe("every change needs the session's CSRF token", () => {
   it("refuses each change without it or with another session's, and changes nothing", async () => {
     const ann = await supporterWithGift('ann');

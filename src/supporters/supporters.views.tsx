@@ -240,8 +240,13 @@ export function accountPage(v: AccountView): string {
   });
 }
 
-export function receiptNumber(entryId: string): string {
-  return entryId.toUpperCase();
+/**
+ * The Stripe id of the payment (in_… for a regular gift, pi_… for a one-off one): the number
+ * its emailed receipt and the annual statement print, so all three agree, and one staff can
+ * look up in Stripe.
+ */
+export function receiptNumber(entry: Pick<PaymentRow, 'stripeId'>): string {
+  return entry.stripeId;
 }
 
 export function receiptPage(p: { config: Config; entry: PaymentRow; method: string | null; email: string }): string {
@@ -254,7 +259,7 @@ export function receiptPage(p: { config: Config; entry: PaymentRow; method: stri
         <h1>Receipt</h1>
         <dl>
           <dt>Receipt number</dt>
-          <dd data-receipt-number>{receiptNumber(entry.id)}</dd>
+          <dd data-receipt-number>{receiptNumber(entry)}</dd>
           <dt>Date</dt>
           <dd>{day(entry.occurredAt)}</dd>
           <dt>Amount</dt>
