@@ -1,18 +1,36 @@
 // A reader gives £5 monthly in a real Chromium against the started Node server and the
 // sandbox, lands signed in, and manages the gift from /account: a new amount, a pause and
 // a resume, a new card through the portal page, and a cancellation after declining the
-// smaller-amount offer. The same thank-you link in another browser signs nobody in.
+// smaller-amount offer; /dev/mail lists the receipt and an email for each change. The same
+// thank-you link in another browser signs nobody in. A gift started in the appeal fragment on
+// a publisher's page signs the giver in too, and its Cancel returns to that page.
+import { createServer, type Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot as shot } from '../helpers/browser.js';
-import { startServer, type RunningServer } from '../helpers/server.js';
+import { freePort, startServer, type RunningServer } from '../helpers/server.js';
 
+// The publisher's site: a page of its own on another origin (localhost, where the app is
+// 127.0.0.1) that frames the appeal fragment, as a CMS would.
+let publisher: Server;
+let PUBLISHER: string;
 let server: RunningServer;
 let browser: Browser;
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+  const port = await freePort();
+  PUBLISHER = `http://localhost:${port}`;
+  publisher = createServer((req, res) => {
+    const story = `${PUBLISHER}${(req.url ?? '/').split('?')[0]}`;
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(
+      `<!doctype html><title>Publisher</title><h1>A publisher's story</h1><iframe title="Support us" style="width:100%;height:900px" src="${server.url}/appeal?return_to=${encodeURIComponent(story)}"></iframe>`,
+    );
+  });
+  await new Promise<void>((res) => publisher.listen(port, '127.0.0.1', res));
+  [server, browser] = await Promise.all([startServer({ PUBLISHER_ORIGINS: PUBLISHER }), launchChromium()]);
 });
 afterAll(async () => {
+  publisher?.close();
   await browser?.close();
   await server?.stop();
 });
@@ -54,6 +72,8 @@ describe('a supporter registered on giving manages their gift', () => {
     await page.waitForURL(/\/account\/receipts\//);
     expect(await page.locator('[data-amount]').textContent()).toBe('£5');
     expect(await page.locator('[data-method]').textContent()).toBe('Visa ending 4242');
+    const receiptNumber = await page.locator('[data-receipt-number]').textContent();
+    expect(receiptNumber).toMatch(/^in_/);
     await shot(page, 'account-04-receipt');
     await page.goto(`${server.url}/account`);
 
@@ -94,6 +114,26 @@ describe('a supporter registered on giving manages their gift', () => {
     expect(await gift(page).locator('[data-status]').textContent()).toBe('Cancelled');
     await shot(page, 'account-10-cancelled');
 
+    // every step's email, newest first, for this supporter; the receipt numbered as its page is
+    await page.goto(`${server.url}/dev/mail`);
+    const mine = page.locator('table.mail-list tbody tr', { hasText: 'account-browser@example.com' });
+    expect(await mine.locator('td:nth-child(3)').allTextContents()).toEqual([
+      'Your monthly gift to The Harbour Ledger has ended',
+      'Your monthly gift to The Harbour Ledger has resumed',
+      'Your monthly gift to The Harbour Ledger is paused',
+      'Your monthly gift is now £8 a month',
+      'Welcome: your monthly gift to The Harbour Ledger',
+    ]);
+    await shot(page, 'account-10a-mail-list');
+    await mine.getByRole('link', { name: 'Welcome: your monthly gift to The Harbour Ledger' }).click();
+    await page.waitForURL(/\/dev\/mail\/eml_/);
+    const welcome = await page.locator('pre.mail-text').textContent();
+    expect(welcome).toContain(`Receipt number: ${receiptNumber}`);
+    expect(welcome).toContain('Amount: £5');
+    expect(welcome).toContain(`Sign in to see and manage your gifts: ${server.url}/signin`);
+    expect(await page.frameLocator('iframe.mail-frame').locator('body').textContent()).toContain(receiptNumber!);
+    await shot(page, 'account-10b-mail-welcome');
+
     // the same thank-you link in another browser: thanked, not signed in
     const other = await browser.newContext();
     const second = await other.newPage();
@@ -121,6 +161,39 @@ describe('a supporter registered on giving manages their gift', () => {
     expect(await page.getByLabel('Annual').isChecked()).toBe(true);
     expect(await page.getByLabel('£60', { exact: true }).isChecked()).toBe(true);
     await shot(page, 'account-12-cancelled-checkout');
+    await context.close();
+  });
+
+  it("registers and signs in a giver who started in the appeal fragment on a publisher's page, whose Cancel returns there", async () => {
+    const context = await browser.newContext();
+    const story = `${PUBLISHER}/story`;
+    const page = await context.newPage();
+    const appeal = async () => {
+      await page.goto(story);
+      const frame = page.frameLocator('iframe[title="Support us"]');
+      await frame.getByLabel('Monthly').check();
+      return frame;
+    };
+
+    let frame = await appeal();
+    await frame.getByRole('button', { name: 'Support us' }).click();
+    await page.waitForURL(/\/sandbox\/checkout\/cs_test_/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForURL(story);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe("A publisher's story");
+
+    frame = await appeal();
+    await frame.getByLabel('Other amount').fill('6');
+    await frame.getByLabel(/Email/).fill('fragment-browser@example.com');
+    await frame.getByRole('button', { name: 'Support us' }).click();
+    await page.waitForURL(/\/sandbox\/checkout\/cs_test_/);
+    await page.getByRole('button', { name: /^Pay/ }).click();
+    await page.waitForURL(/\/thank-you\?session_id=cs_test_/);
+    expect(await page.textContent('body')).toContain('Thank you for registering.');
+    await shot(page, 'account-13-fragment-thank-you');
+    await page.goto(`${server.url}/account`);
+    expect(await page.textContent('body')).toContain('Signed in as fragment-browser@example.com');
+    expect(await gift(page).locator('h3').textContent()).toBe('£6 a month');
     await context.close();
   });
 });
