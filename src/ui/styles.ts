@@ -10,6 +10,12 @@ a{color:var(--accent)}
 .masthead__name{font:700 1.75rem/1.2 var(--serif);color:var(--ink);text-decoration:none}
 .site-footer{max-width:44rem;margin:2rem auto;padding:1rem;color:var(--muted);font:14px/1.5 var(--sans);border-top:1px solid #ddd}
 .error{color:var(--error);font:600 15px/1.4 var(--sans)}
+main:has(.mail-parts),main:has(.mail-list){max-width:76rem}
+.mail-list{border-collapse:collapse;width:100%;font:14px/1.4 var(--sans)}
+.mail-list th,.mail-list td{border-bottom:1px solid var(--rule);padding:.35rem .5rem;text-align:left;vertical-align:top}
+.mail-headers{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font:15px/1.4 var(--sans)}
+.mail-headers dt{color:var(--muted)}
+.mail-headers dd{margin:0}
 .mail-parts{display:flex;gap:16px;flex-wrap:wrap;align-items:flex-start}
 .mail-part{flex:1 1 360px}
 .mail-part--html{flex-basis:480px}

@@ -132,6 +132,10 @@ describe('a supporter registered on giving manages their gift', () => {
     expect(welcome).toContain('Amount: £5');
     expect(welcome).toContain(`Sign in to see and manage your gifts: ${server.url}/signin`);
     expect(await page.frameLocator('iframe.mail-frame').locator('body').textContent()).toContain(receiptNumber!);
+    // the HTML and text parts side by side, as the preview promises
+    const [htmlPart, textPart] = await Promise.all([page.locator('.mail-part--html').boundingBox(), page.locator('.mail-part').nth(1).boundingBox()]);
+    expect(textPart!.x).toBeGreaterThanOrEqual(htmlPart!.x + htmlPart!.width);
+    expect(textPart!.y).toBe(htmlPart!.y);
     await shot(page, 'account-10b-mail-welcome');
 
     // the same thank-you link in another browser: thanked, not signed in
