@@ -117,8 +117,13 @@ function RecurringGift(props: { v: AccountView; row: RecurringRow; card: { brand
             <dd>{day(row.currentPeriodEnd)}</dd>
           </>
         ) : null}
-        <dt>Card</dt>
-        <dd data-card>{card ? `${brandName(card.brand)} ending ${card.last4}` : 'not known'}</dd>
+        {/* an ended gift's card is not asked of Stripe: "not known" there would only puzzle */}
+        {live || card ? (
+          <>
+            <dt>Card</dt>
+            <dd data-card>{card ? `${brandName(card.brand)} ending ${card.last4}` : 'not known'}</dd>
+          </>
+        ) : null}
         {row.status === 'canceled' && row.canceledAt ? (
           <>
             <dt>Cancelled on</dt>

@@ -112,6 +112,7 @@ describe('a supporter registered on giving manages their gift', () => {
     await page.getByRole('button', { name: 'Cancel my regular gift' }).click();
     await page.waitForURL(/\/account$/);
     expect(await gift(page).locator('[data-status]').textContent()).toBe('Cancelled');
+    expect(await gift(page).locator('[data-card]').count()).toBe(0);
     await shot(page, 'account-10-cancelled');
 
     // every step's email, newest first, for this supporter; the receipt numbered as its page is
