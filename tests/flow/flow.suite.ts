@@ -865,7 +865,7 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       fetch(`${t.url}${path}`, { redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
     const hidden = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
 
-    it('signs the giving browser in on the thank-you page, and lets the supporter change, pause and cancel the gift through Stripe', async () => {
+    it('signs the giving browser in on the thank-you page, and lets the supporter change, pause, resume and cancel the gift through Stripe, each with its email', async () => {
       const checkout = await fetch(
         `${t.url}/checkout`,
         form({ frequency: 'monthly', amount: '5', amount_other: '', currency: 'gbp', email: 'flow-account@example.com' }),
@@ -902,6 +902,9 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect((await post(`/account/recurring/${rec}/pause`, { request_id: hidden(account, 'request_id'), _csrf: csrf }, session)).status).toBe(303);
       account = await (await get('/account', session)).text();
       expect(account).toContain('Paused: no payments are taken');
+      expect((await post(`/account/recurring/${rec}/resume`, { request_id: hidden(account, 'request_id'), _csrf: csrf }, session)).status).toBe(303);
+      account = await (await get('/account', session)).text();
+      expect(account).toMatch(/data-status[^>]*>Active</);
       expect((await post(`/account/recurring/${rec}/cancel`, { reason: 'cost', request_id: hidden(account, 'request_id'), _csrf: csrf }, session)).status).toBe(
         303,
       );
@@ -914,7 +917,15 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(await t.query(`select type, count(*) as n from stripe_events where type like 'customer.subscription.%' group by type order by type`)).toEqual([
         { type: 'customer.subscription.created', n: 1 },
         { type: 'customer.subscription.deleted', n: 1 },
-        { type: 'customer.subscription.updated', n: 2 },
+        { type: 'customer.subscription.updated', n: 3 },
+      ]);
+      // each change's email was written with the change it tells of, after the welcome receipt
+      expect(await t.query(`select template from outbox where to_address = 'flow-account@example.com' order by created_at, id`)).toEqual([
+        { template: 'recurring_welcome' },
+        { template: 'recurring_changed' },
+        { template: 'recurring_paused' },
+        { template: 'recurring_resumed' },
+        { template: 'recurring_cancelled' },
       ]);
     });
   });
