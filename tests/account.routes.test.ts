@@ -101,6 +101,12 @@ describe("a supporter can never reach another supporter's gifts", () => {
       const res = await a.post(`/account/recurring/${bob.rec}/${action}`, { ...fields, request_id: requestId, _csrf: ann.s.csrf });
       expect(res.status, action).toBe(404);
     }
+    // ids guessed rather than taken from another account: the same 404, nothing changed
+    for (const guess of ['rec_guess', 'led_guess', `${ann.rec}x`, `${bob.entry.slice(0, -1)}`]) {
+      expect((await a.get(`/account/receipts/${guess}`)).status, guess).toBe(404);
+      expect((await a.get(`/account/recurring/${guess}/cancel`)).status, guess).toBe(404);
+      expect((await a.post(`/account/recurring/${guess}/amount`, { amount: '8', request_id: requestId, _csrf: ann.s.csrf })).status, guess).toBe(404);
+    }
     expect(store.updates).toEqual([]);
     expect(store.cancels).toEqual([]);
     expect(store.portals).toEqual([]);
