@@ -42,11 +42,15 @@ export const SANDBOX_PAGE_STYLES = `
 .sandbox-failures pre{white-space:pre-wrap;font-size:13px;background:#f6f6f6;padding:.5rem}
 `;
 
-function Page(props: { title: string; publication: string; children: Child }) {
+function Page(props: { title: string; publication: string; children: Child; portal?: boolean }) {
   return (
-    <Layout title={`${props.title} · test checkout`} publication={props.publication} head={<link rel="stylesheet" href="/assets/sandbox.css" />}>
+    <Layout
+      title={`${props.title} · ${props.portal ? 'test billing portal' : 'test checkout'}`}
+      publication={props.publication}
+      head={<link rel="stylesheet" href="/assets/sandbox.css" />}
+    >
       <p class="sandbox-banner" role="note">
-        Test mode: no real money moves. This page stands in for Stripe Checkout.
+        Test mode: no real money moves. This page stands in for {props.portal ? 'Stripe’s Billing Portal' : 'Stripe Checkout'}.
       </p>
       {props.children}
     </Layout>
@@ -200,7 +204,7 @@ export function ApiEventsPage(props: {
 /** The stand-in for Stripe's Billing Portal: the card on each live subscription, and a new test card to save. */
 export function PortalPage(props: { publication: string; action: string; returnUrl: string; cards: { subscription: string; card: string }[] }) {
   return (
-    <Page title="Manage billing" publication={props.publication}>
+    <Page title="Manage billing" publication={props.publication} portal>
       <h1>Manage billing for {props.publication}</h1>
       <h2>Payment method</h2>
       {props.cards.length ? (

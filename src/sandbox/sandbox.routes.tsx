@@ -277,7 +277,10 @@ export function sandboxRoutes(deliver: Deliver): Hono<AppEnv> {
           returnUrl={portal.return_url ?? `${config.publicUrl}/`}
           cards={subscriptions.map((s, i) => ({
             subscription: s.id,
-            card: cards[i]?.card ? `${cards[i].card.brand} ending ${cards[i].card.last4}` : 'no card on file',
+            // Stripe's brand values are lower case (visa, mastercard); a page shows them as names
+            card: cards[i]?.card
+              ? `${cards[i].card.brand.charAt(0).toUpperCase()}${cards[i].card.brand.slice(1)} ending ${cards[i].card.last4}`
+              : 'no card on file',
           }))}
         />,
       ),

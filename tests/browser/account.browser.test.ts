@@ -94,7 +94,8 @@ describe('a supporter registered on giving manages their gift', () => {
 
     await page.getByRole('button', { name: 'Update card' }).click();
     await page.waitForURL(/\/sandbox\/portal\/bps_/);
-    expect(await page.textContent('body')).toContain('visa ending 4242');
+    expect(await page.textContent('body')).toContain('Visa ending 4242');
+    expect(await page.locator('.sandbox-banner').textContent()).toContain('stands in for Stripe’s Billing Portal');
     await shot(page, 'account-07-portal');
     await page.getByRole('button', { name: 'Update card' }).click();
     await page.waitForURL(/\/account$/);
