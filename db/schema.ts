@@ -3,7 +3,7 @@
 // Times are integer milliseconds since the epoch (UTC); Stripe's own `created`
 // seconds are kept as they arrive, in columns named *_stripe_created.
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const FREQUENCIES = ['one_off', 'monthly', 'annual'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
@@ -160,6 +160,12 @@ export const ledgerEntries = sqliteTable(
     /** when the money moved, per Stripe (ms) */
     occurredAt: integer('occurred_at').notNull(),
     createdAt: integer('created_at').notNull(),
+    // The gift's attribution, copied from it in the same statement that sets gift_id: the
+    // reports, rollups and export read it here instead of joining every entry to its gift.
+    article: text('article'),
+    section: text('section'),
+    campaign: text('campaign'),
+    variant: text('variant'),
   },
   (t) => [
     uniqueIndex('ledger_entries_key').on(t.key),
@@ -202,6 +208,77 @@ export const refundRequests = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [index('refund_requests_gift').on(t.giftId, t.createdAt)],
+);
+
+// Rollups of the ledger (docs/decisions/0008-ledger-rollups.md): kept by the same atomic
+// write as the entries they sum (ledger.rollups.repo.ts), rebuilt and compared by
+// `ledger rollups check`. Days are UTC days since the epoch (occurred_at / 86,400,000).
+
+/** Every entry, per day, currency, settlement currency (the entry's own when unknown), kind and frequency. */
+export const ledgerDayTotals = sqliteTable(
+  'ledger_day_totals',
+  {
+    day: integer('day').notNull(),
+    currency: text('currency').notNull(),
+    settlementCurrency: text('settlement_currency').notNull(),
+    kind: text('kind', { enum: ENTRY_KINDS }).notNull(),
+    frequency: text('frequency', { enum: FREQUENCIES }).notNull(),
+    entries: integer('entries').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    feeMinor: integer('fee_minor').notNull(),
+    netMinor: integer('net_minor').notNull(),
+    /** entries whose fee Stripe has not reported yet */
+    feesPending: integer('fees_pending').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.currency, t.settlementCurrency, t.kind, t.frequency] })],
+);
+
+export const ATTRIBUTION_DIMENSIONS = ['article', 'section', 'campaign', 'variant'] as const;
+
+/**
+ * Payments (gift and renewal entries) per attribution dimension, value, day, currency, kind
+ * and frequency. `has_value` 0 is the payments without one (value ''), kept apart from an
+ * empty value because a key column cannot be null.
+ */
+export const ledgerDayAttribution = sqliteTable(
+  'ledger_day_attribution',
+  {
+    dimension: text('dimension', { enum: ATTRIBUTION_DIMENSIONS }).notNull(),
+    day: integer('day').notNull(),
+    hasValue: integer('has_value').notNull(),
+    value: text('value').notNull(),
+    currency: text('currency').notNull(),
+    kind: text('kind', { enum: ENTRY_KINDS }).notNull(),
+    frequency: text('frequency', { enum: FREQUENCIES }).notNull(),
+    payments: integer('payments').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.dimension, t.day, t.hasValue, t.value, t.currency, t.kind, t.frequency] })],
+);
+
+/**
+ * Who gave in a calendar month ('2026-11') or year ('2026'), per currency: distinct
+ * supporters cannot be summed from days, so each (period, currency, email) is kept once
+ * and counted in ledger_supporter_counts when first seen.
+ */
+export const ledgerSupporterPeriods = sqliteTable(
+  'ledger_supporter_periods',
+  {
+    period: text('period').notNull(),
+    currency: text('currency').notNull(),
+    email: text('email').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.currency, t.email] })],
+);
+
+export const ledgerSupporterCounts = sqliteTable(
+  'ledger_supporter_counts',
+  {
+    period: text('period').notNull(),
+    currency: text('currency').notNull(),
+    supporters: integer('supporters').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.currency] })],
 );
 
 /**

@@ -21,6 +21,13 @@ function isPayment(kind: string): boolean {
 // "the payment" of a payment intent is its gift or renewal entry, and "the settled charge"
 // its latest charge whose balance transaction is known.
 
+/** On conflict: an entry that gains its gift gains the gift's attribution with it (SET sees the row as it was). */
+const ATTRIBUTION_FOLLOWS_GIFT: SqlFragment = {
+  fragment: ['article', 'section', 'campaign', 'variant']
+    .map((c) => `${c} = case when ledger_entries.gift_id is null then excluded.${c} else ledger_entries.${c} end`)
+    .join(', '),
+};
+
 /**
  * One money fact, once per key. A payment takes fee and net from its settled charge if
  * that came first; a reversal (refund, dispute) recorded before its payment takes gift,
@@ -28,11 +35,9 @@ function isPayment(kind: string): boolean {
  */
 const upsertEntry = sqlTemplate`
   insert into ledger_entries (id, "key", kind, gift_id, recurring_gift_id, frequency, amount_minor, currency, fee_minor, net_minor,
-    settlement_currency, exchange_rate, balance_transaction_id, payment_intent_id, charge_id, email, stripe_id, stripe_event_id, occurred_at, created_at)
-  select ${'id'}, ${'key'}, ${'kind'},
-    coalesce(${'giftId'}, case when ${'reversal'} then coalesce(
-      (select g.id from gifts g where g.payment_intent_id = pay.pi limit 1),
-      (select p.gift_id from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.gift_id is not null limit 1)) end),
+    settlement_currency, exchange_rate, balance_transaction_id, payment_intent_id, charge_id, email, stripe_id, stripe_event_id, occurred_at, created_at,
+    article, section, campaign, variant)
+  select ${'id'}, ${'key'}, ${'kind'}, pay.gift,
     case when ${'subscriptionId'} is not null then (select r.id from recurring_gifts r where r.stripe_subscription_id = ${'subscriptionId'})
       when ${'reversal'} then (select p.recurring_gift_id from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.recurring_gift_id is not null limit 1) end,
     case when ${'reversal'} then coalesce(
@@ -44,16 +49,22 @@ const upsertEntry = sqlTemplate`
     pay.pi, coalesce(${'chargeId'}, ch.id),
     coalesce(${'email'}, case when ${'reversal'} then
       (select p.email from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.email is not null limit 1) end),
-    ${'stripeId'}, ${'eventId'}, ${'occurredAt'}, ${'now'}
-  from (select coalesce(${'paymentIntentId'}, (select ip.payment_intent_id from invoice_payments ip
+    ${'stripeId'}, ${'eventId'}, ${'occurredAt'}, ${'now'},
+    ga.article, ga.section, ga.campaign, ga.variant
+  from (select pi, coalesce(${'giftId'}, case when ${'reversal'} then coalesce(
+      (select g.id from gifts g where g.payment_intent_id = pi limit 1),
+      (select p.gift_id from ledger_entries p where p.payment_intent_id = pi and p.kind in (${PAYMENT_KIND_LIST}) and p.gift_id is not null limit 1)) end) as gift
+    from (select coalesce(${'paymentIntentId'}, (select ip.payment_intent_id from invoice_payments ip
       where ip.invoice_id = ${'invoiceId'} and ip.status = 'paid' and ip.payment_intent_id is not null
-      order by ip.paid_at desc, ip.id desc limit 1)) as pi) pay
+      order by ip.paid_at desc, ip.id desc limit 1)) as pi)) pay
+  left join gifts ga on ga.id = pay.gift
   left join stripe_charges ch on ch.id = (
     select c.id from stripe_charges c where ${'fromCharge'} and c.payment_intent_id = pay.pi and c.balance_transaction_id is not null
     order by c.stripe_created desc, c.id desc limit 1)
   where true
   on conflict ("key") do update set
     gift_id = coalesce(ledger_entries.gift_id, excluded.gift_id),
+    ${ATTRIBUTION_FOLLOWS_GIFT},
     recurring_gift_id = coalesce(ledger_entries.recurring_gift_id, excluded.recurring_gift_id),
     payment_intent_id = coalesce(ledger_entries.payment_intent_id, excluded.payment_intent_id),
     charge_id = coalesce(ledger_entries.charge_id, excluded.charge_id),
@@ -129,6 +140,14 @@ const GIFT_OF_PAYMENT_INTENT = `coalesce((select g.id from gifts g where g.payme
 const linkReversals = sqlTemplate`
   update ledger_entries set
     gift_id = coalesce(ledger_entries.gift_id, ${{ fragment: GIFT_OF_PAYMENT_INTENT }}),
+    ${{
+      fragment: ['article', 'section', 'campaign', 'variant']
+        .map(
+          (c) =>
+            `${c} = case when ledger_entries.gift_id is null then (select ga.${c} from gifts ga where ga.id = ${GIFT_OF_PAYMENT_INTENT}) else ledger_entries.${c} end`,
+        )
+        .join(', '),
+    }},
     recurring_gift_id = coalesce(ledger_entries.recurring_gift_id,
       (select p.recurring_gift_id from ledger_entries p where p.payment_intent_id = pay.pi and p.kind in (${PAYMENT_KIND_LIST}) and p.recurring_gift_id is not null limit 1)),
     frequency = coalesce(

@@ -12,6 +12,7 @@ import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
 import { isMoneyWrite, PAYMENT_KINDS, type GiftRef, type GiftWrite, type Write } from './ledger.js';
 import { moneyStatements } from './ledger.money.repo.js';
 import { cancelledNoticeStatement, refundNoticesStatement } from './ledger.notices.repo.js';
+import { rollupBracket } from './ledger.rollups.repo.js';
 
 /** The columns of a GiftRef. */
 const GIFT_REF = {
@@ -60,13 +61,15 @@ export async function resolveGift(
   return null;
 }
 
-/** The ledger's writes as statements for one atomic() call, in order. */
+/** The ledger's writes as statements for one atomic() call, in order, with the rollups kept in step around them. */
 export function writeStatements(writes: readonly Write[], ctx: { now: number; eventId: string | null }): Statement[] {
-  const out: Statement[] = [];
+  const rollups = rollupBracket(writes);
+  const out: Statement[] = [...rollups.before];
   for (const w of writes) {
     if (isMoneyWrite(w)) out.push(...moneyStatements(w, ctx));
     else out.push(giftStatement(w, ctx));
   }
+  out.push(...rollups.after);
   return out;
 }
 

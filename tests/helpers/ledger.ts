@@ -1,5 +1,6 @@
 // Reads of the ledger state, for assertions.
 import type { NodeDb } from '../../db/node.js';
+import { CHECK_QUERIES, compareRollups, type RollupDifference } from '../../src/ledger/ledger.rollups.repo.js';
 
 export function snapshot(handle: NodeDb) {
   const q = (sql: string) => handle.sqlite.prepare(sql).all() as Record<string, unknown>[];
@@ -31,6 +32,7 @@ export function moneySnapshot(handle: NodeDb) {
   return {
     entries: q(`select e.key, e.kind, e.gift_id, e.frequency, e.amount_minor, e.currency, e.fee_minor, e.net_minor, e.settlement_currency,
                  e.exchange_rate, e.balance_transaction_id, e.payment_intent_id, e.charge_id, e.email, e.stripe_id, e.occurred_at,
+                 e.article, e.section, e.campaign, e.variant,
                  r.stripe_subscription_id as subscription
                from ledger_entries e left join recurring_gifts r on r.id = e.recurring_gift_id order by e.key`),
     gifts: q(`select id, status, frequency, amount_minor, currency, email, supporter_id is not null as has_supporter, from_checkout,
@@ -49,7 +51,28 @@ export function moneySnapshot(handle: NodeDb) {
   };
 }
 
+/** Where the rollups kept by the writes differ from the same sums taken from the entries now (none, or a bug). */
+export function rollupDifferences(handle: NodeDb): RollupDifference[] {
+  const rows = (sql: string) => handle.sqlite.prepare(sql).raw().all() as unknown[][];
+  return CHECK_QUERIES.flatMap((q) => compareRollups(q.table, q.keys, rows(q.expected), rows(q.actual)));
+}
+
+/** Entries whose attribution is not their gift's (it is copied when the entry learns its gift). */
+export function attributionMismatches(handle: NodeDb): string[] {
+  const rows = handle.sqlite
+    .prepare(
+      `select e."key" as key from ledger_entries e left join gifts g on g.id = e.gift_id
+       where e.article is not g.article or e.section is not g.section or e.campaign is not g.campaign or e.variant is not g.variant`,
+    )
+    .all() as { key: string }[];
+  return rows.map((r) => r.key);
+}
+
 const APP_TABLES = [
+  'ledger_day_totals',
+  'ledger_day_attribution',
+  'ledger_supporter_counts',
+  'ledger_supporter_periods',
   'outbox',
   'payout_items',
   'payouts',

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPendingGift } from '../../src/ledger/ledger.repo.js';
 import { applyUnlessProcessed } from '../../src/webhooks/webhooks.apply.js';
 import { buildTestContext, type TestContext } from '../factories/deps.js';
-import { clearLedger, moneySnapshot } from './ledger.js';
+import { attributionMismatches, clearLedger, moneySnapshot, rollupDifferences } from './ledger.js';
 import { rng, shuffledWithDuplicates } from './random.js';
 import { loadStripeState, type Sequence } from './sequences.js';
 import { startStripeMock } from '../mocks/stripe-api.js';
@@ -63,6 +63,8 @@ async function replay(seq: Sequence, events: readonly Stripe.Event[], via: 'http
     const failure = await deliver(e, via);
     if (failure) failures.push(failure);
   }
+  for (const key of attributionMismatches(t.handle)) failures.push(`entry ${key} does not carry its gift's attribution`);
+  for (const d of rollupDifferences(t.handle)) failures.push(`rollup ${d.table} ${d.key}: entries say ${d.expected}, rollup holds ${d.actual}`);
   return { failures, ...moneySnapshot(t.handle), cancels: mock.store.cancels.length };
 }
 

@@ -1,0 +1,220 @@
+// The ledger's rollups (docs/decisions/0008-ledger-rollups.md): per-day sums of the
+// entries, the attribution of payments, and who gave in each month and year, kept in the
+// same atomic write as the entries they sum, so they can never disagree with them.
+//
+// How a write keeps them exact without reading first (D1 allows no reads between writes):
+// the statements that touch entries are bracketed. Before them, the entries in the
+// write's scope (the entry keys and payment intents it names, and the payment intents
+// those keys and invoices lead to) are taken out of the sums as they stand; after them,
+// the same scope is added back as it now stands. An entry the write changed (a fee
+// learned, a refund linked to its gift) moves from its old sums to its new ones; a new
+// entry is only added. The scope only grows during a write (keys are fixed, payment
+// intents are filled and never replaced, and every payment intent a write can teach is in
+// it before the write), so nothing is added that was not taken out first.
+//
+// Distinct supporters cannot be summed from days: each month and year keeps the set of
+// (currency, email) that gave in it, and a counter raised when one is first seen. That is
+// add-only: payments are never deleted and their email is only ever filled in.
+import type { Statement } from '../../db/db.js';
+import { ATTRIBUTION_DIMENSIONS } from '../../db/schema.js';
+import { sqlList, type SqlValue } from '../../db/sql.js';
+import { PAYMENT_KINDS, type Write } from './ledger.js';
+
+export const DAY_MS = 86_400_000;
+const PAYMENTS = sqlList(PAYMENT_KINDS).fragment;
+const DIMENSION_ROWS = ATTRIBUTION_DIMENSIONS.map((d) => `select '${d}' as dim`).join(' union all ');
+const DIMENSION_VALUE = `(case d.dim ${ATTRIBUTION_DIMENSIONS.map((d) => `when '${d}' then e.${d}`).join(' ')} end)`;
+/** The calendar periods whose distinct supporters are counted: month, year. */
+const PERIOD_FORMATS = `select '%Y-%m' as f union all select '%Y'`;
+
+/**
+ * The entries a write touches (see the note at the top). Its parameters, JSON arrays, are
+ * the keys, the payment intents, the keys again and the invoices (scopeParams).
+ */
+const SCOPE = `(e."key" in (select value from json_each(?))
+  or e.payment_intent_id in (select value from json_each(?)
+    union select k.payment_intent_id from ledger_entries k where k."key" in (select value from json_each(?))
+    union select ip.payment_intent_id from invoice_payments ip where ip.invoice_id in (select value from json_each(?))))`;
+
+const totalsSelect = (sign: string, where: string) => `
+  select e.occurred_at / ${DAY_MS}, e.currency, coalesce(e.settlement_currency, e.currency), e.kind, e.frequency,
+    ${sign}count(*), ${sign}sum(e.amount_minor), ${sign}coalesce(sum(e.fee_minor), 0), ${sign}coalesce(sum(e.net_minor), 0),
+    ${sign}count(case when e.fee_minor is null then 1 end)
+  from ledger_entries e where ${where}
+  group by 1, 2, 3, 4, 5`;
+
+const attributionSelect = (sign: string, where: string) => `
+  select d.dim, e.occurred_at / ${DAY_MS}, ${DIMENSION_VALUE} is not null, coalesce(${DIMENSION_VALUE}, ''), e.currency, e.kind, e.frequency,
+    ${sign}count(*), ${sign}sum(e.amount_minor)
+  from ledger_entries e cross join (${DIMENSION_ROWS}) d
+  where e.kind in (${PAYMENTS}) and ${where}
+  group by 1, 2, 3, 4, 5, 6, 7`;
+
+const supporterSelect = (where: string) => `
+  select distinct strftime(p.f, e.occurred_at / 1000, 'unixepoch') as period, e.currency as currency, lower(e.email) as email
+  from ledger_entries e cross join (${PERIOD_FORMATS}) p
+  where e.kind in (${PAYMENTS}) and e.email is not null and ${where}`;
+
+const addTotals = (sign: string, where: string) => `
+  insert into ledger_day_totals (day, currency, settlement_currency, kind, frequency, entries, amount_minor, fee_minor, net_minor, fees_pending)
+  ${totalsSelect(sign, where)}
+  on conflict (day, currency, settlement_currency, kind, frequency) do update set
+    entries = ledger_day_totals.entries + excluded.entries,
+    amount_minor = ledger_day_totals.amount_minor + excluded.amount_minor,
+    fee_minor = ledger_day_totals.fee_minor + excluded.fee_minor,
+    net_minor = ledger_day_totals.net_minor + excluded.net_minor,
+    fees_pending = ledger_day_totals.fees_pending + excluded.fees_pending`;
+
+const addAttribution = (sign: string, where: string) => `
+  insert into ledger_day_attribution (dimension, day, has_value, value, currency, kind, frequency, payments, amount_minor)
+  ${attributionSelect(sign, where)}
+  on conflict (dimension, day, has_value, value, currency, kind, frequency) do update set
+    payments = ledger_day_attribution.payments + excluded.payments,
+    amount_minor = ledger_day_attribution.amount_minor + excluded.amount_minor`;
+
+/** Counts the (period, currency, email) not yet seen, then records them: in this order, in one write. */
+const addSupporters = (where: string) => [
+  `insert into ledger_supporter_counts (period, currency, supporters)
+   select x.period, x.currency, count(*) from (${supporterSelect(where)}) x
+   where not exists (select 1 from ledger_supporter_periods s where s.period = x.period and s.currency = x.currency and s.email = x.email)
+   group by x.period, x.currency
+   on conflict (period, currency) do update set supporters = ledger_supporter_counts.supporters + excluded.supporters`,
+  `insert into ledger_supporter_periods (period, currency, email)
+   select x.period, x.currency, x.email from (${supporterSelect(where)}) x where true
+   on conflict do nothing`,
+];
+
+const compact = (s: string) => s.replace(/\s+/g, ' ').trim();
+type Scope = { keys: string; pis: string; invoices: string };
+const scoped = (text: string) => {
+  const sql = compact(text);
+  return (scope: Scope): Statement => ({ sql, params: [scope.keys, scope.pis, scope.keys, scope.invoices] });
+};
+
+const BEFORE = [scoped(addTotals('-', SCOPE)), scoped(addAttribution('-', SCOPE))];
+const AFTER = [scoped(addTotals('', SCOPE)), scoped(addAttribution('', SCOPE)), ...addSupporters(SCOPE).map(scoped)];
+
+/** The writes that insert or change ledger entries. */
+const TOUCHES_ENTRIES = new Set<Write['type']>(['entry', 'entry.settle', 'entry.paymentIntent', 'payment.link', 'charge.facts']);
+
+/** What a write names: the entry keys, payment intents and invoices whose entries it may touch. */
+export function rollupScope(writes: readonly Write[]): Scope | null {
+  if (!writes.some((w) => TOUCHES_ENTRIES.has(w.type))) return null;
+  const keys = new Set<string>();
+  const pis = new Set<string>();
+  const invoices = new Set<string>();
+  const add = (set: Set<string>, v: string | null | undefined) => {
+    if (v) set.add(v);
+  };
+  for (const w of writes) {
+    switch (w.type) {
+      case 'entry':
+        add(keys, w.entry.key);
+        add(pis, w.entry.paymentIntentId);
+        add(invoices, w.entry.invoiceId);
+        break;
+      case 'entry.settle':
+        if ('key' in w.match) add(keys, w.match.key);
+        else add(pis, w.match.paymentIntentId);
+        break;
+      case 'entry.paymentIntent':
+        add(keys, w.key);
+        add(pis, w.paymentIntentId);
+        break;
+      case 'payment.link':
+        add(pis, w.paymentIntentId);
+        add(keys, w.entryKey);
+        break;
+      // a payment intent these teach may be how an entry of this write finds its payment
+      case 'invoice.payment':
+        add(pis, w.payment.paymentIntentId);
+        add(invoices, w.payment.invoiceId);
+        break;
+      case 'charge.facts':
+        add(pis, w.charge.paymentIntentId);
+        break;
+      case 'gift.advance':
+        add(pis, w.paymentIntentId);
+        break;
+      default:
+        break;
+    }
+  }
+  return { keys: JSON.stringify([...keys]), pis: JSON.stringify([...pis]), invoices: JSON.stringify([...invoices]) };
+}
+
+/** The statements around a write's own: take its scope out of the rollups before, add it back after. */
+export function rollupBracket(writes: readonly Write[]): { before: Statement[]; after: Statement[] } {
+  const scope = rollupScope(writes);
+  if (!scope) return { before: [], after: [] };
+  return { before: BEFORE.map((s) => s(scope)), after: AFTER.map((s) => s(scope)) };
+}
+
+// Rebuilding from every entry: the migration's backfill, the seed's last step and
+// `ledger rollups check --rebuild`.
+
+const ROLLUP_TABLES = ['ledger_day_totals', 'ledger_day_attribution', 'ledger_supporter_counts', 'ledger_supporter_periods'] as const;
+
+/** Every rollup emptied and summed again from the entries, as SQL text (the migration holds the same). */
+export const REBUILD_SQL: readonly string[] = [
+  ...ROLLUP_TABLES.map((t) => `delete from ${t}`),
+  compact(addTotals('', 'true')),
+  compact(addAttribution('', 'true')),
+  compact(`insert into ledger_supporter_periods (period, currency, email) ${supporterSelect('true')}`),
+  `insert into ledger_supporter_counts (period, currency, supporters) select period, currency, count(*) from ledger_supporter_periods group by period, currency`,
+];
+
+export function rebuildStatements(): Statement[] {
+  return REBUILD_SQL.map((sql) => ({ sql, params: [] as SqlValue[] }));
+}
+
+// The check: what the entries say now against what the rollups hold.
+
+export type RollupDifference = { table: string; key: string; expected: string; actual: string };
+
+const EXPECTED: Record<string, { expected: string; actual: string; keys: number }> = {
+  ledger_day_totals: {
+    expected: totalsSelect('', 'true'),
+    actual: `select day, currency, settlement_currency, kind, frequency, entries, amount_minor, fee_minor, net_minor, fees_pending from ledger_day_totals`,
+    keys: 5,
+  },
+  ledger_day_attribution: {
+    expected: attributionSelect('', 'true'),
+    actual: `select dimension, day, has_value, value, currency, kind, frequency, payments, amount_minor from ledger_day_attribution`,
+    keys: 7,
+  },
+  ledger_supporter_counts: {
+    expected: `select period, currency, count(*) from (${supporterSelect('true')}) group by period, currency`,
+    actual: `select period, currency, supporters from ledger_supporter_counts`,
+    keys: 2,
+  },
+};
+
+export const CHECK_QUERIES: { table: string; expected: string; actual: string; keys: number }[] = Object.entries(EXPECTED).map(([table, q]) => ({
+  table,
+  expected: compact(q.expected),
+  actual: compact(q.actual),
+  keys: q.keys,
+}));
+
+/**
+ * Rows keyed by their leading `keys` columns; a rollup row whose sums are all zero is the
+ * same as no row (an entry that moved out of it leaves it so).
+ */
+export function compareRollups(table: string, keys: number, expected: readonly unknown[][], actual: readonly unknown[][]): RollupDifference[] {
+  const index = (rows: readonly unknown[][]) => {
+    const m = new Map<string, string>();
+    for (const r of rows) {
+      const sums = r.slice(keys);
+      if (sums.every((v) => Number(v) === 0)) continue;
+      m.set(JSON.stringify(r.slice(0, keys)), JSON.stringify(sums));
+    }
+    return m;
+  };
+  const want = index(expected);
+  const got = index(actual);
+  const out: RollupDifference[] = [];
+  for (const [k, v] of want) if (got.get(k) !== v) out.push({ table, key: k, expected: v, actual: got.get(k) ?? 'none' });
+  for (const [k, v] of got) if (!want.has(k)) out.push({ table, key: k, expected: 'none', actual: v });
+  return out;
+}
