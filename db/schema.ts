@@ -124,6 +124,9 @@ export const recurringGifts = sqliteTable(
     uniqueIndex('recurring_gifts_subscription').on(t.stripeSubscriptionId),
     // failed renewals on the finance pages: the few rows with an open payment problem
     index('recurring_gifts_payment_issue').on(t.nextPaymentAttemptAt).where(sql`payment_issue is not null`),
+    // the overview's new and cancelled recurring gifts in a period, counted from the index alone
+    index('recurring_gifts_created').on(t.createdAt, t.currency),
+    index('recurring_gifts_canceled').on(t.canceledAt, t.currency).where(sql`canceled_at is not null`),
   ],
 );
 
@@ -279,6 +282,19 @@ export const ledgerSupporterCounts = sqliteTable(
     supporters: integer('supporters').notNull(),
   },
   (t) => [primaryKey({ columns: [t.period, t.currency] })],
+);
+
+/** Recurring gifts per currency, interval and Stripe status ('' where not known yet): the overview's live counts and MRR. */
+export const recurringGiftTotals = sqliteTable(
+  'recurring_gift_totals',
+  {
+    currency: text('currency').notNull(),
+    interval: text('interval').notNull(),
+    status: text('status').notNull(),
+    gifts: integer('gifts').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.currency, t.interval, t.status] })],
 );
 
 /**

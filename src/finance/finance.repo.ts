@@ -1,16 +1,22 @@
-// Reads behind the finance pages. The ledger is append-only, so every figure here is
-// derived from its entries at the moment of asking; nothing is cached that could disagree.
+// Reads behind the finance pages. Totals over whole days come from the ledger's rollups,
+// which the same atomic write as the entries keeps (ledger/ledger.rollups.repo.ts), so they
+// cannot disagree with the entries; the *FromEntries functions sum the entries themselves.
 // Ranges are half-open UTC milliseconds: from <= occurred_at < to, so the ledger's
 // (occurred_at, id) index serves each one.
 import { and, asc, desc, eq, gte, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/db.js';
 import { gifts, ledgerEntries, outbox, recurringGifts, stripeEvents, supporters, type EntryKind } from '../../db/schema.js';
+import { sqlList, sqlTemplate } from '../../db/sql.js';
+import { DAY_MS } from '../ledger/ledger.rollups.repo.js';
 
 export type Range = { fromMs: number; toMs: number };
 
 const PAYMENT: EntryKind[] = ['gift', 'renewal'];
 const REFUND: EntryKind[] = ['refund', 'refund_reversal'];
 const DISPUTE: EntryKind[] = ['dispute', 'dispute_fee', 'dispute_reversal'];
+const PAYMENT_LIST = sqlList(PAYMENT);
+const REFUND_LIST = sqlList(REFUND);
+const DISPUTE_LIST = sqlList(DISPUTE);
 const kindIn = (kinds: readonly EntryKind[]) => sql.raw(`(${kinds.map((k) => `'${k}'`).join(', ')})`);
 
 const inRange = (r: Range) => and(gte(ledgerEntries.occurredAt, r.fromMs), lt(ledgerEntries.occurredAt, r.toMs));
@@ -29,7 +35,80 @@ export type CurrencyTotals = {
   feesPending: number;
 };
 
+/** A range of whole UTC days, which the daily rollups answer; any other range is summed from the entries. */
+const wholeDays = (r: Range) => r.fromMs % DAY_MS === 0 && r.toMs % DAY_MS === 0;
+
+/** The calendar month ('2026-11') or year ('2026') a range is exactly, whose distinct supporters are counted as they come. */
+export function supporterPeriod(r: Range): string | null {
+  const d = new Date(r.fromMs);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  if (r.fromMs === Date.UTC(y, 0, 1) && r.toMs === Date.UTC(y + 1, 0, 1)) return String(y).padStart(4, '0');
+  if (r.fromMs === Date.UTC(y, m, 1) && r.toMs === Date.UTC(y, m + 1, 1)) return `${String(y).padStart(4, '0')}-${String(m + 1).padStart(2, '0')}`;
+  return null;
+}
+
+const totalsByCurrency = sqlTemplate`
+  select currency,
+    sum(case when kind in (${PAYMENT_LIST}) then amount_minor else 0 end) as gross,
+    sum(case when kind in (${REFUND_LIST}) then amount_minor else 0 end) as refunds,
+    sum(case when kind in (${DISPUTE_LIST}) then amount_minor else 0 end) as disputes,
+    sum(case when kind in (${PAYMENT_LIST}) then entries else 0 end) as gifts
+  from ledger_day_totals where day >= ${'fromDay'} and day < ${'toDay'}
+  group by currency having sum(entries) > 0`;
+const totalsBySettlement = sqlTemplate`
+  select settlement_currency as currency, sum(fee_minor) as fees, sum(net_minor) as net, sum(fees_pending) as pending
+  from ledger_day_totals where day >= ${'fromDay'} and day < ${'toDay'}
+  group by settlement_currency having sum(entries) > 0`;
+const supportersInPeriod = sqlTemplate`select currency, supporters from ledger_supporter_counts where period = ${'period'}`;
+const supportersInRange = sqlTemplate`
+  select currency, count(distinct lower(email)) as supporters from ledger_entries
+  where occurred_at >= ${'fromMs'} and occurred_at < ${'toMs'} and kind in (${PAYMENT_LIST}) group by currency`;
+
+/**
+ * Per currency, from the rollups for whole days (every period the pages offer). Distinct
+ * supporters: counted as they come for a calendar month or year, counted from the entries
+ * for any other range (exact; the time grows with the range's payments).
+ */
 export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]> {
+  if (!wholeDays(r)) return currencyTotalsFromEntries(db, r);
+  const days = { fromDay: r.fromMs / DAY_MS, toDay: r.toMs / DAY_MS };
+  const period = supporterPeriod(r);
+  const [byCurrency, settled, supporterRows] = await Promise.all([
+    db.sql.all<{ currency: string; gross: number; refunds: number; disputes: number; gifts: number }>(totalsByCurrency.bind(days)),
+    db.sql.all<{ currency: string; fees: number; net: number; pending: number }>(totalsBySettlement.bind(days)),
+    period
+      ? db.sql.all<{ currency: string; supporters: number }>(supportersInPeriod.bind({ period }))
+      : db.sql.all<{ currency: string; supporters: number }>(supportersInRange.bind(r)),
+  ]);
+  const supporterCount = new Map(supporterRows.map((x) => [x.currency, x.supporters]));
+  return mergeTotals(
+    byCurrency.map((b) => ({ ...b, supporters: supporterCount.get(b.currency) ?? 0 })),
+    settled,
+  );
+}
+
+function mergeTotals(
+  byCurrency: readonly { currency: string; gross: number; refunds: number; disputes: number; gifts: number; supporters: number }[],
+  settled: readonly { currency: string; fees: number; net: number; pending: number }[],
+): CurrencyTotals[] {
+  const rows = new Map<string, CurrencyTotals>();
+  const row = (currency: string) => {
+    let t = rows.get(currency);
+    if (!t) {
+      t = { currency, grossMinor: 0, feesMinor: 0, netMinor: 0, refundsMinor: 0, disputesMinor: 0, gifts: 0, supporters: 0, feesPending: 0 };
+      rows.set(currency, t);
+    }
+    return t;
+  };
+  for (const b of byCurrency)
+    Object.assign(row(b.currency), { grossMinor: b.gross, refundsMinor: b.refunds, disputesMinor: b.disputes, gifts: b.gifts, supporters: b.supporters });
+  for (const s of settled) Object.assign(row(s.currency), { feesMinor: s.fees, netMinor: s.net, feesPending: s.pending });
+  return [...rows.values()].sort((a, b) => a.currency.localeCompare(b.currency));
+}
+
+/** The same figures summed from the entries themselves: ranges that are not whole days, and the truth the rollups are tested against. */
+export async function currencyTotalsFromEntries(db: Db, r: Range): Promise<CurrencyTotals[]> {
   const byCurrency = await db.orm
     .select({
       currency: ledgerEntries.currency,
@@ -53,19 +132,7 @@ export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]
     .from(ledgerEntries)
     .where(inRange(r))
     .groupBy(settlement);
-  const rows = new Map<string, CurrencyTotals>();
-  const row = (currency: string) => {
-    let t = rows.get(currency);
-    if (!t) {
-      t = { currency, grossMinor: 0, feesMinor: 0, netMinor: 0, refundsMinor: 0, disputesMinor: 0, gifts: 0, supporters: 0, feesPending: 0 };
-      rows.set(currency, t);
-    }
-    return t;
-  };
-  for (const b of byCurrency)
-    Object.assign(row(b.currency), { grossMinor: b.gross, refundsMinor: b.refunds, disputesMinor: b.disputes, gifts: b.gifts, supporters: b.supporters });
-  for (const s of settled) Object.assign(row(s.currency), { feesMinor: s.fees, netMinor: s.net, feesPending: s.pending });
-  return [...rows.values()].sort((a, b) => a.currency.localeCompare(b.currency));
+  return mergeTotals(byCurrency, settled);
 }
 
 /** Stripe's statuses in which a subscription still collects money (https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses). */
@@ -81,7 +148,43 @@ export type RecurringTotals = {
   cancelledInRange: number;
 };
 
+const LIVE_LIST = sqlList(LIVE_SUBSCRIPTION);
+const liveRecurring = sqlTemplate`
+  select currency,
+    sum(case when "interval" = 'month' and status in (${LIVE_LIST}) then gifts else 0 end) as monthly,
+    sum(case when "interval" = 'year' and status in (${LIVE_LIST}) then gifts else 0 end) as annual,
+    sum(case when "interval" = 'month' and status in (${LIVE_LIST}) then amount_minor else 0 end) as monthlyMinor,
+    sum(case when "interval" = 'year' and status in (${LIVE_LIST}) then amount_minor else 0 end) as annualMinor
+  from recurring_gift_totals where currency <> '' group by currency`;
+const newRecurring = sqlTemplate`
+  select currency, count(*) as n from recurring_gifts where created_at >= ${'fromMs'} and created_at < ${'toMs'} and currency is not null group by currency`;
+const cancelledRecurring = sqlTemplate`
+  select currency, count(*) as n from recurring_gifts where canceled_at >= ${'fromMs'} and canceled_at < ${'toMs'} and currency is not null group by currency`;
+
+/** Live counts and amounts from the recurring rollup; new and cancelled in the range from their indexes. */
 export async function recurringTotals(db: Db, r: Range): Promise<RecurringTotals[]> {
+  const [live, started, cancelled] = await Promise.all([
+    db.sql.all<Omit<RecurringTotals, 'newInRange' | 'cancelledInRange'>>(liveRecurring.bind({})),
+    db.sql.all<{ currency: string; n: number }>(newRecurring.bind(r)),
+    db.sql.all<{ currency: string; n: number }>(cancelledRecurring.bind(r)),
+  ]);
+  const rows = new Map<string, RecurringTotals>();
+  const row = (currency: string) => {
+    let t = rows.get(currency);
+    if (!t) {
+      t = { currency, monthly: 0, annual: 0, monthlyMinor: 0, annualMinor: 0, newInRange: 0, cancelledInRange: 0 };
+      rows.set(currency, t);
+    }
+    return t;
+  };
+  for (const l of live) Object.assign(row(l.currency), l);
+  for (const x of started) row(x.currency).newInRange = x.n;
+  for (const x of cancelled) row(x.currency).cancelledInRange = x.n;
+  return [...rows.values()].filter((x) => x.monthly + x.annual + x.newInRange + x.cancelledInRange > 0).sort((a, b) => a.currency.localeCompare(b.currency));
+}
+
+/** The same figures from every recurring gift: the truth the rollup is tested against. */
+export async function recurringTotalsFromGifts(db: Db, r: Range): Promise<RecurringTotals[]> {
   const live = sql`${recurringGifts.status} in ${sql.raw(`(${LIVE_SUBSCRIPTION.map((s) => `'${s}'`).join(', ')})`)}`;
   const rows = await db.orm
     .select({
@@ -142,8 +245,21 @@ export async function failedRenewals(db: Db, opts: { awaitingRetry: boolean; lim
 export type Bucket = 'day' | 'month';
 export type SeriesPoint = { bucket: string; currency: string; oneOffMinor: number; recurringMinor: number };
 
-/** Gross giving per day or month (UTC) and currency, one-off apart from recurring. */
+const seriesTemplate = (format: string) => sqlTemplate`
+  select strftime('${{ fragment: format }}', day * 86400, 'unixepoch') as bucket, currency,
+    sum(case when frequency = 'one_off' then amount_minor else 0 end) as oneOffMinor,
+    sum(case when frequency <> 'one_off' then amount_minor else 0 end) as recurringMinor
+  from ledger_day_totals where day >= ${'fromDay'} and day < ${'toDay'} and kind in (${PAYMENT_LIST})
+  group by 1, 2 having sum(entries) > 0 order by 1, 2`;
+const SERIES = { day: seriesTemplate('%Y-%m-%d'), month: seriesTemplate('%Y-%m') };
+
+/** Gross giving per day or month (UTC) and currency, one-off apart from recurring: from the rollups for whole days. */
 export async function givingSeries(db: Db, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
+  if (!wholeDays(r)) return givingSeriesFromEntries(db, r, bucket);
+  return db.sql.all<SeriesPoint>(SERIES[bucket].bind({ fromDay: r.fromMs / DAY_MS, toDay: r.toMs / DAY_MS }));
+}
+
+export async function givingSeriesFromEntries(db: Db, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
   const format = bucket === 'day' ? '%Y-%m-%d' : '%Y-%m';
   const key = sql<string>`strftime(${format}, ${ledgerEntries.occurredAt} / 1000, 'unixepoch')`;
   return db.orm
@@ -156,7 +272,7 @@ export async function givingSeries(db: Db, r: Range, bucket: Bucket): Promise<Se
     .from(ledgerEntries)
     .where(and(inRange(r), inArray(ledgerEntries.kind, PAYMENT)))
     .groupBy(key, ledgerEntries.currency)
-    .orderBy(key);
+    .orderBy(key, ledgerEntries.currency);
 }
 
 // Contributions: one row per ledger entry, as the export has them.
@@ -207,9 +323,9 @@ export function contributionWhere(f: ContributionFilter): SQL[] {
   if (f.maxMinor != null) where.push(sql`${ledgerEntries.amountMinor} <= ${f.maxMinor}`);
   if (f.email) where.push(eq(sql`lower(${ledgerEntries.email})`, f.email.toLowerCase()));
   if (f.status) where.push(eq(gifts.status, f.status as 'paid'));
-  if (f.campaign) where.push(eq(gifts.campaign, f.campaign));
-  if (f.article) where.push(eq(gifts.article, f.article));
-  if (f.variant) where.push(eq(gifts.variant, f.variant));
+  if (f.campaign) where.push(eq(ledgerEntries.campaign, f.campaign));
+  if (f.article) where.push(eq(ledgerEntries.article, f.article));
+  if (f.variant) where.push(eq(ledgerEntries.variant, f.variant));
   return where;
 }
 
@@ -244,9 +360,9 @@ export async function listContributions(
       email: ledgerEntries.email,
       giftId: ledgerEntries.giftId,
       status: gifts.status,
-      article: gifts.article,
-      campaign: gifts.campaign,
-      variant: gifts.variant,
+      article: ledgerEntries.article,
+      campaign: ledgerEntries.campaign,
+      variant: ledgerEntries.variant,
     })
     .from(ledgerEntries)
     .leftJoin(gifts, eq(gifts.id, ledgerEntries.giftId))
@@ -405,10 +521,24 @@ export type AttributionRow = {
   annualisedMinor: number;
 };
 
-/** Payments in the range by one attribution dimension and currency. */
+const attributionRollup = sqlTemplate`
+  select case when has_value then value end as value, currency,
+    sum(amount_minor) as revenueMinor, sum(payments) as gifts,
+    sum(case when frequency <> 'one_off' then payments else 0 end) as recurringGifts,
+    sum(case when kind = 'gift' and frequency = 'monthly' then 12 * amount_minor when kind = 'gift' and frequency = 'annual' then amount_minor else 0 end) as annualisedMinor
+  from ledger_day_attribution where dimension = ${'dimension'} and day >= ${'fromDay'} and day < ${'toDay'}
+  group by has_value, value, currency having sum(payments) > 0`;
+
+/** Payments in the range by one attribution dimension and currency: from the rollups for whole days. */
 export async function attribution(db: Db, r: Range, by: Dimension): Promise<AttributionRow[]> {
-  const dim = gifts[by];
+  if (!wholeDays(r)) return attributionFromEntries(db, r, by);
+  return db.sql.all<AttributionRow>(attributionRollup.bind({ dimension: by, fromDay: r.fromMs / DAY_MS, toDay: r.toMs / DAY_MS }));
+}
+
+/** The same from the entries, which carry their gift's attribution (no join). */
+export async function attributionFromEntries(db: Db, r: Range, by: Dimension): Promise<AttributionRow[]> {
   const e = ledgerEntries;
+  const dim = e[by];
   return db.orm
     .select({
       value: dim,
@@ -419,7 +549,6 @@ export async function attribution(db: Db, r: Range, by: Dimension): Promise<Attr
       annualisedMinor: sql<number>`coalesce(sum(case when ${e.kind} = 'gift' and ${e.frequency} = 'monthly' then 12 * ${e.amountMinor} when ${e.kind} = 'gift' and ${e.frequency} = 'annual' then ${e.amountMinor} end), 0)`,
     })
     .from(e)
-    .leftJoin(gifts, eq(gifts.id, e.giftId))
     .where(and(inRange(r), inArray(e.kind, PAYMENT)))
     .groupBy(dim, e.currency);
 }

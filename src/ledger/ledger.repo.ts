@@ -12,7 +12,7 @@ import { GIFT_ADVANCES_FROM } from './ledger.gifts.js';
 import { isMoneyWrite, PAYMENT_KINDS, type GiftRef, type GiftWrite, type Write } from './ledger.js';
 import { moneyStatements } from './ledger.money.repo.js';
 import { cancelledNoticeStatement, refundNoticesStatement } from './ledger.notices.repo.js';
-import { rollupBracket } from './ledger.rollups.repo.js';
+import { recurringBracket, rollupBracket } from './ledger.rollups.repo.js';
 
 /** The columns of a GiftRef. */
 const GIFT_REF = {
@@ -64,12 +64,13 @@ export async function resolveGift(
 /** The ledger's writes as statements for one atomic() call, in order, with the rollups kept in step around them. */
 export function writeStatements(writes: readonly Write[], ctx: { now: number; eventId: string | null }): Statement[] {
   const rollups = rollupBracket(writes);
-  const out: Statement[] = [...rollups.before];
+  const recurring = recurringBracket(writes);
+  const out: Statement[] = [...rollups.before, ...recurring.before];
   for (const w of writes) {
     if (isMoneyWrite(w)) out.push(...moneyStatements(w, ctx));
     else out.push(giftStatement(w, ctx));
   }
-  out.push(...rollups.after);
+  out.push(...rollups.after, ...recurring.after);
   return out;
 }
 

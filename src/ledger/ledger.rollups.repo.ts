@@ -150,10 +150,35 @@ export function rollupBracket(writes: readonly Write[]): { before: Statement[]; 
   return { before: BEFORE.map((s) => s(scope)), after: AFTER.map((s) => s(scope)) };
 }
 
+// Recurring gifts: the same bracket, scoped by the subscriptions a write names.
+
+const RECURRING_SCOPE = `r.stripe_subscription_id in (select value from json_each(?))`;
+const recurringSelect = (sign: string, where: string) => `
+  select coalesce(r.currency, ''), coalesce(r."interval", ''), r.status, ${sign}count(*), ${sign}coalesce(sum(r.amount_minor), 0)
+  from recurring_gifts r where ${where} group by 1, 2, 3`;
+const addRecurring = (sign: string, where: string) => `
+  insert into recurring_gift_totals (currency, "interval", status, gifts, amount_minor)
+  ${recurringSelect(sign, where)}
+  on conflict (currency, "interval", status) do update set
+    gifts = recurring_gift_totals.gifts + excluded.gifts, amount_minor = recurring_gift_totals.amount_minor + excluded.amount_minor`;
+const RECURRING_BEFORE = compact(addRecurring('-', RECURRING_SCOPE));
+const RECURRING_AFTER = compact(addRecurring('', RECURRING_SCOPE));
+
+/** The statements around a write's recurring-gift changes, or none when it makes none. */
+export function recurringBracket(writes: readonly Write[]): { before: Statement[]; after: Statement[] } {
+  const subs = new Set<string>();
+  for (const w of writes)
+    if (w.type === 'recurring.ensure' || w.type === 'recurring.state' || w.type === 'recurring.status' || w.type === 'recurring.health')
+      subs.add(w.recurring.subscriptionId);
+  if (!subs.size) return { before: [], after: [] };
+  const params = [JSON.stringify([...subs])];
+  return { before: [{ sql: RECURRING_BEFORE, params }], after: [{ sql: RECURRING_AFTER, params }] };
+}
+
 // Rebuilding from every entry: the migration's backfill, the seed's last step and
 // `ledger rollups check --rebuild`.
 
-const ROLLUP_TABLES = ['ledger_day_totals', 'ledger_day_attribution', 'ledger_supporter_counts', 'ledger_supporter_periods'] as const;
+const ROLLUP_TABLES = ['ledger_day_totals', 'ledger_day_attribution', 'ledger_supporter_counts', 'ledger_supporter_periods', 'recurring_gift_totals'] as const;
 
 /** Every rollup emptied and summed again from the entries, as SQL text (the migration holds the same). */
 export const REBUILD_SQL: readonly string[] = [
@@ -162,6 +187,7 @@ export const REBUILD_SQL: readonly string[] = [
   compact(addAttribution('', 'true')),
   compact(`insert into ledger_supporter_periods (period, currency, email) ${supporterSelect('true')}`),
   `insert into ledger_supporter_counts (period, currency, supporters) select period, currency, count(*) from ledger_supporter_periods group by period, currency`,
+  compact(addRecurring('', 'true')),
 ];
 
 export function rebuildStatements(): Statement[] {
@@ -182,6 +208,11 @@ const EXPECTED: Record<string, { expected: string; actual: string; keys: number 
     expected: attributionSelect('', 'true'),
     actual: `select dimension, day, has_value, value, currency, kind, frequency, payments, amount_minor from ledger_day_attribution`,
     keys: 7,
+  },
+  recurring_gift_totals: {
+    expected: recurringSelect('', 'true'),
+    actual: `select currency, "interval", status, gifts, amount_minor from recurring_gift_totals`,
+    keys: 3,
   },
   ledger_supporter_counts: {
     expected: `select period, currency, count(*) from (${supporterSelect('true')}) group by period, currency`,

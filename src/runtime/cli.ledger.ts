@@ -95,3 +95,43 @@ export async function payoutsCommand(config: Config, opts: { payoutId?: string; 
   }
   return reports.every((r) => r.problems.length === 0 && (r.items.length === 0 || r.balanced)) ? 0 : EXIT_DRIFT;
 }
+
+/**
+ * `ledger rollups check`: sums the entries again and compares with the rollups the writes
+ * kept; with `rebuild`, replaces the rollups with those sums after reporting what differed.
+ */
+export async function rollupsCheckCommand(config: Config, opts: { rebuild: boolean }, out: NodeJS.WritableStream): Promise<number> {
+  const { CHECK_QUERIES, compareRollups, rebuildStatements } = await import('../ledger/ledger.rollups.repo.js');
+  const handle = openNodeDb(config.databasePath);
+  try {
+    migrateNodeDb(handle);
+    const db = handle.db;
+    const compare = async () => {
+      const found = [];
+      for (const q of CHECK_QUERIES) {
+        const [expected, actual] = await Promise.all([
+          db.sql.values<unknown[]>({ sql: q.expected, params: [] }),
+          db.sql.values<unknown[]>({ sql: q.actual, params: [] }),
+        ]);
+        found.push(...compareRollups(q.table, q.keys, expected, actual));
+      }
+      return found;
+    };
+    const differences = await compare();
+    const SHOWN = 50;
+    for (const d of differences.slice(0, SHOWN)) out.write(`${d.table} ${d.key}: the entries give ${d.expected}, the rollup holds ${d.actual}\n`);
+    if (differences.length > SHOWN) out.write(`… and ${differences.length - SHOWN} more\n`);
+    if (!opts.rebuild) {
+      out.write(differences.length ? `${differences.length} rollup rows differ from the entries\n` : 'The rollups match the ledger entries\n');
+      return differences.length ? 1 : 0;
+    }
+    await db.atomic(rebuildStatements());
+    const after = await compare();
+    out.write(
+      `Rebuilt the rollups from the entries (${differences.length} rows differed before); ${after.length ? `${after.length} still differ` : 'they now match'}\n`,
+    );
+    return after.length ? 1 : 0;
+  } finally {
+    await handle.close();
+  }
+}

@@ -224,6 +224,23 @@ const statementsSend = defineCommand({
   },
 });
 
+const ledgerRollupsCheck = defineCommand({
+  name: 'ledger rollups check',
+  summary: 'sum the ledger entries again and compare with the rollups the finance pages read',
+  description: [
+    'The rollups are kept by the same atomic write as the entries, so they should never differ;',
+    `this proves it. Exits ${EXIT.failed} naming each row that differs. --rebuild then replaces the rollups`,
+    'with the sums from the entries (and exits 0 once they match).',
+  ].join('\n'),
+  options: { rebuild: { type: 'boolean', description: 'replace the rollups with the sums from the entries' } },
+  examples: ['npm run cli -- ledger rollups check', 'npm run cli -- ledger rollups check --rebuild'],
+  async run({ values, io }) {
+    const config = loadConfig(io.env);
+    const { rollupsCheckCommand } = await import('./cli.ledger.js');
+    return rollupsCheckCommand(config, { rebuild: values.rebuild === true }, io.out);
+  },
+});
+
 /** Every command the CLI has. A new command is one entry here; its --help comes with it. */
 export const COMMANDS: readonly CliCommand[] = [
   migrate,
@@ -235,6 +252,7 @@ export const COMMANDS: readonly CliCommand[] = [
   eventsQuarantined,
   eventsRetry,
   statementsSend,
+  ledgerRollupsCheck,
   ...STAFF_COMMANDS,
 ];
 

@@ -3,6 +3,9 @@
 // currency, a fee Stripe has not reported yet, recurring gifts live, cancelled and failing.
 // The expected figures in tests/finance.test.ts are worked out by hand from these rows.
 import type { NodeDb } from '../../db/node.js';
+import type { EntryKind, Frequency } from '../../db/schema.js';
+import type { Write } from '../../src/ledger/ledger.js';
+import { REBUILD_SQL } from '../../src/ledger/ledger.rollups.repo.js';
 
 const at = (iso: string) => Date.parse(iso);
 const DAY = 86_400_000;
@@ -75,7 +78,12 @@ const RECURRING: Recurring[] = [
   ['rg_4', 'sub_failing', null, 'past_due', 'month', 1000, 'jpy', '2026-09-01T00:00:00Z', null, 'payment_failed', 'insufficient_funds', '2026-11-22T06:00:00Z'],
 ];
 
-export function seedFinanceLedger(handle: NodeDb): void {
+/**
+ * `entries: false` leaves the entries out, for a test that writes them through the
+ * ledger's own statements (financeEntryWrites); rows put in directly are summed into the
+ * rollups at the end, as the migration and the dev seed do.
+ */
+export function seedFinanceLedger(handle: NodeDb, opts: { entries: boolean } = { entries: true }): void {
   const db = handle.sqlite;
   db.transaction(() => {
     const sup = db.prepare('insert into supporters (id, email, name, created_at) values (?, ?, ?, ?)');
@@ -126,10 +134,15 @@ export function seedFinanceLedger(handle: NodeDb): void {
       `insert into ledger_entries (id, key, kind, gift_id, frequency, amount_minor, currency, fee_minor, net_minor, settlement_currency, stripe_id, payment_intent_id, email, occurred_at, created_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
     );
-    for (const [id, kind, gift, freq, amount, cur, fee, net, settlement, stripeId, email, occurred] of ENTRIES) {
-      const pi = GIFTS.find((x) => x[0] === gift)?.[9] ?? null;
-      e.run(id, `${kind}:${stripeId}`, kind, gift, freq, amount, cur, fee, net, settlement, stripeId, pi, email, at(occurred));
-    }
+    if (opts.entries)
+      for (const [id, kind, gift, freq, amount, cur, fee, net, settlement, stripeId, email, occurred] of ENTRIES) {
+        const pi = GIFTS.find((x) => x[0] === gift)?.[9] ?? null;
+        e.run(id, `${kind}:${stripeId}`, kind, gift, freq, amount, cur, fee, net, settlement, stripeId, pi, email, at(occurred));
+      }
+    // entries carry their gift's attribution, as the ledger's writes copy it
+    db.prepare(
+      'update ledger_entries set article = g.article, section = g.section, campaign = g.campaign, variant = g.variant from gifts g where g.id = ledger_entries.gift_id',
+    ).run();
     const r = db.prepare(
       `insert into recurring_gifts (id, stripe_subscription_id, gift_id, supporter_id, status, interval, amount_minor, currency, canceled_at, payment_issue, decline_code, next_payment_attempt_at, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
@@ -190,5 +203,42 @@ export function seedFinanceLedger(handle: NodeDb): void {
     db.prepare(
       `insert into outbox (id, key, template, to_address, props, status, attempts, next_attempt_at, created_at, sent_at) values ('eml_g1', 'receipt:payment:pi_g1', 'receipt', 'ann@example.org', '{}', 'sent', 1, 0, ?, ?)`,
     ).run(at('2026-11-02T09:00:02Z'), at('2026-11-02T09:00:05Z'));
+    for (const sql of REBUILD_SQL) db.prepare(sql).run();
   })();
+}
+
+/**
+ * The same entries as the ledger's writes: each recorded with its fee unknown, and the
+ * fee, net and settlement currency Stripe reports, as a later write of its own.
+ */
+export function financeEntryWrites(): { entries: Write[]; settlements: Write[] } {
+  const entries: Write[] = [];
+  const settlements: Write[] = [];
+  for (const [id, kind, gift, freq, amount, cur, fee, net, settlement, stripeId, email, occurred] of ENTRIES) {
+    const key = `${kind}:${stripeId}`;
+    const pi = GIFTS.find((x) => x[0] === gift)?.[9] ?? null;
+    entries.push({
+      type: 'entry',
+      entry: {
+        key,
+        kind: kind as EntryKind,
+        giftId: gift,
+        subscriptionId: null,
+        frequency: freq as Frequency,
+        amountMinor: amount,
+        currency: cur,
+        email,
+        stripeId,
+        occurredAt: at(occurred),
+        paymentIntentId: pi,
+      },
+    });
+    if (fee != null && net != null && settlement)
+      settlements.push({
+        type: 'entry.settle',
+        match: { key },
+        settlement: { balanceTransactionId: `txn_${id}`, feeMinor: fee, netMinor: net, currency: settlement, exchangeRate: null },
+      });
+  }
+  return { entries, settlements };
 }

@@ -73,6 +73,7 @@ const APP_TABLES = [
   'ledger_day_attribution',
   'ledger_supporter_counts',
   'ledger_supporter_periods',
+  'recurring_gift_totals',
   'outbox',
   'payout_items',
   'payouts',

@@ -1,0 +1,143 @@
+// The finance figures the pages read from the rollups against the same figures summed from
+// the entries themselves, on the hand-worked ledger of tests/helpers/finance-ledger.ts
+// (refunds, a lost dispute and its fee, JPY, a conversion, a pending fee) written through
+// the ledger's own statements in shuffled orders with duplicates, fees learned later. The
+// replays of real Stripe histories (tests/helpers/replay.ts) check the rollups after every
+// random order too.
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  attribution,
+  attributionFromEntries,
+  currencyTotals,
+  currencyTotalsFromEntries,
+  DIMENSIONS,
+  givingSeries,
+  givingSeriesFromEntries,
+  recurringTotals,
+  recurringTotalsFromGifts,
+  supporterPeriod,
+  type Range,
+} from '../src/finance/finance.repo.js';
+import { writeStatements } from '../src/ledger/ledger.repo.js';
+import { runCli } from '../src/runtime/cli.js';
+import { buildTestContext, type TestContext } from './factories/deps.js';
+import { financeEntryWrites, seedFinanceLedger } from './helpers/finance-ledger.js';
+import { clearLedger, rollupDifferences } from './helpers/ledger.js';
+import { rng, shuffledWithDuplicates } from './helpers/random.js';
+
+let t: TestContext;
+beforeAll(() => {
+  t = buildTestContext();
+});
+afterAll(() => t?.cleanup());
+
+const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
+const RANGES: Record<string, Range> = {
+  'November (a month)': { fromMs: day('2026-11-01'), toMs: day('2026-12-01') },
+  '2026 (a year)': { fromMs: day('2026-01-01'), toMs: day('2027-01-01') },
+  'one day': { fromMs: day('2026-11-16'), toMs: day('2026-11-17') },
+  'a range across October and November': { fromMs: day('2026-10-04'), toMs: day('2026-11-11') },
+  'an empty week': { fromMs: day('2026-07-01'), toMs: day('2026-07-08') },
+};
+
+const byKey = <T extends { currency: string; value?: string | null; bucket?: string }>(rows: T[]) =>
+  [...rows].sort((a, b) => `${a.bucket ?? ''}|${a.value ?? ''}|${a.currency}`.localeCompare(`${b.bucket ?? ''}|${b.value ?? ''}|${b.currency}`));
+
+async function expectSameAsEntries() {
+  const db = t.deps.db;
+  for (const [name, r] of Object.entries(RANGES)) {
+    expect(await currencyTotals(db, r), name).toEqual(await currencyTotalsFromEntries(db, r));
+    for (const bucket of ['day', 'month'] as const)
+      expect(byKey(await givingSeries(db, r, bucket)), name).toEqual(byKey(await givingSeriesFromEntries(db, r, bucket)));
+    for (const by of DIMENSIONS) expect(byKey(await attribution(db, r, by)), `${name} by ${by}`).toEqual(byKey(await attributionFromEntries(db, r, by)));
+    expect(await recurringTotals(db, r), name).toEqual(await recurringTotalsFromGifts(db, r));
+  }
+}
+
+describe('rollup-backed figures equal the entries', () => {
+  it.each([1, 2, 3, 4, 5])('after the entries are written in shuffled order %i with duplicates, and their fees learned later', async (seed) => {
+    clearLedger(t.handle);
+    seedFinanceLedger(t.handle, { entries: false });
+    const random = rng(seed);
+    const { entries, settlements } = financeEntryWrites();
+    // entries first (each once at least), then fees interleaved with redelivered entries;
+    // some writes share one atomic call, as several facts of one event do
+    const order = [...shuffledWithDuplicates(entries, random), ...shuffledWithDuplicates([...settlements, ...entries], random)];
+    for (let i = 0; i < order.length; ) {
+      const n = 1 + Math.floor(random() * 3);
+      await t.deps.db.atomic(writeStatements(order.slice(i, i + n), { now: t.clock.ms, eventId: null }));
+      i += n;
+    }
+    expect(rollupDifferences(t.handle)).toEqual([]);
+    // the figures worked out by hand in tests/finance.test.ts, now from rollups the writes kept
+    const nov = await currencyTotals(t.deps.db, RANGES['November (a month)']!);
+    expect(nov.find((x) => x.currency === 'gbp')).toEqual({
+      currency: 'gbp',
+      grossMinor: 1500,
+      feesMinor: 95,
+      netMinor: 1805,
+      refundsMinor: -400,
+      disputesMinor: 0,
+      gifts: 2,
+      supporters: 2,
+      feesPending: 0,
+    });
+    expect(nov.find((x) => x.currency === 'jpy')).toMatchObject({ grossMinor: 3000, feesMinor: 1608, netMinor: -1608, disputesMinor: -3000 });
+    expect(nov.find((x) => x.currency === 'eur')).toMatchObject({ grossMinor: 2500, feesPending: 1 });
+    await expectSameAsEntries();
+  });
+
+  it('answers a range that is not whole days from the entries, with the same figures', async () => {
+    clearLedger(t.handle);
+    seedFinanceLedger(t.handle);
+    const partial = { fromMs: day('2026-11-02') + 3_600_000, toMs: day('2026-11-16') + 7_200_000 };
+    const totals = await currencyTotals(t.deps.db, partial);
+    expect(totals).toEqual(await currencyTotalsFromEntries(t.deps.db, partial));
+    // 09:00 on the 2nd is in, 03:00 on the 16th too; 08:00 on the 5th is in
+    expect(totals.find((x) => x.currency === 'gbp')).toMatchObject({ grossMinor: 1500, gifts: 2 });
+    await expectSameAsEntries();
+  });
+
+  it('counts distinct supporters from the per-period counters only for a calendar month or year', () => {
+    expect(supporterPeriod(RANGES['November (a month)']!)).toBe('2026-11');
+    expect(supporterPeriod(RANGES['2026 (a year)']!)).toBe('2026');
+    expect(supporterPeriod(RANGES['one day']!)).toBeNull();
+    expect(supporterPeriod({ fromMs: day('2026-11-01'), toMs: day('2026-11-30') })).toBeNull();
+  });
+});
+
+describe('npm run cli -- ledger rollups check', () => {
+  async function cli(argv: string[]) {
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        out += String(chunk);
+        cb();
+      },
+    });
+    const code = await runCli(argv, { NODE_ENV: 'test', DATABASE_PATH: t.deps.config.databasePath, LOG_LEVEL: 'silent' }, { out: sink, err: sink });
+    return { code, out };
+  }
+
+  it('exits 0 when they match, 1 naming a row that differs, and --rebuild makes them match again', async () => {
+    clearLedger(t.handle);
+    seedFinanceLedger(t.handle);
+    expect(await cli(['ledger', 'rollups', 'check'])).toEqual({ code: 0, out: 'The rollups match the ledger entries\n' });
+
+    const nov15 = day('2026-11-15') / 86_400_000;
+    t.handle.sqlite.prepare(`update ledger_day_totals set amount_minor = amount_minor + 1 where day = ? and currency = 'jpy' and kind = 'gift'`).run(nov15);
+    t.handle.sqlite.prepare(`delete from ledger_supporter_counts where period = '2026-11' and currency = 'usd'`).run();
+    const broken = await cli(['ledger', 'rollups', 'check']);
+    expect(broken.code).toBe(1);
+    expect(broken.out).toContain(
+      `ledger_day_totals [${nov15},"jpy","jpy","gift","one_off"]: the entries give [1,3000,108,2892,0], the rollup holds [1,3001,108,2892,0]`,
+    );
+    expect(broken.out).toContain('ledger_supporter_counts ["2026-11","usd"]: the entries give [1], the rollup holds none');
+    expect(broken.out).toContain('2 rollup rows differ from the entries');
+
+    const rebuilt = await cli(['ledger', 'rollups', 'check', '--rebuild']);
+    expect(rebuilt).toEqual({ code: 0, out: expect.stringContaining('Rebuilt the rollups from the entries (2 rows differed before); they now match') });
+    expect(await cli(['ledger', 'rollups', 'check'])).toEqual({ code: 0, out: 'The rollups match the ledger entries\n' });
+  });
+});
