@@ -98,7 +98,7 @@ const devSeed = defineCommand({
       const { seedContributions } = await import('./seed.js');
       const r = seedContributions(handle, config, { contributions, now: Date.now(), seed });
       io.err.write(
-        `Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters) in ${(r.ms / 1000).toFixed(1)} s\n`,
+        `Seeded ${r.contributions} contributions (${r.gifts} gifts, ${r.recurringGifts} regular, ${r.supporters} supporters; ${r.refunds} refunds, ${r.disputes} disputes, ${r.payouts} payouts) in ${(r.ms / 1000).toFixed(1)} s\n`,
       );
     } finally {
       await handle.close();

@@ -1,5 +1,7 @@
-// Development data: a plausible ledger of contributions, for trying the export (and the
-// finance pages once they land) and for benchmarks (1M contributions in under a minute).
+// Development data: a plausible ledger of contributions, for trying the finance pages and
+// the export, and for benchmarks: payments one-off and regular in several currencies, with
+// attribution (articles, sections, campaigns, variants), refunds, disputes won and lost,
+// regular gifts live, cancelled and failing, and the last weeks' payouts.
 // Node-only, refused in production. The inserts are the ledger's (ledger/ledger.seed.repo.ts);
 // everything runs in one SQLite transaction with each statement compiled once, because a
 // commit per row would make a million rows take hours.
@@ -7,7 +9,8 @@ import type { NodeDb } from '../../db/node.js';
 import type { Frequency } from '../../db/schema.js';
 import type { SqlTemplate, SqlValue } from '../../db/sql.js';
 import type { Config } from '../config.js';
-import { SEED_ENTRY, SEED_GIFT, SEED_RECURRING, SEED_SUPPORTER } from '../ledger/ledger.seed.repo.js';
+import { REBUILD_SQL } from '../ledger/ledger.rollups.repo.js';
+import { SEED_DISPUTE, SEED_ENTRY, SEED_GIFT, SEED_PAYOUT, SEED_PAYOUT_ITEM, SEED_RECURRING, SEED_SUPPORTER } from '../ledger/ledger.seed.repo.js';
 
 export type SeedOptions = {
   contributions: number;
@@ -17,7 +20,17 @@ export type SeedOptions = {
   seed?: number;
 };
 
-export type SeedResult = { contributions: number; gifts: number; recurringGifts: number; supporters: number; ms: number };
+/** contributions: payments (gifts and renewals); refunds and disputes are entries of their own on top. */
+export type SeedResult = {
+  contributions: number;
+  gifts: number;
+  recurringGifts: number;
+  supporters: number;
+  refunds: number;
+  disputes: number;
+  payouts: number;
+  ms: number;
+};
 
 const ARTICLES = [
   ['wrenmouth-council-north-strand-water-quality', 'Environment'],
@@ -61,7 +74,35 @@ function idMaker(random: () => number) {
   };
 }
 
-type Sub = { recId: string; giftId: string; subscriptionId: string; supporterIndex: number; frequency: Frequency; amountMinor: number; currency: string };
+type Attribution = { article: string; section: string; campaign: string | null; variant: string };
+type Sub = {
+  recId: string;
+  giftId: string;
+  subscriptionId: string;
+  supporterIndex: number;
+  frequency: Frequency;
+  amountMinor: number;
+  currency: string;
+  attribution: Attribution;
+};
+/** A balance transaction of the last weeks, to be paid out. */
+type Settled = {
+  txn: string;
+  type: string;
+  category: string;
+  source: string;
+  paymentIntent: string;
+  amount: number;
+  fee: number;
+  net: number;
+  currency: string;
+  at: number;
+};
+
+const DISPUTE_FEE_MINOR = 1500;
+/** Payouts cover the last eight weeks, weekly per currency, each with every balance transaction it settles. */
+const PAYOUT_WEEKS = 8;
+const WEEK_MS = 7 * 86_400_000;
 
 export function seedContributions(handle: NodeDb, config: Config, opts: SeedOptions): SeedResult {
   if (config.env === 'production') throw new Error('Refusing to seed development data into a production database (NODE_ENV=production)');
@@ -80,6 +121,9 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
   const insertGift = compile(SEED_GIFT);
   const insertRecurring = compile(SEED_RECURRING);
   const insertEntry = compile(SEED_ENTRY);
+  const insertDispute = compile(SEED_DISPUTE);
+  const insertPayout = compile(SEED_PAYOUT);
+  const insertPayoutItem = compile(SEED_PAYOUT_ITEM);
 
   const n = opts.contributions;
   const supporterCount = Math.max(1, Math.ceil(n / 4));
@@ -89,9 +133,11 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
   const emailOf = (i: number) => `reader${i}.${batch}@example.test`;
   const customerOf = (i: number) => `cus_seed${batch}${i.toString(36)}`;
   const subs: Sub[] = [];
-  const result: SeedResult = { contributions: n, gifts: 0, recurringGifts: 0, supporters: 0, ms: 0 };
+  const result: SeedResult = { contributions: n, gifts: 0, recurringGifts: 0, supporters: 0, refunds: 0, disputes: 0, payouts: 0, ms: 0 };
   const start = opts.now - TWO_YEARS_MS;
   const step = TWO_YEARS_MS / n;
+  const payoutFrom = opts.now - PAYOUT_WEEKS * WEEK_MS;
+  const settled: Settled[] = [];
 
   const supporterFor = (i: number, at: number): string => {
     let id = supporterIds[i];
@@ -102,6 +148,86 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
       result.supporters += 1;
     }
     return id;
+  };
+
+  type Money = { kind: string; amount: number; fee: number; net: number; at: number; stripeId: string; key: string };
+  type Payment = {
+    gift: string;
+    recurring: string | null;
+    frequency: Frequency;
+    currency: string;
+    email: string;
+    paymentIntent: string;
+    attribution: Attribution;
+  };
+  const entry = (p: Payment, m: Money) => {
+    const id = newId('led', m.at);
+    const txn = `txn_seed${id.slice(4)}`;
+    insertEntry({
+      id,
+      key: m.key,
+      kind: m.kind,
+      gift: p.gift,
+      recurring: p.recurring,
+      frequency: p.frequency,
+      amount: m.amount,
+      currency: p.currency,
+      fee: m.fee,
+      net: m.net,
+      txn,
+      paymentIntent: p.paymentIntent,
+      email: p.email,
+      stripeId: m.stripeId,
+      at: m.at,
+      ...p.attribution,
+    });
+    if (m.at >= payoutFrom) {
+      const category = m.kind === 'gift' || m.kind === 'renewal' ? 'charge' : m.kind === 'refund' ? 'refund' : 'dispute';
+      settled.push({
+        txn,
+        type: category === 'dispute' ? 'adjustment' : category,
+        category,
+        source: m.stripeId,
+        paymentIntent: p.paymentIntent,
+        amount: m.amount,
+        fee: m.fee,
+        net: m.net,
+        currency: p.currency,
+        at: m.at,
+      });
+    }
+  };
+
+  /** About one payment in fifty is refunded (a third of them in part) and one in three hundred disputed, days later. */
+  const reversals = (p: Payment, amount: number, at: number) => {
+    const roll = random();
+    const later = Math.min(opts.now, at + Math.floor((1 + random() * 9) * 86_400_000));
+    if (roll < 0.02) {
+      const refunded = random() < 0.33 ? Math.max(1, Math.floor(amount / 2)) : amount;
+      const re = `re_seed${newId('x', later).slice(2)}`;
+      entry(p, { kind: 'refund', amount: -refunded, fee: 0, net: -refunded, at: later, stripeId: re, key: `refund:${re}` });
+      result.refunds += 1;
+    } else if (roll < 0.0233) {
+      const dp = `dp_seed${newId('x', later).slice(2)}`;
+      const won = random() < 0.25;
+      entry(p, { kind: 'dispute', amount: -amount, fee: 0, net: -amount, at: later, stripeId: dp, key: `dispute:${dp}` });
+      entry(p, { kind: 'dispute_fee', amount: 0, fee: DISPUTE_FEE_MINOR, net: -DISPUTE_FEE_MINOR, at: later, stripeId: dp, key: `dispute_fee:${dp}` });
+      if (won) {
+        const back = Math.min(opts.now, later + 20 * 86_400_000);
+        entry(p, { kind: 'dispute_reversal', amount, fee: 0, net: amount, at: back, stripeId: dp, key: `dispute_reversal:${dp}` });
+      }
+      insertDispute({
+        id: dp,
+        charge: `ch_seed${p.paymentIntent.slice(7)}`,
+        paymentIntent: p.paymentIntent,
+        amount,
+        currency: p.currency,
+        status: won ? 'won' : 'lost',
+        created: Math.floor(later / 1000),
+        at: later,
+      });
+      result.disputes += 1;
+    }
   };
 
   handle.sqlite.transaction(() => {
@@ -116,21 +242,17 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
         const entryId = newId('led', at);
         const invoice = `in_seed${entryId.slice(4)}`;
         const fee = Math.round(s.amountMinor * 0.014) + 20;
-        insertEntry({
-          id: entryId,
-          key: `invoice:${invoice}`,
-          kind: 'renewal',
+        const p: Payment = {
           gift: s.giftId,
           recurring: s.recId,
           frequency: s.frequency,
-          amount: s.amountMinor,
           currency: s.currency,
-          fee,
-          net: s.amountMinor - fee,
           email: emailOf(s.supporterIndex),
-          stripeId: invoice,
-          at,
-        });
+          paymentIntent: `pi_seed${entryId.slice(4)}`,
+          attribution: s.attribution,
+        };
+        entry(p, { kind: 'renewal', amount: s.amountMinor, fee, net: s.amountMinor - fee, at, stripeId: invoice, key: `invoice:${invoice}` });
+        reversals(p, s.amountMinor, at);
         continue;
       }
       const frequency: Frequency = roll < 0.8 ? 'one_off' : roll < 0.95 ? 'monthly' : 'annual';
@@ -139,10 +261,11 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
       const supporterIndex = Math.floor(random() * supporterCount);
       const supporterId = supporterFor(supporterIndex, at);
       const [article, section] = pick(ARTICLES);
+      const attribution: Attribution = { article, section, campaign: pick(CAMPAIGNS), variant: pick(VARIANTS) };
       const giftId = newId('gift', at);
       const tail = giftId.slice(5);
       const subscription = frequency === 'one_off' ? null : `sub_seed${tail}`;
-      const paymentIntent = frequency === 'one_off' ? `pi_seed${tail}` : null;
+      const paymentIntent = `pi_seed${tail}`;
       insertGift({
         id: giftId,
         frequency,
@@ -150,13 +273,10 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
         currency,
         email: emailOf(supporterIndex),
         supporter: supporterId,
-        article,
-        section,
-        campaign: pick(CAMPAIGNS),
-        variant: pick(VARIANTS),
+        ...attribution,
         country: pick(COUNTRIES),
         session: `cs_test_seed${tail}`,
-        paymentIntent,
+        paymentIntent: subscription ? null : paymentIntent,
         subscription,
         at,
       });
@@ -164,38 +284,86 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
       let recurringId: string | null = null;
       if (subscription) {
         recurringId = newId('rec', at);
+        // most regular gifts are live; some were cancelled, a few have a renewal failing
+        const state = random();
+        const cancelled = state < 0.12;
+        const failing = !cancelled && state < 0.15;
         insertRecurring({
           id: recurringId,
           subscription,
           gift: giftId,
           supporter: supporterId,
           customer: customerOf(supporterIndex),
+          status: cancelled ? 'canceled' : failing ? 'past_due' : 'active',
           interval: frequency === 'monthly' ? 'month' : 'year',
           amount,
           currency,
+          canceledAt: cancelled ? Math.min(opts.now, at + Math.floor(random() * 300) * 86_400_000) : null,
+          issue: failing ? 'payment_failed' : null,
+          decline: failing ? pick(['insufficient_funds', 'expired_card', 'card_declined']) : null,
+          nextAttempt: failing ? opts.now + Math.floor(1 + random() * 6) * 86_400_000 : null,
           at,
         });
         result.recurringGifts += 1;
-        subs.push({ recId: recurringId, giftId, subscriptionId: subscription, supporterIndex, frequency, amountMinor: amount, currency });
+        if (!cancelled)
+          subs.push({ recId: recurringId, giftId, subscriptionId: subscription, supporterIndex, frequency, amountMinor: amount, currency, attribution });
       }
-      const stripeId = paymentIntent ?? `in_seed${tail}`;
+      const stripeId = subscription ? `in_seed${tail}` : paymentIntent;
       const fee = Math.round(amount * 0.014) + 20;
-      insertEntry({
-        id: newId('led', at),
-        key: paymentIntent ? `payment:${paymentIntent}` : `invoice:${stripeId}`,
-        kind: 'gift',
-        gift: giftId,
-        recurring: recurringId,
-        frequency,
-        amount,
-        currency,
-        fee,
-        net: amount - fee,
-        email: emailOf(supporterIndex),
-        stripeId,
-        at,
-      });
+      const p: Payment = { gift: giftId, recurring: recurringId, frequency, currency, email: emailOf(supporterIndex), paymentIntent, attribution };
+      entry(p, { kind: 'gift', amount, fee, net: amount - fee, at, stripeId, key: subscription ? `invoice:${stripeId}` : `payment:${paymentIntent}` });
+      reversals(p, amount, at);
     }
+
+    // Weekly payouts per currency of the last weeks' balance transactions: each one balances.
+    const payouts = new Map<string, { id: string; currency: string; created: number; items: Settled[] }>();
+    for (const it of settled) {
+      const week = Math.floor((it.at - payoutFrom) / WEEK_MS);
+      const created = payoutFrom + (week + 1) * WEEK_MS;
+      if (created > opts.now) continue; // this week's money is not paid out yet
+      const k = `${week}:${it.currency}`;
+      let po = payouts.get(k);
+      if (!po) {
+        po = { id: `po_seed${batch}${week}${it.currency}`, currency: it.currency, created, items: [] };
+        payouts.set(k, po);
+      }
+      po.items.push(it);
+    }
+    for (const po of payouts.values()) {
+      const total = po.items.reduce((sum, it) => sum + it.net, 0);
+      const createdSec = Math.floor(po.created / 1000);
+      insertPayout({ id: po.id, amount: total, currency: po.currency, arrival: po.created + 2 * 86_400_000, created: createdSec, at: po.created });
+      for (const it of po.items)
+        insertPayoutItem({
+          txn: it.txn,
+          payout: po.id,
+          type: it.type,
+          category: it.category,
+          source: it.source,
+          paymentIntent: it.paymentIntent,
+          amount: it.amount,
+          fee: it.fee,
+          net: it.net,
+          currency: it.currency,
+          created: Math.floor(it.at / 1000),
+        });
+      insertPayoutItem({
+        txn: `txn_seed${po.id.slice(3)}`,
+        payout: po.id,
+        type: 'payout',
+        category: 'payout',
+        source: po.id,
+        paymentIntent: null,
+        amount: -total,
+        fee: 0,
+        net: -total,
+        currency: po.currency,
+        created: createdSec,
+      });
+      result.payouts += 1;
+    }
+    // The rows went in directly, so the rollups are summed from them once, as the migration does.
+    for (const sql of REBUILD_SQL) handle.sqlite.prepare(sql).run();
   })();
   result.ms = Date.now() - started;
   return result;
