@@ -30,6 +30,7 @@ import {
 } from './lib/proc.js';
 import { runWrk, type WrkRun } from './lib/wrk.js';
 import { CHECKOUT_FORM } from './lib/checkout.js';
+import { financeRows, renderFinance, type FinanceTiming } from './lib/finance.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -45,7 +46,7 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '64' },
     contributions: { type: 'string', default: '1000000' },
-    only: { type: 'string', default: 'pages,webhooks,checkout,export' },
+    only: { type: 'string', default: 'pages,webhooks,checkout,finance,export' },
     // writes a V8 CPU profile of the Storyfund server to bench/results/profiles/ (slows it down)
     profile: { type: 'boolean', default: false },
   },
@@ -115,7 +116,13 @@ function filesUnder(dir: string): string[] {
  */
 async function prepareDatabase(): Promise<{ path: string; seedCommand: string; seededNow: boolean; seedSeconds: number | null }> {
   const hash = createHash('sha256');
-  for (const f of [...filesUnder(join(ROOT, 'db/migrations')).sort(), join(ROOT, 'db/schema.ts'), join(ROOT, 'src/runtime/seed.ts')])
+  for (const f of [
+    ...filesUnder(join(ROOT, 'db/migrations')).sort(),
+    join(ROOT, 'db/schema.ts'),
+    join(ROOT, 'src/runtime/seed.ts'),
+    join(ROOT, 'src/ledger/ledger.seed.repo.ts'),
+    join(ROOT, 'src/ledger/ledger.rollups.repo.ts'),
+  ])
     hash.update(relative(ROOT, f)).update(readFileSync(f));
   const key = `seed-${CONTRIBUTIONS}-${hash.digest('hex').slice(0, 12)}.sqlite`;
   mkdirSync(CACHE, { recursive: true });
@@ -336,16 +343,22 @@ async function main() {
   let checkout: CheckoutResult | null = null;
   if (ONLY.has('checkout')) checkout = await checkoutRows(app, standin);
 
+  let finance: FinanceTiming[] = [];
+  if (ONLY.has('finance')) finance = await financeRows(app.url, db.path, log);
+
   let exports: ExportResult[] = [];
   if (ONLY.has('export')) exports = await exportRows(app, db.path);
 
   const stats = (await (await fetch(`${standin.url}/__bench/stats`)).json()) as { sessions: number; unexpected: Record<string, number> };
   await Promise.all([app.stop(), baseline.stop(), standin.stop()]);
 
-  const report = renderReport({ throughput, goals, checkout, exports, db, stats, startedAt, loadBefore, servers: { app, baseline, standin } });
+  const report = [
+    renderReport({ throughput, goals, checkout, exports, db, stats, startedAt, loadBefore, servers: { app, baseline, standin } }),
+    ...renderFinance(finance, CONTRIBUTIONS),
+  ].join('\n');
   console.log(report);
   writeFileSync(join(RESULTS, 'latest.md'), report);
-  writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({ throughput, checkout, exports, goals }, null, 2));
+  writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({ throughput, checkout, exports, goals, finance }, null, 2));
   log(`\nWritten to bench/results/latest.md (${((Date.now() - startedAt) / 1000).toFixed(0)} s in all)`);
 }
 

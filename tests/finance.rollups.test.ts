@@ -39,6 +39,9 @@ const RANGES: Record<string, Range> = {
   'one day': { fromMs: day('2026-11-16'), toMs: day('2026-11-17') },
   'a range across October and November': { fromMs: day('2026-10-04'), toMs: day('2026-11-11') },
   'an empty week': { fromMs: day('2026-07-01'), toMs: day('2026-07-08') },
+  // November whole (read as a month) with days of October and December at its ends
+  'October 4 to December 2': { fromMs: day('2026-10-04'), toMs: day('2026-12-03') },
+  'two years': { fromMs: day('2025-01-01'), toMs: day('2027-01-01') },
 };
 
 const byKey = <T extends { currency: string; value?: string | null; bucket?: string }>(rows: T[]) =>

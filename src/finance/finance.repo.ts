@@ -156,17 +156,16 @@ const liveRecurring = sqlTemplate`
     sum(case when "interval" = 'month' and status in (${LIVE_LIST}) then amount_minor else 0 end) as monthlyMinor,
     sum(case when "interval" = 'year' and status in (${LIVE_LIST}) then amount_minor else 0 end) as annualMinor
   from recurring_gift_totals where currency <> '' group by currency`;
-const newRecurring = sqlTemplate`
-  select currency, count(*) as n from recurring_gifts where created_at >= ${'fromMs'} and created_at < ${'toMs'} and currency is not null group by currency`;
-const cancelledRecurring = sqlTemplate`
-  select currency, count(*) as n from recurring_gifts where canceled_at >= ${'fromMs'} and canceled_at < ${'toMs'} and currency is not null group by currency`;
+const recurringEvents = sqlTemplate`
+  select currency, sum(case when event = 'started' then gifts else 0 end) as started, sum(case when event = 'cancelled' then gifts else 0 end) as cancelled
+  from recurring_gift_days where day >= ${'fromDay'} and day < ${'toDay'} group by currency`;
 
-/** Live counts and amounts from the recurring rollup; new and cancelled in the range from their indexes. */
+/** Live counts and amounts, new and cancelled in the range, from the recurring rollups (whole days). */
 export async function recurringTotals(db: Db, r: Range): Promise<RecurringTotals[]> {
-  const [live, started, cancelled] = await Promise.all([
+  if (!wholeDays(r)) return recurringTotalsFromGifts(db, r);
+  const [live, events] = await Promise.all([
     db.sql.all<Omit<RecurringTotals, 'newInRange' | 'cancelledInRange'>>(liveRecurring.bind({})),
-    db.sql.all<{ currency: string; n: number }>(newRecurring.bind(r)),
-    db.sql.all<{ currency: string; n: number }>(cancelledRecurring.bind(r)),
+    db.sql.all<{ currency: string; started: number; cancelled: number }>(recurringEvents.bind({ fromDay: r.fromMs / DAY_MS, toDay: r.toMs / DAY_MS })),
   ]);
   const rows = new Map<string, RecurringTotals>();
   const row = (currency: string) => {
@@ -178,8 +177,7 @@ export async function recurringTotals(db: Db, r: Range): Promise<RecurringTotals
     return t;
   };
   for (const l of live) Object.assign(row(l.currency), l);
-  for (const x of started) row(x.currency).newInRange = x.n;
-  for (const x of cancelled) row(x.currency).cancelledInRange = x.n;
+  for (const x of events) Object.assign(row(x.currency), { newInRange: x.started, cancelledInRange: x.cancelled });
   return [...rows.values()].filter((x) => x.monthly + x.annual + x.newInRange + x.cancelledInRange > 0).sort((a, b) => a.currency.localeCompare(b.currency));
 }
 
@@ -237,7 +235,12 @@ export async function failedRenewals(db: Db, opts: { awaitingRetry: boolean; lim
     .from(recurringGifts)
     .leftJoin(supporters, eq(supporters.id, recurringGifts.supporterId))
     .where(and(...where))
-    .orderBy(asc(sql`coalesce(${recurringGifts.nextPaymentAttemptAt}, 9e15)`), asc(recurringGifts.id))
+    // awaiting retry, every row has a next attempt: the partial index's own order
+    .orderBy(
+      ...(opts.awaitingRetry
+        ? [asc(recurringGifts.nextPaymentAttemptAt), asc(recurringGifts.id)]
+        : [asc(sql`coalesce(${recurringGifts.nextPaymentAttemptAt}, 9e15)`), asc(recurringGifts.id)]),
+    )
     .limit(opts.limit);
   return rows;
 }
@@ -526,13 +529,40 @@ const attributionRollup = sqlTemplate`
     sum(amount_minor) as revenueMinor, sum(payments) as gifts,
     sum(case when frequency <> 'one_off' then payments else 0 end) as recurringGifts,
     sum(case when kind = 'gift' and frequency = 'monthly' then 12 * amount_minor when kind = 'gift' and frequency = 'annual' then amount_minor else 0 end) as annualisedMinor
-  from ledger_day_attribution where dimension = ${'dimension'} and day >= ${'fromDay'} and day < ${'toDay'}
+  from (
+    select has_value, value, currency, kind, frequency, payments, amount_minor from ledger_month_attribution
+      where dimension = ${'dimension'} and month >= ${'fromMonth'} and month < ${'toMonth'}
+    union all
+    select has_value, value, currency, kind, frequency, payments, amount_minor from ledger_day_attribution
+      where dimension = ${'dimension'} and ((day >= ${'fromDay'} and day < ${'headEnd'}) or (day >= ${'tailStart'} and day < ${'toDay'})))
   group by has_value, value, currency having sum(payments) > 0`;
 
 /** Payments in the range by one attribution dimension and currency: from the rollups for whole days. */
 export async function attribution(db: Db, r: Range, by: Dimension): Promise<AttributionRow[]> {
   if (!wholeDays(r)) return attributionFromEntries(db, r, by);
-  return db.sql.all<AttributionRow>(attributionRollup.bind({ dimension: by, fromDay: r.fromMs / DAY_MS, toDay: r.toMs / DAY_MS }));
+  return db.sql.all<AttributionRow>(attributionRollup.bind({ dimension: by, ...monthsAndDays(r) }));
+}
+
+const monthKey = (ms: number) => {
+  const d = new Date(ms);
+  return d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
+};
+
+/**
+ * A whole-day range as the calendar months wholly inside it plus the days before and after
+ * them: [fromDay, headEnd) and [tailStart, toDay) are days, [fromMonth, toMonth) months
+ * (202611 style). Without a whole month inside, it is all days.
+ */
+export function monthsAndDays(r: Range) {
+  const from = new Date(r.fromMs);
+  const firstMonth =
+    r.fromMs === Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1) ? r.fromMs : Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1);
+  const to = new Date(r.toMs);
+  const endMonth = Date.UTC(to.getUTCFullYear(), to.getUTCMonth(), 1);
+  const fromDay = r.fromMs / DAY_MS;
+  const toDay = r.toMs / DAY_MS;
+  if (firstMonth >= endMonth) return { fromMonth: 0, toMonth: 0, fromDay, headEnd: toDay, tailStart: toDay, toDay };
+  return { fromMonth: monthKey(firstMonth), toMonth: monthKey(endMonth), fromDay, headEnd: firstMonth / DAY_MS, tailStart: endMonth / DAY_MS, toDay };
 }
 
 /** The same from the entries, which carry their gift's attribution (no join). */

@@ -43,8 +43,12 @@ const totalsSelect = (sign: string, where: string) => `
   from ledger_entries e where ${where}
   group by 1, 2, 3, 4, 5`;
 
-const attributionSelect = (sign: string, where: string) => `
-  select d.dim, e.occurred_at / ${DAY_MS}, ${DIMENSION_VALUE} is not null, coalesce(${DIMENSION_VALUE}, ''), e.currency, e.kind, e.frequency,
+/** The period of an entry in each attribution table: its UTC day, or its month as 202611. */
+const DAY_OF = `e.occurred_at / ${DAY_MS}`;
+const MONTH_OF = `cast(strftime('%Y%m', e.occurred_at / 1000, 'unixepoch') as integer)`;
+
+const attributionSelect = (sign: string, where: string, period = DAY_OF) => `
+  select d.dim, ${period}, ${DIMENSION_VALUE} is not null, coalesce(${DIMENSION_VALUE}, ''), e.currency, e.kind, e.frequency,
     ${sign}count(*), ${sign}sum(e.amount_minor)
   from ledger_entries e cross join (${DIMENSION_ROWS}) d
   where e.kind in (${PAYMENTS}) and ${where}
@@ -65,12 +69,14 @@ const addTotals = (sign: string, where: string) => `
     net_minor = ledger_day_totals.net_minor + excluded.net_minor,
     fees_pending = ledger_day_totals.fees_pending + excluded.fees_pending`;
 
-const addAttribution = (sign: string, where: string) => `
-  insert into ledger_day_attribution (dimension, day, has_value, value, currency, kind, frequency, payments, amount_minor)
-  ${attributionSelect(sign, where)}
-  on conflict (dimension, day, has_value, value, currency, kind, frequency) do update set
-    payments = ledger_day_attribution.payments + excluded.payments,
-    amount_minor = ledger_day_attribution.amount_minor + excluded.amount_minor`;
+const addAttributionTo = (table: string, period: 'day' | 'month', sign: string, where: string) => `
+  insert into ${table} (dimension, ${period}, has_value, value, currency, kind, frequency, payments, amount_minor)
+  ${attributionSelect(sign, where, period === 'day' ? DAY_OF : MONTH_OF)}
+  on conflict (dimension, ${period}, has_value, value, currency, kind, frequency) do update set
+    payments = ${table}.payments + excluded.payments,
+    amount_minor = ${table}.amount_minor + excluded.amount_minor`;
+const addAttribution = (sign: string, where: string) => addAttributionTo('ledger_day_attribution', 'day', sign, where);
+const addMonthAttribution = (sign: string, where: string) => addAttributionTo('ledger_month_attribution', 'month', sign, where);
 
 /** Counts the (period, currency, email) not yet seen, then records them: in this order, in one write. */
 const addSupporters = (where: string) => [
@@ -91,8 +97,8 @@ const scoped = (text: string) => {
   return (scope: Scope): Statement => ({ sql, params: [scope.keys, scope.pis, scope.keys, scope.invoices] });
 };
 
-const BEFORE = [scoped(addTotals('-', SCOPE)), scoped(addAttribution('-', SCOPE))];
-const AFTER = [scoped(addTotals('', SCOPE)), scoped(addAttribution('', SCOPE)), ...addSupporters(SCOPE).map(scoped)];
+const BEFORE = [scoped(addTotals('-', SCOPE)), scoped(addAttribution('-', SCOPE)), scoped(addMonthAttribution('-', SCOPE))];
+const AFTER = [scoped(addTotals('', SCOPE)), scoped(addAttribution('', SCOPE)), scoped(addMonthAttribution('', SCOPE)), ...addSupporters(SCOPE).map(scoped)];
 
 /** The writes that insert or change ledger entries. */
 const TOUCHES_ENTRIES = new Set<Write['type']>(['entry', 'entry.settle', 'entry.paymentIntent', 'payment.link', 'charge.facts']);
@@ -161,8 +167,18 @@ const addRecurring = (sign: string, where: string) => `
   ${recurringSelect(sign, where)}
   on conflict (currency, "interval", status) do update set
     gifts = recurring_gift_totals.gifts + excluded.gifts, amount_minor = recurring_gift_totals.amount_minor + excluded.amount_minor`;
-const RECURRING_BEFORE = compact(addRecurring('-', RECURRING_SCOPE));
-const RECURRING_AFTER = compact(addRecurring('', RECURRING_SCOPE));
+const recurringDaysSelect = (sign: string, where: string) => `
+  select day, currency, event, ${sign}count(*) from (
+    select r.created_at / ${DAY_MS} as day, r.currency as currency, 'started' as event from recurring_gifts r where r.currency is not null and ${where}
+    union all
+    select r.canceled_at / ${DAY_MS}, r.currency, 'cancelled' from recurring_gifts r where r.currency is not null and r.canceled_at is not null and ${where})
+  where true group by 1, 2, 3`;
+const addRecurringDays = (sign: string, where: string) => `
+  insert into recurring_gift_days (day, currency, event, gifts)
+  ${recurringDaysSelect(sign, where)}
+  on conflict (day, currency, event) do update set gifts = recurring_gift_days.gifts + excluded.gifts`;
+const RECURRING_BEFORE = [compact(addRecurring('-', RECURRING_SCOPE)), compact(addRecurringDays('-', RECURRING_SCOPE))];
+const RECURRING_AFTER = [compact(addRecurring('', RECURRING_SCOPE)), compact(addRecurringDays('', RECURRING_SCOPE))];
 
 /** The statements around a write's recurring-gift changes, or none when it makes none. */
 export function recurringBracket(writes: readonly Write[]): { before: Statement[]; after: Statement[] } {
@@ -171,23 +187,34 @@ export function recurringBracket(writes: readonly Write[]): { before: Statement[
     if (w.type === 'recurring.ensure' || w.type === 'recurring.state' || w.type === 'recurring.status' || w.type === 'recurring.health')
       subs.add(w.recurring.subscriptionId);
   if (!subs.size) return { before: [], after: [] };
-  const params = [JSON.stringify([...subs])];
-  return { before: [{ sql: RECURRING_BEFORE, params }], after: [{ sql: RECURRING_AFTER, params }] };
+  const subIds = JSON.stringify([...subs]);
+  const bind = (sql: string): Statement => ({ sql, params: sql === RECURRING_BEFORE[1] || sql === RECURRING_AFTER[1] ? [subIds, subIds] : [subIds] });
+  return { before: RECURRING_BEFORE.map(bind), after: RECURRING_AFTER.map(bind) };
 }
 
 // Rebuilding from every entry: the migration's backfill, the seed's last step and
 // `ledger rollups check --rebuild`.
 
-const ROLLUP_TABLES = ['ledger_day_totals', 'ledger_day_attribution', 'ledger_supporter_counts', 'ledger_supporter_periods', 'recurring_gift_totals'] as const;
+const ROLLUP_TABLES = [
+  'ledger_day_totals',
+  'ledger_day_attribution',
+  'ledger_month_attribution',
+  'ledger_supporter_counts',
+  'ledger_supporter_periods',
+  'recurring_gift_totals',
+  'recurring_gift_days',
+] as const;
 
 /** Every rollup emptied and summed again from the entries, as SQL text (the migration holds the same). */
 export const REBUILD_SQL: readonly string[] = [
   ...ROLLUP_TABLES.map((t) => `delete from ${t}`),
   compact(addTotals('', 'true')),
   compact(addAttribution('', 'true')),
+  compact(addMonthAttribution('', 'true')),
   compact(`insert into ledger_supporter_periods (period, currency, email) ${supporterSelect('true')}`),
   `insert into ledger_supporter_counts (period, currency, supporters) select period, currency, count(*) from ledger_supporter_periods group by period, currency`,
   compact(addRecurring('', 'true')),
+  compact(addRecurringDays('', 'true')),
 ];
 
 export function rebuildStatements(): Statement[] {
@@ -208,6 +235,16 @@ const EXPECTED: Record<string, { expected: string; actual: string; keys: number 
     expected: attributionSelect('', 'true'),
     actual: `select dimension, day, has_value, value, currency, kind, frequency, payments, amount_minor from ledger_day_attribution`,
     keys: 7,
+  },
+  ledger_month_attribution: {
+    expected: attributionSelect('', 'true', MONTH_OF),
+    actual: `select dimension, month, has_value, value, currency, kind, frequency, payments, amount_minor from ledger_month_attribution`,
+    keys: 7,
+  },
+  recurring_gift_days: {
+    expected: recurringDaysSelect('', 'true'),
+    actual: `select day, currency, event, gifts from recurring_gift_days`,
+    keys: 3,
   },
   recurring_gift_totals: {
     expected: recurringSelect('', 'true'),

@@ -37,7 +37,7 @@ describe('dev seed', () => {
 
   it('adds refunds, disputes, regular gifts in every state, attribution and balanced payouts, with rollups that match the entries', () => {
     const now = Date.parse('2026-11-20T10:00:00Z');
-    const r = seedContributions(handle, loadConfig({ LOG_LEVEL: 'silent' }), { contributions: 20_000, now });
+    const r = seedContributions(handle, loadConfig({ LOG_LEVEL: 'silent' }), { contributions: 5000, now });
     const count = (where: string) => one<{ n: number }>(`select count(*) as n from ${where}`).n;
     expect(r.refunds).toBeGreaterThan(0);
     expect(count("ledger_entries where kind = 'refund'")).toBe(r.refunds);
@@ -58,7 +58,8 @@ describe('dev seed', () => {
     expect(count(`payouts p where p.amount_minor <> (select sum(i.net_minor) from payout_items i where i.payout_id = p.id and i.type <> 'payout')`)).toBe(0);
     expect(rollupDifferences(handle)).toEqual([]);
     expect(count('ledger_day_totals')).toBeGreaterThan(0);
-  });
+    // a machine shared with other test runs: seeding and the check take seconds there
+  }, 120_000);
 
   it('is refused in production', () => {
     const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), env: 'production' as const };

@@ -74,6 +74,8 @@ const APP_TABLES = [
   'ledger_supporter_counts',
   'ledger_supporter_periods',
   'recurring_gift_totals',
+  'recurring_gift_days',
+  'ledger_month_attribution',
   'outbox',
   'payout_items',
   'payouts',
