@@ -14,6 +14,7 @@ import { buildTestContext, type TestContext } from './factories/deps.js';
 import { buildStaff, insertStaffRow, sessionFor, type SignedIn } from './factories/staff.js';
 import { csvTotals, parseCsvRecords } from './helpers/csv.js';
 import { seedFinanceLedger } from './helpers/finance-ledger.js';
+import { REBUILD_SQL } from '../src/ledger/ledger.rollups.repo.js';
 
 let t: TestContext;
 let viewer: SignedIn;
@@ -37,6 +38,12 @@ beforeAll(async () => {
     `insert into ledger_entries (id, key, kind, gift_id, frequency, amount_minor, currency, fee_minor, net_minor, settlement_currency, exchange_rate, stripe_id, payment_intent_id, email, balance_transaction_id, occurred_at, created_at)
      values ('le_x1', 'payment:pi_x', 'gift', 'gift_x', 'one_off', 700, 'gbp', 30, 670, 'gbp', '1', 'pi_x', 'pi_x', '-2+3@example.org', '@txn_x', ?, 0)`,
   ).run(Date.parse('2025-06-01T12:00:00Z'));
+  // as the ledger's writes would: the entry carries its gift's attribution, and the rollups count it
+  db.prepare(`update ledger_entries set campaign = ?, article = ?, section = 'news', variant = '+1' where id = 'le_x1'`).run(
+    EVIL_CAMPAIGN,
+    'rates, "fees"\nand more',
+  );
+  for (const q of REBUILD_SQL) db.prepare(q).run();
   viewer = await sessionFor(t.deps, 'staff', (await insertStaffRow(t.deps, buildStaff({ role: 'viewer' }))).id);
   financeId = (await insertStaffRow(t.deps, buildStaff({ role: 'finance' }))).id;
   finance = await sessionFor(t.deps, 'staff', financeId);

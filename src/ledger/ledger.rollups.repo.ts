@@ -192,6 +192,26 @@ export function recurringBracket(writes: readonly Write[]): { before: Statement[
   return { before: RECURRING_BEFORE.map(bind), after: RECURRING_AFTER.map(bind) };
 }
 
+// Erasure (supporters.repo.ts eraseStatements) removes the email from a supporter's
+// entries. Who-gave sets hold emails too: they go with it, and the counts drop by them, as
+// the entries' own distinct count does. Run before the entries lose their email.
+
+const ERASED_EMAILS = `(select lower(e.email) from ledger_entries e
+  where (e.gift_id in (select g.id from gifts g where g.supporter_id = ?)
+    or e.recurring_gift_id in (select r.id from recurring_gifts r where r.supporter_id = ?) or e.email = ?) and e.email is not null)`;
+const ERASE_FROM_COUNTS = compact(`update ledger_supporter_counts set supporters = supporters - (
+  select count(*) from ledger_supporter_periods p
+  where p.period = ledger_supporter_counts.period and p.currency = ledger_supporter_counts.currency and p.email in ${ERASED_EMAILS})`);
+const ERASE_FROM_PERIODS = compact(`delete from ledger_supporter_periods where email in ${ERASED_EMAILS}`);
+
+export function eraseSupporterRollupStatements(supporterId: string, email: string): Statement[] {
+  const params = [supporterId, supporterId, email];
+  return [
+    { sql: ERASE_FROM_COUNTS, params },
+    { sql: ERASE_FROM_PERIODS, params },
+  ];
+}
+
 // Rebuilding from every entry: the migration's backfill, the seed's last step and
 // `ledger rollups check --rebuild`.
 

@@ -4,6 +4,7 @@
 import { and, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
 import { gifts, ledgerEntries, outbox, recurringGifts, sessions, supporters, verifications } from '../../db/schema.js';
+import { eraseSupporterRollupStatements } from '../ledger/ledger.rollups.repo.js';
 
 export type SupporterRow = typeof supporters.$inferSelect;
 export type RecurringRow = typeof recurringGifts.$inferSelect;
@@ -160,6 +161,7 @@ export function eraseStatements(db: Db, supporter: SupporterRow, now: number): S
   const giftIds = sql`(select ${gifts.id} from ${gifts} where ${gifts.supporterId} = ${supporter.id})`;
   const recurringIds = sql`(select ${recurringGifts.id} from ${recurringGifts} where ${recurringGifts.supporterId} = ${supporter.id})`;
   return [
+    ...eraseSupporterRollupStatements(supporter.id, supporter.email),
     db.orm
       .update(ledgerEntries)
       .set({ email: null })
