@@ -28,40 +28,81 @@ const DIMENSION_VALUE = `(case d.dim ${ATTRIBUTION_DIMENSIONS.map((d) => `when '
 const PERIOD_FORMATS = `select '%Y-%m' as f union all select '%Y'`;
 
 /**
- * The entries a write touches (see the note at the top). Its parameters, JSON arrays, are
- * the keys, the payment intents, the keys again and the invoices (scopeParams).
+ * The entries a write touches (see the note at the top): its keys, its payment intents,
+ * the payment intents of its keys' entries and of its invoices. Written with one
+ * placeholder per value, so SQLite reads the key and payment-intent indexes directly (a
+ * JSON array read through json_each cost about twice as much per statement).
  */
-const SCOPE = `(e."key" in (select value from json_each(?))
+type ScopeValues = { keys: string[]; pis: string[]; invoices: string[] };
+const list = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/** D1 binds at most 100 values per statement: a larger scope (a payout's many charges) goes as JSON arrays. */
+const MAX_LISTED = 90;
+const JSON_SCOPE = `(e."key" in (select value from json_each(?))
   or e.payment_intent_id in (select value from json_each(?)
     union select k.payment_intent_id from ledger_entries k where k."key" in (select value from json_each(?))
     union select ip.payment_intent_id from invoice_payments ip where ip.invoice_id in (select value from json_each(?))))`;
 
-const totalsSelect = (sign: string, where: string) => `
+function scopeSql(v: ScopeValues): { where: string; params: string[] } {
+  if (2 * v.keys.length + v.pis.length + v.invoices.length > MAX_LISTED)
+    return { where: JSON_SCOPE, params: [JSON.stringify(v.keys), JSON.stringify(v.pis), JSON.stringify(v.keys), JSON.stringify(v.invoices)] };
+  const parts: string[] = [];
+  const params: string[] = [];
+  if (v.keys.length) {
+    parts.push(`e."key" in (${list(v.keys.length)})`);
+    params.push(...v.keys);
+  }
+  if (v.pis.length) {
+    parts.push(`e.payment_intent_id in (${list(v.pis.length)})`);
+    params.push(...v.pis);
+  }
+  if (v.keys.length) {
+    parts.push(`e.payment_intent_id in (select k.payment_intent_id from ledger_entries k where k."key" in (${list(v.keys.length)}))`);
+    params.push(...v.keys);
+  }
+  if (v.invoices.length) {
+    parts.push(`e.payment_intent_id in (select ip.payment_intent_id from invoice_payments ip where ip.invoice_id in (${list(v.invoices.length)}))`);
+    params.push(...v.invoices);
+  }
+  return { where: parts.length ? `(${parts.join(' or ')})` : 'false', params };
+}
+
+/**
+ * 'grouped' sums in SQL (the rebuild and the check, over every entry); 'each' yields one row
+ * per entry for the upsert to add up: a write touches a handful of entries, and a GROUP BY's
+ * sorter cost more than it saved there.
+ */
+type Rows = 'grouped' | 'each';
+
+const totalsSelect = (sign: string, where: string, rows: Rows = 'grouped') => `
   select e.occurred_at / ${DAY_MS}, e.currency, coalesce(e.settlement_currency, e.currency), e.kind, e.frequency,
-    ${sign}count(*), ${sign}sum(e.amount_minor), ${sign}coalesce(sum(e.fee_minor), 0), ${sign}coalesce(sum(e.net_minor), 0),
-    ${sign}count(case when e.fee_minor is null then 1 end)
+    ${
+      rows === 'grouped'
+        ? `${sign}count(*), ${sign}sum(e.amount_minor), ${sign}coalesce(sum(e.fee_minor), 0), ${sign}coalesce(sum(e.net_minor), 0),
+    ${sign}count(case when e.fee_minor is null then 1 end)`
+        : `${sign}1, ${sign}e.amount_minor, ${sign}coalesce(e.fee_minor, 0), ${sign}coalesce(e.net_minor, 0), ${sign}(e.fee_minor is null)`
+    }
   from ledger_entries e where ${where}
-  group by 1, 2, 3, 4, 5`;
+  ${rows === 'grouped' ? 'group by 1, 2, 3, 4, 5' : ''}`;
 
 /** The period of an entry in each attribution table: its UTC day, or its month as 202611. */
 const DAY_OF = `e.occurred_at / ${DAY_MS}`;
 const MONTH_OF = `cast(strftime('%Y%m', e.occurred_at / 1000, 'unixepoch') as integer)`;
 
-const attributionSelect = (sign: string, where: string, period = DAY_OF) => `
+const attributionSelect = (sign: string, where: string, period = DAY_OF, rows: Rows = 'grouped') => `
   select d.dim, ${period}, ${DIMENSION_VALUE} is not null, coalesce(${DIMENSION_VALUE}, ''), e.currency, e.kind, e.frequency,
-    ${sign}count(*), ${sign}sum(e.amount_minor)
+    ${rows === 'grouped' ? `${sign}count(*), ${sign}sum(e.amount_minor)` : `${sign}1, ${sign}e.amount_minor`}
   from ledger_entries e cross join (${DIMENSION_ROWS}) d
   where e.kind in (${PAYMENTS}) and ${where}
-  group by 1, 2, 3, 4, 5, 6, 7`;
+  ${rows === 'grouped' ? 'group by 1, 2, 3, 4, 5, 6, 7' : ''}`;
 
 const supporterSelect = (where: string) => `
   select distinct strftime(p.f, e.occurred_at / 1000, 'unixepoch') as period, e.currency as currency, lower(e.email) as email
   from ledger_entries e cross join (${PERIOD_FORMATS}) p
   where e.kind in (${PAYMENTS}) and e.email is not null and ${where}`;
 
-const addTotals = (sign: string, where: string) => `
+const addTotals = (sign: string, where: string, rows: Rows = 'grouped') => `
   insert into ledger_day_totals (day, currency, settlement_currency, kind, frequency, entries, amount_minor, fee_minor, net_minor, fees_pending)
-  ${totalsSelect(sign, where)}
+  ${totalsSelect(sign, where, rows)}
   on conflict (day, currency, settlement_currency, kind, frequency) do update set
     entries = ledger_day_totals.entries + excluded.entries,
     amount_minor = ledger_day_totals.amount_minor + excluded.amount_minor,
@@ -69,14 +110,14 @@ const addTotals = (sign: string, where: string) => `
     net_minor = ledger_day_totals.net_minor + excluded.net_minor,
     fees_pending = ledger_day_totals.fees_pending + excluded.fees_pending`;
 
-const addAttributionTo = (table: string, period: 'day' | 'month', sign: string, where: string) => `
+const addAttributionTo = (table: string, period: 'day' | 'month', sign: string, where: string, rows: Rows) => `
   insert into ${table} (dimension, ${period}, has_value, value, currency, kind, frequency, payments, amount_minor)
-  ${attributionSelect(sign, where, period === 'day' ? DAY_OF : MONTH_OF)}
+  ${attributionSelect(sign, where, period === 'day' ? DAY_OF : MONTH_OF, rows)}
   on conflict (dimension, ${period}, has_value, value, currency, kind, frequency) do update set
     payments = ${table}.payments + excluded.payments,
     amount_minor = ${table}.amount_minor + excluded.amount_minor`;
-const addAttribution = (sign: string, where: string) => addAttributionTo('ledger_day_attribution', 'day', sign, where);
-const addMonthAttribution = (sign: string, where: string) => addAttributionTo('ledger_month_attribution', 'month', sign, where);
+const addAttribution = (sign: string, where: string, rows: Rows = 'grouped') => addAttributionTo('ledger_day_attribution', 'day', sign, where, rows);
+const addMonthAttribution = (sign: string, where: string, rows: Rows = 'grouped') => addAttributionTo('ledger_month_attribution', 'month', sign, where, rows);
 
 /** Counts the (period, currency, email) not yet seen, then records them: in this order, in one write. */
 const addSupporters = (where: string) => [
@@ -91,20 +132,29 @@ const addSupporters = (where: string) => [
 ];
 
 const compact = (s: string) => s.replace(/\s+/g, ' ').trim();
-type Scope = { keys: string; pis: string; invoices: string };
-const scoped = (text: string) => {
-  const sql = compact(text);
-  return (scope: Scope): Statement => ({ sql, params: [scope.keys, scope.pis, scope.keys, scope.invoices] });
-};
 
-const BEFORE = [scoped(addTotals('-', SCOPE)), scoped(addAttribution('-', SCOPE)), scoped(addMonthAttribution('-', SCOPE))];
-const AFTER = [scoped(addTotals('', SCOPE)), scoped(addAttribution('', SCOPE)), scoped(addMonthAttribution('', SCOPE)), ...addSupporters(SCOPE).map(scoped)];
+/** The bracket's statements per shape of scope (how many keys, payment intents, invoices), built once each. */
+const bracketTexts = new Map<string, { before: string[]; after: string[] }>();
+function bracketFor(v: ScopeValues): { before: Statement[]; after: Statement[] } {
+  const { where, params } = scopeSql(v);
+  const shape = where === JSON_SCOPE ? 'json' : `${v.keys.length}:${v.pis.length}:${v.invoices.length}`;
+  let texts = bracketTexts.get(shape);
+  if (!texts) {
+    texts = {
+      before: [addTotals('-', where, 'each'), addAttribution('-', where, 'each'), addMonthAttribution('-', where, 'each')].map(compact),
+      after: [addTotals('', where, 'each'), addAttribution('', where, 'each'), addMonthAttribution('', where, 'each'), ...addSupporters(where)].map(compact),
+    };
+    bracketTexts.set(shape, texts);
+  }
+  const bind = (sql: string): Statement => ({ sql, params });
+  return { before: texts.before.map(bind), after: texts.after.map(bind) };
+}
 
 /** The writes that insert or change ledger entries. */
 const TOUCHES_ENTRIES = new Set<Write['type']>(['entry', 'entry.settle', 'entry.paymentIntent', 'payment.link', 'charge.facts']);
 
 /** What a write names: the entry keys, payment intents and invoices whose entries it may touch. */
-export function rollupScope(writes: readonly Write[]): Scope | null {
+export function rollupScope(writes: readonly Write[]): ScopeValues | null {
   if (!writes.some((w) => TOUCHES_ENTRIES.has(w.type))) return null;
   const keys = new Set<string>();
   const pis = new Set<string>();
@@ -146,19 +196,18 @@ export function rollupScope(writes: readonly Write[]): Scope | null {
         break;
     }
   }
-  return { keys: JSON.stringify([...keys]), pis: JSON.stringify([...pis]), invoices: JSON.stringify([...invoices]) };
+  return { keys: [...keys], pis: [...pis], invoices: [...invoices] };
 }
 
 /** The statements around a write's own: take its scope out of the rollups before, add it back after. */
 export function rollupBracket(writes: readonly Write[]): { before: Statement[]; after: Statement[] } {
   const scope = rollupScope(writes);
   if (!scope) return { before: [], after: [] };
-  return { before: BEFORE.map((s) => s(scope)), after: AFTER.map((s) => s(scope)) };
+  return bracketFor(scope);
 }
 
 // Recurring gifts: the same bracket, scoped by the subscriptions a write names.
 
-const RECURRING_SCOPE = `r.stripe_subscription_id in (select value from json_each(?))`;
 const recurringSelect = (sign: string, where: string) => `
   select coalesce(r.currency, ''), coalesce(r."interval", ''), r.status, ${sign}count(*), ${sign}coalesce(sum(r.amount_minor), 0)
   from recurring_gifts r where ${where} group by 1, 2, 3`;
@@ -177,8 +226,8 @@ const addRecurringDays = (sign: string, where: string) => `
   insert into recurring_gift_days (day, currency, event, gifts)
   ${recurringDaysSelect(sign, where)}
   on conflict (day, currency, event) do update set gifts = recurring_gift_days.gifts + excluded.gifts`;
-const RECURRING_BEFORE = [compact(addRecurring('-', RECURRING_SCOPE)), compact(addRecurringDays('-', RECURRING_SCOPE))];
-const RECURRING_AFTER = [compact(addRecurring('', RECURRING_SCOPE)), compact(addRecurringDays('', RECURRING_SCOPE))];
+/** The recurring bracket's statements per number of subscriptions, built once each. */
+const recurringTexts = new Map<number, { before: string[]; after: string[] }>();
 
 /** The statements around a write's recurring-gift changes, or none when it makes none. */
 export function recurringBracket(writes: readonly Write[]): { before: Statement[]; after: Statement[] } {
@@ -187,9 +236,20 @@ export function recurringBracket(writes: readonly Write[]): { before: Statement[
     if (w.type === 'recurring.ensure' || w.type === 'recurring.state' || w.type === 'recurring.status' || w.type === 'recurring.health')
       subs.add(w.recurring.subscriptionId);
   if (!subs.size) return { before: [], after: [] };
-  const subIds = JSON.stringify([...subs]);
-  const bind = (sql: string): Statement => ({ sql, params: sql === RECURRING_BEFORE[1] || sql === RECURRING_AFTER[1] ? [subIds, subIds] : [subIds] });
-  return { before: RECURRING_BEFORE.map(bind), after: RECURRING_AFTER.map(bind) };
+  // a write names a handful of subscriptions; D1's limit of 100 values per statement is far off
+  let texts = recurringTexts.get(subs.size);
+  if (!texts) {
+    const where = `r.stripe_subscription_id in (${list(subs.size)})`;
+    texts = {
+      before: [addRecurring('-', where), addRecurringDays('-', where)].map(compact),
+      after: [addRecurring('', where), addRecurringDays('', where)].map(compact),
+    };
+    recurringTexts.set(subs.size, texts);
+  }
+  const ids = [...subs];
+  // the started/cancelled statement names the subscriptions twice (one select each)
+  const bind = (sql: string, i: number): Statement => ({ sql, params: i === 1 ? [...ids, ...ids] : ids });
+  return { before: texts.before.map(bind), after: texts.after.map(bind) };
 }
 
 // Erasure (supporters.repo.ts eraseStatements) removes the email from a supporter's
