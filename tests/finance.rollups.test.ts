@@ -19,6 +19,7 @@ import {
   supporterPeriod,
   type Range,
 } from '../src/finance/finance.repo.js';
+import type { Write } from '../src/ledger/ledger.js';
 import { writeStatements } from '../src/ledger/ledger.repo.js';
 import { runCli } from '../src/runtime/cli.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
@@ -88,6 +89,35 @@ describe('rollup-backed figures equal the entries', () => {
     });
     expect(nov.find((x) => x.currency === 'jpy')).toMatchObject({ grossMinor: 3000, feesMinor: 1608, netMinor: -1608, disputesMinor: -3000 });
     expect(nov.find((x) => x.currency === 'eur')).toMatchObject({ grossMinor: 2500, feesPending: 1 });
+    await expectSameAsEntries();
+  });
+
+  it('keeps them when one write names more entries than D1 binds values in a statement (the scope goes as JSON)', async () => {
+    clearLedger(t.handle);
+    seedFinanceLedger(t.handle, { entries: false });
+    const { entries, settlements } = financeEntryWrites();
+    const extra: Write[] = Array.from({ length: 60 }, (_, i) => ({
+      type: 'entry',
+      entry: {
+        key: `payment:pi_many_${i}`,
+        kind: 'gift',
+        giftId: 'gift_g1',
+        subscriptionId: null,
+        frequency: 'one_off',
+        amountMinor: 100 + i,
+        currency: 'gbp',
+        email: `many${i % 7}@example.org`,
+        stripeId: `pi_many_${i}`,
+        occurredAt: day('2026-11-03') + i * 60_000,
+        paymentIntentId: `pi_many_${i}`,
+      },
+    }));
+    await t.deps.db.atomic(writeStatements([...entries, ...extra], { now: t.clock.ms, eventId: null }));
+    await t.deps.db.atomic(writeStatements([...settlements, ...entries], { now: t.clock.ms, eventId: null }));
+    expect(rollupDifferences(t.handle)).toEqual([]);
+    const gbp = (await currencyTotals(t.deps.db, RANGES['November (a month)']!)).find((x) => x.currency === 'gbp');
+    // 1500 as before, and 60 gifts of 100..159
+    expect(gbp).toMatchObject({ grossMinor: 1500 + 60 * 100 + (59 * 60) / 2, gifts: 62, supporters: 2 + 7, feesPending: 60 });
     await expectSameAsEntries();
   });
 
