@@ -213,7 +213,7 @@ export const refundRequests = sqliteTable(
   (t) => [index('refund_requests_gift').on(t.giftId, t.createdAt)],
 );
 
-// Rollups of the ledger (docs/decisions/0008-ledger-rollups.md): kept by the same atomic
+// Rollups of the ledger (docs/decisions/0010-ledger-rollups.md): kept by the same atomic
 // write as the entries they sum (ledger.rollups.repo.ts), rebuilt and compared by
 // `ledger rollups check`. Days are UTC days since the epoch (occurred_at / 86,400,000).
 

@@ -1,4 +1,4 @@
-// The ledger's rollups (docs/decisions/0008-ledger-rollups.md): per-day sums of the
+// The ledger's rollups (docs/decisions/0010-ledger-rollups.md): per-day sums of the
 // entries, the attribution of payments, and who gave in each month and year, kept in the
 // same atomic write as the entries they sum, so they can never disagree with them.
 //
