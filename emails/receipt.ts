@@ -12,6 +12,8 @@ export type ReceiptProps = {
   receiptNumber: string;
   /** "Visa ending 4242", when the event said */
   paymentMethod?: string | null;
+  /** where the dispatcher finds the card when paymentMethod is not known (mail.receipts.ts) */
+  paymentIntentId?: string | null;
 };
 
 export function receiptEmail(props: ReceiptProps, site: MailSite): RenderedEmail {

@@ -13,6 +13,8 @@ export type RecurringWelcomeProps = {
   /** ms; the end of the period this payment covers, when known */
   nextPaymentAt: number | null;
   paymentMethod?: string | null;
+  /** where the dispatcher finds the card when paymentMethod is not known (mail.receipts.ts) */
+  paymentIntentId?: string | null;
 };
 
 export function recurringWelcomeEmail(props: RecurringWelcomeProps, site: MailSite): RenderedEmail {

@@ -13,6 +13,8 @@ export type RenewalReceiptProps = {
   /** ms, when known */
   nextPaymentAt: number | null;
   paymentMethod?: string | null;
+  /** where the dispatcher finds the card when paymentMethod is not known (mail.receipts.ts) */
+  paymentIntentId?: string | null;
 };
 
 export function renewalReceiptEmail(props: RenewalReceiptProps, site: MailSite): RenderedEmail {

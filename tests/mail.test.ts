@@ -61,6 +61,28 @@ describe('the email outbox', () => {
     expect(status()).toMatchObject([{ status: 'sent', attempts: 1 }]);
   });
 
+  it('names the card on the receipt, asking Stripe just before sending; without an answer the receipt goes without it', async () => {
+    mock.server.use(
+      http.post(MAIL_API, async ({ request }) => {
+        sent.push({ auth: null, key: null, body: (await request.json()) as Record<string, unknown> });
+        return HttpResponse.json({ id: 'msg_card' });
+      }),
+    );
+    const session = await payOneOff();
+    mock.store.objects.set('pm_mailcard', { id: 'pm_mailcard', object: 'payment_method', type: 'card', card: { brand: 'mastercard', last4: '4444' } });
+    mock.store.objects.set(String(session.payment_intent), { id: String(session.payment_intent), object: 'payment_intent', payment_method: 'pm_mailcard' });
+    expect(await dispatchOutbox(t.deps, httpTransport(MAIL_API, 'token_abcdefgh'))).toEqual({ sent: 1, failed: 0 });
+    expect(String(sent[0]!.body.text)).toContain('Amount: £15\nPaid with: Mastercard ending 4444\n');
+    expect(String(sent[0]!.body.html)).toContain('Mastercard ending 4444');
+
+    // Stripe does not know the payment: the receipt is still sent, without the line
+    await payOneOff('second@example.com');
+    expect(await dispatchOutbox(t.deps, httpTransport(MAIL_API, 'token_abcdefgh'))).toEqual({ sent: 1, failed: 0 });
+    expect(String(sent[1]!.body.text)).toContain('Amount: £15');
+    expect(String(sent[1]!.body.text)).not.toContain('Paid with');
+    mock.store.objects.clear();
+  });
+
   it('sends the Reply-To setting with each email', async () => {
     await t.cleanup();
     t = buildTestContext({ MAIL_REPLY_TO: 'help@news.example' });

@@ -86,7 +86,14 @@ describe('payment receipts', () => {
         key: `receipt:payment:${session.payment_intent}`,
         template: 'receipt',
         to_address: 'reader@example.com',
-        props: { amountMinor: 2500, currency: 'gbp', paidAt: 1_764_000_000_000, receiptNumber: session.payment_intent, paymentMethod: null },
+        props: {
+          amountMinor: 2500,
+          currency: 'gbp',
+          paidAt: 1_764_000_000_000,
+          receiptNumber: session.payment_intent,
+          paymentMethod: null,
+          paymentIntentId: session.payment_intent,
+        },
       },
     ]);
   });

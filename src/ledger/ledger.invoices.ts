@@ -98,6 +98,8 @@ export function onInvoicePaid(inv: PaidInvoiceFacts, gift: GiftRef | null, frequ
       paidAt: inv.paidAt * 1000,
       receiptNumber: inv.invoiceId,
       nextPaymentAt: inv.periodEnd ? inv.periodEnd * 1000 : null,
+      // the dispatcher asks Stripe for its card (mail.receipts.ts)
+      paymentIntentId: inv.paymentIntentId,
     };
     // the first invoice of a subscription starts the gift; every later one renews it
     writes.push(

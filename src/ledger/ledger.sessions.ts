@@ -86,6 +86,8 @@ export function onSessionSettled(s: PaidSessionFacts, gift: GiftRef | null): Wri
           paidAt: s.stripeCreated * 1000,
           receiptNumber: s.paymentIntentId ?? s.sessionId,
           paymentMethod: s.paymentMethod ?? null,
+          // the dispatcher asks Stripe for its card when the event did not say (mail.receipts.ts)
+          paymentIntentId: s.paymentIntentId ?? null,
         }),
       );
     }

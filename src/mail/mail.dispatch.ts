@@ -4,6 +4,7 @@
 import type { Deps } from '../deps.js';
 import { describeError } from '../lib/log.js';
 import { claim, dueEmails, markRetry, markSent } from './mail.repo.js';
+import { withPaymentMethod } from './mail.receipts.js';
 import { mailSite, renderOutboxEmail } from './mail.templates.js';
 import type { Transport } from './mail.transport.js';
 
@@ -14,13 +15,13 @@ const LEASE_MS = 5 * 60_000;
 
 export type DispatchResult = { sent: number; failed: number };
 
-export async function dispatchOutbox(deps: Pick<Deps, 'db' | 'now' | 'log' | 'config'>, transport: Transport, limit = 50): Promise<DispatchResult> {
+export async function dispatchOutbox(deps: Pick<Deps, 'db' | 'now' | 'log' | 'config' | 'stripe'>, transport: Transport, limit = 50): Promise<DispatchResult> {
   const result: DispatchResult = { sent: 0, failed: 0 };
   const site = mailSite(deps.config);
   for (const row of await dueEmails(deps.db, deps.now(), limit)) {
     if (!(await claim(deps.db, row, deps.now() + LEASE_MS))) continue;
     try {
-      const email = renderOutboxEmail(row.template, row.props, site);
+      const email = renderOutboxEmail(row.template, await withPaymentMethod(deps, row.template, row.props), site);
       await transport.send({ from: deps.config.mail.from, replyTo: deps.config.mail.replyTo, to: row.to, ...email, idempotencyKey: row.key });
       await markSent(deps.db, row.id, deps.now());
       result.sent += 1;

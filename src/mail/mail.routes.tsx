@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../deps.js';
 import { Layout, toHtml } from '../ui/layout.js';
 import { findEmail, recentEmails } from './mail.repo.js';
+import { withPaymentMethod } from './mail.receipts.js';
 import { mailSite, renderOutboxEmail } from './mail.templates.js';
 
 export function mailPreviewRoutes(): Hono<AppEnv> {
@@ -58,7 +59,8 @@ export function mailPreviewRoutes(): Hono<AppEnv> {
     const { db, config } = c.var.deps;
     const row = await findEmail(db, c.req.param('id'));
     if (!row) return c.json({ error: 'No such email' }, 404);
-    const email = renderOutboxEmail(row.template, row.props, mailSite(config));
+    // as the dispatcher sends it, with the card asked of Stripe (here usually the sandbox)
+    const email = renderOutboxEmail(row.template, await withPaymentMethod(c.var.deps, row.template, row.props), mailSite(config));
     const format = c.req.query('format');
     if (format === 'text') return c.text(`To: ${row.to}\nSubject: ${email.subject}\n\n${email.text}`);
     // the email's own document, for the frame below (it carries its own inline styles)

@@ -132,6 +132,8 @@ describe('a supporter registered on giving manages their gift', () => {
     const welcome = await page.locator('pre.mail-text').textContent();
     expect(welcome).toContain(`Receipt number: ${receiptNumber}`);
     expect(welcome).toContain('Amount: £5');
+    // the card, asked of Stripe (the sandbox) as the dispatcher does; the receipt page shows the same one
+    expect(welcome).toContain('Paid with: Visa ending 4242');
     expect(welcome).toContain(`Sign in to see and manage your gifts: ${server.url}/signin`);
     expect(await page.frameLocator('iframe.mail-frame').locator('body').textContent()).toContain(receiptNumber!);
     // the HTML and text parts side by side, as the preview promises

@@ -254,7 +254,7 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect(preview).toContain('Welcome: your monthly gift to The Harbour Ledger');
       const text = await (await fetch(`${t.url}/dev/mail/${emails[0]!.id}?format=text`)).text();
       expect(text).toContain(`Receipt number: ${rows[0]!.stripe_id}\n`);
-      expect(text).toContain(`Amount: £10\nNext payment: `);
+      expect(text).toContain(`Amount: £10\nPaid with: Visa ending 4242\nNext payment: `);
       expect(text).toContain(`Sign in to see and manage your gifts: ${t.url}/signin\n`);
     });
 
