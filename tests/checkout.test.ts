@@ -362,12 +362,15 @@ describe('Checkout cancel_url', () => {
 
   it("returns a fragment gift to the page the CMS named, when its origin is the publisher's", async () => {
     expect((await fromFragment({ return_to: 'https://www.news.example/2026/town-budget#support' })).status).toBe(303);
-    expect(cancelUrlSent()).toBe('https://www.news.example/2026/town-budget#support');
+    // with the reader's choice for the CMS to pass on to GET /appeal
+    expect(cancelUrlSent()).toBe(
+      'https://www.news.example/2026/town-budget?storyfund_cancelled=1&storyfund_frequency=one_off&storyfund_amount=10&storyfund_currency=gbp#support',
+    );
   });
 
   it('falls back to the Referer of the post, then to our own article', async () => {
     await fromFragment({}, { referer: 'https://news.example/' });
-    expect(cancelUrlSent()).toBe('https://news.example/');
+    expect(cancelUrlSent()).toBe('https://news.example/?storyfund_cancelled=1&storyfund_frequency=one_off&storyfund_amount=10&storyfund_currency=gbp');
     await fromFragment({});
     expect(cancelUrlSent()).toBe(OUR_APPEAL_AGAIN);
   });

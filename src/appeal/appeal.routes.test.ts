@@ -140,6 +140,32 @@ describe('GET /appeal', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('>£10</label>');
   });
+
+  it("shows a cancelled checkout's choice again, with the no-gift line, from the storyfund_* values a publisher passes on", async () => {
+    const app = appWith();
+    const q = new URLSearchParams({
+      article: 'quay',
+      return_to: 'https://news.example/quay',
+      storyfund_cancelled: '1',
+      storyfund_frequency: 'annual',
+      storyfund_amount: '60',
+      storyfund_currency: 'eur',
+    });
+    const html = await (await app.request(`/appeal?${q}`)).text();
+    expect(html).toContain('so no gift was made and nothing was charged');
+    expect(tag(html, /<input[^>]*value="annual"[^>]*>/)).toContain('checked');
+    expect(html).toContain('>€60</label>');
+    expect(checkedPresets(html).map((m) => m[0])).toEqual([expect.stringContaining('value="60"')]);
+    expect(html).toContain('name="article" value="quay"');
+    expect(html).toContain('name="return_to" value="https://news.example/quay"');
+    // the cached fragment for everyone else is untouched
+    expect(await (await app.request('/appeal?article=quay')).text()).not.toContain('no gift was made');
+    // values that are not a frequency or an amount are ignored, not reflected
+    const odd = await (await app.request('/appeal?storyfund_cancelled=1&storyfund_frequency=%3Cb%3E&storyfund_amount=lots')).text();
+    expect(odd).toContain('no gift was made');
+    expect(odd).not.toContain('<b>');
+    expect(odd).not.toContain('lots');
+  });
 });
 
 describe('renderArticlePage', () => {

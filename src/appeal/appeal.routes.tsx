@@ -133,9 +133,30 @@ export function appealRoutes(): Hono<AppEnv> {
     // one pass over the query string for all six values
     const query = c.req.query();
     const currency = resolveCurrency(config, query.currency);
-    const template = cached(fragments, config, currency, () => compileFragment(config, currency));
     const values = {} as Record<Slot, string>;
     for (const s of SLOTS) values[s] = (query[s] ?? '').trim().slice(0, QUERY_LIMITS[s]);
+    // back from a cancelled checkout: the publisher's CMS passes on the storyfund_* values the
+    // cancel address put on its page (checkout.session.ts), rendered for this reader, not cached
+    const chosen = chosenAgain({
+      cancelled: query.storyfund_cancelled ?? '',
+      frequency: query.storyfund_frequency ?? '',
+      amount: query.storyfund_amount ?? '',
+    });
+    if (chosen) {
+      const again = resolveCurrency(config, query.storyfund_currency ?? query.currency);
+      const html = String(
+        <AppealFragment
+          config={config}
+          currency={again}
+          values={{ ...values, ...chosen.values }}
+          {...(chosen.notice ? { notice: chosen.notice } : {})}
+          action={`${config.publicUrl}/checkout`}
+          target="_top"
+        />,
+      );
+      return new Response(utf8.encode(html), { headers: headersFor(config).fragment });
+    }
+    const template = cached(fragments, config, currency, () => compileFragment(config, currency));
     return new Response(fillFragment(template, values), { headers: headersFor(config).fragment });
   });
 

@@ -41,7 +41,7 @@ export type GiftChoice = { frequency: string; amountMinor: number; currency: str
  */
 export function cancelUrl(config: Config, from: GiftOrigin, choice?: GiftChoice): string {
   const publisher = publisherReturnUrl(config, from);
-  if (publisher) return publisher;
+  if (publisher) return choice ? withChoice(publisher, choice) : publisher;
   if (!choice) return `${config.publicUrl}/?cancelled=1#support`;
   const q = new URLSearchParams({
     cancelled: '1',
@@ -50,6 +50,19 @@ export function cancelUrl(config: Config, from: GiftOrigin, choice?: GiftChoice)
     currency: choice.currency,
   });
   return `${config.publicUrl}/?${q.toString()}#support`;
+}
+
+/**
+ * The publisher's page with the reader's choice in `storyfund_*` parameters, which its CMS
+ * passes on to GET /appeal (README) so the fragment shows it again with the no-gift line.
+ */
+function withChoice(publisher: string, choice: GiftChoice): string {
+  const url = new URL(publisher);
+  url.searchParams.set('storyfund_cancelled', '1');
+  url.searchParams.set('storyfund_frequency', choice.frequency);
+  url.searchParams.set('storyfund_amount', minorToMajorString(choice.amountMinor, choice.currency, { trim: true }));
+  url.searchParams.set('storyfund_currency', choice.currency);
+  return url.href;
 }
 
 function allowedReturnUrl(config: Config, candidate: string | null | undefined): string | null {

@@ -20,10 +20,14 @@ beforeAll(async () => {
   const port = await freePort();
   PUBLISHER = `http://localhost:${port}`;
   publisher = createServer((req, res) => {
-    const story = `${PUBLISHER}${(req.url ?? '/').split('?')[0]}`;
+    const url = new URL(req.url ?? '/', PUBLISHER);
+    const story = `${PUBLISHER}${url.pathname}`;
+    // as the README asks of a publisher: the page's storyfund_* values passed on to the appeal
+    const passOn = [...url.searchParams].filter(([k]) => k.startsWith('storyfund_'));
+    const src = `${server.url}/appeal?${new URLSearchParams([['return_to', story], ...passOn]).toString()}`;
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(
-      `<!doctype html><title>Publisher</title><h1>A publisher's story</h1><iframe title="Support us" style="width:100%;height:900px" src="${server.url}/appeal?return_to=${encodeURIComponent(story)}"></iframe>`,
+      `<!doctype html><title>Publisher</title><h1>A publisher's story</h1><iframe title="Support us" style="width:100%;height:900px" src="${src.replaceAll('&', '&amp;')}"></iframe>`,
     );
   });
   await new Promise<void>((res) => publisher.listen(port, '127.0.0.1', res));
@@ -187,8 +191,13 @@ describe('a supporter registered on giving manages their gift', () => {
     await frame.getByRole('button', { name: 'Support us' }).click();
     await page.waitForURL(/\/sandbox\/checkout\/cs_test_/);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.waitForURL(story);
+    await page.waitForURL((u) => u.href.startsWith(`${story}?storyfund_cancelled=1&storyfund_frequency=monthly`));
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe("A publisher's story");
+    // back on the publisher's page, the appeal says no gift was made, with the choice made again
+    const back = page.frameLocator('iframe[title="Support us"]');
+    expect(await back.getByRole('status').textContent()).toContain('no gift was made');
+    expect(await back.getByLabel('Monthly').isChecked()).toBe(true);
+    await shot(page, 'account-14-fragment-cancelled');
 
     frame = await appeal();
     await frame.getByLabel('Other amount').fill('6');
