@@ -74,28 +74,61 @@ const exitOf = (child: ChildProcess) =>
 
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'storyfund-srv-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const fullEnv = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: url,
-    DATABASE_PATH: join(dir, 'storyfund.sqlite'),
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
-    ...env,
-  };
   let out = '';
   let stdout = '';
   const append = (text: string) => (out += text);
   const appendStdout = (text: string) => (stdout += text);
-  let child = await spawnServer(fullEnv, append, appendStdout);
+  // freePort() lets its port go before the server binds it, so a test file running beside this
+  // one can take it in between: a start that finds its port taken is tried again with another
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const fullEnv = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      DATABASE_PATH: join(dir, 'storyfund.sqlite'),
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      ...env,
+    };
+    try {
+      const child = await spawnServer(fullEnv, append, appendStdout);
+      return running(
+        dir,
+        url,
+        fullEnv,
+        child,
+        () => out,
+        () => stdout,
+        append,
+        appendStdout,
+      );
+    } catch (err) {
+      if (!String(err).includes('EADDRINUSE') || attempt >= 5 || env.PORT) throw err;
+      out = '';
+      stdout = '';
+    }
+  }
+}
+
+function running(
+  dir: string,
+  url: string,
+  fullEnv: Record<string, string>,
+  first: ChildProcess,
+  output: () => string,
+  stdoutText: () => string,
+  append: (text: string) => void,
+  appendStdout: (text: string) => void,
+): RunningServer {
+  let child = first;
   return {
     url,
-    dbPath: fullEnv.DATABASE_PATH,
+    dbPath: fullEnv.DATABASE_PATH ?? join(dir, 'storyfund.sqlite'),
     env: fullEnv,
-    output: () => out,
-    stdout: () => stdout,
+    output,
+    stdout: stdoutText,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = exitOf(child);

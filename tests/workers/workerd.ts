@@ -36,41 +36,53 @@ export async function startWorkerd(opts: { env?: Record<string, string>; stripe?
   const build = inject('workerBuild');
   const dir = mkdtempSync(join(tmpdir(), 'storyfund-workerd-'));
   cpSync(build.d1PersistTemplate, join(dir, 'd1'), { recursive: true });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const refusedOutbound: string[] = [];
   let output = '';
   let logs = '';
   const handlers = [...(opts.stripe ? stripeHandlers(opts.stripe) : []), ...(opts.outbound ?? [])];
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: build.scriptPath,
-    compatibilityDate: build.compatibilityDate,
-    compatibilityFlags: build.compatibilityFlags,
-    d1Databases: { DB: build.d1Id },
-    d1Persist: join(dir, 'd1'),
-    // wrangler.toml's [vars] (production settings) with `worker:dev`'s local overrides
-    bindings: { ...build.vars, NODE_ENV: 'development', PUBLIC_URL: url, MAIL_TRANSPORT: 'preview', LOG_LEVEL: 'info', ...opts.env },
-    host: '127.0.0.1',
-    port,
-    log: new Log(LogLevel.NONE),
-    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      stdout.on('data', (d: Buffer) => {
-        output += d.toString();
-        logs += d.toString();
-      });
-      stderr.on('data', (d: Buffer) => (output += d.toString()));
-    },
-    async outboundService(request: MiniflareRequest) {
-      const answered = await getResponse(handlers, request as unknown as Request);
-      if (!answered) {
-        refusedOutbound.push(`${request.method} ${request.url}`);
-        return new MiniflareResponse('refused by the test: no network here', { status: 599 });
-      }
-      return new MiniflareResponse(await answered.arrayBuffer(), { status: answered.status, headers: [...answered.headers] });
-    },
-  });
-  await mf.ready;
+  // freePort() lets its port go before Miniflare binds it, so another test run (vitest runs
+  // files in parallel) can take it in between: a port found taken is tried again with another
+  let mf: Miniflare | undefined;
+  let url = '';
+  for (let attempt = 1; !mf; attempt++) {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const candidate = new Miniflare({
+      modules: true,
+      scriptPath: build.scriptPath,
+      compatibilityDate: build.compatibilityDate,
+      compatibilityFlags: build.compatibilityFlags,
+      d1Databases: { DB: build.d1Id },
+      d1Persist: join(dir, 'd1'),
+      // wrangler.toml's [vars] (production settings) with `worker:dev`'s local overrides
+      bindings: { ...build.vars, NODE_ENV: 'development', PUBLIC_URL: url, MAIL_TRANSPORT: 'preview', LOG_LEVEL: 'info', ...opts.env },
+      host: '127.0.0.1',
+      port,
+      log: new Log(LogLevel.NONE),
+      handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+        stdout.on('data', (d: Buffer) => {
+          output += d.toString();
+          logs += d.toString();
+        });
+        stderr.on('data', (d: Buffer) => (output += d.toString()));
+      },
+      async outboundService(request: MiniflareRequest) {
+        const answered = await getResponse(handlers, request as unknown as Request);
+        if (!answered) {
+          refusedOutbound.push(`${request.method} ${request.url}`);
+          return new MiniflareResponse('refused by the test: no network here', { status: 599 });
+        }
+        return new MiniflareResponse(await answered.arrayBuffer(), { status: answered.status, headers: [...answered.headers] });
+      },
+    });
+    try {
+      await candidate.ready;
+      mf = candidate;
+    } catch (err) {
+      await candidate.dispose().catch(() => {});
+      if ((err as { code?: string }).code !== 'ERR_ADDRESS_IN_USE' || attempt >= 5) throw err;
+    }
+  }
   const d1 = await mf.getD1Database('DB');
   return {
     runtime: 'workerd',
