@@ -176,6 +176,8 @@ export const ledgerEntries = sqliteTable(
     index('ledger_entries_gift').on(t.giftId),
     index('ledger_entries_payment_intent').on(t.paymentIntentId),
     index('ledger_entries_balance_transaction').on(t.balanceTransactionId),
+    // a payout item's refund or dispute finds its entry (and gift) by Stripe id: without it each was a scan of every entry
+    index('ledger_entries_stripe').on(t.stripeId),
     // the finance contributions list sorted by amount, paged by keyset on (amount_minor, id)
     index('ledger_entries_amount').on(t.amountMinor, t.id),
   ],

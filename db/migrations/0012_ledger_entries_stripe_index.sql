@@ -1,0 +1,1 @@
+CREATE INDEX `ledger_entries_stripe` ON `ledger_entries` (`stripe_id`);
