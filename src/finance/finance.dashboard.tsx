@@ -13,9 +13,9 @@ import { formatMoney, isKnownCurrency } from '../lib/money.js';
 import { fieldErrors, INPUT_ERROR_MESSAGE, parseInput } from '../lib/validate.js';
 import { bucketFor, GivingChart } from './finance.chart.js';
 import { lastReconcileRun, type ReconcileRun } from '../ledger/ledger.runs.repo.js';
-import { StaffPage } from './finance.layout.js';
+import { FieldErrorList, StaffPage } from './finance.layout.js';
 import { giftRefunds, RefundsSection } from './finance.refunds.routes.js';
-import { currencyTotals, failedRenewals, giftTimeline, givingSeries, listContributions, recurringTotals } from './finance.repo.js';
+import { currencyTotals, type FailedRenewal, failedRenewals, giftTimeline, givingSeries, listContributions, recurringTotals } from './finance.repo.js';
 import {
   churnRate,
   contributionFilter,
@@ -241,28 +241,7 @@ export function dashboardRoutes(): Hono<StaffEnv> {
             {failed.length === 0 ? (
               <p>None.</p>
             ) : (
-              <table class="data" id="failed">
-                <thead>
-                  <tr>
-                    <th>Subscription</th>
-                    <th>Supporter</th>
-                    <th class="num">Amount</th>
-                    <th>Why</th>
-                    <th>Next retry (UTC)</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {failed.map((f) => (
-                    <tr>
-                      <td>{f.giftId ? <a href={`/finance/gifts/${encodeURIComponent(f.giftId)}`}>{f.stripeSubscriptionId}</a> : f.stripeSubscriptionId}</td>
-                      <td>{f.supporterEmail ? emailFor(staff.role, f.supporterEmail) : '–'}</td>
-                      <Money minor={f.amountMinor} currency={f.currency} />
-                      <td>{declineInWords(f.declineCode)}</td>
-                      <td>{f.nextPaymentAttemptAt ? isoMinute(f.nextPaymentAttemptAt) : '–'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <FailedRenewalsTable id="failed" rows={failed} email={(e) => (e ? emailFor(staff.role, e) : '–')} noRetry="–" />
             )}
           </>
         ),
@@ -537,21 +516,9 @@ function ContributionsForm(props: { values: Record<string, string>; errors: Reco
       {props.errors[name] ? <span class="error">{props.errors[name]}</span> : null}
     </label>
   );
-  const errorList = Object.entries(props.errors);
   return (
     <form method="get" action="/finance/contributions" class="filters" id="filters">
-      {errorList.length ? (
-        <div class="notice" role="alert">
-          <p>{INPUT_ERROR_MESSAGE}:</p>
-          <ul>
-            {errorList.map(([name, problem]) => (
-              <li>
-                {name}: {problem}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <FieldErrorList errors={props.errors} />
       {input('from', 'From', 'date')}
       {input('to', 'To', 'date')}
       <Select name="status" label="Status" options={GIFT_STATUSES} value={v.status} />
@@ -568,5 +535,35 @@ function ContributionsForm(props: { values: Record<string, string>; errors: Reco
       <input type="hidden" name="dir" value={v.dir ?? ''} />
       <button type="submit">Filter</button> <a href="/finance/contributions">Clear</a>
     </form>
+  );
+}
+
+/** Renewals whose payment failed: the overview's awaiting retry, and the failed payments page's all. */
+export function FailedRenewalsTable(props: { id: string; rows: FailedRenewal[]; email: (e: string | null) => string; withStatus?: boolean; noRetry: string }) {
+  return (
+    <table class="data" id={props.id}>
+      <thead>
+        <tr>
+          <th>Subscription</th>
+          <th>Supporter</th>
+          <th class="num">Amount</th>
+          {props.withStatus ? <th>Status</th> : null}
+          <th>Why</th>
+          <th>Next retry (UTC)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr>
+            <td>{r.giftId ? <a href={`/finance/gifts/${encodeURIComponent(r.giftId)}`}>{r.stripeSubscriptionId}</a> : r.stripeSubscriptionId}</td>
+            <td>{props.email(r.supporterEmail)}</td>
+            <Money minor={r.amountMinor} currency={r.currency} />
+            {props.withStatus ? <td>{r.status}</td> : null}
+            <td>{declineInWords(r.declineCode)}</td>
+            <td>{r.nextPaymentAttemptAt ? isoMinute(r.nextPaymentAttemptAt) : props.noRetry}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

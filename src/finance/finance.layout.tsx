@@ -2,6 +2,7 @@
 import type { Child } from 'hono/jsx';
 import { Csrf } from '../auth/auth.views.js';
 import type { StaffPrincipal } from '../deps.js';
+import { INPUT_ERROR_MESSAGE } from '../lib/validate.js';
 import { Layout, toHtml } from '../ui/layout.js';
 
 export function StaffBar(props: { staff: StaffPrincipal; csrf: string }) {
@@ -55,5 +56,23 @@ export function StaffPage(props: { title: string; publication: string; staff: St
         {props.children}
       </div>
     </Layout>,
+  );
+}
+
+/** A form's bad fields above it, each named, as a staff form shows them. */
+export function FieldErrorList(props: { errors: Record<string, string> }) {
+  const list = Object.entries(props.errors);
+  if (!list.length) return null;
+  return (
+    <div class="notice" role="alert">
+      <p>{INPUT_ERROR_MESSAGE}:</p>
+      <ul>
+        {list.map(([name, problem]) => (
+          <li>
+            {name}: {problem}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

@@ -17,7 +17,7 @@ import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { formatMoney } from '../lib/money.js';
 import { fieldErrors, INPUT_ERROR_MESSAGE, validate } from '../lib/validate.js';
-import { StaffPage } from './finance.layout.js';
+import { FieldErrorList, StaffPage } from './finance.layout.js';
 import { isoMinute } from './finance.js';
 import {
   checkAmount,
@@ -112,22 +112,10 @@ export function RefundsSection(props: { giftId: string; refunds: GiftRefunds; st
 function RefundForm(props: { gift: Gift; payments: PaymentRefundState[]; values: Record<string, string>; errors: Record<string, string> }) {
   const v = props.values;
   const open = props.payments.filter((p) => p.remainingMinor > 0);
-  const errorList = Object.entries(props.errors);
   const chosen = v.payment ?? open[0]?.paymentIntentId;
   return (
     <form method="get" action={`/finance/gifts/${props.gift.id}/refund/confirm`} class="stack" id="refund-form">
-      {errorList.length ? (
-        <div class="notice" role="alert">
-          <p>{INPUT_ERROR_MESSAGE}:</p>
-          <ul>
-            {errorList.map(([name, problem]) => (
-              <li>
-                {name}: {problem}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <FieldErrorList errors={props.errors} />
       <label>
         Payment
         <select name="payment">

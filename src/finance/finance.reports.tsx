@@ -10,7 +10,7 @@ import { formatMoney } from '../lib/money.js';
 import { parseInput } from '../lib/validate.js';
 import { payoutReports } from '../ledger/ledger.payouts.repo.js';
 import { SupporterPrivacyActions } from '../supporters/supporters.finance.js';
-import { Money } from './finance.dashboard.js';
+import { FailedRenewalsTable, Money } from './finance.dashboard.js';
 import { StaffPage } from './finance.layout.js';
 import {
   attribution,
@@ -317,30 +317,7 @@ export function reportRoutes(): Hono<StaffEnv> {
         children: (
           <>
             <h2>Recurring gifts with a failed payment</h2>
-            <table class="data" id="failed-renewals">
-              <thead>
-                <tr>
-                  <th>Subscription</th>
-                  <th>Supporter</th>
-                  <th class="num">Amount</th>
-                  <th>Status</th>
-                  <th>Why</th>
-                  <th>Next retry (UTC)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {renewals.map((r) => (
-                  <tr>
-                    <td>{r.giftId ? <a href={`/finance/gifts/${encodeURIComponent(r.giftId)}`}>{r.stripeSubscriptionId}</a> : r.stripeSubscriptionId}</td>
-                    <td>{mask(r.supporterEmail)}</td>
-                    <Money minor={r.amountMinor} currency={r.currency} />
-                    <td>{r.status}</td>
-                    <td>{declineInWords(r.declineCode)}</td>
-                    <td>{r.nextPaymentAttemptAt ? isoMinute(r.nextPaymentAttemptAt) : 'Stripe will not retry'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <FailedRenewalsTable id="failed-renewals" rows={renewals} email={mask} withStatus noRetry="Stripe will not retry" />
             {renewals.length === 0 ? <p>None.</p> : null}
             <h2>Gifts whose payment failed</h2>
             <table class="data" id="failed-gifts">
