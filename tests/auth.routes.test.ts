@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword, PBKDF2_ITERATIONS } from '../src/auth/auth.crypto.js';
 import { totpCode } from '../src/auth/auth.totp.js';
-import { WRONG_CREDENTIALS } from '../src/auth/auth.routes.js';
+import { WRONG_CREDENTIALS } from '../src/auth/auth.staff.routes.js';
 import { replaceRecoveryCodes } from '../src/auth/auth.repo.js';
 import { normalizeRecoveryCode } from '../src/auth/auth.totp.js';
 import { sha256Hex } from '../src/auth/auth.crypto.js';
@@ -396,7 +396,7 @@ describe('supporters sign in by emailed link', () => {
 });
 
 describe('second-factor secrets at rest', () => {
-  const KEY_NEW = '7c'.repeat(4) + '00112233445566778899aabbccddeeff' + '0a1b2c3d4e5f6a7b8c9d0e1f';
+  const KEY_NEW = `${'7c'.repeat(4)}00112233445566778899aabbccddeeff0a1b2c3d4e5f6a7b8c9d0e1f`;
   const stored = (id: string) => sql<{ totp_secret: string | null }>('select totp_secret from staff where id = ?', id)[0]!.totp_secret!;
   /** the same database served by an app with other settings for the keys */
   const appWith = (staffSecrets: Config['staffSecrets'], lines: string[] = []) =>
