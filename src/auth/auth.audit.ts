@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'staff.password_set',
   'staff.password_link_sent',
   'staff.totp_enrolled',
+  'staff.second_factor_reset',
+  'staff.secrets_resealed',
   'staff.role_changed',
   'staff.disabled',
   'staff.enabled',

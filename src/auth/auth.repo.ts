@@ -107,6 +107,17 @@ export function replaceRecoveryCodes(db: Db, staffId: string, codeHashes: string
   ];
 }
 
+/**
+ * Forgets a second factor (secret, enrolment, last step used and recovery codes), so the
+ * next sign-in enrols a new one: for staff who lost both their phone and their codes.
+ */
+export function clearSecondFactor(db: Db, id: string, now: number): Statement[] {
+  return [
+    db.orm.update(staff).set({ totpSecret: null, totpEnrolledAt: null, totpLastStep: null, updatedAt: now }).where(eq(staff.id, id)),
+    db.orm.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, id)),
+  ];
+}
+
 /** Marks an unused recovery code used; true when this call was the one that used it. */
 export async function useRecoveryCode(db: Db, staffId: string, codeHash: string, now: number): Promise<boolean> {
   const used = await db.orm

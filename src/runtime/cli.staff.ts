@@ -6,7 +6,8 @@ import { STAFF_ROLES, type StaffRole } from '../../db/schema.js';
 import { auditStatement, type RequestOrigin } from '../auth/auth.audit.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/auth.crypto.js';
 import { LINK_VALID_MS, newLink } from '../auth/auth.links.js';
-import { findStaffByEmail, insertStaff, listStaff } from '../auth/auth.repo.js';
+import { clearSecondFactor, deleteSessionsOf, findStaffByEmail, insertStaff, listStaff, resealTotpSecret } from '../auth/auth.repo.js';
+import { openTotpSecret, sealTotpSecret } from '../auth/auth.secrets.js';
 import { staffChangeStatements } from '../auth/auth.staff.js';
 import { API_TOKEN_NAME_MAX, apiTokenExpiry, apiTokenState, newApiToken, revokeApiTokenStatements } from '../auth/auth.tokens.js';
 import { listApiTokens } from '../auth/auth.tokens.repo.js';
@@ -92,6 +93,64 @@ export async function staffSetRole(deps: StaffCliDeps, args: { email?: string; r
   await deps.db.atomic(staffChangeStatements(deps.db, person, { kind: 'role', role }, { actor: 'cli', origin: CLI }, now));
   deps.out(`${email} is now ${role}${role !== 'viewer' && !person.totpEnrolledAt ? ' (they will set up a second factor at their next sign-in)' : ''}.\n`);
   return EXIT.ok;
+}
+
+/** For staff who lost both their authenticator and their recovery codes: they enrol again at their next sign-in. */
+export async function staffResetSecondFactor(deps: StaffCliDeps, args: { email?: string }): Promise<number> {
+  const email = parseEmail(args.email);
+  const person = await findStaffByEmail(deps.db, email);
+  if (!person) throw new StaffCliError(`no staff account for ${email}`);
+  const now = deps.now();
+  await deps.db.atomic([
+    ...clearSecondFactor(deps.db, person.id, now),
+    deleteSessionsOf(deps.db, 'staff', person.id),
+    auditStatement(deps.db, { actor: 'cli', action: 'staff.second_factor_reset', target: `staff:${person.id}` }, CLI, now),
+  ]);
+  deps.out(
+    `Reset the second factor of ${email}: their authenticator and recovery codes no longer work and their sessions have ended.\n` +
+      (person.role === 'viewer' ? '' : 'They set up a new authenticator at their next sign-in, after their password.\n'),
+  );
+  return EXIT.ok;
+}
+
+/**
+ * Seals every stored TOTP secret under the current STAFF_SECRETS_KEY (secrets in plain text
+ * or under STAFF_SECRETS_KEY_PREVIOUS), so the previous key can be retired without waiting
+ * for each person to sign in. Exits 1 if any secret cannot be read (it names whose).
+ */
+export async function staffSecretsReseal(deps: StaffCliDeps): Promise<number> {
+  const keys = deps.config.staffSecrets;
+  if (!keys) throw new StaffCliError('STAFF_SECRETS_KEY is not set: there is no key to seal secrets under');
+  let resealed = 0;
+  let current = 0;
+  const unreadable: string[] = [];
+  for (const person of await listStaff(deps.db)) {
+    if (!person.totpSecret) continue;
+    const opened = await openTotpSecret(keys, person.id, person.totpSecret);
+    if (!opened.ok) {
+      unreadable.push(`${person.email}: ${opened.message}`);
+      continue;
+    }
+    if (!opened.reseal) {
+      current++;
+      continue;
+    }
+    const now = deps.now();
+    const sealed = await sealTotpSecret(keys, person.id, opened.secret);
+    await deps.db.atomic([
+      // written only over the value read, so a sign-in that changed it meanwhile wins
+      resealTotpSecret(deps.db, person.id, sealed, person.totpSecret),
+      auditStatement(deps.db, { actor: 'cli', action: 'staff.secrets_resealed', target: `staff:${person.id}` }, CLI, now),
+    ]);
+    resealed++;
+  }
+  deps.out(`Sealed ${resealed} second-factor secret(s) under the current key; ${current} already were.\n`);
+  if (!unreadable.length) {
+    deps.out('STAFF_SECRETS_KEY_PREVIOUS is no longer needed by any stored secret.\n');
+    return EXIT.ok;
+  }
+  deps.out(`${unreadable.length} cannot be read (reset their second factor with 'staff reset-second-factor'):\n${unreadable.join('\n')}\n`);
+  return EXIT.failed;
 }
 
 const isoOrDash = (ms: number | null) => (ms == null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
@@ -265,6 +324,28 @@ export const STAFF_COMMANDS: readonly CliCommand[] = [
     examples: ['npm run cli -- staff token revoke tok_01jd…'],
     async run({ args, io }) {
       return withStaffDeps(io, (deps) => staffTokenRevoke(deps, { id: args[0] }));
+    },
+  }),
+  defineCommand({
+    name: 'staff reset-second-factor',
+    summary: 'forget a second factor and its recovery codes (ends their sessions; they enrol again)',
+    description: 'For someone who lost both their authenticator and their recovery codes. Audited.',
+    options: { email: EMAIL },
+    async run({ values, io }) {
+      parseEmail(values.email);
+      return withStaffDeps(io, (deps) => staffResetSecondFactor(deps, { email: values.email }));
+    },
+  }),
+  defineCommand({
+    name: 'staff secrets reseal',
+    summary: 'seal every second-factor secret under the current STAFF_SECRETS_KEY',
+    description: [
+      'After rotating STAFF_SECRETS_KEY (the old one moved to STAFF_SECRETS_KEY_PREVIOUS), this seals every',
+      'secret still under the previous key, or stored before keys were set, under the new one, so the',
+      'previous key can be removed. Exits 1 and names any secret it cannot read.',
+    ].join('\n'),
+    async run({ io }) {
+      return withStaffDeps(io, (deps) => staffSecretsReseal(deps));
     },
   }),
   defineCommand({
