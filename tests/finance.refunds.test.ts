@@ -48,6 +48,7 @@ beforeAll(async () => {
   paidGift('gift_r2', 3000, 'jpy');
   paidGift('gift_r3', 1500, 'gbp', { disputed: true });
   paidGift('gift_r4', 800, 'gbp', { amount_refunded: 800 });
+  paidGift('gift_r5', 1200, 'gbp');
 });
 afterEach(() => mock.server.resetHandlers());
 afterAll(() => {
@@ -167,6 +168,26 @@ describe('refund from the gift timeline', () => {
     const applied = await (await get('/finance/gifts/gift_r1', finance)).text();
     expect(applied).toContain('Refund of £2.50 applied');
     expect(applied).not.toContain('waiting for Stripe');
+  });
+
+  it('says so when Stripe takes a refund and then cannot pay it (refund.failed), and lets it be refunded again', async () => {
+    const confirm = await get('/finance/gifts/gift_r5/refund/confirm?payment=pi_gift_r5&kind=full&reason=requested_by_customer', finance);
+    const fields = confirmationForm(await confirm.text());
+    expect((await post('/finance/gifts/gift_r5/refund', finance, fields)).status).toBe(303);
+    const refund = [...mock.store.objects.values()].find((o) => o.object === 'refund' && o.payment_intent === 'pi_gift_r5')!;
+    const deliver = async (type: string, object: { id?: string; [field: string]: unknown }) =>
+      (await t.app.request(t.webhook(buildEvent(type, object, { created: Math.floor(t.clock.ms / 1000) })))).status;
+    expect(await deliver('refund.created', refund)).toBe(200);
+    expect(await (await get('/finance/gifts/gift_r5/refund', finance)).text()).toContain('Nothing remains to refund on this gift.');
+    expect(await (await get('/finance/gifts/gift_r5', finance)).text()).toContain('Refund of £12 applied');
+
+    // the card cannot take it: refund.failed credits the money back to the balance
+    expect(await deliver('refund.failed', { ...refund, status: 'failed', failure_reason: 'expired_or_canceled_card' })).toBe(200);
+    expect(count('select count(*) n from ledger_entries where key = ?', `refund:${refund.id}:failed`)).toBe(1);
+    const timeline = await (await get('/finance/gifts/gift_r5', finance)).text();
+    expect(timeline).toMatch(/<li data-state="failed">Refund of £12 failed: Stripe could not pay it to the supporter&#39;s card/);
+    expect(timeline).not.toContain('Refund of £12 applied');
+    expect(await (await get('/finance/gifts/gift_r5/refund', finance)).text()).toContain('£12 left to refund');
   });
 
   it('refuses more than is left, naming the field, on the form and on the post', async () => {

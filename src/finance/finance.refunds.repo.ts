@@ -48,8 +48,11 @@ export async function findRefundRequest(db: Db, id: string): Promise<RefundReque
   return row ?? null;
 }
 
+/** When the ledger took in a Stripe refund, and when its failure credited the money back (refund.failed), if it did. */
+export type RefundInLedger = { appliedAt: number; failedAt: number | null };
+
 /** The Stripe refunds among these whose entry the ledger already holds (their webhook arrived). */
-export async function refundsInLedger(db: Db, refundIds: readonly string[]): Promise<Map<string, number>> {
+export async function refundsInLedger(db: Db, refundIds: readonly string[]): Promise<Map<string, RefundInLedger>> {
   if (refundIds.length === 0) return new Map();
   const rows = await db.orm
     .select({ key: ledgerEntries.key, occurredAt: ledgerEntries.occurredAt })
@@ -57,10 +60,16 @@ export async function refundsInLedger(db: Db, refundIds: readonly string[]): Pro
     .where(
       inArray(
         ledgerEntries.key,
-        refundIds.map((id) => `refund:${id}`),
+        refundIds.flatMap((id) => [`refund:${id}`, `refund:${id}:failed`]),
       ),
     );
-  return new Map(rows.map((r) => [r.key.slice('refund:'.length), r.occurredAt]));
+  const out = new Map<string, RefundInLedger>();
+  for (const r of rows.filter((x) => !x.key.endsWith(':failed'))) out.set(r.key.slice('refund:'.length), { appliedAt: r.occurredAt, failedAt: null });
+  for (const r of rows.filter((x) => x.key.endsWith(':failed'))) {
+    const applied = out.get(r.key.slice('refund:'.length, -':failed'.length));
+    if (applied) applied.failedAt = r.occurredAt;
+  }
+  return out;
 }
 
 /** A plain insert: a second request with the same id fails, so its audit row is never written twice. */

@@ -39,6 +39,7 @@ import {
   refundedByPayment,
   refundRequestsOfGift,
   refundsInLedger,
+  type RefundInLedger,
   type RefundRequestRow,
 } from './finance.refunds.repo.js';
 
@@ -50,7 +51,7 @@ async function loadGift(db: Db, id: string): Promise<Gift> {
   return gift;
 }
 
-export type GiftRefunds = { payments: PaymentRefundState[]; requests: RefundRequestRow[]; inLedger: Map<string, number> };
+export type GiftRefunds = { payments: PaymentRefundState[]; requests: RefundRequestRow[]; inLedger: Map<string, RefundInLedger> };
 
 /** A gift's payments with what each can still refund, and the refund requests made on it. */
 export async function giftRefunds(db: Db, giftId: string, except?: string): Promise<GiftRefunds> {
@@ -87,10 +88,12 @@ export function RefundsSection(props: { giftId: string; refunds: GiftRefunds; st
           return (
             <li data-state={state}>
               {state === 'applied'
-                ? `Refund of ${amount} applied: Stripe confirmed it at ${isoMinute(inLedger.get(r.stripeRefundId!)!)} UTC.`
-                : state === 'refused'
-                  ? `Refund of ${amount} refused by Stripe: ${r.error ?? 'no reason given'}`
-                  : `Refund of ${amount} requested, waiting for Stripe.`}{' '}
+                ? `Refund of ${amount} applied: Stripe confirmed it at ${isoMinute(inLedger.get(r.stripeRefundId!)!.appliedAt)} UTC.`
+                : state === 'failed'
+                  ? `Refund of ${amount} failed: Stripe could not pay it to the supporter's card and returned it to the balance at ${isoMinute(inLedger.get(r.stripeRefundId!)!.failedAt!)} UTC. Refund again if it is still owed (another way may be needed, as the card could not take it).`
+                  : state === 'refused'
+                    ? `Refund of ${amount} refused by Stripe: ${r.error ?? 'no reason given'}`
+                    : `Refund of ${amount} requested, waiting for Stripe.`}{' '}
               <small>
                 ({REASON_LABELS[r.reason].toLowerCase()}; asked {isoMinute(r.createdAt)} UTC{r.stripeRefundId ? `; ${r.stripeRefundId}` : ''})
               </small>

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { REFUND_REASONS, type RefundReason } from '../../db/schema.js';
 import { formatMoney, parseMajor } from '../lib/money.js';
-import type { LedgerPayment, RefundRequestRow } from './finance.refunds.repo.js';
+import type { LedgerPayment, RefundInLedger, RefundRequestRow } from './finance.refunds.repo.js';
 
 export const REASON_LABELS: Record<RefundReason, string> = {
   requested_by_customer: 'Requested by the supporter',
@@ -45,12 +45,17 @@ export type PaymentRefundState = LedgerPayment & {
   remainingMinor: number;
 };
 
-/** Where a request stands: the ledger has its refund, Stripe said no, or its webhook is awaited. */
-export type RequestState = 'applied' | 'refused' | 'waiting';
+/**
+ * Where a request stands: the ledger has its refund, Stripe said no, its webhook is awaited,
+ * or Stripe took it and then could not pay it out (refund.failed: the money came back to the
+ * balance and the payment can be refunded again).
+ */
+export type RequestState = 'applied' | 'refused' | 'waiting' | 'failed';
 
-export function requestState(r: Pick<RefundRequestRow, 'status' | 'stripeRefundId'>, inLedger: ReadonlyMap<string, number>): RequestState {
+export function requestState(r: Pick<RefundRequestRow, 'status' | 'stripeRefundId'>, inLedger: ReadonlyMap<string, RefundInLedger>): RequestState {
   if (r.status === 'refused') return 'refused';
-  if (r.stripeRefundId && inLedger.has(r.stripeRefundId)) return 'applied';
+  const held = r.stripeRefundId ? inLedger.get(r.stripeRefundId) : undefined;
+  if (held) return held.failedAt === null ? 'applied' : 'failed';
   return 'waiting';
 }
 
@@ -63,7 +68,7 @@ export function paymentStates(
   payments: readonly LedgerPayment[],
   refunded: ReadonlyMap<string, number>,
   requests: readonly RefundRequestRow[],
-  inLedger: ReadonlyMap<string, number>,
+  inLedger: ReadonlyMap<string, RefundInLedger>,
   except?: string,
 ): PaymentRefundState[] {
   return payments.map((p) => {
