@@ -413,7 +413,7 @@ describe('refusals, all in JSON', () => {
     const cases: [string, string, string][] = [
       ['/overview?from=2026-02-30', 'from', 'from is not a real date'],
       ['/overview?from=2026-11-10&to=2026-11-01', 'to', 'must be on or after from'],
-      ['/overview?perod=year', 'perod', 'is not a parameter here'],
+      ['/overview?perod=year', 'perod', 'is not a parameter here; use period, from, to'],
       ['/contributions?currency=xyz', 'currency', 'is not a currency we take'],
       ['/contributions?min=5', 'min', 'choose a currency to filter by amount'],
       ['/contributions?after=1;drop', 'after', 'is not a page position from this list'],
@@ -423,7 +423,8 @@ describe('refusals, all in JSON', () => {
       ['/supporters?email=nobody', 'email', 'must be an email address'],
       ['/attribution?by=colour', 'by', 'must be one of article, section, campaign, variant'],
       ['/payouts?month=2026-13', 'month', 'must be a month like 2026-11'],
-      ['/gifts/gift_g1?expand=all', 'expand', 'is not a parameter here'],
+      ['/gifts/gift_g1?expand=all', 'expand', 'is not a parameter here; this endpoint takes none'],
+      ['/failed?x=1', 'x', 'is not a parameter here; this endpoint takes none'],
     ];
     for (const [path, field, message] of cases) {
       // a browser's Accept changes nothing: the API answers JSON

@@ -51,7 +51,9 @@ function onlyParams(query: Record<string, string>, allowed: readonly string[]): 
     throw new AppError(
       'bad_request',
       'Unknown query parameters',
-      Object.fromEntries(unknown.map((k) => [k, `is not a parameter here; use ${allowed.join(', ')}`])),
+      Object.fromEntries(
+        unknown.map((k) => [k, `is not a parameter here; ${allowed.length ? `use ${allowed.join(', ')}` : 'this endpoint takes none'}`]),
+      ),
     );
 }
 
