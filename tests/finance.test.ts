@@ -88,6 +88,19 @@ describe('overview figures', () => {
     expect(await (await get('/finance', finance)).text()).toContain('dora@example.org');
   });
 
+  it('draws a range of two centuries over the months that have giving, not a bar for each empty month', async () => {
+    const res = await get('/finance?from=1900-01-01&to=2099-12-31', viewer);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    // the totals still cover the whole range; only the chart narrows
+    expect(html).toContain('Money, 1900-01-01 to 2099-12-31 (UTC)');
+    expect(html).toMatch(/<tr data-currency="gbp"><th scope="row">GBP<\/th><td class="num">£20<\/td>/);
+    const bars = [...html.matchAll(/<title>(\d{4}-\d{2}): one-off/g)].map((m) => m[1]);
+    expect(new Set(bars)).toEqual(new Set(['2026-10', '2026-11']));
+    // a chart per currency, each with the same two months
+    expect(bars).toHaveLength(8);
+  });
+
   it("states the ledger's health from the last reconcile run: none yet, clean, then drift", async () => {
     const line = async () => /<p class="health[^"]*"[^>]*>(.*?)<\/p>/.exec(await (await get('/finance', viewer)).text())?.[1];
     expect(await line()).toContain('reconcile has not run yet');

@@ -25,6 +25,27 @@ export function bucketsOf(range: Range, bucket: Bucket): string[] {
   return out;
 }
 
+/** The most bars a chart draws before it narrows to the months that have giving. */
+export const MAX_BARS = 120;
+
+/**
+ * The part of the range the chart spans. A range of decades (`from=1900-01-01`) would draw
+ * a bar a month for every empty year: past MAX_BARS months the chart keeps to the months
+ * from the first to the last with giving, in any currency, so every chart of the page lines up.
+ */
+export function chartRange(range: Range, bucket: Bucket, points: readonly SeriesPoint[]): Range {
+  if (bucket !== 'month' || points.length === 0) return range;
+  const from = new Date(range.fromMs);
+  const to = new Date(range.toMs);
+  const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
+  if (months <= MAX_BARS) return range;
+  const keys = points.map((p) => p.bucket).sort();
+  const first = Date.parse(`${keys[0]}-01T00:00:00Z`);
+  const last = new Date(Date.parse(`${keys[keys.length - 1]}-01T00:00:00Z`));
+  const afterLast = Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1);
+  return { fromMs: Math.max(range.fromMs, first), toMs: Math.min(range.toMs, afterLast) };
+}
+
 /** Days for up to about two months, months beyond. */
 export function bucketFor(range: Range): Bucket {
   return range.toMs - range.fromMs <= 62 * DAY_MS ? 'day' : 'month';

@@ -11,7 +11,7 @@ import type { StaffEnv } from '../deps.js';
 import { AppError, prefersHtml } from '../lib/errors.js';
 import { formatMoney, isKnownCurrency } from '../lib/money.js';
 import { fieldErrors, INPUT_ERROR_MESSAGE, parseInput } from '../lib/validate.js';
-import { bucketFor, GivingChart } from './finance.chart.js';
+import { bucketFor, chartRange, GivingChart } from './finance.chart.js';
 import { lastReconcileRun, type ReconcileRun } from '../ledger/ledger.runs.repo.js';
 import { FieldErrorList, StaffPage } from './finance.layout.js';
 import { giftRefunds, RefundsSection } from './finance.refunds.routes.js';
@@ -135,6 +135,7 @@ export function dashboardRoutes(): Hono<StaffEnv> {
       });
     }
     const chartCurrencies = [...new Set(series.map((p) => p.currency))].sort();
+    const chartSpan = chartRange(range, bucket, series);
     return c.html(
       StaffPage({
         title: 'Finance overview',
@@ -203,7 +204,7 @@ export function dashboardRoutes(): Hono<StaffEnv> {
             ) : null}
             <p class="hint">Fees and net are in the currency Stripe settled to; gross, refunds and disputes in the currency given.</p>
             {chartCurrencies.map((cur) => (
-              <GivingChart currency={cur} points={series} range={range} bucket={bucket} />
+              <GivingChart currency={cur} points={series} range={chartSpan} bucket={bucket} />
             ))}
             <h2>Recurring gifts</h2>
             {recurring.length === 0 ? (
