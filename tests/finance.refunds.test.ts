@@ -78,7 +78,11 @@ describe('refund from the gift timeline', () => {
     const timeline = await (await get('/finance/gifts/gift_r1', viewer)).text();
     expect(timeline).toContain('<section id="refunds">');
     expect(timeline).not.toContain('/finance/gifts/gift_r1/refund');
-    expect((await get('/finance/gifts/gift_r1/refund', viewer)).status).toBe(403);
+    const refused = await get('/finance/gifts/gift_r1/refund', viewer);
+    expect(refused.status).toBe(403);
+    const page = await refused.text();
+    expect(page).toContain('This needs the finance role; you are signed in as viewer.');
+    expect(page).toContain('<a href="/finance/gifts/gift_r1">Back to the gift</a>');
     expect((await get('/finance/gifts/gift_r1/refund/confirm?payment=pi_gift_r1&kind=full&reason=duplicate', viewer)).status).toBe(403);
     expect(
       (await post('/finance/gifts/gift_r1/refund', viewer, { request: 'rfq_x', payment: 'pi_gift_r1', amount_minor: '100', reason: 'duplicate' })).status,
@@ -244,7 +248,13 @@ describe('refund from the gift timeline', () => {
     );
     const res = await post('/finance/gifts/gift_r3/refund', finance, disputed);
     expect(res.status).toBe(409);
-    expect(await res.text()).toContain('the supporter has disputed it');
+    const refusal = await res.text();
+    expect(refusal).toContain('the supporter has disputed it');
+    // a staff page, still signed in, leading back to the gift rather than to the readers' story
+    expect(refusal).toContain('<h1>Refund not confirmed</h1>');
+    expect(refusal).toContain('Signed in as');
+    expect(refusal).toContain('<a href="/finance/gifts/gift_r3">Back to the gift</a>');
+    expect(refusal).not.toContain('Back to the story');
     expect(await (await get('/finance/gifts/gift_r3', finance)).text()).toContain('Refund of £15 refused by Stripe: Stripe will not refund this payment');
     expect((t.handle.sqlite.prepare('select status from refund_requests where id = ?').get(disputed.request) as { status: string }).status).toBe('refused');
 

@@ -212,7 +212,13 @@ describe("a gift's timeline", () => {
     const html = await (await get('/finance/gifts/gift_g1', viewer)).text();
     expect(html).not.toContain('ann@example.org');
     expect(html).toContain('a•••@example.org');
-    expect((await get('/finance/gifts/gift_none', viewer)).status).toBe(404);
+    const missing = await get('/finance/gifts/gift_none', viewer);
+    expect(missing.status).toBe(404);
+    // the staff frame around the error, with the way back to the dashboard
+    const page = await missing.text();
+    expect(page).toContain('There is no gift with this id.');
+    expect(page).toContain('Signed in as');
+    expect(page).toContain('<a href="/finance">Back to the finance overview</a>');
     expect((await get('/finance/gifts/bad%20id', viewer)).status).toBe(404);
   });
 });

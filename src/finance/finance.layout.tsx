@@ -1,8 +1,11 @@
 // The frame of every staff page: who is signed in (with sign-out), where to go, the title.
 import type { Child } from 'hono/jsx';
 import { Csrf } from '../auth/auth.views.js';
-import type { StaffPrincipal } from '../deps.js';
+import type { Context } from 'hono';
+import type { StaffEnv, StaffPrincipal } from '../deps.js';
+import type { PublicError } from '../lib/errors.js';
 import { INPUT_ERROR_MESSAGE } from '../lib/validate.js';
+import { errorTitle, renderErrorPage } from '../ui/error-page.js';
 import { Layout, toHtml } from '../ui/layout.js';
 
 export function StaffBar(props: { staff: StaffPrincipal; csrf: string }) {
@@ -75,4 +78,55 @@ export function FieldErrorList(props: { errors: Record<string, string> }) {
       </ul>
     </div>
   );
+}
+
+/**
+ * The way back from an error on a staff page: a gift's refund pages lead back to the gift,
+ * everything else to the overview (the readers' error page would offer "Back to the story").
+ */
+function backFrom(path: string): { href: string; label: string } {
+  const gift = /^\/finance\/gifts\/([A-Za-z0-9_]{1,64})\//.exec(path)?.[1];
+  return gift ? { href: `/finance/gifts/${gift}`, label: 'Back to the gift' } : { href: '/finance', label: 'Back to the finance overview' };
+}
+
+/**
+ * A staff page's error as staff see it: in the staff frame when the person is known (a 403
+ * comes before that, so it gets the plain page), with a title that does not blame the sender
+ * for what Stripe refused, and a way back into the dashboard.
+ */
+export function staffErrorPage(c: Context<StaffEnv>, e: PublicError): string {
+  const publication = c.var.deps.config.publicationName;
+  const back = backFrom(c.req.path);
+  const staff = c.get('staff') as StaffPrincipal | undefined;
+  const session = c.get('session') as { csrfToken: string } | undefined;
+  const title = e.status === 409 ? (back.label === 'Back to the gift' ? 'Refund not confirmed' : 'This could not be done') : errorTitle(e.status);
+  if (!staff || !session) return renderErrorPage({ publication, title, message: e.message, fields: e.fields, reference: e.reference, back });
+  return StaffPage({
+    title,
+    publication,
+    staff,
+    csrf: session.csrfToken,
+    children: (
+      <section class="notice" role="alert">
+        <p>{e.message}</p>
+        {Object.keys(e.fields).length ? (
+          <ul>
+            {Object.entries(e.fields).map(([name, problem]) => (
+              <li>
+                {name}: {problem}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        {e.reference ? (
+          <p class="notice__reference">
+            Reference <code>{e.reference}</code>: it finds this request in the logs.
+          </p>
+        ) : null}
+        <p>
+          <a href={back.href}>{back.label}</a>
+        </p>
+      </section>
+    ),
+  });
 }

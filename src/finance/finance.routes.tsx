@@ -11,7 +11,7 @@ import { Csrf } from '../auth/auth.views.js';
 import type { AppEnv, StaffEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { parseInput, validate } from '../lib/validate.js';
-import { StaffPage } from './finance.layout.js';
+import { StaffPage, staffErrorPage } from './finance.layout.js';
 import { dashboardRoutes } from './finance.dashboard.js';
 import { exportRoutes } from './finance.export.js';
 import { refundRoutes } from './finance.refunds.routes.js';
@@ -29,6 +29,10 @@ const AUDIT_PAGE = 100;
 export function financeRoutes(): Hono<StaffEnv> {
   const app = new Hono<StaffEnv>();
   app.use(privatePage());
+  app.use(async (c, next) => {
+    c.set('htmlError', (e) => staffErrorPage(c, e));
+    await next();
+  });
 
   app.route('/', dashboardRoutes());
   app.route('/', reportRoutes());
