@@ -51,9 +51,7 @@ function onlyParams(query: Record<string, string>, allowed: readonly string[]): 
     throw new AppError(
       'bad_request',
       'Unknown query parameters',
-      Object.fromEntries(
-        unknown.map((k) => [k, `is not a parameter here; ${allowed.length ? `use ${allowed.join(', ')}` : 'this endpoint takes none'}`]),
-      ),
+      Object.fromEntries(unknown.map((k) => [k, `is not a parameter here; ${allowed.length ? `use ${allowed.join(', ')}` : 'this endpoint takes none'}`])),
     );
 }
 
