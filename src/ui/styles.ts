@@ -28,6 +28,10 @@ button,.button{font:600 16px/1 var(--sans);background:var(--accent);color:var(--
 .stack{display:flex;flex-direction:column;gap:.9rem;margin:1rem 0}
 .stack label{display:flex;flex-direction:column;gap:.25rem;font:600 15px/1.4 var(--sans)}
 .stack input{font:16px/1.4 var(--sans);padding:.55rem .6rem;border:1px solid #888;border-radius:4px}
+.stack select{font:16px/1.4 var(--sans);padding:.45rem .5rem;border:1px solid #888;border-radius:4px;max-width:100%}
+.stack fieldset{display:flex;flex-direction:column;gap:.6rem;border:1px solid var(--rule);border-radius:4px;padding:.6rem .9rem .9rem;font:15px/1.4 var(--sans)}
+.stack legend{font-weight:600;padding:0 .3rem}
+.stack label:has(>input[type=radio]),.stack label:has(>input[type=checkbox]){flex-direction:row;align-items:center;gap:.5rem}
 .notice{background:var(--panel);padding:.6rem .8rem;border-left:4px solid var(--accent);font:15px/1.4 var(--sans)}
 .qr svg{width:220px;height:220px;display:block}
 .codes{columns:2;font:16px/1.8 ui-monospace,monospace;padding-left:1.2rem}
@@ -45,6 +49,7 @@ main:has(.finance){max-width:76rem}
 .filters .invalid input{border-color:var(--error)}
 .filters button{padding:.5rem .9rem;font-size:14px}
 .filters .notice{flex-basis:100%}
+.export{font:15px/1.4 var(--sans)}
 table.data{border-collapse:collapse;width:100%;font:14px/1.4 var(--sans);margin:.5rem 0 1rem}
 table.data th,table.data td{border-bottom:1px solid var(--rule);padding:.3rem .5rem;text-align:left;vertical-align:top}
 table.data thead th{border-bottom:2px solid var(--ink);white-space:nowrap}
