@@ -1,8 +1,9 @@
 // The finance dashboard in a real Chromium against the started Node server: a finance
 // member made with the CLI signs in (password, then TOTP enrolment), sees the overview with
 // its chart over the seeded ledger, filters the contributions list, downloads the year's
-// CSV and ties its totals to the overview, opens a gift's timeline, and refunds part of a
-// sandbox gift: confirmation, waiting for Stripe, applied.
+// CSV and ties its totals to the overview, opens a gift's timeline, and refunds a sandbox
+// gift in part then in full: confirmation, waiting for Stripe, applied. Each step's
+// screenshot is kept in test-results/screenshots (or SCREENSHOTS_DIR).
 import { readFileSync } from 'node:fs';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser } from 'playwright-core';
@@ -146,6 +147,7 @@ describe('the finance dashboard in the browser', () => {
     await page.waitForURL(/\/refund$/);
     await page.getByLabel('Part of it').check();
     await page.getByLabel(/Amount to refund/).fill('5');
+    await shot(page, 'finance-5-refund-form');
     await page.getByLabel('Reason').selectOption('requested_by_customer');
     await page.getByRole('button', { name: 'Review the refund' }).click();
     await page.waitForURL(/\/refund\/confirm\?/);
@@ -153,13 +155,13 @@ describe('the finance dashboard in the browser', () => {
     expect(summary).toContain('£5 (part)');
     expect(summary).toContain('refund-reader@example.com');
     expect(summary).toContain('Left to refund after£15');
-    await shot(page, 'finance-5-refund-confirm');
+    await shot(page, 'finance-6-refund-confirm');
     await page.getByRole('button', { name: 'Refund £5' }).click();
     await page.waitForURL(/\/finance\/gifts\/[^/?]+\?refund=rfq_/);
     expect(await page.locator('#refunds li').first().textContent()).toContain('Refund of £5 requested, waiting for Stripe.');
     const entryKinds = () => page.locator('#entries tbody tr td:nth-child(2)').allTextContents();
     expect(await entryKinds()).toEqual(['gift']);
-    await shot(page, 'finance-6-refund-waiting');
+    await shot(page, 'finance-7-refund-waiting');
 
     await page.goto(`${server.url}/sandbox/events`);
     await page.getByRole('button', { name: 'Send waiting events' }).click();
@@ -169,7 +171,29 @@ describe('the finance dashboard in the browser', () => {
     expect(await page.locator('#refunds li').first().textContent()).toContain('Refund of £5 applied');
     expect(await entryKinds()).toEqual(['gift', 'refund']);
     expect(await page.locator('#entries tbody tr:nth-child(2) td:nth-child(3)').textContent()).toBe('-£5');
-    await shot(page, 'finance-7-refund-applied');
+    await shot(page, 'finance-8-refund-applied');
+
+    // the rest, in full: the confirmation names what was refunded before, nothing is left after
+    await page.getByRole('link', { name: 'Refund', exact: true }).click();
+    await page.getByLabel('Everything left to refund').check();
+    await page.getByRole('button', { name: 'Review the refund' }).click();
+    await page.waitForURL(/\/refund\/confirm\?/);
+    const full = (await page.locator('#refund-summary').textContent())!;
+    expect(full).toContain('£15 (everything left)');
+    expect(full).toContain('£5 refunded before');
+    expect(full).toContain('Left to refund after£0');
+    await page.getByRole('button', { name: 'Refund £15' }).click();
+    await page.waitForURL(/\/finance\/gifts\/[^/?]+\?refund=rfq_/);
+    expect(await page.locator('#refunds li').nth(1).textContent()).toContain('Refund of £15 requested, waiting for Stripe.');
+    await page.goto(`${server.url}/sandbox/events`);
+    await page.getByRole('button', { name: 'Send waiting events' }).click();
+    await page.waitForURL(/\/sandbox\/events$/);
+    await page.goto(giftUrl);
+    expect(await page.locator('#refunds li').nth(1).textContent()).toContain('Refund of £15 applied');
+    expect(await entryKinds()).toEqual(['gift', 'refund', 'refund']);
+    // nothing is left to refund, so the button is gone
+    expect(await page.getByRole('link', { name: 'Refund', exact: true }).count()).toBe(0);
+    await shot(page, 'finance-9-refunded-in-full');
     await context.close();
   });
 });
