@@ -318,6 +318,16 @@ describe('supporters, failed payments, attribution and payouts', () => {
     expect((await get('/finance/attribution?by=colour', viewer, 'application/json')).status).toBe(400);
   });
 
+  it('offers the periods as the overview does, and keeps the period and sort when the dimension changes', async () => {
+    const html = await (await get('/finance/attribution?period=year&by=campaign&sort=share&dir=asc', viewer)).text();
+    expect(html).toContain('<a href="/finance/attribution?period=year&amp;by=campaign&amp;sort=share&amp;dir=asc" aria-current="page">This year</a>');
+    expect(html).toContain('<a href="/finance/attribution?period=today&amp;by=campaign&amp;sort=share&amp;dir=asc">Today</a>');
+    expect(html).toContain('<input type="hidden" name="period" value="year"/>');
+    expect(html).toContain('<input type="hidden" name="sort" value="share"/>');
+    expect(html).toContain('<input type="hidden" name="dir" value="asc"/>');
+    expect(html).toContain('Payments by campaign, 2026 (UTC)');
+  });
+
   it("shows a payout that balances, each item with its gift, and the month's payouts with their total", async () => {
     const html = await (await get('/finance/payouts/po_nov', viewer)).text();
     expect(html).toContain('Balances: gross £10 - fees £0.35 + refunds -£4 + disputes £0 = £5.65; paid out £5.65.');

@@ -104,7 +104,7 @@ export function HealthLine(props: { run: ReconcileRun | null; now: number }) {
   );
 }
 
-const PERIOD_LINKS = [
+export const PERIOD_LINKS = [
   ['today', 'Today'],
   ['month', 'This month'],
   ['year', 'This year'],

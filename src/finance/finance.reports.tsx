@@ -10,7 +10,7 @@ import { formatMoney } from '../lib/money.js';
 import { parseInput } from '../lib/validate.js';
 import { payoutReports } from '../ledger/ledger.payouts.repo.js';
 import { SupporterPrivacyActions } from '../supporters/supporters.finance.js';
-import { FailedRenewalsTable, Money } from './finance.dashboard.js';
+import { FailedRenewalsTable, Money, PERIOD_LINKS } from './finance.dashboard.js';
 import { StaffPage } from './finance.layout.js';
 import {
   attribution,
@@ -352,7 +352,7 @@ export function reportRoutes(): Hono<StaffEnv> {
   app.get('/attribution', requireStaff('viewer'), async (c) => {
     const { staff, session, deps } = c.var;
     const q = parseInput(attributionQuery, c.req.query());
-    const { range, label } = periodRange(q, deps.now());
+    const { period, range, label } = periodRange(q, deps.now());
     const rows = sortAttribution(await attribution(deps.db, range, q.by), q.sort, q.dir);
     if (wantsJson(c.req.header('accept')))
       return c.json({
@@ -367,6 +367,7 @@ export function reportRoutes(): Hono<StaffEnv> {
     const base = { period: q.period, from: q.from, to: q.to, by: q.by };
     const sortLink = (s: (typeof ATTRIBUTION_SORTS)[number]) =>
       `/finance/attribution${queryString(base, { sort: s, dir: q.sort === s && q.dir === 'desc' ? 'asc' : 'desc' })}`;
+    const periodLink = (p: string) => `/finance/attribution${queryString({ period: p, by: q.by, sort: q.sort, dir: q.dir })}`;
     return c.html(
       StaffPage({
         title: 'Attribution',
@@ -375,7 +376,18 @@ export function reportRoutes(): Hono<StaffEnv> {
         csrf: session.csrfToken,
         children: (
           <>
+            <nav class="periods" aria-label="Period">
+              {PERIOD_LINKS.map(([p, name]) => (
+                <a href={periodLink(p)} aria-current={period === p ? 'page' : undefined}>
+                  {name}
+                </a>
+              ))}
+            </nav>
             <form method="get" action="/finance/attribution" class="filters">
+              {/* changing the dimension keeps the period and the order; dates typed in win over the period */}
+              {period !== 'range' ? <input type="hidden" name="period" value={period} /> : null}
+              <input type="hidden" name="sort" value={q.sort} />
+              <input type="hidden" name="dir" value={q.dir} />
               <label>
                 By
                 <select name="by">
