@@ -205,7 +205,8 @@ describe("a gift's timeline", () => {
     expect(html).toContain('https://dashboard.stripe.com/test/payments/pi_g1');
     expect(html).toContain('https://dashboard.stripe.com/test/refunds/re_g1');
     expect(html).toMatch(/<td class="num neg">-£4<\/td><td class="num">£0<\/td><td class="num neg">-£4<\/td>/);
-    expect(html).toContain('ann@example.org');
+    // the supporter opens their page: lifetime giving, other gifts, emails
+    expect(html).toContain('<dd><a href="/finance/supporters/sup_ann">ann@example.org</a></dd>');
   });
 
   it('masks the email for viewers and answers 404 for an unknown gift', async () => {

@@ -376,7 +376,7 @@ export function dashboardRoutes(): Hono<StaffEnv> {
                 {formatMoney(gift.amountMinor, gift.currency)} {gift.frequency.replace('_', '-')}
               </dd>
               <dt>Supporter</dt>
-              <dd>{email(gift.email)}</dd>
+              <dd>{gift.supporterId ? <a href={`/finance/supporters/${encodeURIComponent(gift.supporterId)}`}>{email(gift.email)}</a> : email(gift.email)}</dd>
               <dt>Attribution</dt>
               <dd>{[gift.article, gift.section, gift.campaign, gift.variant && `variant ${gift.variant}`, gift.country].filter(Boolean).join(' · ') || '–'}</dd>
               <dt>Created (UTC)</dt>
