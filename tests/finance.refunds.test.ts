@@ -224,6 +224,25 @@ describe('refund from the gift timeline', () => {
     expect(count('select count(*) n from refund_requests where id = ?', 'rfq_toomuch')).toBe(0);
   });
 
+  it('names each missing choice in words, on the confirmation page and on the post', async () => {
+    const asked = mock.store.refundCreates.length;
+    const res = await get('/finance/gifts/gift_r1/refund/confirm', finance, 'application/json');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { fields: Record<string, string> }).fields).toEqual({
+      payment: 'choose the payment to refund',
+      kind: 'choose full or partial',
+      reason: 'must be one of requested_by_customer, duplicate, fraudulent',
+    });
+    // a form post gets the staff page, each field in words and the way back to the gift
+    const post400 = await post('/finance/gifts/gift_r1/refund', finance, {});
+    expect(post400.status).toBe(400);
+    const page = await post400.text();
+    expect(page).toContain('request: is missing: confirm from the confirmation page');
+    expect(page).toContain('payment: choose the payment to refund');
+    expect(page).toContain('<a href="/finance/gifts/gift_r1">Back to the gift</a>');
+    expect(mock.store.refundCreates).toHaveLength(asked);
+  });
+
   it('refunds a JPY payment in full in whole yen, and refuses yen with decimals', async () => {
     const decimals = await get(
       '/finance/gifts/gift_r2/refund/confirm?payment=pi_gift_r2&kind=partial&amount=12.5&reason=duplicate',

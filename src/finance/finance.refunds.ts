@@ -12,7 +12,7 @@ export const REASON_LABELS: Record<RefundReason, string> = {
   fraudulent: 'Fraudulent payment',
 };
 
-const paymentIntent = z.string().regex(/^pi_[A-Za-z0-9_]{1,120}$/, { error: 'is not a payment of this gift' });
+const paymentIntent = z.string({ error: 'choose the payment to refund' }).regex(/^pi_[A-Za-z0-9_]{1,120}$/, { error: 'is not a payment of this gift' });
 const reason = z.enum(REFUND_REASONS, { error: `must be one of ${REFUND_REASONS.join(', ')}` });
 
 /** The refund form, sent by GET to the confirmation page. */
@@ -29,7 +29,9 @@ export type RefundChoice = z.output<typeof refundChoice>;
 
 /** The confirmation page's form: the amount already in minor units, and the request's id. */
 export const refundConfirmation = z.object({
-  request: z.string().regex(/^rfq_[A-Za-z0-9]{1,40}$/, { error: 'is not a refund request from this page' }),
+  request: z
+    .string({ error: 'is missing: confirm from the confirmation page' })
+    .regex(/^rfq_[A-Za-z0-9]{1,40}$/, { error: 'is not a refund request from this page' }),
   payment: paymentIntent,
   amount_minor: z.coerce.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be more than zero' }),
   reason,
