@@ -21,6 +21,7 @@ import {
 } from '../src/finance/finance.repo.js';
 import type { Write } from '../src/ledger/ledger.js';
 import { writeStatements } from '../src/ledger/ledger.repo.js';
+import { toSqlStatement } from '../db/db.js';
 import { runCli } from '../src/runtime/cli.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { financeEntryWrites, seedFinanceLedger } from './helpers/finance-ledger.js';
@@ -119,6 +120,48 @@ describe('rollup-backed figures equal the entries', () => {
     // 1500 as before, and 60 gifts of 100..159
     expect(gbp).toMatchObject({ grossMinor: 1500 + 60 * 100 + (59 * 60) / 2, gifts: 62, supporters: 2 + 7, feesPending: 60 });
     await expectSameAsEntries();
+  });
+
+  it.each([1, 2, 3])(
+    'keeps them when payments first recorded without gift or email gain them from a later delivery of the same key (order %i)',
+    async (seed) => {
+      clearLedger(t.handle);
+      seedFinanceLedger(t.handle, { entries: false });
+      const random = rng(seed);
+      const { entries, settlements } = financeEntryWrites();
+      // the same payments as an event that knew neither the gift nor the payer would record them
+      const bare = entries.flatMap((w) =>
+        w.type === 'entry' && (w.entry.kind === 'gift' || w.entry.kind === 'renewal') ? [{ ...w, entry: { ...w.entry, giftId: null, email: null } }] : [],
+      );
+      expect(bare.length).toBeGreaterThan(3);
+      const order = [...shuffledWithDuplicates([...bare, ...settlements], random), ...shuffledWithDuplicates([...entries, ...settlements], random)];
+      for (let i = 0; i < order.length; ) {
+        const n = 1 + Math.floor(random() * 3);
+        await t.deps.db.atomic(writeStatements(order.slice(i, i + n), { now: t.clock.ms, eventId: null }));
+        i += n;
+        // the attribution and who-gave rollups follow each payment as it gains its gift and email
+        if (i % 5 === 0) expect(rollupDifferences(t.handle)).toEqual([]);
+      }
+      expect(rollupDifferences(t.handle)).toEqual([]);
+      await expectSameAsEntries();
+    },
+  );
+
+  it('brackets the attribution and who-gave rollups only around writes that record a payment', () => {
+    const { entries, settlements } = financeEntryWrites();
+    const tablesOf = (writes: Write[]) =>
+      writeStatements(writes, { now: t.clock.ms, eventId: null }).map((s) => /^insert into (ledger_\w+|recurring_\w+)/.exec(toSqlStatement(s).sql)?.[1]);
+    const payment = entries.find((w) => w.type === 'entry' && w.entry.kind === 'gift')!;
+    const refund = entries.find((w) => w.type === 'entry' && w.entry.kind === 'refund')!;
+    expect(tablesOf([payment])).toEqual(
+      expect.arrayContaining(['ledger_day_attribution', 'ledger_month_attribution', 'ledger_supporter_counts', 'ledger_supporter_periods']),
+    );
+    // a fee learned, a refund: the day totals move, the payments' attribution and payers cannot
+    for (const writes of [[settlements[0]!], [refund]]) {
+      const tables = tablesOf(writes);
+      expect(tables).toContain('ledger_day_totals');
+      expect(tables.filter((x) => x && /attribution|supporter/.test(x))).toEqual([]);
+    }
   });
 
   it('answers a range that is not whole days from the entries, with the same figures', async () => {
