@@ -1,9 +1,12 @@
 // The export's reads. Its lines are a measured hot path (a million rows a run), so they are
 // hand-written SQL (db/sql.ts); the few rows SQLite's line cannot vouch for are read again
-// as values through drizzle (exportQuery), the reference every line must equal.
-import { and, asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+// as values through drizzle (exportQuery), the reference every line must equal. Every cell
+// comes from the entry's own row: the gift's attribution is copied onto it when it gains
+// its gift, and the gift's status is kept on it by triggers (docs/decisions/0011), so no
+// entry is joined to its gift.
+import { and, asc, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/db.js';
-import { gifts, ledgerEntries } from '../../db/schema.js';
+import { ledgerEntries } from '../../db/schema.js';
 import { sqlJoin, sqlTemplate, type SqlStatement, type SqlTemplate } from '../../db/sql.js';
 
 /** Half-open UTC range in ms: from <= occurred_at < to. */
@@ -41,18 +44,17 @@ export function exportQuery(db: Db, range: ExportRange, ids?: readonly string[])
       netMinor: ledgerEntries.netMinor,
       settlementCurrency: ledgerEntries.settlementCurrency,
       exchangeRate: ledgerEntries.exchangeRate,
-      status: gifts.status,
+      status: ledgerEntries.giftStatus,
       email: ledgerEntries.email,
       stripeId: ledgerEntries.stripeId,
       giftId: ledgerEntries.giftId,
-      article: gifts.article,
-      campaign: gifts.campaign,
-      variant: gifts.variant,
+      article: ledgerEntries.article,
+      campaign: ledgerEntries.campaign,
+      variant: ledgerEntries.variant,
       balanceTransactionId: ledgerEntries.balanceTransactionId,
       schemaVersion: sql<number>`${sql.raw(String(EXPORT_SCHEMA_VERSION))}`,
     })
     .from(ledgerEntries)
-    .leftJoin(gifts, eq(gifts.id, ledgerEntries.giftId))
     .where(where.length ? and(...where) : undefined)
     .orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
 }
@@ -74,20 +76,20 @@ const LINE_CELLS = [
   t('ledger_entries.net_minor'),
   t('ledger_entries.settlement_currency'),
   t('ledger_entries.exchange_rate'),
-  t('gifts.status'),
+  t('ledger_entries.gift_status'),
   t('ledger_entries.email'),
   t('ledger_entries.stripe_id'),
   t('ledger_entries.gift_id'),
-  t('gifts.article'),
-  t('gifts.campaign'),
-  t('gifts.variant'),
+  t('ledger_entries.article'),
+  t('ledger_entries.campaign'),
+  t('ledger_entries.variant'),
   t('ledger_entries.balance_transaction_id'),
   `'${EXPORT_SCHEMA_VERSION}'`,
 ];
 
 const SELECT_LINES = {
   fragment: `select ${LINE_CELLS.join(` || ',' || `)} || char(13, 10) as line, ledger_entries.occurred_at as occurredAt, ledger_entries.id as id
-    from ledger_entries left join gifts indexed by gifts_export on gifts.id = ledger_entries.gift_id`,
+    from ledger_entries`,
 };
 
 type LineParam = 'fromMs' | 'toMs' | 'afterAt' | 'afterId' | 'limit';
@@ -142,8 +144,8 @@ export type ExportFilter = {
 type FilterParam = LineParam | 'kind' | 'frequency' | 'currency' | 'minMinor' | 'maxMinor' | 'email' | 'status' | 'campaign' | 'article' | 'variant';
 
 // Each condition is checked on rows the (occurred_at, id) index hands over in order, so a
-// page still stops after `limit` matches; gifts' columns come from gifts_export, as the
-// line's own cells do. Once there is a cursor, `from` is left out: the cursor is a row that
+// page still stops after `limit` matches; the gift's status and attribution are read from
+// the entry, as the line's own cells are. Once there is a cursor, `from` is left out: the cursor is a row that
 // met it, so it adds nothing, and with both SQLite starts the index range at `from`, so
 // every page would scan again every row of the pages before it.
 const FILTER_PARTS: readonly [present: (f: ExportFilter, after: Cursor | null) => boolean, template: SqlTemplate<FilterParam>][] = [
@@ -155,10 +157,10 @@ const FILTER_PARTS: readonly [present: (f: ExportFilter, after: Cursor | null) =
   [(f) => f.minMinor != null, sqlTemplate`ledger_entries.amount_minor >= ${'minMinor'}`],
   [(f) => f.maxMinor != null, sqlTemplate`ledger_entries.amount_minor <= ${'maxMinor'}`],
   [(f) => f.email != null, sqlTemplate`lower(ledger_entries.email) = ${'email'}`],
-  [(f) => f.status != null, sqlTemplate`gifts.status = ${'status'}`],
-  [(f) => f.campaign != null, sqlTemplate`gifts.campaign = ${'campaign'}`],
-  [(f) => f.article != null, sqlTemplate`gifts.article = ${'article'}`],
-  [(f) => f.variant != null, sqlTemplate`gifts.variant = ${'variant'}`],
+  [(f) => f.status != null, sqlTemplate`ledger_entries.gift_status = ${'status'}`],
+  [(f) => f.campaign != null, sqlTemplate`ledger_entries.campaign = ${'campaign'}`],
+  [(f) => f.article != null, sqlTemplate`ledger_entries.article = ${'article'}`],
+  [(f) => f.variant != null, sqlTemplate`ledger_entries.variant = ${'variant'}`],
 ];
 const filteredTemplates = new Map<string, SqlTemplate<FilterParam>>();
 
