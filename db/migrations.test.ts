@@ -61,4 +61,60 @@ describe('migrations', () => {
       expect.objectContaining({ detail: expect.stringContaining('stripe_events_unprocessed') }),
     ]);
   });
+
+  it("keeps each ledger entry's gift_status equal to its gift's status, from the backfill on, whatever writes it", () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    const at = migrations.indexOf('0013_ledger_entries_gift_status.sql');
+    expect(at).toBeGreaterThan(0);
+    for (const f of migrations.slice(0, at)) apply(db, f);
+    const gift = db.prepare(
+      `insert into gifts (id, status, frequency, amount_minor, currency, created_at, updated_at) values (?, ?, 'one_off', 500, 'gbp', 0, 0)`,
+    );
+    const entry = db.prepare(
+      `insert into ledger_entries (id, key, kind, gift_id, frequency, amount_minor, currency, stripe_id, occurred_at, created_at) values (?, ?, 'gift', ?, 'one_off', 500, 'gbp', 'pi', 1, 1)`,
+    );
+    gift.run('g_paid', 'paid');
+    gift.run('g_pending', 'pending');
+    entry.run('e1', 'k1', 'g_paid');
+    entry.run('e2', 'k2', 'g_pending');
+    entry.run('e3', 'k3', null);
+    for (const f of migrations.slice(at)) apply(db, f);
+    const statuses = () =>
+      Object.fromEntries((db.prepare('select id, gift_status from ledger_entries order by id').raw(true).all() as [string, string | null][]).map((r) => r));
+    const truth = () =>
+      Object.fromEntries(
+        (
+          db.prepare('select e.id, g.status from ledger_entries e left join gifts g on g.id = e.gift_id order by e.id').raw(true).all() as [
+            string,
+            string | null,
+          ][]
+        ).map((r) => r),
+      );
+    // the entries written before the migration
+    expect(statuses()).toEqual({ e1: 'paid', e2: 'pending', e3: null });
+    // a new entry, and one that says otherwise by hand
+    entry.run('e4', 'k4', 'g_pending');
+    db.prepare(
+      `insert into ledger_entries (id, key, kind, gift_id, frequency, amount_minor, currency, stripe_id, occurred_at, created_at, gift_status) values ('e5', 'k5', 'refund', null, 'one_off', -500, 'gbp', 're', 2, 2, 'paid')`,
+    ).run();
+    expect(statuses()).toEqual({ e1: 'paid', e2: 'pending', e3: null, e4: 'pending', e5: null });
+    // the gift is paid: each of its entries follows
+    db.prepare(`update gifts set status = 'paid' where id = 'g_pending'`).run();
+    expect(statuses()).toMatchObject({ e2: 'paid', e4: 'paid' });
+    // an entry gains its gift, or is moved to another
+    gift.run('g_failed', 'failed');
+    db.prepare(`update ledger_entries set gift_id = 'g_failed' where id in ('e3', 'e1')`).run();
+    // an upsert that gives the entry its gift (the app's writes)
+    db.prepare(
+      `insert into ledger_entries (id, key, kind, gift_id, frequency, amount_minor, currency, stripe_id, occurred_at, created_at) values ('e6', 'k5', 'refund', 'g_paid', 'one_off', -500, 'gbp', 're', 2, 2)
+       on conflict (key) do update set gift_id = coalesce(ledger_entries.gift_id, excluded.gift_id)`,
+    ).run();
+    expect(statuses()).toEqual({ e1: 'failed', e2: 'paid', e3: 'failed', e4: 'paid', e5: 'paid' });
+    // a gift deleted (foreign keys off, as by hand) leaves its entries with no status, as a join would find none
+    db.pragma('foreign_keys = OFF');
+    db.prepare(`delete from gifts where id = 'g_failed'`).run();
+    expect(statuses()).toEqual(truth());
+    expect(statuses()).toMatchObject({ e1: null, e3: null });
+  });
 });

@@ -34,6 +34,37 @@ async function inProcess(argv: string[], env: Record<string, string> = { NODE_EN
   return { code, out, err };
 }
 
+describe('contributions export, in process', () => {
+  it('writes every row to a reader slower than itself without piling listeners on its output', { timeout: 120_000 }, async () => {
+    const env = { NODE_ENV: 'test', DATABASE_PATH: dbPath, LOG_LEVEL: 'silent' };
+    expect((await inProcess(['dev', 'seed', '--contributions', '1500'], env)).code).toBe(EXIT.ok);
+    let csv = '';
+    let waits = 0;
+    let mostErrorListeners = 0;
+    // a pipe that takes one chunk at a time, a turn later: the export waits for 'drain' each time
+    const slow = new Writable({
+      highWaterMark: 1,
+      write(chunk, _enc, cb) {
+        csv += String(chunk);
+        mostErrorListeners = Math.max(mostErrorListeners, slow.listenerCount('error'));
+        waits++;
+        setImmediate(cb);
+      },
+    });
+    const baseline = slow.listenerCount('error');
+    const code = await runCli(['contributions', 'export'], env, { out: slow, err: new Writable({ write: (_c, _e, cb) => cb() }) });
+    expect(code).toBe(EXIT.ok);
+    const rows = csv.split('\r\n').filter(Boolean);
+    // the header, then the seeded contributions with their refunds and disputes
+    expect(rows[0]).toMatch(/^contribution_id,created_at,/);
+    expect(rows.length).toBeGreaterThan(1500);
+    expect(waits).toBeGreaterThan(10);
+    expect(mostErrorListeners).toBeLessThanOrEqual(baseline + 1);
+    expect(slow.listenerCount('error')).toBe(baseline);
+    expect(slow.listenerCount('drain')).toBe(0);
+  });
+});
+
 const groups = [...new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!))];
 
 describe('npm run cli, in process', () => {

@@ -282,11 +282,19 @@ function positiveWhole(value: string, flag: string): number {
 
 function write(out: NodeJS.WritableStream, chunk: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (out.write(chunk)) resolve();
-    else {
-      out.once('drain', resolve);
-      out.once('error', reject);
-    }
+    if (out.write(chunk)) return resolve();
+    // each wait takes its listeners away again: a reader slower than the export (a pipe)
+    // makes it wait once per chunk, and left behind they piled up on stdout
+    const onDrain = () => {
+      out.off('error', onError);
+      resolve();
+    };
+    const onError = (err: unknown) => {
+      out.off('drain', onDrain);
+      reject(err);
+    };
+    out.once('drain', onDrain);
+    out.once('error', onError);
   });
 }
 

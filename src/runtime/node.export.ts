@@ -32,9 +32,9 @@ export const NODE_HTTP_EXPORT: NodeExportOptions = { pageRows: 500, cacheKiB: 4_
 /**
  * The CLI shares its event loop with nothing. Larger pages gained nothing measurable and
  * keep more rows alive at each young-generation GC, which grows V8's heap (10,000 rows: +25
- * MiB peak RSS). Cache misses are mostly gift lookups (gifts_export is 53 MiB at 650k
- * gifts): at 1M rows 8 MiB spent ~0.2 s less in reads than 4 MiB; 16 MiB saved little more
- * and added 8 MiB of peak RSS.
+ * MiB peak RSS). 8 MiB of page cache was chosen when every entry searched its gift's
+ * index (at 1M rows ~0.2 s less in reads than 4 MiB; 16 MiB added 8 MiB of peak RSS); the
+ * export now reads the entries alone (docs/decisions/0011), so this is an upper bound.
  */
 export const NODE_CLI_EXPORT: NodeExportOptions = { pageRows: 2500, cacheKiB: 8_000, snapshot: true };
 
