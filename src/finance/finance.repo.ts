@@ -61,14 +61,36 @@ const totalsBySettlement = sqlTemplate`
   from ledger_day_totals where day >= ${'fromDay'} and day < ${'toDay'}
   group by settlement_currency having sum(entries) > 0`;
 const supportersInPeriod = sqlTemplate`select currency, supporters from ledger_supporter_counts where period = ${'period'}`;
-const supportersInRange = sqlTemplate`
-  select currency, count(distinct lower(email)) as supporters from ledger_entries
-  where occurred_at >= ${'fromMs'} and occurred_at < ${'toMs'} and kind in (${PAYMENT_LIST}) group by currency`;
+/**
+ * Each supporter's first giving day inside [fromDay, toDay) is the one whose previous
+ * giving day is before fromDay (docs/decisions/0011-distinct-supporters-for-any-range.md):
+ * counted per whole month inside the range and per day at its ends, each list a handful of
+ * index seeks on (month or day, prev_day).
+ */
+const supportersInDays = sqlTemplate`
+  select currency, sum(supporters) as supporters from (
+    select currency, supporters from ledger_supporter_month_counts
+      where month in (select value from json_each(${'months'})) and prev_day < ${'fromDay'}
+    union all
+    select currency, supporters from ledger_supporter_day_counts
+      where day in (select value from json_each(${'days'})) and prev_day < ${'fromDay'})
+  group by currency`;
+
+/** A whole-day range as the calendar months inside it (202611 style) and the days at its ends. */
+export function supporterMonthsAndDays(r: Range): { months: number[]; days: number[] } {
+  const p = monthsAndDays(r);
+  const days: number[] = [];
+  for (let d = p.fromDay; d < p.headEnd; d++) days.push(d);
+  for (let d = p.tailStart; d < p.toDay; d++) days.push(d);
+  const months: number[] = [];
+  for (let m = p.fromMonth; m && m < p.toMonth; m = m % 100 === 12 ? m + 89 : m + 1) months.push(m);
+  return { months, days };
+}
 
 /**
  * Per currency, from the rollups for whole days (every period the pages offer). Distinct
- * supporters: counted as they come for a calendar month or year, counted from the entries
- * for any other range (exact; the time grows with the range's payments).
+ * supporters: counted as they come for a calendar month or year, and from the giving days'
+ * counts for any other run of days.
  */
 export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]> {
   if (!wholeDays(r)) return currencyTotalsFromEntries(db, r);
@@ -79,13 +101,18 @@ export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]
     db.sql.all<{ currency: string; fees: number; net: number; pending: number }>(totalsBySettlement.bind(days)),
     period
       ? db.sql.all<{ currency: string; supporters: number }>(supportersInPeriod.bind({ period }))
-      : db.sql.all<{ currency: string; supporters: number }>(supportersInRange.bind(r)),
+      : db.sql.all<{ currency: string; supporters: number }>(supportersInDays.bind(givingDayLists(r))),
   ]);
   const supporterCount = new Map(supporterRows.map((x) => [x.currency, x.supporters]));
   return mergeTotals(
     byCurrency.map((b) => ({ ...b, supporters: supporterCount.get(b.currency) ?? 0 })),
     settled,
   );
+}
+
+function givingDayLists(r: Range) {
+  const { months, days } = supporterMonthsAndDays(r);
+  return { months: JSON.stringify(months), days: JSON.stringify(days), fromDay: r.fromMs / DAY_MS };
 }
 
 function mergeTotals(
