@@ -48,18 +48,54 @@ export function supporterPeriod(r: Range): string | null {
   return null;
 }
 
-const totalsByCurrency = sqlTemplate`
-  select currency,
+/**
+ * One pass over the range's day totals, by currency and settlement currency: the gross side
+ * is folded per currency and the fee side per settlement currency (two passes cost twice
+ * the scan, which is most of a two-year range's time).
+ */
+const totalsByCurrencies = sqlTemplate`
+  select currency, settlement_currency as settlement,
     sum(case when kind in (${PAYMENT_LIST}) then amount_minor else 0 end) as gross,
     sum(case when kind in (${REFUND_LIST}) then amount_minor else 0 end) as refunds,
     sum(case when kind in (${DISPUTE_LIST}) then amount_minor else 0 end) as disputes,
-    sum(case when kind in (${PAYMENT_LIST}) then entries else 0 end) as gifts
+    sum(case when kind in (${PAYMENT_LIST}) then entries else 0 end) as gifts,
+    sum(fee_minor) as fees, sum(net_minor) as net, sum(fees_pending) as pending, sum(entries) as entries
   from ledger_day_totals where day >= ${'fromDay'} and day < ${'toDay'}
-  group by currency having sum(entries) > 0`;
-const totalsBySettlement = sqlTemplate`
-  select settlement_currency as currency, sum(fee_minor) as fees, sum(net_minor) as net, sum(fees_pending) as pending
-  from ledger_day_totals where day >= ${'fromDay'} and day < ${'toDay'}
-  group by settlement_currency having sum(entries) > 0`;
+  group by currency, settlement_currency`;
+type TotalsRow = {
+  currency: string;
+  settlement: string;
+  gross: number;
+  refunds: number;
+  disputes: number;
+  gifts: number;
+  fees: number;
+  net: number;
+  pending: number;
+  entries: number;
+};
+
+/** The pairs folded per currency and per settlement currency; a currency none of whose rollup rows holds an entry any more is left out. */
+function foldTotals(rows: readonly TotalsRow[]) {
+  const byCurrency = new Map<string, { currency: string; gross: number; refunds: number; disputes: number; gifts: number; entries: number }>();
+  const settled = new Map<string, { currency: string; fees: number; net: number; pending: number; entries: number }>();
+  for (const x of rows) {
+    const b = byCurrency.get(x.currency) ?? { currency: x.currency, gross: 0, refunds: 0, disputes: 0, gifts: 0, entries: 0 };
+    b.gross += x.gross;
+    b.refunds += x.refunds;
+    b.disputes += x.disputes;
+    b.gifts += x.gifts;
+    b.entries += x.entries;
+    byCurrency.set(x.currency, b);
+    const st = settled.get(x.settlement) ?? { currency: x.settlement, fees: 0, net: 0, pending: 0, entries: 0 };
+    st.fees += x.fees;
+    st.net += x.net;
+    st.pending += x.pending;
+    st.entries += x.entries;
+    settled.set(x.settlement, st);
+  }
+  return { byCurrency: [...byCurrency.values()].filter((b) => b.entries > 0), settled: [...settled.values()].filter((x) => x.entries > 0) };
+}
 const supportersInPeriod = sqlTemplate`select currency, supporters from ledger_supporter_counts where period = ${'period'}`;
 /**
  * Each supporter's first giving day inside [fromDay, toDay) is the one whose previous
@@ -96,14 +132,14 @@ export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]
   if (!wholeDays(r)) return currencyTotalsFromEntries(db, r);
   const days = { fromDay: r.fromMs / DAY_MS, toDay: r.toMs / DAY_MS };
   const period = supporterPeriod(r);
-  const [byCurrency, settled, supporterRows] = await Promise.all([
-    db.sql.all<{ currency: string; gross: number; refunds: number; disputes: number; gifts: number }>(totalsByCurrency.bind(days)),
-    db.sql.all<{ currency: string; fees: number; net: number; pending: number }>(totalsBySettlement.bind(days)),
+  const [totals, supporterRows] = await Promise.all([
+    db.sql.all<TotalsRow>(totalsByCurrencies.bind(days)),
     period
       ? db.sql.all<{ currency: string; supporters: number }>(supportersInPeriod.bind({ period }))
       : db.sql.all<{ currency: string; supporters: number }>(supportersInDays.bind(givingDayLists(r))),
   ]);
   const supporterCount = new Map(supporterRows.map((x) => [x.currency, x.supporters]));
+  const { byCurrency, settled } = foldTotals(totals);
   return mergeTotals(
     byCurrency.map((b) => ({ ...b, supporters: supporterCount.get(b.currency) ?? 0 })),
     settled,
