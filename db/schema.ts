@@ -122,6 +122,8 @@ export const recurringGifts = sqliteTable(
     // failed renewals on the finance pages: the few rows with an open payment problem
     // (id too: the overview's first 20 awaiting retry come in index order, without sorting them all)
     index('recurring_gifts_payment_issue').on(t.nextPaymentAttemptAt, t.id).where(sql`payment_issue is not null`),
+    // a supporter's recurring gifts (the finance supporter page, their account): without it, a scan of every recurring gift
+    index('recurring_gifts_supporter').on(t.supporterId, t.createdAt),
   ],
 );
 
@@ -300,6 +302,47 @@ export const ledgerSupporterCounts = sqliteTable(
     supporters: integer('supporters').notNull(),
   },
   (t) => [primaryKey({ columns: [t.period, t.currency] })],
+);
+
+/**
+ * Each UTC day a supporter (lower(email)) gave in a currency, with the day they last gave
+ * in it before (prev_day; -1 for their first). The distinct supporters of days [a, b) are
+ * the rows with a <= day < b and prev_day < a: each supporter's first giving day in the
+ * range, and only that one (docs/decisions/0012-distinct-supporters-for-any-range.md).
+ */
+export const ledgerSupporterDays = sqliteTable(
+  'ledger_supporter_days',
+  {
+    currency: text('currency').notNull(),
+    email: text('email').notNull(),
+    day: integer('day').notNull(),
+    prevDay: integer('prev_day').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.currency, t.email, t.day] })],
+);
+
+/** ledger_supporter_days counted per day and prev_day: the days at a range's ends. */
+export const ledgerSupporterDayCounts = sqliteTable(
+  'ledger_supporter_day_counts',
+  {
+    day: integer('day').notNull(),
+    prevDay: integer('prev_day').notNull(),
+    currency: text('currency').notNull(),
+    supporters: integer('supporters').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.prevDay, t.currency] })],
+);
+
+/** The same per calendar month of the day (202611 style): the whole months inside a range. */
+export const ledgerSupporterMonthCounts = sqliteTable(
+  'ledger_supporter_month_counts',
+  {
+    month: integer('month').notNull(),
+    prevDay: integer('prev_day').notNull(),
+    currency: text('currency').notNull(),
+    supporters: integer('supporters').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.month, t.prevDay, t.currency] })],
 );
 
 /** Recurring gifts per currency, interval and Stripe status ('' where not known yet): the overview's live counts and MRR. */
@@ -489,7 +532,12 @@ export const outbox = sqliteTable(
     createdAt: integer('created_at').notNull(),
     sentAt: integer('sent_at'),
   },
-  (t) => [uniqueIndex('outbox_key').on(t.key), index('outbox_due').on(t.status, t.nextAttemptAt)],
+  (t) => [
+    uniqueIndex('outbox_key').on(t.key),
+    index('outbox_due').on(t.status, t.nextAttemptAt),
+    // the emails sent to one supporter (the finance supporter page, erasure): without it, a scan of every email
+    index('outbox_to').on(t.to, t.createdAt, t.id),
+  ],
 );
 
 /** The offline sandbox's own store of Stripe-shaped objects (only used without a Stripe key). */

@@ -321,6 +321,8 @@ describe('privacy', () => {
     const before = total();
     // the month and year that counted ann among the distinct supporters
     expect(sql(`select count(*) as n from ledger_supporter_periods where email = ?`, ann.email)).toEqual([{ n: 2 }]);
+    // and the day she gave, which any range's distinct supporters count
+    expect(sql(`select count(*) as n from ledger_supporter_days where email = ?`, ann.email)).toEqual([{ n: 1 }]);
     const res = await client(ann).post('/account/delete', { confirm: 'yes', _csrf: ann.s.csrf });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Your account has been deleted');
@@ -329,6 +331,7 @@ describe('privacy', () => {
     expect(sql(`select email from ledger_entries`)).toEqual([{ email: null }]);
     // the finance rollups keep no trace of the address, and still agree with the entries
     expect(sql(`select count(*) as n from ledger_supporter_periods where email = ?`, ann.email)).toEqual([{ n: 0 }]);
+    expect(sql(`select count(*) as n from ledger_supporter_days where email = ?`, ann.email)).toEqual([{ n: 0 }]);
     expect(rollupDifferences(t.handle)).toEqual([]);
     expect(sql(`select email, name from supporters where id = ?`, ann.id)).toEqual([{ email: `erased+${ann.id}@erased.invalid`, name: null }]);
     expect(sql(`select email from gifts`)).toEqual([{ email: null }]);

@@ -16,12 +16,14 @@ import {
   givingSeriesFromEntries,
   recurringTotals,
   recurringTotalsFromGifts,
+  supporterMonthsAndDays,
   supporterPeriod,
   type Range,
 } from '../src/finance/finance.repo.js';
 import type { Write } from '../src/ledger/ledger.js';
 import { writeStatements } from '../src/ledger/ledger.repo.js';
 import { toSqlStatement } from '../db/db.js';
+import { eraseSupporterRollupStatements } from '../src/ledger/ledger.rollups.repo.js';
 import { runCli } from '../src/runtime/cli.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { financeEntryWrites, seedFinanceLedger } from './helpers/finance-ledger.js';
@@ -180,6 +182,96 @@ describe('rollup-backed figures equal the entries', () => {
     expect(supporterPeriod(RANGES['2026 (a year)']!)).toBe('2026');
     expect(supporterPeriod(RANGES['one day']!)).toBeNull();
     expect(supporterPeriod({ fromMs: day('2026-11-01'), toMs: day('2026-11-30') })).toBeNull();
+  });
+});
+
+describe('distinct supporters for any run of days (giving days and the day before each)', () => {
+  const first = day('2025-11-20');
+  /** Returning supporters: a few addresses (one in two letter cases) giving on many days, in two currencies. */
+  function givingWrites(random: () => number): Write[] {
+    const emails = ['ann@example.org', 'Ann@Example.org', 'bob@example.org', 'cy@example.org', 'di@example.org', 'ed@example.org'];
+    return Array.from({ length: 90 }, (_, i): Write => {
+      const currency = random() < 0.7 ? 'gbp' : 'usd';
+      return {
+        type: 'entry',
+        entry: {
+          key: `payment:pi_days_${i}`,
+          kind: i % 5 === 0 ? 'renewal' : 'gift',
+          giftId: 'gift_g1',
+          subscriptionId: null,
+          frequency: 'one_off',
+          amountMinor: 500,
+          currency,
+          email: emails[Math.floor(random() * emails.length)]!,
+          stripeId: `pi_days_${i}`,
+          // about four months, several payments on some days, two on the same day sometimes
+          occurredAt: first + Math.floor(random() * 120) * 86_400_000 + Math.floor(random() * 86_400_000),
+          paymentIntentId: `pi_days_${i}`,
+        },
+      };
+    });
+  }
+  function randomRanges(random: () => number): Range[] {
+    const out: Range[] = [
+      { fromMs: first, toMs: first + 130 * 86_400_000 },
+      { fromMs: day('2025-12-01'), toMs: day('2026-03-01') },
+      { fromMs: day('2025-12-31'), toMs: day('2026-02-02') },
+    ];
+    for (let i = 0; i < 40; i++) {
+      const from = first - 3 * 86_400_000 + Math.floor(random() * 130) * 86_400_000;
+      out.push({ fromMs: from, toMs: from + (1 + Math.floor(random() * 100)) * 86_400_000 });
+    }
+    return out;
+  }
+  async function expectSupportersAsEntries(ranges: Range[]) {
+    for (const r of ranges) {
+      const name = `${new Date(r.fromMs).toISOString()} to ${new Date(r.toMs).toISOString()}`;
+      expect(await currencyTotals(t.deps.db, r), name).toEqual(await currencyTotalsFromEntries(t.deps.db, r));
+    }
+  }
+
+  it.each([11, 12, 13])('equal the entries after shuffled, duplicated deliveries (seed %i), and after an erasure', async (seed) => {
+    clearLedger(t.handle);
+    seedFinanceLedger(t.handle, { entries: false });
+    const random = rng(seed);
+    const writes = givingWrites(random);
+    const order = shuffledWithDuplicates(writes, random);
+    for (let i = 0; i < order.length; ) {
+      const n = 1 + Math.floor(random() * 4);
+      await t.deps.db.atomic(writeStatements(order.slice(i, i + n), { now: t.clock.ms, eventId: null }));
+      i += n;
+    }
+    expect(rollupDifferences(t.handle)).toEqual([]);
+    // returning supporters: fewer distinct than payments over the whole time
+    const all = await currencyTotals(t.deps.db, { fromMs: first, toMs: first + 130 * 86_400_000 });
+    expect(all.find((x) => x.currency === 'gbp')!.supporters).toBe(5);
+    const ranges = randomRanges(random);
+    await expectSupportersAsEntries(ranges);
+
+    // erasing ann (both spellings) drops her from every range and leaves the others' counts
+    const erase = eraseSupporterRollupStatements('sup_nobody', 'ann@example.org');
+    await t.deps.db.atomic([
+      ...erase,
+      ...eraseSupporterRollupStatements('sup_nobody', 'Ann@Example.org'),
+      { sql: `update ledger_entries set email = null where lower(email) = 'ann@example.org'`, params: [] },
+    ]);
+    expect(t.handle.sqlite.prepare(`select count(*) as n from ledger_supporter_days where email = 'ann@example.org'`).get()).toEqual({ n: 0 });
+    expect(rollupDifferences(t.handle)).toEqual([]);
+    await expectSupportersAsEntries(ranges);
+    // and a payment of hers arriving again after the erasure is counted as the entries count it
+    await t.deps.db.atomic(writeStatements(writes.slice(0, 10), { now: t.clock.ms, eventId: null }));
+    expect(rollupDifferences(t.handle)).toEqual([]);
+    await expectSupportersAsEntries(ranges);
+  });
+
+  it('splits a run of days into the whole months inside it and the days at its ends', () => {
+    const d = (iso: string) => day(iso) / 86_400_000;
+    expect(supporterMonthsAndDays({ fromMs: day('2025-12-30'), toMs: day('2026-03-02') })).toEqual({
+      months: [202601, 202602],
+      days: [d('2025-12-30'), d('2025-12-31'), d('2026-03-01')],
+    });
+    expect(supporterMonthsAndDays({ fromMs: day('2026-11-01'), toMs: day('2027-01-01') })).toEqual({ months: [202611, 202612], days: [] });
+    expect(supporterMonthsAndDays({ fromMs: day('2026-11-03'), toMs: day('2026-11-05') })).toEqual({ months: [], days: [d('2026-11-03'), d('2026-11-04')] });
   });
 });
 

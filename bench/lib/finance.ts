@@ -52,6 +52,8 @@ export async function financeRows(appUrl: string, dbPath: string, log: (s: strin
     const period = (p: 'today' | 'month' | 'year') => periodRange({ period: p }, now).range;
     const day = 86_400_000;
     const custom: Range = { fromMs: period('today').fromMs - 45 * day, toMs: period('today').toMs };
+    // two years to the day, starting mid-month: no calendar month or year, 24 whole months and one end day
+    const twoYears: Range = { fromMs: period('today').toMs - 730 * day, toMs: period('today').toMs };
     const everything: Range = { fromMs: 0, toMs: period('today').toMs };
     const add = async (group: string, label: string, boundMs: number, fn: () => Promise<unknown>) => {
       const t = await time(fn);
@@ -68,7 +70,8 @@ export async function financeRows(appUrl: string, dbPath: string, log: (s: strin
     }
     await add('overview', 'overview: failed renewals awaiting retry', 10, () => failedRenewals(db, { awaitingRetry: true, limit: 20 }));
     await add('overview', 'overview: last reconcile run', 10, () => lastReconcileRun(db));
-    await add('overview', 'overview, a 46-day range: totals per currency (supporters from the entries)', 10, () => currencyTotals(db, custom));
+    await add('overview', 'overview, a 46-day range: totals per currency (incl. distinct supporters)', 10, () => currencyTotals(db, custom));
+    await add('overview', 'overview, a two-year range (730 days): totals per currency (incl. distinct supporters)', 10, () => currencyTotals(db, twoYears));
 
     const first = await listContributions(db, { range: {} }, { by: 'date', dir: 'desc' }, null, 51);
     const middle = (await listContributions(db, { range: { toMs: period('year').fromMs } }, { by: 'date', dir: 'desc' }, null, 1))[0];

@@ -48,44 +48,107 @@ export function supporterPeriod(r: Range): string | null {
   return null;
 }
 
-const totalsByCurrency = sqlTemplate`
-  select currency,
+/**
+ * One pass over the range's day totals, by currency and settlement currency: the gross side
+ * is folded per currency and the fee side per settlement currency (two passes cost twice
+ * the scan, which is most of a two-year range's time).
+ */
+const totalsByCurrencies = sqlTemplate`
+  select currency, settlement_currency as settlement,
     sum(case when kind in (${PAYMENT_LIST}) then amount_minor else 0 end) as gross,
     sum(case when kind in (${REFUND_LIST}) then amount_minor else 0 end) as refunds,
     sum(case when kind in (${DISPUTE_LIST}) then amount_minor else 0 end) as disputes,
-    sum(case when kind in (${PAYMENT_LIST}) then entries else 0 end) as gifts
+    sum(case when kind in (${PAYMENT_LIST}) then entries else 0 end) as gifts,
+    sum(fee_minor) as fees, sum(net_minor) as net, sum(fees_pending) as pending, sum(entries) as entries
   from ledger_day_totals where day >= ${'fromDay'} and day < ${'toDay'}
-  group by currency having sum(entries) > 0`;
-const totalsBySettlement = sqlTemplate`
-  select settlement_currency as currency, sum(fee_minor) as fees, sum(net_minor) as net, sum(fees_pending) as pending
-  from ledger_day_totals where day >= ${'fromDay'} and day < ${'toDay'}
-  group by settlement_currency having sum(entries) > 0`;
+  group by currency, settlement_currency`;
+type TotalsRow = {
+  currency: string;
+  settlement: string;
+  gross: number;
+  refunds: number;
+  disputes: number;
+  gifts: number;
+  fees: number;
+  net: number;
+  pending: number;
+  entries: number;
+};
+
+/** The pairs folded per currency and per settlement currency; a currency none of whose rollup rows holds an entry any more is left out. */
+function foldTotals(rows: readonly TotalsRow[]) {
+  const byCurrency = new Map<string, { currency: string; gross: number; refunds: number; disputes: number; gifts: number; entries: number }>();
+  const settled = new Map<string, { currency: string; fees: number; net: number; pending: number; entries: number }>();
+  for (const x of rows) {
+    const b = byCurrency.get(x.currency) ?? { currency: x.currency, gross: 0, refunds: 0, disputes: 0, gifts: 0, entries: 0 };
+    b.gross += x.gross;
+    b.refunds += x.refunds;
+    b.disputes += x.disputes;
+    b.gifts += x.gifts;
+    b.entries += x.entries;
+    byCurrency.set(x.currency, b);
+    const st = settled.get(x.settlement) ?? { currency: x.settlement, fees: 0, net: 0, pending: 0, entries: 0 };
+    st.fees += x.fees;
+    st.net += x.net;
+    st.pending += x.pending;
+    st.entries += x.entries;
+    settled.set(x.settlement, st);
+  }
+  return { byCurrency: [...byCurrency.values()].filter((b) => b.entries > 0), settled: [...settled.values()].filter((x) => x.entries > 0) };
+}
 const supportersInPeriod = sqlTemplate`select currency, supporters from ledger_supporter_counts where period = ${'period'}`;
-const supportersInRange = sqlTemplate`
-  select currency, count(distinct lower(email)) as supporters from ledger_entries
-  where occurred_at >= ${'fromMs'} and occurred_at < ${'toMs'} and kind in (${PAYMENT_LIST}) group by currency`;
+/**
+ * Each supporter's first giving day inside [fromDay, toDay) is the one whose previous
+ * giving day is before fromDay (docs/decisions/0012-distinct-supporters-for-any-range.md):
+ * counted per whole month inside the range and per day at its ends, each list a handful of
+ * index seeks on (month or day, prev_day).
+ */
+const supportersInDays = sqlTemplate`
+  select currency, sum(supporters) as supporters from (
+    select currency, supporters from ledger_supporter_month_counts
+      where month in (select value from json_each(${'months'})) and prev_day < ${'fromDay'}
+    union all
+    select currency, supporters from ledger_supporter_day_counts
+      where day in (select value from json_each(${'days'})) and prev_day < ${'fromDay'})
+  group by currency`;
+
+/** A whole-day range as the calendar months inside it (202611 style) and the days at its ends. */
+export function supporterMonthsAndDays(r: Range): { months: number[]; days: number[] } {
+  const p = monthsAndDays(r);
+  const days: number[] = [];
+  for (let d = p.fromDay; d < p.headEnd; d++) days.push(d);
+  for (let d = p.tailStart; d < p.toDay; d++) days.push(d);
+  const months: number[] = [];
+  for (let m = p.fromMonth; m && m < p.toMonth; m = m % 100 === 12 ? m + 89 : m + 1) months.push(m);
+  return { months, days };
+}
 
 /**
  * Per currency, from the rollups for whole days (every period the pages offer). Distinct
- * supporters: counted as they come for a calendar month or year, counted from the entries
- * for any other range (exact; the time grows with the range's payments).
+ * supporters: counted as they come for a calendar month or year, and from the giving days'
+ * counts for any other run of days.
  */
 export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]> {
   if (!wholeDays(r)) return currencyTotalsFromEntries(db, r);
   const days = { fromDay: r.fromMs / DAY_MS, toDay: r.toMs / DAY_MS };
   const period = supporterPeriod(r);
-  const [byCurrency, settled, supporterRows] = await Promise.all([
-    db.sql.all<{ currency: string; gross: number; refunds: number; disputes: number; gifts: number }>(totalsByCurrency.bind(days)),
-    db.sql.all<{ currency: string; fees: number; net: number; pending: number }>(totalsBySettlement.bind(days)),
+  const [totals, supporterRows] = await Promise.all([
+    db.sql.all<TotalsRow>(totalsByCurrencies.bind(days)),
     period
       ? db.sql.all<{ currency: string; supporters: number }>(supportersInPeriod.bind({ period }))
-      : db.sql.all<{ currency: string; supporters: number }>(supportersInRange.bind(r)),
+      : db.sql.all<{ currency: string; supporters: number }>(supportersInDays.bind(givingDayLists(r))),
   ]);
   const supporterCount = new Map(supporterRows.map((x) => [x.currency, x.supporters]));
+  const { byCurrency, settled } = foldTotals(totals);
   return mergeTotals(
     byCurrency.map((b) => ({ ...b, supporters: supporterCount.get(b.currency) ?? 0 })),
     settled,
   );
+}
+
+function givingDayLists(r: Range) {
+  const { months, days } = supporterMonthsAndDays(r);
+  return { months: JSON.stringify(months), days: JSON.stringify(days), fromDay: r.fromMs / DAY_MS };
 }
 
 function mergeTotals(

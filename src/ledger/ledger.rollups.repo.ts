@@ -22,6 +22,11 @@
 // Distinct supporters cannot be summed from days: each month and year keeps the set of
 // (currency, email) that gave in it, and a counter raised when one is first seen. That is
 // add-only: payments are never deleted and their email is only ever filled in.
+//
+// Distinct supporters of any other run of days come from each supporter's giving days and
+// the day they gave before (ledger_supporter_days, decision 0012), counted per day and per
+// month. A write recounts the supporters it names: their days are taken out of the counts,
+// its new days inserted, every prev_day of theirs set again, and their days added back.
 import type { Statement } from '../../db/db.js';
 import { ATTRIBUTION_DIMENSIONS } from '../../db/schema.js';
 import { sqlList, type SqlValue } from '../../db/sql.js';
@@ -145,6 +150,50 @@ const addSupporters = (where: string) => [
    on conflict do nothing`,
 ];
 
+// Giving days (decision 0012). prev_day is -1 for a supporter's first day in a currency,
+// so "gave before a" is prev_day < a with no null to test. Days and months are counted
+// apart: a range reads its whole months' counts and its end days' counts.
+
+const MONTH_OF_DAY = (day: string) => `cast(strftime('%Y%m', ${day} * 86400, 'unixepoch') as integer)`;
+const givingDaysSelect = (where: string) => `
+  select distinct e.currency as currency, lower(e.email) as email, e.occurred_at / ${DAY_MS} as day
+  from ledger_entries e where e.kind in (${PAYMENTS}) and e.email is not null and ${where}`;
+/** (currency, email) of the supporters a write's payments name. */
+const giversSelect = (where: string) => `
+  select distinct e.currency as currency, lower(e.email) as email
+  from ledger_entries e where e.kind in (${PAYMENTS}) and e.email is not null and ${where}`;
+/** Every giving day with the day before it, from the entries: the rebuild and the check. */
+const GIVING_DAYS_WITH_PREV = `
+  select currency, email, day, coalesce(lag(day) over (partition by currency, email order by day), -1) as prev_day
+  from (${givingDaysSelect('true')})`;
+
+const countGivingDays = (sign: string, rows: string) => [
+  `insert into ledger_supporter_day_counts (day, prev_day, currency, supporters)
+   select s.day, s.prev_day, s.currency, ${sign}count(*) from ${rows} group by 1, 2, 3
+   on conflict (day, prev_day, currency) do update set supporters = ledger_supporter_day_counts.supporters + excluded.supporters`,
+  `insert into ledger_supporter_month_counts (month, prev_day, currency, supporters)
+   select ${MONTH_OF_DAY('s.day')}, s.prev_day, s.currency, ${sign}count(*) from ${rows} group by 1, 2, 3
+   on conflict (month, prev_day, currency) do update set supporters = ledger_supporter_month_counts.supporters + excluded.supporters`,
+];
+const giversDays = (givers: string) => `(${givers}) k join ledger_supporter_days s on s.currency = k.currency and s.email = k.email`;
+
+/**
+ * Recounts the supporters a write names, whatever order their payments came in: a late
+ * payment between two known days changes the next day's prev_day, and one write may bring
+ * several days of one supporter. A supporter has a few giving days per currency (a
+ * monthly gift: twelve a year), so recounting them all is cheap and needs no case analysis.
+ */
+const addGivingDays = (where: string) => [
+  ...countGivingDays('-', giversDays(giversSelect(where))),
+  `insert into ledger_supporter_days (currency, email, day, prev_day)
+   select currency, email, day, -1 from (${givingDaysSelect(where)}) where true
+   on conflict do nothing`,
+  `update ledger_supporter_days set prev_day = coalesce((select max(p.day) from ledger_supporter_days p
+     where p.currency = ledger_supporter_days.currency and p.email = ledger_supporter_days.email and p.day < ledger_supporter_days.day), -1)
+   where (currency, email) in (${giversSelect(where)})`,
+  ...countGivingDays('', giversDays(giversSelect(where))),
+];
+
 const compact = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** The bracket's statements per shape of scope (how many keys, payment intents, invoices), built once each. */
@@ -164,7 +213,9 @@ function bracketFor(v: ScopeValues): { before: Statement[]; after: Statement[] }
       before: [all(addTotals('-', where, 'each')), ...(some ? [paid(addAttribution('-', p, 'each')), paid(addMonthAttribution('-', p, 'each'))] : [])],
       after: [
         all(addTotals('', where, 'each')),
-        ...(some ? [paid(addAttribution('', p, 'each')), paid(addMonthAttribution('', p, 'each')), ...addSupporters(p).map(paid)] : []),
+        ...(some
+          ? [paid(addAttribution('', p, 'each')), paid(addMonthAttribution('', p, 'each')), ...addSupporters(p).map(paid), ...addGivingDays(p).map(paid)]
+          : []),
       ],
     };
     bracketTexts.set(shape, texts);
@@ -289,12 +340,19 @@ const ERASE_FROM_COUNTS = compact(`update ledger_supporter_counts set supporters
   where p.period = ledger_supporter_counts.period and p.currency = ledger_supporter_counts.currency and p.email in ${ERASED_EMAILS})`);
 const ERASE_FROM_PERIODS = compact(`delete from ledger_supporter_periods where email in ${ERASED_EMAILS}`);
 
+// A supporter's giving days go whole (every day of theirs in each currency), so nobody
+// else's prev_day changes: the counts drop by exactly their rows.
+const ERASED_GIVERS = `select distinct e.currency as currency, lower(e.email) as email from ledger_entries e
+  where (e.gift_id in (select g.id from gifts g where g.supporter_id = ?)
+    or e.recurring_gift_id in (select r.id from recurring_gifts r where r.supporter_id = ?) or e.email = ?) and e.email is not null`;
+const ERASE_GIVING_DAYS = [
+  ...countGivingDays('-', giversDays(ERASED_GIVERS)),
+  `delete from ledger_supporter_days where (currency, email) in (${ERASED_GIVERS})`,
+].map(compact);
+
 export function eraseSupporterRollupStatements(supporterId: string, email: string): Statement[] {
   const params = [supporterId, supporterId, email];
-  return [
-    { sql: ERASE_FROM_COUNTS, params },
-    { sql: ERASE_FROM_PERIODS, params },
-  ];
+  return [{ sql: ERASE_FROM_COUNTS, params }, { sql: ERASE_FROM_PERIODS, params }, ...ERASE_GIVING_DAYS.map((sql) => ({ sql, params }))];
 }
 
 // Rebuilding from every entry: the migration's backfill, the seed's last step and
@@ -308,6 +366,9 @@ const ROLLUP_TABLES = [
   'ledger_supporter_periods',
   'recurring_gift_totals',
   'recurring_gift_days',
+  'ledger_supporter_days',
+  'ledger_supporter_day_counts',
+  'ledger_supporter_month_counts',
 ] as const;
 
 /** Every rollup emptied and summed again from the entries, as SQL text (the migration holds the same). */
@@ -320,6 +381,9 @@ export const REBUILD_SQL: readonly string[] = [
   `insert into ledger_supporter_counts (period, currency, supporters) select period, currency, count(*) from ledger_supporter_periods group by period, currency`,
   compact(addRecurring('', 'true')),
   compact(addRecurringDays('', 'true')),
+  compact(`insert into ledger_supporter_days (currency, email, day, prev_day) ${GIVING_DAYS_WITH_PREV}`),
+  `insert into ledger_supporter_day_counts (day, prev_day, currency, supporters) select day, prev_day, currency, count(*) from ledger_supporter_days group by 1, 2, 3`,
+  `insert into ledger_supporter_month_counts (month, prev_day, currency, supporters) select ${MONTH_OF_DAY('day')}, prev_day, currency, count(*) from ledger_supporter_days group by 1, 2, 3`,
 ];
 
 export function rebuildStatements(): Statement[] {
@@ -354,6 +418,22 @@ const EXPECTED: Record<string, { expected: string; actual: string; keys: number 
   recurring_gift_totals: {
     expected: recurringSelect('', 'true'),
     actual: `select currency, "interval", status, gifts, amount_minor from recurring_gift_totals`,
+    keys: 3,
+  },
+  // the days themselves, counted as the day counts are (a row per supporter and day would be a million to compare)
+  ledger_supporter_days: {
+    expected: `select day, prev_day, currency, count(*) from (${GIVING_DAYS_WITH_PREV}) group by 1, 2, 3`,
+    actual: `select day, prev_day, currency, count(*) from ledger_supporter_days group by 1, 2, 3`,
+    keys: 3,
+  },
+  ledger_supporter_day_counts: {
+    expected: `select day, prev_day, currency, count(*) from (${GIVING_DAYS_WITH_PREV}) group by 1, 2, 3`,
+    actual: `select day, prev_day, currency, supporters from ledger_supporter_day_counts`,
+    keys: 3,
+  },
+  ledger_supporter_month_counts: {
+    expected: `select ${MONTH_OF_DAY('day')}, prev_day, currency, count(*) from (${GIVING_DAYS_WITH_PREV}) group by 1, 2, 3`,
+    actual: `select month, prev_day, currency, supporters from ledger_supporter_month_counts`,
     keys: 3,
   },
   ledger_supporter_counts: {
