@@ -70,6 +70,8 @@ export function onPayout(p: PayoutFacts, items: readonly PayoutItemFacts[] | nul
       writes.push({ type: 'entry.settle', match: { key: `refund:${bt.sourceId}` }, settlement: settlementOf(bt) });
     }
   }
+  // after the items: the stored totals are summed from them, whole, so replays and redeliveries keep them exact
+  writes.push({ type: 'payout.totals', payoutId: p.payoutId });
   return writes;
 }
 
