@@ -24,7 +24,7 @@ import {
   type SupporterCursor,
 } from './finance.repo.js';
 import type { Db } from '../../db/db.js';
-import { DAY_MS, declineInWords, iso, isoMinute, overviewQuery, percent, periodRange, queryString } from './finance.js';
+import { declineInWords, iso, isoMinute, overviewQuery, percent, periodRange, queryString } from './finance.js';
 
 const PAGE = 50;
 const wantsJson = (accept: string | undefined) => !!accept?.includes('application/json');

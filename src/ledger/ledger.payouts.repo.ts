@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, Statement } from '../../db/db.js';
 import { ledgerEntries, payoutItems, payouts } from '../../db/schema.js';
-import { sqlList, sqlTemplate, type SqlFragment, type SqlValue } from '../../db/sql.js';
+import { sqlList, type SqlValue } from '../../db/sql.js';
 import { storedCurrency, storedId, storedIsoTime, storedMinor, storedText, UNREADABLE } from './ledger.cells.js';
 import { PAYMENT_KINDS } from './ledger.js';
 import { payoutStatement, type PayoutStatement } from './ledger.payouts.js';
