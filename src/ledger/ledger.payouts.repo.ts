@@ -9,7 +9,7 @@ import { ledgerEntries, payoutItems, payouts } from '../../db/schema.js';
 import { sqlList, type SqlValue } from '../../db/sql.js';
 import { storedCurrency, storedId, storedIsoTime, storedMinor, storedText, UNREADABLE } from './ledger.cells.js';
 import { PAYMENT_KINDS } from './ledger.js';
-import { payoutStatement, type PayoutStatement } from './ledger.payouts.js';
+import { payoutStatement, statementFromSums, type PayoutStatement } from './ledger.payouts.js';
 
 export type PayoutStatementItem = {
   balanceTransactionId: string;
@@ -296,21 +296,14 @@ async function summaryFrom(db: Db, row: SummaryRow): Promise<PayoutSummary> {
       if (typeof item === 'string') problems.push(item);
     }
   }
-  const statement = payoutStatement({ payoutId: id, amountMinor, currency }, []);
-  const sums = {
-    grossMinor: t.gross_minor,
-    feesMinor: t.fees_minor,
-    refundsMinor: t.refunds_minor,
-    disputesMinor: t.disputes_minor,
-    otherMinor: t.other_minor,
-  };
-  const computedMinor = sums.grossMinor - sums.feesMinor + sums.refundsMinor + sums.disputesMinor + sums.otherMinor;
+  const statement = statementFromSums(
+    { payoutId: id, amountMinor, currency },
+    { grossMinor: t.gross_minor, feesMinor: t.fees_minor, refundsMinor: t.refunds_minor, disputesMinor: t.disputes_minor, otherMinor: t.other_minor },
+  );
   return {
     ...statement,
-    ...sums,
-    computedMinor,
     // a payout with an unreadable cell cannot be shown to balance
-    balanced: computedMinor === amountMinor && problems.length === 0,
+    balanced: statement.balanced && problems.length === 0,
     status: storedText(row.status) ?? storedId(row.status),
     arrivalDate,
     itemCount: t.items,
