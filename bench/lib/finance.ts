@@ -139,7 +139,7 @@ export async function financeRows(appUrl: string, dbPath: string, log: (s: strin
               string,
             ],
             ['payouts through the JSON API', '/finance/api/payouts'] as [string, string],
-            [`the largest payout through the JSON API (first ${Math.min(1000, largest.n)} items)`, `/finance/api/payouts/${largest.id}`] as [string, string],
+            [`the largest payout through the JSON API (first ${Math.min(500, largest.n)} items)`, `/finance/api/payouts/${largest.id}`] as [string, string],
           ]
         : []),
       ...(gift ? [["a gift's timeline", `/finance/gifts/${gift}`] as [string, string]] : []),
