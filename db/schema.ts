@@ -445,20 +445,25 @@ export const disputes = sqliteTable(
   (t) => [index('disputes_payment_intent').on(t.paymentIntentId)],
 );
 
-export const payouts = sqliteTable('payouts', {
-  id: text('id').primaryKey(),
-  amountMinor: integer('amount_minor').notNull(),
-  currency: text('currency').notNull(),
-  /** pending, in_transit, paid, failed, canceled: only moves forward */
-  status: text('status').notNull(),
-  reconciliationStatus: text('reconciliation_status').notNull(),
-  automatic: integer('automatic', { mode: 'boolean' }).notNull(),
-  /** ms */
-  arrivalDate: integer('arrival_date'),
-  stripeCreated: integer('stripe_created').notNull(),
-  createdAt: integer('created_at').notNull(),
-  updatedAt: integer('updated_at').notNull(),
-});
+export const payouts = sqliteTable(
+  'payouts',
+  {
+    id: text('id').primaryKey(),
+    amountMinor: integer('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    /** pending, in_transit, paid, failed, canceled: only moves forward */
+    status: text('status').notNull(),
+    reconciliationStatus: text('reconciliation_status').notNull(),
+    automatic: integer('automatic', { mode: 'boolean' }).notNull(),
+    /** ms */
+    arrivalDate: integer('arrival_date'),
+    stripeCreated: integer('stripe_created').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  // the month view: the payouts arriving in the bank in one month
+  (t) => [index('payouts_arrival').on(t.arrivalDate)],
+);
 
 /** The balance transactions a payout settled, as Stripe lists them (`GET /v1/balance_transactions?payout=`). */
 export const payoutItems = sqliteTable(
@@ -476,9 +481,39 @@ export const payoutItems = sqliteTable(
     netMinor: integer('net_minor').notNull(),
     currency: text('currency').notNull(),
     stripeCreated: integer('stripe_created').notNull(),
+    /**
+     * The gift this money belongs to, found when the item was recorded (ledger.payouts.repo.ts).
+     * Null while the ledger has no entry for it yet: readers then look again, so a gift learned
+     * later still shows; `ledger rollups check` compares the stored ones with the ledger.
+     */
+    giftId: text('gift_id'),
   },
-  (t) => [index('payout_items_payout').on(t.payoutId)],
+  (t) => [
+    // a payout's items in the statement's order, paged by keyset on (stripe_created, balance_transaction_id)
+    index('payout_items_payout').on(t.payoutId, t.stripeCreated, t.balanceTransactionId),
+    // the few items still waiting for their gift: the unmatched count reads only these
+    index('payout_items_unmatched').on(t.payoutId).where(sql`gift_id is null`),
+  ],
 );
+
+/**
+ * Each payout's statement summed from its items (ledger.payouts.repo.ts), recomputed by the
+ * same atomic write that records the payout or its items, so a payout of tens of thousands
+ * of balance transactions is shown without reading them. Derived: `ledger rollups check
+ * [--rebuild]` sums the items again and compares.
+ */
+export const payoutTotals = sqliteTable('payout_totals', {
+  payoutId: text('payout_id').primaryKey(),
+  /** the readable balance transactions summed below, the payout's own withdrawal included */
+  items: integer('items').notNull(),
+  grossMinor: integer('gross_minor').notNull(),
+  feesMinor: integer('fees_minor').notNull(),
+  refundsMinor: integer('refunds_minor').notNull(),
+  disputesMinor: integer('disputes_minor').notNull(),
+  otherMinor: integer('other_minor').notNull(),
+  /** items with a cell that cannot be what its column says: left out of the sums, named by the statement */
+  unreadable: integer('unreadable').notNull(),
+});
 
 /** Every webhook event we accepted, once. */
 export const stripeEvents = sqliteTable(

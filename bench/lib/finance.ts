@@ -112,6 +112,17 @@ export async function financeRows(appUrl: string, dbPath: string, log: (s: strin
     const cookie = `storyfund_session=${session.token}`;
     const gift = first.find((r) => r.giftId)?.giftId;
     const payout = handle.sqlite.prepare('select id from payouts order by stripe_created desc limit 1').get() as { id: string } | undefined;
+    // the payout page lists its items a page at a time: one from the middle of the largest payout, by keyset
+    const largest = handle.sqlite.prepare('select payout_id as id, count(*) as n from payout_items group by payout_id order by n desc limit 1').get() as
+      | { id: string; n: number }
+      | undefined;
+    const midItem = largest
+      ? (handle.sqlite
+          .prepare(
+            'select stripe_created as s, balance_transaction_id as b from payout_items where payout_id = ? order by stripe_created, balance_transaction_id limit 1 offset ?',
+          )
+          .get(largest.id, Math.floor(largest.n / 2)) as { s: number; b: string })
+      : undefined;
     const pages: [string, string][] = [
       ['overview, this month', '/finance'],
       ['overview, this year', '/finance?period=year'],
@@ -124,6 +135,16 @@ export async function financeRows(appUrl: string, dbPath: string, log: (s: strin
       ['attribution by article, this year', '/finance/attribution?period=year&by=article'],
       ['payouts', '/finance/payouts'],
       ...(payout ? [['a payout', `/finance/payouts/${payout.id}`] as [string, string]] : []),
+      ...(largest && midItem
+        ? [
+            [`the largest payout (${largest.n} items), a page from its middle`, `/finance/payouts/${largest.id}?after=${midItem.s}.${midItem.b}`] as [
+              string,
+              string,
+            ],
+            ['payouts through the JSON API', '/finance/api/payouts'] as [string, string],
+            [`the largest payout through the JSON API (first ${Math.min(500, largest.n)} items)`, `/finance/api/payouts/${largest.id}`] as [string, string],
+          ]
+        : []),
       ...(gift ? [["a gift's timeline", `/finance/gifts/${gift}`] as [string, string]] : []),
     ];
     for (const [label, path] of pages) {

@@ -12,7 +12,7 @@ import type { ApiEnv, StaffPrincipal } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { parseInput } from '../lib/validate.js';
 import { lastReconcileRun } from '../ledger/ledger.runs.repo.js';
-import { payoutReports, type PayoutReport } from '../ledger/ledger.payouts.repo.js';
+import { payoutItemsPage, payoutSummary, type PayoutSummary } from '../ledger/ledger.payouts.repo.js';
 import { bucketFor } from './finance.chart.js';
 import { LIST_PAGE } from './finance.dashboard.js';
 import {
@@ -31,7 +31,20 @@ import {
   type LifetimeGiving,
   type Range,
 } from './finance.repo.js';
-import { attributionQuery, monthQuery, payoutsArrivingIn, sortAttribution, supporterCursor, supportersQuery } from './finance.reports.js';
+import {
+  attributionQuery,
+  monthQuery,
+  payoutItemCursor,
+  payoutItemPosition,
+  payoutItemsQuery,
+  payoutsArrivingIn,
+  sortAttribution,
+  supporterCursor,
+  supportersQuery,
+} from './finance.reports.js';
+
+/** A BI tool reads a payout's items this many at a time (1,000 took ~34 ms to answer at load average 10; 500 keeps a page within 20 ms). */
+const API_PAYOUT_ITEMS_PAGE = 500;
 import { churnRate, contributionFilter, contributionsQuery, declineInWords, iso, mrrMinor, overviewQuery, periodRange } from './finance.js';
 
 /** The most rows one list request may ask for. */
@@ -97,7 +110,7 @@ function failedRenewalJson(staff: StaffPrincipal, r: FailedRenewal) {
   };
 }
 
-function payoutJson(p: PayoutReport) {
+function payoutJson(p: PayoutSummary) {
   return {
     id: p.payoutId,
     status: p.status,
@@ -111,6 +124,7 @@ function payoutJson(p: PayoutReport) {
     computed_minor: p.computedMinor,
     paid_out_minor: p.paidOutMinor,
     balanced: p.balanced,
+    items_count: p.itemCount,
     unmatched_items: p.unmatched,
     problems: p.problems,
   };
@@ -346,14 +360,19 @@ export function financeApiRoutes(): Hono<ApiEnv> {
 
   app.get('/payouts/:id', requireApiStaff('viewer'), async (c) => {
     const { deps } = c.var;
-    onlyParams(c.req.query(), []);
+    const raw = c.req.query();
+    onlyParams(raw, ['after']);
+    const q = parseInput(payoutItemsQuery, raw);
     const id = c.req.param('id');
-    const [p] = idParam.test(id) ? await payoutReports(deps.db, { payoutId: id }) : [];
+    const p = idParam.test(id) ? await payoutSummary(deps.db, id) : null;
     if (!p) throw new AppError('not_found', 'There is no payout with this id.');
+    const page = await payoutItemsPage(deps.db, id, { after: payoutItemCursor(q.after), limit: API_PAYOUT_ITEMS_PAGE });
     return c.json({
+      // the totals are for every item; the items come a page at a time, `?after=<next>` giving the following one
+      next: page.next ? payoutItemPosition(page.next) : null,
       payout: {
         ...payoutJson(p),
-        items: p.items.map((i) => ({
+        items: page.items.map((i) => ({
           balance_transaction_id: i.balanceTransactionId,
           type: i.type,
           reporting_category: i.reportingCategory,

@@ -8,7 +8,7 @@ import type { StaffEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { formatMoney } from '../lib/money.js';
 import { parseInput } from '../lib/validate.js';
-import { payoutReports } from '../ledger/ledger.payouts.repo.js';
+import { payoutItemsPage, payoutSummariesArriving, payoutSummary, type PayoutItemCursor } from '../ledger/ledger.payouts.repo.js';
 import { SupporterPrivacyActions } from '../supporters/supporters.finance.js';
 import { FailedRenewalsTable, Money, PERIOD_LINKS } from './finance.dashboard.js';
 import { StaffPage } from './finance.layout.js';
@@ -24,7 +24,7 @@ import {
   type SupporterCursor,
 } from './finance.repo.js';
 import type { Db } from '../../db/db.js';
-import { DAY_MS, declineInWords, iso, isoMinute, overviewQuery, percent, periodRange, queryString } from './finance.js';
+import { declineInWords, iso, isoMinute, overviewQuery, percent, periodRange, queryString } from './finance.js';
 
 const PAGE = 50;
 const wantsJson = (accept: string | undefined) => !!accept?.includes('application/json');
@@ -87,19 +87,14 @@ export function supporterCursor(after: string | undefined): SupporterCursor | nu
 }
 
 /**
- * The payouts arriving in the bank in one UTC month (by arrival date; a payout is listed from
- * 40 days before the month so one created late in the month before is not missed), with the
- * month's total paid out per currency.
+ * The payouts arriving in the bank in one UTC month (by arrival date), with the month's total
+ * paid out per currency. Each payout's sums come from its stored totals, not its items.
  */
 export async function payoutsArrivingIn(db: Db, month: string) {
   const fromMs = Date.parse(`${month}-01T00:00:00Z`);
   const d = new Date(fromMs);
   const toMs = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-  const all = await payoutReports(db, { sinceSec: Math.floor((fromMs - 40 * DAY_MS) / 1000) });
-  const reports = all.filter((p) => {
-    const when = p.arrivalDate ?? 0;
-    return when >= fromMs && when < toMs;
-  });
+  const reports = await payoutSummariesArriving(db, { fromMs, toMs });
   const byCurrency = new Map<string, { paidOutMinor: number; count: number }>();
   for (const p of reports) {
     const t = byCurrency.get(p.currency) ?? { paidOutMinor: 0, count: 0 };
@@ -109,6 +104,28 @@ export async function payoutsArrivingIn(db: Db, month: string) {
   }
   return { fromMs, toMs, reports, byCurrency };
 }
+
+/** A payout's items are shown this many at a time: a payout settles tens of thousands of balance transactions. */
+export const PAYOUT_ITEMS_PAGE = 100;
+
+export const payoutItemsQuery = z.object({
+  after: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^\d{1,16}\.[A-Za-z0-9_]{1,255}$/, { error: 'is not a page position from this list' })
+      .optional(),
+  ),
+});
+
+/** A payout's items page position (`<stripe_created>.<balance transaction id>`) as its keyset cursor. */
+export function payoutItemCursor(after: string | undefined): PayoutItemCursor | null {
+  if (!after) return null;
+  const dot = after.indexOf('.');
+  return { stripeCreated: Number(after.slice(0, dot)), balanceTransactionId: after.slice(dot + 1) };
+}
+
+export const payoutItemPosition = (c: PayoutItemCursor): string => `${c.stripeCreated}.${c.balanceTransactionId}`;
 
 export function reportRoutes(): Hono<StaffEnv> {
   const app = new Hono<StaffEnv>();
@@ -459,7 +476,7 @@ export function reportRoutes(): Hono<StaffEnv> {
     const month = q.month ?? iso(deps.now()).slice(0, 7);
     const { fromMs, toMs, reports, byCurrency } = await payoutsArrivingIn(deps.db, month);
     const d = new Date(fromMs);
-    if (wantsJson(c.req.header('accept'))) return c.json({ month, payouts: reports.map(({ items, ...p }) => p), totals: Object.fromEntries(byCurrency) });
+    if (wantsJson(c.req.header('accept'))) return c.json({ month, payouts: reports, totals: Object.fromEntries(byCurrency) });
     const prev = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
     const next = new Date(toMs).toISOString().slice(0, 7);
     return c.html(
@@ -527,9 +544,14 @@ export function reportRoutes(): Hono<StaffEnv> {
   app.get('/payouts/:id', requireStaff('viewer'), async (c) => {
     const { staff, session, deps } = c.var;
     const id = c.req.param('id');
-    const [p] = idParam.test(id) ? await payoutReports(deps.db, { payoutId: id }) : [];
+    const q = parseInput(payoutItemsQuery, c.req.query());
+    const p = idParam.test(id) ? await payoutSummary(deps.db, id) : null;
     if (!p) throw new AppError('not_found', 'There is no payout with this id.');
-    if (wantsJson(c.req.header('accept'))) return c.json({ payout: p });
+    const after = payoutItemCursor(q.after);
+    const page = await payoutItemsPage(deps.db, id, { after, limit: PAYOUT_ITEMS_PAGE });
+    const base = `/finance/payouts/${encodeURIComponent(p.payoutId)}`;
+    const next = page.next ? `${base}${queryString({ after: payoutItemPosition(page.next) })}` : null;
+    if (wantsJson(c.req.header('accept'))) return c.json({ payout: { ...p, items: page.items }, next });
     const cur = p.currency;
     return c.html(
       StaffPage({
@@ -550,9 +572,22 @@ export function reportRoutes(): Hono<StaffEnv> {
               <dd>{p.status}</dd>
               <dt>Arrives (UTC)</dt>
               <dd>{p.arrivalDate ? iso(p.arrivalDate) : '–'}</dd>
+              <dt>Balance transactions</dt>
+              <dd>{p.itemCount}</dd>
               <dt>Items not matched to a gift</dt>
               <dd>{p.unmatched}</dd>
             </dl>
+            {p.problems.length ? (
+              <ul class="problems">
+                {p.problems.map((m) => (
+                  <li>Unreadable, left out of the sums: {m}</li>
+                ))}
+              </ul>
+            ) : null}
+            <p class="hint">
+              {after ? 'Later' : 'The first'} {page.items.length} of {p.itemCount} balance transactions, in the order Stripe made them; the totals above are for
+              all of them.
+            </p>
             <table class="data" id="items">
               <thead>
                 <tr>
@@ -566,7 +601,7 @@ export function reportRoutes(): Hono<StaffEnv> {
                 </tr>
               </thead>
               <tbody>
-                {p.items.map((i) => (
+                {page.items.map((i) => (
                   <tr>
                     <td>
                       <code>{i.balanceTransactionId}</code>
@@ -581,6 +616,14 @@ export function reportRoutes(): Hono<StaffEnv> {
                 ))}
               </tbody>
             </table>
+            <nav class="pager" aria-label="Balance transactions">
+              {after ? <a href={base}>First page</a> : null}
+              {next ? (
+                <a href={next} rel="next">
+                  Next {PAYOUT_ITEMS_PAGE} →
+                </a>
+              ) : null}
+            </nav>
           </>
         ),
       }),

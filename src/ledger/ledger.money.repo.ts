@@ -7,6 +7,7 @@ import { bool, ifNewer, sqlList, sqlTemplate, type SqlFragment } from '../../db/
 import { normalizeEmailOrNull } from '../lib/email.js';
 import { newId } from '../lib/ids.js';
 import { refundNoticesStatement } from './ledger.notices.repo.js';
+import { payoutTotalsStatements } from './ledger.payouts.repo.js';
 import { PAYMENT_KINDS, type EntryFacts, type MoneyWrite, type Settlement, type Write } from './ledger.js';
 
 type Ctx = { now: number; eventId: string | null };
@@ -370,6 +371,8 @@ export function moneyStatements(w: MoneyWrite, ctx: Ctx): Statement[] {
         }),
       ];
     }
+    case 'payout.totals':
+      return payoutTotalsStatements(w.payoutId);
     default: {
       const unhandled: never = w;
       throw new Error(`no statement for money write ${(unhandled as Write).type}`);

@@ -70,6 +70,8 @@ export function onPayout(p: PayoutFacts, items: readonly PayoutItemFacts[] | nul
       writes.push({ type: 'entry.settle', match: { key: `refund:${bt.sourceId}` }, settlement: settlementOf(bt) });
     }
   }
+  // after the items: the stored totals are summed from them, whole, so replays and redeliveries keep them exact
+  writes.push({ type: 'payout.totals', payoutId: p.payoutId });
   return writes;
 }
 
@@ -114,11 +116,23 @@ export function payoutStatement(
     else if (bucket === 'disputes') s.disputesMinor += it.amountMinor;
     else s.otherMinor += it.amountMinor;
   }
+  return statementFromSums(payout, s);
+}
+
+/** The statement of a payout whose items were summed elsewhere (the stored totals). */
+export function statementFromSums(
+  payout: { payoutId: string; amountMinor: number; currency: string },
+  s: { grossMinor: number; feesMinor: number; refundsMinor: number; disputesMinor: number; otherMinor: number },
+): PayoutStatement {
   const computedMinor = s.grossMinor - s.feesMinor + s.refundsMinor + s.disputesMinor + s.otherMinor;
   return {
     payoutId: payout.payoutId,
     currency: payout.currency,
-    ...s,
+    grossMinor: s.grossMinor,
+    feesMinor: s.feesMinor,
+    refundsMinor: s.refundsMinor,
+    disputesMinor: s.disputesMinor,
+    otherMinor: s.otherMinor,
     computedMinor,
     paidOutMinor: payout.amountMinor,
     balanced: computedMinor === payout.amountMinor,

@@ -194,6 +194,8 @@ export type Write =
         stripeCreated: number;
       };
     }
+  /** the payout's gifts matched and its totals summed again from its items, after them in the same write */
+  | { type: 'payout.totals'; payoutId: string }
   | {
       /** create the recurring gift if we have never seen it; never overwrites */
       type: 'recurring.ensure';
@@ -248,6 +250,7 @@ export const MONEY_WRITES = [
   'dispute.state',
   'payout.state',
   'payout.item',
+  'payout.totals',
 ] as const satisfies readonly Write['type'][];
 
 export type MoneyWrite = Extract<Write, { type: (typeof MONEY_WRITES)[number] }>;

@@ -102,13 +102,14 @@ export async function payoutsCommand(config: Config, opts: { payoutId?: string; 
  */
 export async function rollupsCheckCommand(config: Config, opts: { rebuild: boolean }, out: NodeJS.WritableStream): Promise<number> {
   const { CHECK_QUERIES, compareRollups, rebuildStatements } = await import('../ledger/ledger.rollups.repo.js');
+  const { PAYOUTS_CHECK_QUERIES, payoutsRebuildStatements } = await import('../ledger/ledger.payouts.repo.js');
   const handle = openNodeDb(config.databasePath);
   try {
     migrateNodeDb(handle);
     const db = handle.db;
     const compare = async () => {
       const found = [];
-      for (const q of CHECK_QUERIES) {
+      for (const q of [...CHECK_QUERIES, ...PAYOUTS_CHECK_QUERIES]) {
         const [expected, actual] = await Promise.all([
           db.sql.values<unknown[]>({ sql: q.expected, params: [] }),
           db.sql.values<unknown[]>({ sql: q.actual, params: [] }),
@@ -125,7 +126,7 @@ export async function rollupsCheckCommand(config: Config, opts: { rebuild: boole
       out.write(differences.length ? `${differences.length} rollup rows differ from the entries\n` : 'The rollups match the ledger entries\n');
       return differences.length ? 1 : 0;
     }
-    await db.atomic(rebuildStatements());
+    await db.atomic([...rebuildStatements(), ...payoutsRebuildStatements()]);
     const after = await compare();
     out.write(
       `Rebuilt the rollups from the entries (${differences.length} rows differed before); ${after.length ? `${after.length} still differ` : 'they now match'}\n`,

@@ -229,6 +229,7 @@ const ledgerRollupsCheck = defineCommand({
   summary: 'sum the ledger entries again and compare with the rollups the finance pages read',
   description: [
     'The rollups are kept by the same atomic write as the entries, so they should never differ;',
+    "payouts' stored totals and gifts (summed again from their items) are checked with them;",
     `this proves it. Exits ${EXIT.failed} naming each row that differs. --rebuild then replaces the rollups`,
     'with the sums from the entries (and exits 0 once they match).',
   ].join('\n'),

@@ -9,6 +9,7 @@ import type { NodeDb } from '../../db/node.js';
 import type { Frequency } from '../../db/schema.js';
 import type { SqlTemplate, SqlValue } from '../../db/sql.js';
 import type { Config } from '../config.js';
+import { PAYOUTS_REBUILD_SQL } from '../ledger/ledger.payouts.repo.js';
 import { REBUILD_SQL } from '../ledger/ledger.rollups.repo.js';
 import { SEED_DISPUTE, SEED_ENTRY, SEED_GIFT, SEED_PAYOUT, SEED_PAYOUT_ITEM, SEED_RECURRING, SEED_SUPPORTER } from '../ledger/ledger.seed.repo.js';
 
@@ -362,8 +363,8 @@ export function seedContributions(handle: NodeDb, config: Config, opts: SeedOpti
       });
       result.payouts += 1;
     }
-    // The rows went in directly, so the rollups are summed from them once, as the migration does.
-    for (const sql of REBUILD_SQL) handle.sqlite.prepare(sql).run();
+    // The rows went in directly, so the rollups (and each payout's gifts and totals) are summed from them once, as the migrations do.
+    for (const sql of [...REBUILD_SQL, ...PAYOUTS_REBUILD_SQL]) handle.sqlite.prepare(sql).run();
   })();
   result.ms = Date.now() - started;
   return result;

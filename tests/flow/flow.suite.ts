@@ -8,6 +8,7 @@ import { totpCode } from '../../src/auth/auth.totp.js';
 import { EXPORT_HEADER } from '../../src/ledger/ledger.export.js';
 import { buildCheckoutSession, buildEvent, buildInvoice, buildSubscription, signPayload, TEST_WEBHOOK_SECRET } from '../factories/stripe.js';
 import { createStripeStore } from '../mocks/stripe-api.js';
+import { loadStripeState, payout as payoutSequence } from '../helpers/sequences.js';
 import { TURNSTILE_PASS, turnstileHandlers } from '../mocks/turnstile.js';
 import type { StartLive, StartSandbox, Target } from '../helpers/target.js';
 import type Stripe from 'stripe';
@@ -982,6 +983,87 @@ export function describeFlow(runtime: Target['runtime'], start: { sandbox: Start
       expect((await deliver(t, event, signPayload(JSON.stringify(event), { secret: 'whsec_other' }))).status).toBe(400);
       const rows = parseCsv(await (await exportCsv(t)).text());
       expect(rows).toEqual([expect.objectContaining({ kind: 'gift', amount_minor: '2500', status: 'paid', supporter_email: 'live@example.com' })]);
+    });
+
+    it("records a payout's items with their gifts and its totals in the webhook's write, and the API states it from them, a page of items at a time", async () => {
+      const seq = payoutSequence();
+      loadStripeState(store, seq);
+      for (const g of seq.gifts)
+        await t.exec(
+          `insert into gifts (id, status, frequency, amount_minor, currency, article, campaign, created_at, updated_at) values ('${g.id}', 'pending', 'one_off', ${g.amountMinor}, 'gbp', 'harbour-water', 'winter', 0, 0)`,
+        );
+      // the reconciliation first and again at the end: the items may come before the payments they settle
+      const [completed] = seq.events.filter((e) => e.type === 'payout.reconciliation_completed');
+      for (const e of [completed!, ...seq.events]) expect((await deliver(t, e)).status, e.type).toBe(200);
+      const po = (completed!.data.object as { id: string }).id;
+      expect(
+        await t.query(
+          `select items, gross_minor, fees_minor, refunds_minor, disputes_minor, other_minor, unreadable from payout_totals where payout_id = ?`,
+          po,
+        ),
+      ).toEqual([{ items: 4, gross_minor: 4000, fees_minor: 100, refunds_minor: -1000, disputes_minor: 0, other_minor: 0, unreadable: 0 }]);
+      // each charge and refund matched to its gift by the last write, the payout's own line to none
+      const items = await t.query<{ balance_transaction_id: string; stripe_created: number; gift_id: string | null; type: string }>(
+        'select balance_transaction_id, stripe_created, gift_id, type from payout_items where payout_id = ? order by stripe_created, balance_transaction_id',
+        po,
+      );
+      expect(items.map((i) => [i.type, i.gift_id])).toEqual([
+        ['charge', seq.gifts[0]!.id],
+        ['charge', seq.gifts[1]!.id],
+        ['refund', seq.gifts[0]!.id],
+        ['payout', null],
+      ]);
+
+      // a finance member's API token, as an admin would make it
+      const password = await hashPassword('flow payout password');
+      await t.exec(
+        `insert into staff (id, email, name, role, disabled, password_hash, password_salt, password_iterations, created_at, updated_at) values ('stf_flow_po', 'po@example.org', 'Po Flow', 'finance', 0, '${password.hash}', '${password.salt}', ${password.iterations}, 0, 0)`,
+      );
+      const token = `sfapi_${'p'.repeat(43)}`;
+      const hash = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token))), (b) =>
+        b.toString(16).padStart(2, '0'),
+      ).join('');
+      await t.exec(
+        `insert into api_tokens (id, token_hash, staff_id, name, created_by, created_at) values ('tok_flow_po', '${hash}', 'stf_flow_po', 'Flow payouts', 'cli', 0)`,
+      );
+      const api = async <T>(path: string) => {
+        const res = await fetch(`${t.url}/finance/api${path}`, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status, path).toBe(200);
+        return (await res.json()) as T;
+      };
+      type P = {
+        next: string | null;
+        payout: {
+          gross_minor: number;
+          fees_minor: number;
+          refunds_minor: number;
+          paid_out_minor: number;
+          balanced: boolean;
+          items_count: number;
+          unmatched_items: number;
+          items: { balance_transaction_id: string; gift_id: string | null }[];
+        };
+      };
+      const one = await api<P>(`/payouts/${po}`);
+      expect(one.payout).toMatchObject({
+        gross_minor: 4000,
+        fees_minor: 100,
+        refunds_minor: -1000,
+        paid_out_minor: 2900,
+        balanced: true,
+        items_count: 4,
+        unmatched_items: 0,
+      });
+      expect(one.payout.items.map((i) => [i.balance_transaction_id, i.gift_id])).toEqual(items.map((i) => [i.balance_transaction_id, i.gift_id]));
+      expect(one.next).toBeNull();
+      // the keyset: the items after the first
+      const rest = await api<P>(`/payouts/${po}?after=${items[0]!.stripe_created}.${items[0]!.balance_transaction_id}`);
+      expect(rest.payout.items.map((i) => i.balance_transaction_id)).toEqual(items.slice(1).map((i) => i.balance_transaction_id));
+      expect(rest.payout.gross_minor).toBe(4000);
+      const month = new Date((completed!.data.object as { arrival_date: number }).arrival_date * 1000).toISOString().slice(0, 7);
+      const listed = await api<{ payouts: { id: string; balanced: boolean }[]; totals: unknown[] }>(`/payouts?month=${month}`);
+      expect(listed.payouts).toEqual([expect.objectContaining({ id: po, balanced: true })]);
+      expect(listed.totals).toEqual([{ currency: 'gbp', paid_out_minor: 2900, payouts: 1 }]);
     });
 
     it('wrote only JSON log lines, each under a request id or a job, with no address, secret, token or card number', async () => {

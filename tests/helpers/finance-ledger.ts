@@ -5,6 +5,7 @@
 import type { NodeDb } from '../../db/node.js';
 import type { EntryKind, Frequency } from '../../db/schema.js';
 import type { Write } from '../../src/ledger/ledger.js';
+import { PAYOUTS_REBUILD_SQL } from '../../src/ledger/ledger.payouts.repo.js';
 import { REBUILD_SQL } from '../../src/ledger/ledger.rollups.repo.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -203,7 +204,7 @@ export function seedFinanceLedger(handle: NodeDb, opts: { entries: boolean } = {
     db.prepare(
       `insert into outbox (id, key, template, to_address, props, status, attempts, next_attempt_at, created_at, sent_at) values ('eml_g1', 'receipt:payment:pi_g1', 'receipt', 'ann@example.org', '{}', 'sent', 1, 0, ?, ?)`,
     ).run(at('2026-11-02T09:00:02Z'), at('2026-11-02T09:00:05Z'));
-    for (const sql of REBUILD_SQL) db.prepare(sql).run();
+    for (const sql of [...REBUILD_SQL, ...PAYOUTS_REBUILD_SQL]) db.prepare(sql).run();
   })();
 }
 

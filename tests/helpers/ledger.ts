@@ -1,5 +1,6 @@
 // Reads of the ledger state, for assertions.
 import type { NodeDb } from '../../db/node.js';
+import { ITEM_GIFT_SQL, PAYOUTS_CHECK_QUERIES } from '../../src/ledger/ledger.payouts.repo.js';
 import { CHECK_QUERIES, compareRollups, type RollupDifference } from '../../src/ledger/ledger.rollups.repo.js';
 
 export function snapshot(handle: NodeDb) {
@@ -45,16 +46,19 @@ export function moneySnapshot(handle: NodeDb) {
     disputes: q(`select id, charge_id, payment_intent_id, amount_minor, currency, reason, status, evidence_due_by, canceled_subscription_id,
                  stripe_created from disputes order by id`),
     payouts: q(`select id, amount_minor, currency, status, reconciliation_status, automatic, arrival_date, stripe_created from payouts order by id`),
-    payoutItems: q('select * from payout_items order by balance_transaction_id'),
+    // the gift as the pages show it: stored when the item was written, or found since
+    payoutItems: q(`select balance_transaction_id, payout_id, type, reporting_category, source_id, payment_intent_id, amount_minor, fee_minor, net_minor,
+                 currency, stripe_created, ${ITEM_GIFT_SQL} as gift_id from payout_items i order by balance_transaction_id`),
+    payoutTotals: q('select * from payout_totals order by payout_id'),
     supporters: q('select email, name, stripe_customer_id from supporters order by email'),
     outbox: q('select key, template, to_address from outbox order by key'),
   };
 }
 
-/** Where the rollups kept by the writes differ from the same sums taken from the entries now (none, or a bug). */
+/** Where the rollups (and payouts' stored totals and gifts) kept by the writes differ from the same sums taken from the entries and items now (none, or a bug). */
 export function rollupDifferences(handle: NodeDb): RollupDifference[] {
   const rows = (sql: string) => handle.sqlite.prepare(sql).raw().all() as unknown[][];
-  return CHECK_QUERIES.flatMap((q) => compareRollups(q.table, q.keys, rows(q.expected), rows(q.actual)));
+  return [...CHECK_QUERIES, ...PAYOUTS_CHECK_QUERIES].flatMap((q) => compareRollups(q.table, q.keys, rows(q.expected), rows(q.actual)));
 }
 
 /** Entries whose attribution is not their gift's (it is copied when the entry learns its gift). */
@@ -80,6 +84,7 @@ const APP_TABLES = [
   'recurring_gift_days',
   'ledger_month_attribution',
   'outbox',
+  'payout_totals',
   'payout_items',
   'payouts',
   'disputes',
