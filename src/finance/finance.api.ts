@@ -14,7 +14,7 @@ import { parseInput } from '../lib/validate.js';
 import { lastReconcileRun } from '../ledger/ledger.runs.repo.js';
 import { payoutItemsPage, payoutSummary, type PayoutSummary } from '../ledger/ledger.payouts.repo.js';
 import { bucketFor } from './finance.chart.js';
-import { LIST_PAGE } from './finance.dashboard.js';
+import { LIST_PAGE } from './finance.contributions.js';
 import {
   attribution,
   currencyTotals,
@@ -31,28 +31,19 @@ import {
   type LifetimeGiving,
   type Range,
 } from './finance.repo.js';
-import {
-  attributionQuery,
-  monthQuery,
-  payoutItemCursor,
-  payoutItemPosition,
-  payoutItemsQuery,
-  payoutsArrivingIn,
-  sortAttribution,
-  supporterCursor,
-  supportersQuery,
-} from './finance.reports.js';
+import { attributionQuery, sortAttribution } from './finance.attribution.js';
+import { monthQuery, payoutItemCursor, payoutItemPosition, payoutItemsQuery, payoutsArrivingIn } from './finance.payouts.js';
+import { supporterCursor, supportersQuery } from './finance.supporters.js';
 
 /** A BI tool reads a payout's items this many at a time (1,000 took ~34 ms to answer at load average 10; 500 keeps a page within 20 ms). */
 const API_PAYOUT_ITEMS_PAGE = 500;
-import { churnRate, contributionFilter, contributionsQuery, declineInWords, iso, mrrMinor, overviewQuery, periodRange } from './finance.js';
+import { churnRate, contributionFilter, contributionsQuery, declineInWords, ID_PARAM, iso, mrrMinor, overviewQuery, periodRange } from './finance.js';
 
 /** The most rows one list request may ask for. */
 export const API_MAX_LIMIT = 500;
 /** as the pages have them: the failed renewals on the overview, the rows of the failed payments page */
 const OVERVIEW_FAILED = 20;
 const FAILED_ROWS = 200;
-const idParam = /^[A-Za-z0-9_]{1,64}$/;
 
 const isoTime = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(ms).toISOString());
 const isoRange = (r: Range) => ({ from: isoTime(r.fromMs), to: isoTime(r.toMs) });
@@ -259,7 +250,7 @@ export function financeApiRoutes(): Hono<ApiEnv> {
     const { deps, staff } = c.var;
     onlyParams(c.req.query(), []);
     const id = c.req.param('id');
-    const d = idParam.test(id) ? await supporterDetail(deps.db, id) : null;
+    const d = ID_PARAM.test(id) ? await supporterDetail(deps.db, id) : null;
     if (!d) throw new AppError('not_found', 'There is no supporter with this id.');
     return c.json({
       supporter: {
@@ -364,7 +355,7 @@ export function financeApiRoutes(): Hono<ApiEnv> {
     onlyParams(raw, ['after']);
     const q = parseInput(payoutItemsQuery, raw);
     const id = c.req.param('id');
-    const p = idParam.test(id) ? await payoutSummary(deps.db, id) : null;
+    const p = ID_PARAM.test(id) ? await payoutSummary(deps.db, id) : null;
     if (!p) throw new AppError('not_found', 'There is no payout with this id.');
     const page = await payoutItemsPage(deps.db, id, { after: payoutItemCursor(q.after), limit: API_PAYOUT_ITEMS_PAGE });
     return c.json({
@@ -390,7 +381,7 @@ export function financeApiRoutes(): Hono<ApiEnv> {
     const { deps, staff } = c.var;
     onlyParams(c.req.query(), []);
     const id = c.req.param('id');
-    const t = idParam.test(id) ? await giftTimeline(deps.db, id) : null;
+    const t = ID_PARAM.test(id) ? await giftTimeline(deps.db, id) : null;
     if (!t) throw new AppError('not_found', 'There is no gift with this id.');
     const { gift } = t;
     return c.json({

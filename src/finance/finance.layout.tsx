@@ -4,7 +4,10 @@ import { Csrf } from '../auth/auth.views.js';
 import type { Context } from 'hono';
 import type { StaffEnv, StaffPrincipal } from '../deps.js';
 import type { PublicError } from '../lib/errors.js';
+import { formatMoney, isKnownCurrency } from '../lib/money.js';
 import { INPUT_ERROR_MESSAGE } from '../lib/validate.js';
+import { declineInWords, isoMinute } from './finance.js';
+import type { FailedRenewal } from './finance.repo.js';
 import { errorTitle, renderErrorPage } from '../ui/error-page.js';
 import { Layout, toHtml } from '../ui/layout.js';
 
@@ -129,4 +132,47 @@ export function staffErrorPage(c: Context<StaffEnv>, e: PublicError): string {
       </section>
     ),
   });
+}
+
+/** An amount in its currency, or a dash when there is none (a fee not yet reported). */
+export function Money(props: { minor: number | null; currency: string | null }) {
+  if (props.minor == null || !props.currency) return <td class="num">–</td>;
+  const text = isKnownCurrency(props.currency) ? formatMoney(props.minor, props.currency) : `${props.minor} ${props.currency}`;
+  return <td class={props.minor < 0 ? 'num neg' : 'num'}>{text}</td>;
+}
+
+export const PERIOD_LINKS = [
+  ['today', 'Today'],
+  ['month', 'This month'],
+  ['year', 'This year'],
+] as const;
+
+/** Renewals whose payment failed: the overview's awaiting retry, and the failed payments page's all. */
+export function FailedRenewalsTable(props: { id: string; rows: FailedRenewal[]; email: (e: string | null) => string; withStatus?: boolean; noRetry: string }) {
+  return (
+    <table class="data" id={props.id}>
+      <thead>
+        <tr>
+          <th>Subscription</th>
+          <th>Supporter</th>
+          <th class="num">Amount</th>
+          {props.withStatus ? <th>Status</th> : null}
+          <th>Why</th>
+          <th>Next retry (UTC)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr>
+            <td>{r.giftId ? <a href={`/finance/gifts/${encodeURIComponent(r.giftId)}`}>{r.stripeSubscriptionId}</a> : r.stripeSubscriptionId}</td>
+            <td>{props.email(r.supporterEmail)}</td>
+            <Money minor={r.amountMinor} currency={r.currency} />
+            {props.withStatus ? <td>{r.status}</td> : null}
+            <td>{declineInWords(r.declineCode)}</td>
+            <td>{r.nextPaymentAttemptAt ? isoMinute(r.nextPaymentAttemptAt) : props.noRetry}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

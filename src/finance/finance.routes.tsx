@@ -1,4 +1,4 @@
-// Staff-only pages: the dashboard (finance.dashboard.tsx), and the staff list and audit log
+// Staff-only pages: the dashboard (finance.overview.tsx, finance.contributions.tsx, finance.timeline.tsx), and the staff list and audit log
 // for admins, all on top of requireStaff.
 import { type Context, Hono } from 'hono';
 import { STAFF_ROLES } from '../../db/schema.js';
@@ -12,10 +12,14 @@ import type { AppEnv, StaffEnv } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { parseInput, validate } from '../lib/validate.js';
 import { StaffPage, staffErrorPage } from './finance.layout.js';
-import { dashboardRoutes } from './finance.dashboard.js';
+import { contributionRoutes } from './finance.contributions.js';
+import { overviewRoutes } from './finance.overview.js';
+import { timelineRoutes } from './finance.timeline.js';
 import { exportRoutes } from './finance.export.js';
 import { refundRoutes } from './finance.refunds.routes.js';
-import { reportRoutes } from './finance.reports.js';
+import { attributionRoutes } from './finance.attribution.js';
+import { payoutRoutes } from './finance.payouts.js';
+import { supporterRoutes } from './finance.supporters.js';
 import { ApiTokensSection, tokenRoutes } from './finance.tokens.js';
 import { listApiTokens } from '../auth/auth.tokens.repo.js';
 
@@ -34,8 +38,12 @@ export function financeRoutes(): Hono<StaffEnv> {
     await next();
   });
 
-  app.route('/', dashboardRoutes());
-  app.route('/', reportRoutes());
+  app.route('/', overviewRoutes());
+  app.route('/', contributionRoutes());
+  app.route('/', timelineRoutes());
+  app.route('/', supporterRoutes());
+  app.route('/', attributionRoutes());
+  app.route('/', payoutRoutes());
   app.route('/', exportRoutes());
   app.route('/', tokenRoutes());
   app.route('/', refundRoutes());

@@ -13,12 +13,10 @@ import type { AppEnv, StaffEnv } from '../deps.js';
 import { AppError, prefersHtml } from '../lib/errors.js';
 import { INPUT_ERROR_MESSAGE, validate } from '../lib/validate.js';
 import { StaffPage } from './finance.layout.js';
-import { DAY_MS, iso, isoMinute } from './finance.js';
-
-const idParam = /^[A-Za-z0-9_]{1,64}$/;
+import { DAY_MS, ID_PARAM, iso, isoMinute } from './finance.js';
 
 export const newTokenForm = z.object({
-  staff_id: z.string({ error: 'choose whose token it is' }).regex(idParam, { error: 'choose whose token it is' }),
+  staff_id: z.string({ error: 'choose whose token it is' }).regex(ID_PARAM, { error: 'choose whose token it is' }),
   name: z
     .string({ error: 'give the token a name' })
     .trim()
@@ -156,7 +154,7 @@ export function tokenRoutes(): Hono<StaffEnv> {
   app.post('/staff/tokens/:id/revoke', requireStaff('admin'), async (c) => {
     const { deps } = c.var;
     const id = c.req.param('id');
-    if (!idParam.test(id)) throw new AppError('not_found', 'There is no API token with this id.');
+    if (!ID_PARAM.test(id)) throw new AppError('not_found', 'There is no API token with this id.');
     await deps.db.atomic(await revokeApiTokenStatements(deps.db, id, by(c), deps.now()));
     return c.redirect('/finance/staff?token_revoked=1#api-tokens', 303);
   });

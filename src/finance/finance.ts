@@ -54,6 +54,12 @@ export function periodRange(q: OverviewQuery, now: number): { period: Period; ra
   return { period, range: { fromMs: from, toMs: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) }, label: iso(from).slice(0, 7) };
 }
 
+/** An id in a finance path or form: anything else is answered 404 before a query runs. */
+export const ID_PARAM = /^[A-Za-z0-9_]{1,64}$/;
+
+/** Whether a client asked the finance pages for JSON rather than HTML. */
+export const wantsJson = (accept: string | undefined) => !!accept?.includes('application/json');
+
 export const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export const isoMinute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 

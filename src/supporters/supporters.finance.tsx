@@ -1,5 +1,5 @@
 // Finance staff act on a supporter's request: download their data, or erase it, from the
-// supporter's page (finance.reports.tsx); every action is audit-logged with the staff member as its actor.
+// supporter's page (finance.supporters.tsx); every action is audit-logged with the staff member as its actor.
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { auditStatement, requestOrigin } from '../auth/auth.audit.js';
