@@ -53,15 +53,27 @@ export function supporterPeriod(r: Range): string | null {
  * is folded per currency and the fee side per settlement currency (two passes cost twice
  * the scan, which is most of a two-year range's time).
  */
-const totalsByCurrencies = sqlTemplate`
+const totalsSelect = (source: string) => sqlTemplate`
   select currency, settlement_currency as settlement,
     sum(case when kind in (${PAYMENT_LIST}) then amount_minor else 0 end) as gross,
     sum(case when kind in (${REFUND_LIST}) then amount_minor else 0 end) as refunds,
     sum(case when kind in (${DISPUTE_LIST}) then amount_minor else 0 end) as disputes,
     sum(case when kind in (${PAYMENT_LIST}) then entries else 0 end) as gifts,
     sum(fee_minor) as fees, sum(net_minor) as net, sum(fees_pending) as pending, sum(entries) as entries
-  from ledger_day_totals where day >= ${'fromDay'} and day < ${'toDay'}
+  from ${{ fragment: source }} where day >= ${'fromDay'} and day < ${'toDay'}
   group by currency, settlement_currency`;
+/** A short range: its days found by the primary key, then sorted into groups (the sort is per row in the range). */
+const totalsBySeek = totalsSelect('ledger_day_totals');
+/**
+ * A long range: every row read from the covering index, which is already in group order, so
+ * nothing is sorted (two years: 2.7 ms against 9.4 ms by the key and a sort, at 1M entries).
+ */
+const totalsByScan = totalsSelect('ledger_day_totals indexed by ledger_day_totals_by_currency');
+// two subqueries: SQLite answers a lone min() or max() from the key in one seek, but not both in one select
+const daySpan = sqlTemplate`select (select min(day) from ledger_day_totals) as lo, (select max(day) from ledger_day_totals) as hi`;
+/** Sorting a row of the range costs about three times reading a row of the index (measured at 1M entries). */
+const SORT_PER_SCAN = 3;
+
 type TotalsRow = {
   currency: string;
   settlement: string;
@@ -132,8 +144,11 @@ export async function currencyTotals(db: Db, r: Range): Promise<CurrencyTotals[]
   if (!wholeDays(r)) return currencyTotalsFromEntries(db, r);
   const days = { fromDay: r.fromMs / DAY_MS, toDay: r.toMs / DAY_MS };
   const period = supporterPeriod(r);
+  const span = await db.sql.first<{ lo: number | null; hi: number | null }>(daySpan.bind({}));
+  const inRange = span?.lo == null || span.hi == null ? 0 : Math.min(days.toDay, span.hi + 1) - Math.max(days.fromDay, span.lo);
+  const scan = span?.lo != null && span.hi != null && inRange * SORT_PER_SCAN > span.hi - span.lo + 1;
   const [totals, supporterRows] = await Promise.all([
-    db.sql.all<TotalsRow>(totalsByCurrencies.bind(days)),
+    db.sql.all<TotalsRow>((scan ? totalsByScan : totalsBySeek).bind(days)),
     period
       ? db.sql.all<{ currency: string; supporters: number }>(supportersInPeriod.bind({ period }))
       : db.sql.all<{ currency: string; supporters: number }>(supportersInDays.bind(givingDayLists(r))),

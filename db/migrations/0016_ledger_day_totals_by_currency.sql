@@ -1,0 +1,1 @@
+CREATE INDEX `ledger_day_totals_by_currency` ON `ledger_day_totals` (`currency`,`settlement_currency`,`day`,`kind`,`frequency`,`entries`,`amount_minor`,`fee_minor`,`net_minor`,`fees_pending`);
