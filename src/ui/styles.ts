@@ -51,7 +51,7 @@ main:has(.finance){max-width:76rem}
 .filters .notice{flex-basis:100%}
 .export{font:15px/1.4 var(--sans)}
 table.data{border-collapse:collapse;width:100%;font:14px/1.4 var(--sans);margin:.5rem 0 1rem}
-table.data th,table.data td{border-bottom:1px solid var(--rule);padding:.3rem .5rem;text-align:left;vertical-align:top}
+table.data th,table.data td{border-bottom:1px solid var(--rule);padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 table.data thead th{border-bottom:2px solid var(--ink);white-space:nowrap}
 table.data .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.data .neg{color:var(--error)}
