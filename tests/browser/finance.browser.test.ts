@@ -5,6 +5,7 @@
 // gift in part then in full: confirmation, waiting for Stripe, applied. Each step's
 // screenshot is kept in test-results/screenshots (or SCREENSHOTS_DIR).
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +195,16 @@ describe('the finance dashboard in the browser', () => {
     // nothing is left to refund, so the button is gone
     expect(await page.getByRole('link', { name: 'Refund', exact: true }).count()).toBe(0);
     await shot(page, 'finance-9-refunded-in-full');
+
+    // the seeded payout with the most balance transactions: it balances, and its items table fits the window
+    const db = new Database(server.env.DATABASE_PATH!, { readonly: true });
+    const payout = db.prepare('select payout_id as id from payout_totals order by items desc limit 1').get() as { id: string };
+    db.close();
+    await page.goto(`${server.url}/finance/payouts/${payout.id}`);
+    expect(await page.locator('p.health').first().textContent()).toMatch(/^Balances: gross /);
+    expect(await page.locator('#items tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot(page, 'finance-10-payout');
     await context.close();
   });
 });
