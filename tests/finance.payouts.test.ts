@@ -3,13 +3,12 @@
 // through the entries (payoutReports), after payout events and the entries they settle
 // arrive in shuffled orders with duplicates; a payout of more items than one page, paged
 // by keyset on its page and in the API; the check command finding and rebuilding them.
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPayout, type PayoutFacts, type PayoutItemFacts } from '../src/ledger/ledger.payouts.js';
 import { payoutItemsPage, payoutReports, payoutSummary, type PayoutStatementItem } from '../src/ledger/ledger.payouts.repo.js';
 import type { Write } from '../src/ledger/ledger.js';
 import { writeStatements } from '../src/ledger/ledger.repo.js';
-import { runCli } from '../src/runtime/cli.js';
+import { runCliCaptured } from './helpers/cli.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { buildStaff, insertStaffRow, sessionFor, type SignedIn } from './factories/staff.js';
 import { financeEntryWrites, seedFinanceLedger } from './helpers/finance-ledger.js';
@@ -242,17 +241,7 @@ describe('a payout of more items than one page', () => {
 });
 
 describe('npm run cli -- ledger rollups check, for payouts', () => {
-  async function cli(argv: string[]) {
-    let out = '';
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        out += String(chunk);
-        cb();
-      },
-    });
-    const code = await runCli(argv, { NODE_ENV: 'test', DATABASE_PATH: t.deps.config.databasePath, LOG_LEVEL: 'silent' }, { out: sink, err: sink });
-    return { code, out };
-  }
+  const cli = (argv: string[]) => runCliCaptured(argv, t.deps.config.databasePath);
 
   it('names a payout total or a stored gift that differs from the items, and --rebuild makes them match again', async () => {
     clearLedger(t.handle);

@@ -4,7 +4,6 @@
 // the ledger's own statements in shuffled orders with duplicates, fees learned later. The
 // replays of real Stripe histories (tests/helpers/replay.ts) check the rollups after every
 // random order too.
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   attribution,
@@ -24,7 +23,7 @@ import type { Write } from '../src/ledger/ledger.js';
 import { writeStatements } from '../src/ledger/ledger.repo.js';
 import { toSqlStatement } from '../db/db.js';
 import { eraseSupporterRollupStatements } from '../src/ledger/ledger.rollups.repo.js';
-import { runCli } from '../src/runtime/cli.js';
+import { runCliCaptured } from './helpers/cli.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { financeEntryWrites, seedFinanceLedger } from './helpers/finance-ledger.js';
 import { clearLedger, rollupDifferences } from './helpers/ledger.js';
@@ -276,17 +275,7 @@ describe('distinct supporters for any run of days (giving days and the day befor
 });
 
 describe('npm run cli -- ledger rollups check', () => {
-  async function cli(argv: string[]) {
-    let out = '';
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        out += String(chunk);
-        cb();
-      },
-    });
-    const code = await runCli(argv, { NODE_ENV: 'test', DATABASE_PATH: t.deps.config.databasePath, LOG_LEVEL: 'silent' }, { out: sink, err: sink });
-    return { code, out };
-  }
+  const cli = (argv: string[]) => runCliCaptured(argv, t.deps.config.databasePath);
 
   it('exits 0 when they match, 1 naming a row that differs, and --rebuild makes them match again', async () => {
     clearLedger(t.handle);

@@ -41,8 +41,6 @@ export function sortAttribution(rows: AttributionRow[], sort: AttributionSort, d
   });
 }
 
-/** A supporters page position (`<created_at>.<id>`) as the list's keyset cursor. */
-
 export function attributionRoutes(): Hono<StaffEnv> {
   const app = new Hono<StaffEnv>();
 

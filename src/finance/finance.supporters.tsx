@@ -29,6 +29,7 @@ export const supportersQuery = z.object({
   ),
 });
 
+/** A supporters page position (`<created_at>.<id>`) as the list's keyset cursor. */
 export function supporterCursor(after: string | undefined): SupporterCursor | null {
   if (!after) return null;
   const dot = after.indexOf('.');
