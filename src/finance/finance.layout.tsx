@@ -8,7 +8,7 @@ import { formatMoney, isKnownCurrency } from '../lib/money.js';
 import { INPUT_ERROR_MESSAGE } from '../lib/validate.js';
 import { declineInWords, isoMinute } from './finance.js';
 import type { FailedRenewal } from './finance.repo.js';
-import { errorTitle, renderErrorPage } from '../ui/error-page.js';
+import { ErrorNotice, errorTitle, renderErrorPage } from '../ui/error-page.js';
 import { Layout, toHtml } from '../ui/layout.js';
 
 export function StaffBar(props: { staff: StaffPrincipal; csrf: string }) {
@@ -109,28 +109,7 @@ export function staffErrorPage(c: Context<StaffEnv>, e: PublicError): string {
     publication,
     staff,
     csrf: session.csrfToken,
-    children: (
-      <section class="notice" role="alert">
-        <p>{e.message}</p>
-        {Object.keys(e.fields).length ? (
-          <ul>
-            {Object.entries(e.fields).map(([name, problem]) => (
-              <li>
-                {name}: {problem}
-              </li>
-            ))}
-          </ul>
-        ) : null}
-        {e.reference ? (
-          <p class="notice__reference">
-            Reference <code>{e.reference}</code>: it finds this request in the logs.
-          </p>
-        ) : null}
-        <p>
-          <a href={back.href}>{back.label}</a>
-        </p>
-      </section>
-    ),
+    children: <ErrorNotice message={e.message} fields={e.fields} back={back} reference={e.reference} audience="staff" />,
   });
 }
 

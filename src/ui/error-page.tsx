@@ -16,32 +16,52 @@ export type ErrorPageProps = {
   children?: Child;
 };
 
+/**
+ * The notice itself: the message, each bad field, the reference and the way back. Readers'
+ * error pages and staff pages (finance.layout.tsx) frame it differently.
+ */
+export function ErrorNotice(props: {
+  heading?: string;
+  message: string;
+  fields?: Record<string, string>;
+  /** the request's id, quoted as readers or staff need it */
+  reference?: string;
+  audience: 'reader' | 'staff';
+  back: { href: string; label: string };
+}) {
+  return (
+    <section class="notice" role="alert">
+      {props.heading ? <h1>{props.heading}</h1> : null}
+      <p>{props.message}</p>
+      {props.fields && Object.keys(props.fields).length ? (
+        <ul>
+          {Object.entries(props.fields).map(([name, problem]) => (
+            <li>
+              {name}: {problem}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {props.reference ? (
+        <p class="notice__reference">
+          {props.audience === 'staff' ? 'Reference ' : 'If you contact us about this, please quote reference '}
+          <code>{props.reference}</code>
+          {props.audience === 'staff' ? ': it finds this request in the logs.' : '.'}
+        </p>
+      ) : null}
+      <p>
+        <a href={props.back.href}>{props.back.label}</a>
+      </p>
+    </section>
+  );
+}
+
 /** A server-rendered page for an error a reader meets in the browser, instead of a JSON body. */
 export function ErrorPage(props: ErrorPageProps) {
   const back = props.back ?? { href: '/', label: 'Back to the story' };
   return (
     <Layout title={`Error: ${props.title} | ${props.publication}`} publication={props.publication} head={props.head}>
-      <section class="notice" role="alert">
-        <h1>{props.title}</h1>
-        <p>{props.message}</p>
-        {props.fields && Object.keys(props.fields).length ? (
-          <ul>
-            {Object.entries(props.fields).map(([name, problem]) => (
-              <li>
-                {name}: {problem}
-              </li>
-            ))}
-          </ul>
-        ) : null}
-        {props.reference ? (
-          <p class="notice__reference">
-            If you contact us about this, please quote reference <code>{props.reference}</code>.
-          </p>
-        ) : null}
-        <p>
-          <a href={back.href}>{back.label}</a>
-        </p>
-      </section>
+      <ErrorNotice heading={props.title} message={props.message} fields={props.fields} back={back} reference={props.reference} audience="reader" />
       {props.children}
     </Layout>
   );
