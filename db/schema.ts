@@ -238,7 +238,7 @@ export const ledgerDayTotals = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.day, t.currency, t.settlementCurrency, t.kind, t.frequency] }),
-    // every column, in the overview's group order: a long range reads it whole with no sort (finance.repo.ts currencyTotals)
+    // every column, in the overview's group order: a long range reads it whole with no sort (finance.totals.repo.ts currencyTotals)
     index('ledger_day_totals_by_currency').on(
       t.currency,
       t.settlementCurrency,

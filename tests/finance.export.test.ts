@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/db.js';
 import { createApp } from '../src/app.js';
 import type { ExportReader } from '../src/deps.js';
-import { listContributions } from '../src/finance/finance.repo.js';
+import { listContributions } from '../src/finance/finance.lists.repo.js';
 import { contributionFilter, contributionsQuery } from '../src/finance/finance.js';
 import { EXPORT_HEADER } from '../src/ledger/ledger.export.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';

@@ -5,20 +5,18 @@
 // replays of real Stripe histories (tests/helpers/replay.ts) check the rollups after every
 // random order too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attribution, attributionFromEntries, DIMENSIONS } from '../src/finance/finance.attribution.repo.js';
+import type { Range } from '../src/finance/finance.ranges.js';
 import {
-  attribution,
-  attributionFromEntries,
   currencyTotals,
   currencyTotalsFromEntries,
-  DIMENSIONS,
   givingSeries,
   givingSeriesFromEntries,
   recurringTotals,
   recurringTotalsFromGifts,
   supporterMonthsAndDays,
   supporterPeriod,
-  type Range,
-} from '../src/finance/finance.repo.js';
+} from '../src/finance/finance.totals.repo.js';
 import type { Write } from '../src/ledger/ledger.js';
 import { writeStatements } from '../src/ledger/ledger.repo.js';
 import { toSqlStatement } from '../db/db.js';

@@ -3,7 +3,8 @@
 // a lost dispute and its fee, JPY, a conversion, a pending fee), the recurring metrics,
 // the contributions list's filters, sorting and keyset pages, and a gift's timeline.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currencyTotals, givingSeries, listContributions, recurringTotals } from '../src/finance/finance.repo.js';
+import { listContributions } from '../src/finance/finance.lists.repo.js';
+import { currencyTotals, givingSeries, recurringTotals } from '../src/finance/finance.totals.repo.js';
 import { churnRate, contributionFilter, contributionsQuery, mrrMinor } from '../src/finance/finance.js';
 import { buildTestContext, type TestContext } from './factories/deps.js';
 import { buildStaff, insertStaffRow, sessionFor, type SignedIn } from './factories/staff.js';

@@ -6,19 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { openNodeDb } from '../../db/node.js';
 import { newSession } from '../../src/auth/auth.sessions.js';
 import { loadConfig } from '../../src/config.js';
-import {
-  attribution,
-  currencyTotals,
-  DIMENSIONS,
-  failedGifts,
-  failedRenewals,
-  givingSeries,
-  lifetimeGiving,
-  listContributions,
-  listSupporters,
-  recurringTotals,
-  type Range,
-} from '../../src/finance/finance.repo.js';
+import { attribution, DIMENSIONS } from '../../src/finance/finance.attribution.repo.js';
+import { failedGifts, failedRenewals, lifetimeGiving, listContributions, listSupporters } from '../../src/finance/finance.lists.repo.js';
+import type { Range } from '../../src/finance/finance.ranges.js';
+import { currencyTotals, givingSeries, recurringTotals } from '../../src/finance/finance.totals.repo.js';
 import { periodRange } from '../../src/finance/finance.js';
 import { lastReconcileRun } from '../../src/ledger/ledger.runs.repo.js';
 import { buildStaff, insertStaffRow } from '../../tests/factories/staff.js';

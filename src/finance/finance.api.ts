@@ -15,22 +15,20 @@ import { lastReconcileRun } from '../ledger/ledger.runs.repo.js';
 import { payoutItemsPage, payoutSummary, type PayoutSummary } from '../ledger/ledger.payouts.repo.js';
 import { bucketFor } from './finance.chart.js';
 import { LIST_PAGE } from './finance.contributions.js';
+import { attribution } from './finance.attribution.repo.js';
 import {
-  attribution,
-  currencyTotals,
   failedGifts,
   failedRenewals,
   giftTimeline,
-  givingSeries,
   lifetimeGiving,
   listContributions,
   listSupporters,
-  recurringTotals,
   supporterDetail,
   type FailedRenewal,
   type LifetimeGiving,
-  type Range,
-} from './finance.repo.js';
+} from './finance.lists.repo.js';
+import type { Range } from './finance.ranges.js';
+import { currencyTotals, givingSeries, recurringTotals } from './finance.totals.repo.js';
 import { attributionQuery, sortAttribution } from './finance.attribution.js';
 import { monthQuery, payoutItemCursor, payoutItemPosition, payoutItemsQuery, payoutsArrivingIn } from './finance.payouts.js';
 import { supporterCursor, supportersQuery } from './finance.supporters.js';

@@ -7,7 +7,7 @@ import type { StaffEnv } from '../deps.js';
 import { parseInput } from '../lib/validate.js';
 import { Money, PERIOD_LINKS } from './finance.layout.js';
 import { StaffPage } from './finance.layout.js';
-import { attribution, DIMENSIONS, type AttributionRow } from './finance.repo.js';
+import { attribution, DIMENSIONS, type AttributionRow } from './finance.attribution.repo.js';
 import { overviewQuery, percent, periodRange, queryString } from './finance.js';
 
 import { wantsJson } from './finance.js';

@@ -1,7 +1,8 @@
 // Giving over time as an SVG drawn on the server: readable without script, no chart
 // library to serve, the same on Node and Workers. Stacked bars: one-off under recurring.
 import { formatMoney } from '../lib/money.js';
-import type { Bucket, Range, SeriesPoint } from './finance.repo.js';
+import type { Range } from './finance.ranges.js';
+import type { Bucket, SeriesPoint } from './finance.totals.repo.js';
 import { DAY_MS } from './finance.js';
 
 /** Every bucket in the range, so gaps show as empty days rather than being skipped. */

@@ -9,7 +9,7 @@ import type { StaffEnv } from '../deps.js';
 import { AppError, prefersHtml } from '../lib/errors.js';
 import { fieldErrors, INPUT_ERROR_MESSAGE } from '../lib/validate.js';
 import { FieldErrorList, StaffPage } from './finance.layout.js';
-import { listContributions } from './finance.repo.js';
+import { listContributions } from './finance.lists.repo.js';
 import { contributionFilter, contributionsQuery, isoMinute, queryString, type SORTS } from './finance.js';
 import { Money } from './finance.layout.js';
 

@@ -7,7 +7,7 @@ import type { PublicError } from '../lib/errors.js';
 import { formatMoney, isKnownCurrency } from '../lib/money.js';
 import { INPUT_ERROR_MESSAGE } from '../lib/validate.js';
 import { declineInWords, isoMinute } from './finance.js';
-import type { FailedRenewal } from './finance.repo.js';
+import type { FailedRenewal } from './finance.lists.repo.js';
 import { ErrorNotice, errorTitle, renderErrorPage } from '../ui/error-page.js';
 import { Layout, toHtml } from '../ui/layout.js';
 

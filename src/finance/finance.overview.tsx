@@ -9,7 +9,8 @@ import { parseInput } from '../lib/validate.js';
 import { bucketFor, chartRange, GivingChart } from './finance.chart.js';
 import { lastReconcileRun, type ReconcileRun } from '../ledger/ledger.runs.repo.js';
 import { StaffPage } from './finance.layout.js';
-import { currencyTotals, failedRenewals, givingSeries, recurringTotals } from './finance.repo.js';
+import { failedRenewals } from './finance.lists.repo.js';
+import { currencyTotals, givingSeries, recurringTotals } from './finance.totals.repo.js';
 import { churnRate, isoMinute, mrrMinor, overviewQuery, percent, periodRange } from './finance.js';
 import { FailedRenewalsTable, Money, PERIOD_LINKS } from './finance.layout.js';
 

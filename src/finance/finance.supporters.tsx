@@ -11,7 +11,7 @@ import { parseInput } from '../lib/validate.js';
 import { SupporterPrivacyActions } from '../supporters/supporters.finance.js';
 import { FailedRenewalsTable, Money } from './finance.layout.js';
 import { StaffPage } from './finance.layout.js';
-import { failedGifts, failedRenewals, lifetimeGiving, listSupporters, supporterDetail, type SupporterCursor } from './finance.repo.js';
+import { failedGifts, failedRenewals, lifetimeGiving, listSupporters, supporterDetail, type SupporterCursor } from './finance.lists.repo.js';
 import { declineInWords, iso, isoMinute, queryString } from './finance.js';
 
 import { ID_PARAM, wantsJson } from './finance.js';

@@ -9,7 +9,7 @@ import { AppError } from '../lib/errors.js';
 import { formatMoney } from '../lib/money.js';
 import { StaffPage } from './finance.layout.js';
 import { giftRefunds, RefundsSection } from './finance.refunds.routes.js';
-import { giftTimeline } from './finance.repo.js';
+import { giftTimeline } from './finance.lists.repo.js';
 import { declineInWords, isoMinute } from './finance.js';
 import { Money } from './finance.layout.js';
 

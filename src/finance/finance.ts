@@ -3,7 +3,9 @@
 import { z } from 'zod';
 import { ENTRY_KINDS, FREQUENCIES, GIFT_STATUSES } from '../../db/schema.js';
 import { isKnownCurrency, parseMajor } from '../lib/money.js';
-import type { ContributionCursor, ContributionFilter, ContributionSort, Range, RecurringTotals } from './finance.repo.js';
+import type { ContributionCursor, ContributionFilter, ContributionSort } from './finance.lists.repo.js';
+import type { Range } from './finance.ranges.js';
+import type { RecurringTotals } from './finance.totals.repo.js';
 
 export const DAY_MS = 86_400_000;
 
